@@ -1,0 +1,193 @@
+import { sql, type Kysely } from 'kysely'
+
+// Migrations take Kysely<any> and never import app types, so they stay frozen in time.
+// Timestamps are ISO 8601 UTC strings with milliseconds, which sort as text.
+// Booleans are INTEGER 0/1. Instagram ids are TEXT: they exceed 2^53.
+
+export async function up(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('lead_statuses')
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull().unique())
+    .execute()
+  await db
+    .insertInto('lead_statuses')
+    .values([
+      { id: 1, name: 'open' },
+      { id: 2, name: 'won' },
+      { id: 3, name: 'lost' },
+      { id: 4, name: 'abandoned' },
+    ])
+    .execute()
+
+  await db.schema
+    .createTable('organizations')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('page_name', 'text', (c) => c.unique())
+    .addColumn('subscription_status', 'text', (c) =>
+      c.notNull().defaultTo('active').check(sql`subscription_status in ('active', 'cancelled')`),
+    )
+    // Entry stages for new contacts; null means "the default stage of that name" (see pipeline code).
+    .addColumn('inbound_stage_id', 'integer')
+    .addColumn('outreach_stage_id', 'integer')
+    .addColumn('timezone', 'text', (c) => c.notNull().defaultTo('UTC'))
+    .addColumn('follow_up_cadence_days', 'text', (c) => c.notNull().defaultTo('[1,2,4,7]'))
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute()
+
+  await db.schema
+    .createTable('api_tokens')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+    .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+    .addColumn('display_prefix', 'text', (c) => c.notNull())
+    .addColumn('label', 'text')
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('last_used_at', 'text')
+    .addColumn('revoked_at', 'text')
+    .execute()
+  await db.schema.createIndex('api_tokens_org').on('api_tokens').column('organization_id').execute()
+
+  await db.schema
+    .createTable('users')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('email', 'text', (c) => c.notNull())
+    .addColumn('name', 'text')
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute()
+  await sql`create unique index users_email on users (email collate nocase)`.execute(db)
+
+  await db.schema
+    .createTable('memberships')
+    .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+    .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('owner', 'admin', 'member')`))
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('memberships_pk', ['organization_id', 'user_id'])
+    .execute()
+  await db.schema.createIndex('memberships_user').on('memberships').column('user_id').execute()
+
+  await db.schema
+    .createTable('pipeline_stages')
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('color', 'text', (c) => c.notNull())
+    .addColumn('position', 'integer', (c) => c.notNull())
+    .addColumn('active', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute()
+  await sql`create unique index pipeline_stages_org_name on pipeline_stages (organization_id, name collate nocase)`.execute(db)
+
+  await db.schema
+    .createTable('contacts')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+    .addColumn('username', 'text', (c) => c.notNull())
+    .addColumn('manychat_id', 'text')
+    .addColumn('ig_id', 'text')
+    .addColumn('had_outreach', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('outreach_reason', 'text')
+    .addColumn('outreach_text', 'text')
+    .addColumn('outreach_reason_label', 'text')
+    .addColumn('outreach_message_label', 'text')
+    .addColumn('last_response_at', 'text')
+    .addColumn('last_message_content', 'text')
+    .addColumn('follow_up_needed', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('followups_active', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('follow_up_count', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('last_follow_up_at', 'text')
+    .addColumn('next_follow_up_at', 'text')
+    .addColumn('lead_status_id', 'integer', (c) => c.notNull().defaultTo(1).references('lead_statuses.id'))
+    .addColumn('pipeline_stage_id', 'integer', (c) => c.references('pipeline_stages.id'))
+    .addColumn('contact_ingestion_type', 'text', (c) => c.notNull())
+    .addColumn('created_by_user_id', 'text', (c) => c.references('users.id').onDelete('set null'))
+    .addColumn('archived_at', 'text')
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .execute()
+  // Identity among active contacts: one per username, one per ManyChat subscriber.
+  await sql`create unique index contacts_org_username on contacts (organization_id, username) where archived_at is null`.execute(db)
+  await sql`create unique index contacts_org_manychat on contacts (organization_id, manychat_id) where manychat_id is not null and archived_at is null`.execute(db)
+  // The follow-up board reads due contacts in next_follow_up_at order.
+  await sql`create index contacts_org_followup on contacts (organization_id, next_follow_up_at) where follow_up_needed = 1 and archived_at is null`.execute(db)
+  await db.schema.createIndex('contacts_stage').on('contacts').column('pipeline_stage_id').execute()
+
+  await db.schema
+    .createTable('messages')
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('contact_id', 'text', (c) => c.notNull().references('contacts.id').onDelete('cascade'))
+    .addColumn('direction', 'text', (c) => c.notNull().defaultTo('inbound').check(sql`direction in ('inbound', 'outbound')`))
+    .addColumn('content', 'text', (c) => c.notNull())
+    .addColumn('sent_at', 'text', (c) => c.notNull())
+    .addColumn('source', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('messages_contact_sent').on('messages').columns(['contact_id', 'sent_at']).execute()
+
+  await db.schema
+    .createTable('notes')
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('contact_id', 'text', (c) => c.notNull().references('contacts.id').onDelete('cascade'))
+    .addColumn('body', 'text', (c) => c.notNull())
+    .addColumn('created_by_user_id', 'text', (c) => c.references('users.id').onDelete('set null'))
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('notes_contact').on('notes').column('contact_id').execute()
+
+  await db.schema
+    .createTable('tags')
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('color', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute()
+  await sql`create unique index tags_org_name on tags (organization_id, name collate nocase)`.execute(db)
+
+  await db.schema
+    .createTable('contact_tags')
+    .addColumn('contact_id', 'text', (c) => c.notNull().references('contacts.id').onDelete('cascade'))
+    .addColumn('tag_id', 'integer', (c) => c.notNull().references('tags.id').onDelete('cascade'))
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('contact_tags_pk', ['contact_id', 'tag_id'])
+    .execute()
+  await db.schema.createIndex('contact_tags_tag').on('contact_tags').column('tag_id').execute()
+
+  await db.schema
+    .createTable('automations')
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+    .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('stage_to_status', 'status_to_stage')`))
+    .addColumn('stage_id', 'integer', (c) => c.notNull().references('pipeline_stages.id').onDelete('cascade'))
+    .addColumn('lead_status_id', 'integer', (c) => c.notNull().references('lead_statuses.id'))
+    .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('automations_org').on('automations').column('organization_id').execute()
+
+  await db.schema
+    .createTable('activity_log')
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+    .addColumn('contact_id', 'text', (c) => c.references('contacts.id').onDelete('cascade'))
+    .addColumn('action', 'text', (c) => c.notNull())
+    .addColumn('old_value', 'text')
+    .addColumn('new_value', 'text')
+    .addColumn('via', 'text', (c) => c.notNull().check(sql`via in ('api', 'automation', 'cli')`))
+    .addColumn('automation_id', 'integer', (c) => c.references('automations.id').onDelete('set null'))
+    .addColumn('user_id', 'text', (c) => c.references('users.id').onDelete('set null'))
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('activity_log_contact').on('activity_log').columns(['contact_id', 'id']).execute()
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  for (const table of [
+    'activity_log', 'automations', 'contact_tags', 'tags', 'notes', 'messages', 'contacts',
+    'pipeline_stages', 'memberships', 'users', 'api_tokens', 'organizations', 'lead_statuses',
+  ]) {
+    await db.schema.dropTable(table).execute()
+  }
+}

@@ -1,0 +1,8 @@
+import type { Migration } from 'kysely'
+import * as initial from './2026_11_26_001_initial.ts'
+
+// Registered explicitly (not read from the folder at run time) so the compiled binary carries them.
+// Names sort by date; add new ones at the end.
+export const migrations: Record<string, Migration> = {
+  '2026_11_26_001_initial': initial,
+}

@@ -1,0 +1,56 @@
+import { Hono } from 'hono'
+import type { Store } from './db/open.ts'
+import type { Config } from './config.ts'
+import { silentLogger, type Logger } from './logger.ts'
+import { orgAuth } from './http/auth.ts'
+import type { AppDeps, AppEnv } from './http/context.ts'
+import { notFoundOrMethodNotAllowed } from './http/fallback.ts'
+import { errorRenderer } from './http/render-error.ts'
+import { requestLog } from './http/request-log.ts'
+import { TokenUsage } from './tokens/usage.ts'
+import { systemRoutes } from './system/routes.ts'
+import { replyRoutes } from './replies/routes.ts'
+import { contactRoutes } from './contacts/routes.ts'
+import { tagRoutes } from './tags/routes.ts'
+import { statusRoutes } from './pipeline/routes.ts'
+
+export interface AppOptions {
+  store: Store
+  config: Config
+  log?: Logger
+  now?: () => number
+}
+
+export interface App {
+  readonly hono: Hono<AppEnv>
+  readonly fetch: Hono<AppEnv>['fetch']
+  readonly request: Hono<AppEnv>['request']
+  /** Flushes what is kept in memory (token last-use times); the store stays open. */
+  close(): Promise<void>
+}
+
+/** Builds the HTTP app around an open, migrated store. */
+export function createApp({ store, config, log = silentLogger, now = Date.now }: AppOptions): App {
+  const usage = new TokenUsage(store)
+  const deps: AppDeps = { store, config, log, now, auth: orgAuth({ db: store.db, usage, now }) }
+  const app = new Hono<AppEnv>()
+  app.use(requestLog({ log: config.logRequests ? log : silentLogger }))
+
+  app.route('/', systemRoutes(deps))
+  // The reference's four endpoints live under /api/v1, as on the hosted product.
+  app.route('/api/v1', replyRoutes(deps))
+  app.route('/api/v1', contactRoutes(deps))
+  app.route('/api/v1', tagRoutes(deps))
+  app.route('/api/v1', statusRoutes(deps))
+
+  const renderError = errorRenderer(log)
+  app.notFound(notFoundOrMethodNotAllowed(app, renderError))
+  app.onError(renderError)
+
+  return {
+    hono: app,
+    fetch: app.fetch,
+    request: app.request,
+    close: () => usage.stop(),
+  }
+}

@@ -1,0 +1,58 @@
+import { ConfigError } from '../config.ts'
+import { AppError } from '../http/errors.ts'
+import { VERSION } from '../system/routes.ts'
+import { UsageError, type CliIo, type Command } from './common.ts'
+import { orgCommand } from './org.ts'
+import { migrateCommand, serveCommand, SERVE_HELP } from './serve.ts'
+import { stageCommand } from './stage.ts'
+import { tokenCommand } from './token.ts'
+import { userCommand } from './user.ts'
+
+const COMMANDS: Record<string, Command> = {
+  serve: serveCommand,
+  migrate: migrateCommand,
+  org: orgCommand,
+  token: tokenCommand,
+  user: userCommand,
+  stage: stageCommand,
+}
+
+export const HELP = `dmtracker ${VERSION}: a self-hosted server for the DmTracker API
+
+Usage: dmtracker [command] [options]
+  serve       run the HTTP server (the default command)
+  migrate     apply pending database migrations
+  org         create, list and cancel organizations
+  token       create, list and revoke API tokens
+  user        add users and memberships
+  stage       manage an organization's pipeline stages
+
+Run \`dmtracker COMMAND --help\` for a command's options.
+
+${SERVE_HELP}`
+
+/** Runs one CLI invocation and returns its exit code; errors become one line on stderr. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [first, ...rest] = argv
+  if (first === '--version' || first === '-v' || first === 'version') {
+    io.out(VERSION)
+    return 0
+  }
+  if (first === '--help' || first === '-h' || first === 'help') {
+    io.out(HELP)
+    return 0
+  }
+  const [name, args] = first === undefined || first.startsWith('-') ? ['serve', argv] : [first, rest]
+  const command = COMMANDS[name]
+  try {
+    if (!command) throw new UsageError(`unknown command "${name}"; run dmtracker --help`)
+    return await command(args, io)
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof AppError) {
+      io.err(`dmtracker: ${error.message}`)
+      return 1
+    }
+    io.err(`dmtracker: ${error instanceof Error ? error.message : String(error)}`)
+    return 1
+  }
+}

@@ -1,0 +1,102 @@
+import { runtime } from '#runtime'
+import { createApp } from '../app.ts'
+import { loadConfig } from '../config.ts'
+import { migrateToLatest } from '../db/migrate.ts'
+import { openStore, type Store } from '../db/open.ts'
+import { jsonLogger, type Logger } from '../logger.ts'
+import { createOrganization } from '../organizations/service.ts'
+import { VERSION } from '../system/routes.ts'
+import { parse, positionals, type CliIo } from './common.ts'
+import { curlExample } from './hints.ts'
+
+export const SERVE_HELP = `Usage: dmtracker [serve] [options]
+  --host HOST            listen address (env DMTRACKER_HOST, default 127.0.0.1)
+  --port PORT            listen port (env DMTRACKER_PORT or PORT, default 8080; 0 picks a free one)
+  --db PATH              database file (env DMTRACKER_DB, default ./data/dmtracker.db)
+  --durability MODE      normal|full (env DMTRACKER_DURABILITY, default normal)
+  --busy-timeout MS      wait for another process's lock (env DMTRACKER_BUSY_TIMEOUT_MS, default 5000)
+  --body-limit BYTES     largest request body (env DMTRACKER_BODY_LIMIT, default 1048576)
+  --quiet                no request log lines (env DMTRACKER_QUIET=1)`
+
+export async function serveCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals: rest } = parse(args, {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    durability: { type: 'string' },
+    'busy-timeout': { type: 'string' },
+    'body-limit': { type: 'string' },
+    quiet: { type: 'boolean' },
+  })
+  if (values.help) {
+    io.out(SERVE_HELP)
+    return 0
+  }
+  positionals(rest, [])
+  const config = loadConfig(values, io.env)
+  const log = jsonLogger()
+  const store = openStore(config.dbPath, config)
+  await migrateToLatest(store.db)
+  const welcome = await firstRun(store)
+  const app = createApp({ store, config, log })
+  const server = await runtime.listen(app.fetch, { hostname: config.host, port: config.port })
+  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
+  log({ level: 'info', msg: 'listening', url: base, db: config.dbPath, runtime: runtime.name, version: VERSION, durability: config.durability })
+  if (welcome) {
+    // Shown once, on the terminal that started the first run; never in the request log.
+    io.err(
+      [
+        '',
+        `First run: created organization "${welcome.name}"`,
+        `  organization_id:  ${welcome.id}`,
+        `  x-org-auth-token: ${welcome.token.token}`,
+        'The token is shown only this once; store it now (more with `dmtracker token create`).',
+        `Try it:\n  ${curlExample(welcome.id, welcome.token.token, base)}`,
+        '',
+      ].join('\n'),
+    )
+  }
+  await shutdownSignal()
+  await shutdown(log, server, app, store)
+  return 0
+}
+
+/** On an empty database, one organization so that the API can be called right away. */
+async function firstRun(store: Store) {
+  const any = await store.db.selectFrom('organizations').select('id').limit(1).executeTakeFirst()
+  if (any) return undefined
+  return store.write((trx) => createOrganization(trx, { name: 'My Organization' }, new Date()))
+}
+
+function shutdownSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+    process.once('SIGINT', () => resolve('SIGINT'))
+  })
+}
+
+/** Stop accepting, finish in-flight requests, flush, checkpoint and close the database. */
+async function shutdown(log: Logger, server: { stop(): Promise<void> }, app: { close(): Promise<void> }, store: Store) {
+  log({ level: 'info', msg: 'shutting down' })
+  await server.stop()
+  await app.close()
+  await store.close()
+  log({ level: 'info', msg: 'stopped' })
+}
+
+export async function migrateCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals: rest } = parse(args, {})
+  if (values.help) {
+    io.out('Usage: dmtracker migrate [--db PATH]   applies pending migrations (serve does this too)')
+    return 0
+  }
+  positionals(rest, [])
+  const config = loadConfig(values, io.env)
+  const store = openStore(config.dbPath)
+  try {
+    const applied = await migrateToLatest(store.db)
+    io.out(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date')
+  } finally {
+    await store.close()
+  }
+  return 0
+}

@@ -1,0 +1,56 @@
+import type { Durability } from './db/open.ts'
+
+/** Everything `serve` can be told, from flags first, then environment, then defaults. */
+export interface Config {
+  readonly host: string
+  readonly port: number
+  readonly dbPath: string
+  readonly durability: Durability
+  readonly busyTimeoutMs: number
+  readonly bodyLimitBytes: number
+  readonly logRequests: boolean
+}
+
+export const DEFAULT_DB_PATH = './data/dmtracker.db'
+
+export class ConfigError extends Error {}
+
+type Flags = Record<string, string | boolean | undefined>
+type Env = Record<string, string | undefined>
+
+/** The database path every command uses: --db, then DMTRACKER_DB, then ./data/dmtracker.db. */
+export function dbPathFrom(flags: Flags, env: Env): string {
+  return str(flags.db) ?? env.DMTRACKER_DB ?? DEFAULT_DB_PATH
+}
+
+/** Parses and validates once; a bad value is an error, never a silent default. */
+export function loadConfig(flags: Flags, env: Env = process.env): Config {
+  return Object.freeze({
+    host: str(flags.host) ?? env.DMTRACKER_HOST ?? '127.0.0.1',
+    port: integer('port', str(flags.port) ?? env.DMTRACKER_PORT ?? env.PORT ?? '8080', 0, 65535),
+    dbPath: dbPathFrom(flags, env),
+    durability: oneOf('durability', str(flags.durability) ?? env.DMTRACKER_DURABILITY ?? 'normal', ['normal', 'full'] as const),
+    busyTimeoutMs: integer('busy-timeout', str(flags['busy-timeout']) ?? env.DMTRACKER_BUSY_TIMEOUT_MS ?? '5000', 0, 600_000),
+    bodyLimitBytes: integer('body-limit', str(flags['body-limit']) ?? env.DMTRACKER_BODY_LIMIT ?? String(1024 * 1024), 1024, 64 * 1024 * 1024),
+    logRequests: !(flags.quiet === true || env.DMTRACKER_QUIET === '1'),
+  })
+}
+
+function str(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined
+}
+
+function integer(name: string, raw: string, min: number, max: number): number {
+  const value = Number(raw)
+  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
+    throw new ConfigError(`--${name} must be a whole number from ${min} to ${max}, got "${raw}"`)
+  }
+  return value
+}
+
+function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`--${name} must be one of ${allowed.join(', ')}, got "${raw}"`)
+  }
+  return raw as T
+}

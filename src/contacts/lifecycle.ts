@@ -1,0 +1,79 @@
+import type { Contact, Organization } from '../db/schema.ts'
+import type { Trx } from '../db/write.ts'
+import { outreachFollowUp, parseCadence, replyFollowUp } from '../follow-ups/cadence.ts'
+import { entryStageId } from '../pipeline/stages.ts'
+import { insertContact, updateContact, type ContactDraft } from './repo.ts'
+
+// Creating contacts and recording replies: shared by default-reply and create-contact.
+
+export interface Reply {
+  content: string
+  /** When the lead sent it (ISO 8601 UTC); may be older than what we already have. */
+  sentAt: string
+  /** Which door it came through, e.g. `manychat` or `custom-api-import`. */
+  source: string
+}
+
+export interface NewContactInput {
+  username: string
+  type: 'inbound' | 'outreach'
+  ingestionType: string
+  manychatId?: string | null
+  igId?: string | null
+  outreach?: { reason: string; text: string; reasonLabel?: string | null; messageLabel?: string | null }
+  followupsActive?: boolean
+  createdByUserId?: string | null
+  /** The reply that made an inbound contact, recorded in its history. */
+  reply?: Reply
+}
+
+/** A new active contact in its type's entry stage, lead status open, follow-ups started. */
+export async function createContact(trx: Trx, org: Organization, input: NewContactInput, now: string): Promise<Contact> {
+  const followupsActive = input.followupsActive ?? true
+  const draft: ContactDraft = {
+    organization_id: org.id,
+    username: input.username,
+    manychat_id: input.manychatId ?? null,
+    ig_id: input.igId ?? null,
+    had_outreach: input.type === 'outreach' ? 1 : 0,
+    outreach_reason: input.outreach?.reason ?? null,
+    outreach_text: input.outreach?.text ?? null,
+    outreach_reason_label: input.outreach?.reasonLabel ?? null,
+    outreach_message_label: input.outreach?.messageLabel ?? null,
+    last_response_at: null,
+    last_message_content: null,
+    follow_up_needed: 0,
+    followups_active: followupsActive ? 1 : 0,
+    last_follow_up_at: null,
+    next_follow_up_at: null,
+    pipeline_stage_id: await entryStageId(trx, org.id, input.type),
+    contact_ingestion_type: input.ingestionType,
+    created_by_user_id: input.createdByUserId ?? null,
+    archived_at: null,
+    ...(followupsActive && input.type === 'outreach' ? outreachFollowUp(parseCadence(org.follow_up_cadence_days), now) : {}),
+  }
+  const contact = await insertContact(trx, draft, now)
+  return input.reply ? recordReply(trx, contact, input.reply, now) : contact
+}
+
+/**
+ * Keeps the reply in the conversation history, makes it the last message unless it is older
+ * than the one we have (last_response_at never moves back), and resets follow-up tracking
+ * unless follow-ups are off for this contact.
+ */
+export async function recordReply(trx: Trx, contact: Contact, reply: Reply, now: string): Promise<Contact> {
+  await trx
+    .insertInto('messages')
+    .values({ contact_id: contact.id, direction: 'inbound', content: reply.content, sent_at: reply.sentAt, source: reply.source, created_at: now })
+    .execute()
+  const isLatest = contact.last_response_at === null || reply.sentAt >= contact.last_response_at
+  return updateContact(
+    trx,
+    contact.id,
+    {
+      ...(isLatest ? { last_response_at: reply.sentAt, last_message_content: reply.content } : {}),
+      ...(contact.followups_active ? replyFollowUp(now) : {}),
+    },
+    now,
+  )
+}

@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto'
+import type { Contact, ContactUpdate, NewContact } from '../db/schema.ts'
+import type { Trx } from '../db/write.ts'
+
+// Lookups of active (not archived) contacts: the partial unique indexes make each one a seek.
+
+export function findActiveById(trx: Trx, organizationId: string, id: string): Promise<Contact | undefined> {
+  return trx.selectFrom('contacts').selectAll().where('id', '=', id).where('organization_id', '=', organizationId).where('archived_at', 'is', null).executeTakeFirst()
+}
+
+export function findActiveByManychatId(trx: Trx, organizationId: string, manychatId: string): Promise<Contact | undefined> {
+  return trx.selectFrom('contacts').selectAll().where('organization_id', '=', organizationId).where('manychat_id', '=', manychatId).where('archived_at', 'is', null).executeTakeFirst()
+}
+
+/** `username` must already be normalized (see normalizeUsername). */
+export function findActiveByUsername(trx: Trx, organizationId: string, username: string): Promise<Contact | undefined> {
+  return trx.selectFrom('contacts').selectAll().where('organization_id', '=', organizationId).where('username', '=', username).where('archived_at', 'is', null).executeTakeFirst()
+}
+
+export type ContactDraft = Omit<NewContact, 'id' | 'created_at' | 'updated_at'>
+
+export async function insertContact(trx: Trx, draft: ContactDraft, now: string): Promise<Contact> {
+  return trx
+    .insertInto('contacts')
+    .values({ ...draft, id: randomUUID(), created_at: now, updated_at: now })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}
+
+/** Applies `patch` and stamps updated_at; returns the contact as stored afterwards. */
+export async function updateContact(trx: Trx, id: string, patch: ContactUpdate, now: string): Promise<Contact> {
+  return trx
+    .updateTable('contacts')
+    .set({ ...patch, updated_at: now })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}

@@ -1,0 +1,77 @@
+import type { Contact } from '../db/schema.ts'
+import type { Trx } from '../db/write.ts'
+import { contactTags, type TagView } from '../tags/repo.ts'
+
+export const LEAD_STATUSES = ['open', 'won', 'lost', 'abandoned'] as const
+export type LeadStatusName = (typeof LEAD_STATUSES)[number]
+
+/** Lead status ids are fixed: open=1, won=2, lost=3, abandoned=4. */
+export function leadStatusName(id: number): LeadStatusName {
+  return LEAD_STATUSES[id - 1] ?? 'open'
+}
+
+/**
+ * A contact as every endpoint returns it: the fields the reference shows for default-reply and
+ * create-contact, plus id, ig_id (a string), tags, lead status and the stage's name.
+ */
+export interface ContactView {
+  id: string
+  manychat_id: string | null
+  username: string
+  organization_id: string
+  ig_id: string | null
+  created_at: string
+  updated_at: string
+  last_response_at: string | null
+  last_message_content: string | null
+  contact_type: 'outreach' | 'inbound'
+  had_outreach: boolean
+  outreach_reason: string | null
+  outreach_message: string | null
+  outreach_text: string | null
+  outreach_reason_label: string | null
+  outreach_message_label: string | null
+  follow_up_needed: boolean
+  follow_up_count: number
+  next_follow_up_at: string | null
+  lead_status: LeadStatusName
+  lead_status_id: number
+  pipeline_stage: string | null
+  contact_ingestion_type: string
+  created_by_user_id: string | null
+  tags: TagView[]
+}
+
+export async function contactView(trx: Trx, contact: Contact): Promise<ContactView> {
+  const stage = contact.pipeline_stage_id === null
+    ? undefined
+    : await trx.selectFrom('pipeline_stages').select('name').where('id', '=', contact.pipeline_stage_id).executeTakeFirst()
+  return {
+    id: contact.id,
+    manychat_id: contact.manychat_id,
+    username: contact.username,
+    organization_id: contact.organization_id,
+    ig_id: contact.ig_id,
+    created_at: contact.created_at,
+    updated_at: contact.updated_at,
+    last_response_at: contact.last_response_at,
+    last_message_content: contact.last_message_content,
+    contact_type: contact.had_outreach ? 'outreach' : 'inbound',
+    had_outreach: contact.had_outreach === 1,
+    outreach_reason: contact.outreach_reason,
+    // The reference calls the outreach text `outreach_message` in default-reply's answer.
+    outreach_message: contact.outreach_text,
+    outreach_text: contact.outreach_text,
+    outreach_reason_label: contact.outreach_reason_label,
+    outreach_message_label: contact.outreach_message_label,
+    follow_up_needed: contact.follow_up_needed === 1,
+    follow_up_count: contact.follow_up_count,
+    next_follow_up_at: contact.next_follow_up_at,
+    lead_status: leadStatusName(contact.lead_status_id),
+    lead_status_id: contact.lead_status_id,
+    pipeline_stage: stage?.name ?? null,
+    contact_ingestion_type: contact.contact_ingestion_type,
+    created_by_user_id: contact.created_by_user_id,
+    tags: await contactTags(trx, contact.id),
+  }
+}

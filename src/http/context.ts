@@ -1,0 +1,29 @@
+import type { MiddlewareHandler } from 'hono'
+import type { Store } from '../db/open.ts'
+import type { Config } from '../config.ts'
+import type { Logger } from '../logger.ts'
+
+/** What the auth middleware knows about the caller. */
+export interface Caller {
+  organizationId: string
+  tokenId: string
+}
+
+/** Hono's typed context variables for every route of this app. */
+export interface AppEnv {
+  Variables: {
+    requestId: string
+    caller: Caller
+  }
+}
+
+/** What route factories receive: everything a handler may touch, passed in, never imported. */
+export interface AppDeps {
+  store: Store
+  config: Config
+  log: Logger
+  /** Injected so tests can move time (rate limits, follow-ups); defaults to Date.now. */
+  now: () => number
+  /** Authenticates x-org-auth-token; put it on each API route so 404/405 come before 401. */
+  auth: MiddlewareHandler<AppEnv>
+}

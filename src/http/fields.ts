@@ -1,0 +1,119 @@
+import * as v from 'valibot'
+import { resolveTagColor } from '../tags/colors.ts'
+
+// Field schemas shared by the endpoints. Messages are predicates; parseInput() prefixes the field.
+
+export const MAX_TEXT = 10_000
+export const MAX_SHORT_TEXT = 500
+export const MAX_TAG_NAME = 50
+
+export const text = (max: number) =>
+  v.pipe(v.string('must be a string'), v.maxLength(max, `must be at most ${max} characters`))
+
+export const uuid = v.pipe(
+  v.string('must be a string'),
+  v.trim(),
+  v.uuid('must be a UUID'),
+  v.toLowerCase(),
+)
+
+/** ManyChat sends ids as numbers or strings; we store the exact digits as a string. */
+export const manychatId = v.pipe(
+  v.union(
+    [
+      v.pipe(v.string(), v.trim(), v.nonEmpty(), v.maxLength(100)),
+      v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
+      v.pipe(v.bigint(), v.minValue(0n)),
+    ],
+    'must be a non-empty string or a whole number',
+  ),
+  v.transform(String),
+)
+
+/** Instagram ids exceed 2^53: a JSON number (kept exact by parseJson) or a string of digits. */
+export const igId = v.pipe(
+  v.union(
+    [
+      v.pipe(v.string(), v.trim(), v.regex(/^\d{1,30}$/)),
+      v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
+      v.pipe(v.bigint(), v.minValue(0n), v.maxValue(10n ** 30n)),
+    ],
+    'must be a whole number or a string of digits',
+  ),
+  v.transform(String),
+)
+
+/** Trimmed, leading @ stripped, lowercased: the form usernames are stored and matched in. */
+export function normalizeUsername(input: string): string {
+  return input.trim().replace(/^@+/, '').trim().toLowerCase()
+}
+
+export const MAX_USERNAME = 30
+
+/** Whatever ManyChat sends, normalized, 1-30 characters. */
+export const looseUsername = v.pipe(
+  v.string('must be a string'),
+  v.transform(normalizeUsername),
+  v.nonEmpty('must not be empty'),
+  v.maxLength(MAX_USERNAME, `must be at most ${MAX_USERNAME} characters`),
+)
+
+/** An Instagram handle: after normalization, 1-30 characters of a-z 0-9 . _ */
+export const instagramUsername = v.pipe(
+  looseUsername,
+  v.regex(/^[a-z0-9._]+$/, 'must contain only letters, digits, "." and "_"'),
+)
+
+export const email = v.pipe(
+  v.string('must be a string'),
+  v.trim(),
+  v.maxLength(254, 'must be at most 254 characters'),
+  v.email('must be a valid email address'),
+)
+
+// YYYY-MM-DD, optionally with Thh:mm[:ss[.fff]] and an offset; no offset means UTC.
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i
+
+/** Parses an ISO 8601 timestamp to UTC ISO text with milliseconds, or undefined if invalid. */
+export function parseIsoDate(input: string): string | undefined {
+  const m = ISO_8601.exec(input.trim())
+  if (!m) return undefined
+  const [, y, mo, d, h = '00', mi = '00', s = '00'] = m
+  if (+mo! < 1 || +mo! > 12 || +d! < 1 || +d! > 31 || +h > 23 || +mi > 59 || +s > 59) return undefined
+  // Date.UTC rolls Feb 30 over to March; reject dates that do not exist.
+  if (new Date(Date.UTC(+y!, +mo! - 1, +d!)).getUTCDate() !== +d!) return undefined
+  let normalized = input.trim().replace(' ', 'T')
+  if (!m[4]) normalized += 'T00:00:00'
+  if (!m[7]) normalized += 'Z'
+  const time = Date.parse(normalized.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))
+  return Number.isNaN(time) ? undefined : new Date(time).toISOString()
+}
+
+export const isoDate = v.pipe(
+  v.string('must be an ISO 8601 date-time string'),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const parsed = parseIsoDate(dataset.value)
+    if (parsed === undefined) {
+      addIssue({ message: 'must be a valid ISO 8601 date-time, like 2025-01-12T10:00:00.000Z' })
+      return NEVER
+    }
+    return parsed
+  }),
+)
+
+/** A colour name or hex; unknown values become gray (the reference's rule), never an error. */
+export const tagColor = v.pipe(v.string('must be a string'), v.transform((value: string) => resolveTagColor(value)))
+
+export const tagName = v.pipe(
+  v.string('must be a string'),
+  v.trim(),
+  v.nonEmpty('must not be empty'),
+  v.maxLength(MAX_TAG_NAME, `must be at most ${MAX_TAG_NAME} characters`),
+)
+
+/** Tag names, trimmed; the same name twice (in any case) counts once. */
+export const tagNames = v.pipe(
+  v.array(tagName, 'must be an array of strings'),
+  v.maxLength(100, 'must have at most 100 tags'),
+  v.transform((names) => names.filter((n, i) => names.findIndex((o) => o.toLowerCase() === n.toLowerCase()) === i)),
+)

@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto'
+import type { Organization } from '../db/schema.ts'
+import type { Trx } from '../db/write.ts'
+import { AppError } from '../http/errors.ts'
+import { createDefaultStages } from '../pipeline/stages.ts'
+import { createToken, type CreatedToken } from '../tokens/tokens.ts'
+
+export type SubscriptionStatus = Organization['subscription_status']
+
+/** A new organization with the default pipeline and its first token (plaintext returned once). */
+export async function createOrganization(trx: Trx, input: { name: string; pageName?: string | null }, now: Date) {
+  const name = input.name.trim()
+  if (name === '' || name.length > 200) throw new AppError('validation', 'Organization name must be 1-200 characters')
+  const pageName = input.pageName?.trim() || null
+  if (pageName) await assertPageNameFree(trx, pageName)
+  const id = randomUUID()
+  const at = now.toISOString()
+  await trx
+    .insertInto('organizations')
+    .values({ id, name, page_name: pageName, subscription_status: 'active', inbound_stage_id: null, outreach_stage_id: null, created_at: at })
+    .execute()
+  await createDefaultStages(trx, id, at)
+  const token: CreatedToken = await createToken(trx, id, 'initial', now)
+  return { id, name, page_name: pageName, token }
+}
+
+export async function assertPageNameFree(trx: Trx, pageName: string, exceptOrgId?: string) {
+  const taken = await trx.selectFrom('organizations').select('id').where('page_name', '=', pageName).executeTakeFirst()
+  if (taken && taken.id !== exceptOrgId) throw new AppError('validation', `The page name "${pageName}" belongs to another organization`)
+}
+
+export function listOrganizations(trx: Trx) {
+  return trx.selectFrom('organizations').select(['id', 'name', 'page_name', 'subscription_status', 'created_at']).orderBy('created_at').execute()
+}
+
+export function findOrganization(trx: Trx, id: string): Promise<Organization | undefined> {
+  return trx.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export async function getOrganization(trx: Trx, id: string): Promise<Organization> {
+  const org = await findOrganization(trx, id)
+  if (!org) throw new AppError('not_found', `No organization with id ${id}`)
+  return org
+}
+
+export async function setSubscriptionStatus(trx: Trx, id: string, status: SubscriptionStatus) {
+  await getOrganization(trx, id)
+  await trx.updateTable('organizations').set({ subscription_status: status }).where('id', '=', id).execute()
+}

@@ -1,0 +1,182 @@
+import { logActivity } from '../activity/log.ts'
+import type { Trx } from '../db/write.ts'
+import type { PipelineStage } from '../db/schema.ts'
+import { AppError } from '../http/errors.ts'
+import { resolveTagColor } from '../tags/colors.ts'
+
+/** The hosted product's default pipeline, in order. */
+export const DEFAULT_STAGES = [
+  { name: 'Outreach Sent', color: '#2563eb' },
+  { name: 'In Conversation', color: '#4f46e5' },
+  { name: 'Interested', color: '#ca8a04' },
+  { name: 'Meeting Booked', color: '#9333ea' },
+  { name: 'Closed', color: '#16a34a' },
+  { name: 'Lost', color: '#dc2626' },
+] as const
+
+export const DEFAULT_OUTREACH_STAGE = 'Outreach Sent'
+export const DEFAULT_INBOUND_STAGE = 'In Conversation'
+
+export type EntryKind = 'inbound' | 'outreach'
+
+/** Creates the default stages and makes them the organization's entry stages. */
+export async function createDefaultStages(trx: Trx, organizationId: string, now: string): Promise<void> {
+  const rows = await trx
+    .insertInto('pipeline_stages')
+    .values(DEFAULT_STAGES.map((s, i) => ({ organization_id: organizationId, name: s.name, color: s.color, position: i + 1, active: 1 as const, created_at: now })))
+    .returning(['id', 'name'])
+    .execute()
+  const idOf = (name: string) => rows.find((r) => r.name === name)!.id
+  await trx
+    .updateTable('organizations')
+    .set({ inbound_stage_id: idOf(DEFAULT_INBOUND_STAGE), outreach_stage_id: idOf(DEFAULT_OUTREACH_STAGE) })
+    .where('id', '=', organizationId)
+    .execute()
+}
+
+export function listStages(trx: Trx, organizationId: string) {
+  return trx
+    .selectFrom('pipeline_stages as s')
+    .leftJoin('contacts as c', (j) => j.onRef('c.pipeline_stage_id', '=', 's.id').on('c.archived_at', 'is', null))
+    .select(['s.id', 's.name', 's.color', 's.position', 's.active'])
+    .select((eb) => eb.fn.count<number>('c.id').as('contacts'))
+    .where('s.organization_id', '=', organizationId)
+    .groupBy('s.id')
+    .orderBy('s.position')
+    .execute()
+}
+
+/** Finds a stage by name, case-insensitively (ASCII), or throws a 404 naming it. */
+export async function findStage(trx: Trx, organizationId: string, name: string): Promise<PipelineStage> {
+  const stage = await findStageByName(trx, organizationId, name)
+  if (!stage) throw new AppError('not_found', `No pipeline stage named "${name}" in organization ${organizationId}`)
+  return stage
+}
+
+export function findStageByName(trx: Trx, organizationId: string, name: string): Promise<PipelineStage | undefined> {
+  return trx
+    .selectFrom('pipeline_stages')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where((eb) => eb(eb.fn('lower', ['name']), '=', name.trim().toLowerCase()))
+    .executeTakeFirst()
+}
+
+/** The stage a new contact of this kind starts in (configurable per organization). */
+export async function entryStageId(trx: Trx, organizationId: string, kind: EntryKind): Promise<number | null> {
+  const org = await trx
+    .selectFrom('organizations')
+    .select(kind === 'inbound' ? 'inbound_stage_id as id' : 'outreach_stage_id as id')
+    .where('id', '=', organizationId)
+    .executeTakeFirst()
+  return org?.id ?? null
+}
+
+function validStageName(name: string): string {
+  const trimmed = name.trim()
+  if (trimmed === '' || trimmed.length > 50) throw new AppError('validation', 'Stage name must be 1-50 characters')
+  return trimmed
+}
+
+async function assertNameFree(trx: Trx, organizationId: string, name: string, exceptId?: number) {
+  const existing = await findStageByName(trx, organizationId, name)
+  if (existing && existing.id !== exceptId) throw new AppError('validation', `A stage named "${existing.name}" already exists`)
+}
+
+export async function addStage(trx: Trx, organizationId: string, rawName: string, color: string | undefined, now: string) {
+  const name = validStageName(rawName)
+  await assertNameFree(trx, organizationId, name)
+  const { last } = await trx
+    .selectFrom('pipeline_stages')
+    .select((eb) => eb.fn.coalesce(eb.fn.max('position'), eb.lit(0)).as('last'))
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirstOrThrow()
+  return trx
+    .insertInto('pipeline_stages')
+    .values({ organization_id: organizationId, name, color: resolveTagColor(color), position: Number(last) + 1, active: 1, created_at: now })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}
+
+export async function renameStage(trx: Trx, organizationId: string, oldName: string, rawNewName: string) {
+  const stage = await findStage(trx, organizationId, oldName)
+  const name = validStageName(rawNewName)
+  await assertNameFree(trx, organizationId, name, stage.id)
+  await trx.updateTable('pipeline_stages').set({ name }).where('id', '=', stage.id).execute()
+  return { ...stage, name }
+}
+
+export async function recolorStage(trx: Trx, organizationId: string, name: string, color: string) {
+  const stage = await findStage(trx, organizationId, name)
+  await trx.updateTable('pipeline_stages').set({ color: resolveTagColor(color) }).where('id', '=', stage.id).execute()
+}
+
+/** Moves a stage to a 1-based position, shifting the others; positions stay 1..n. */
+export async function moveStage(trx: Trx, organizationId: string, name: string, position: number) {
+  const stage = await findStage(trx, organizationId, name)
+  const ordered = await trx.selectFrom('pipeline_stages').select('id').where('organization_id', '=', organizationId).orderBy('position').execute()
+  if (!Number.isInteger(position) || position < 1 || position > ordered.length) {
+    throw new AppError('validation', `Position must be a whole number from 1 to ${ordered.length}`)
+  }
+  const ids = ordered.map((s) => s.id).filter((id) => id !== stage.id)
+  ids.splice(position - 1, 0, stage.id)
+  for (const [i, id] of ids.entries()) {
+    await trx.updateTable('pipeline_stages').set({ position: i + 1 }).where('id', '=', id).execute()
+  }
+}
+
+async function assertNotEntryStage(trx: Trx, organizationId: string, stage: PipelineStage, action: string) {
+  const org = await trx.selectFrom('organizations').select(['inbound_stage_id', 'outreach_stage_id']).where('id', '=', organizationId).executeTakeFirstOrThrow()
+  for (const kind of ['inbound', 'outreach'] as const) {
+    if (org[`${kind}_stage_id`] === stage.id) {
+      throw new AppError('validation', `Cannot ${action} "${stage.name}": it is the ${kind} entry stage; set another with \`stage set-entry\` first`)
+    }
+  }
+}
+
+export async function deactivateStage(trx: Trx, organizationId: string, name: string) {
+  const stage = await findStage(trx, organizationId, name)
+  await assertNotEntryStage(trx, organizationId, stage, 'deactivate')
+  await trx.updateTable('pipeline_stages').set({ active: 0 }).where('id', '=', stage.id).execute()
+  return stage
+}
+
+export async function activateStage(trx: Trx, organizationId: string, name: string) {
+  const stage = await findStage(trx, organizationId, name)
+  await trx.updateTable('pipeline_stages').set({ active: 1 }).where('id', '=', stage.id).execute()
+  return stage
+}
+
+export async function setEntryStage(trx: Trx, organizationId: string, kind: EntryKind, name: string) {
+  const stage = await findStage(trx, organizationId, name)
+  if (!stage.active) throw new AppError('validation', `"${stage.name}" is not active`)
+  await trx.updateTable('organizations').set(kind === 'inbound' ? { inbound_stage_id: stage.id } : { outreach_stage_id: stage.id }).where('id', '=', organizationId).execute()
+  return stage
+}
+
+/**
+ * Removes a stage. Contacts in it move to `moveTo` (required when there are any), each move
+ * logged; positions close up.
+ */
+export async function removeStage(trx: Trx, organizationId: string, name: string, moveTo: string | undefined, now: string) {
+  const stage = await findStage(trx, organizationId, name)
+  await assertNotEntryStage(trx, organizationId, stage, 'remove')
+  const contacts = await trx.selectFrom('contacts').select('id').where('pipeline_stage_id', '=', stage.id).execute()
+  let target: PipelineStage | undefined
+  if (moveTo !== undefined) {
+    target = await findStage(trx, organizationId, moveTo)
+    if (target.id === stage.id) throw new AppError('validation', 'A stage cannot move its contacts to itself')
+    if (!target.active) throw new AppError('validation', `"${target.name}" is not active`)
+  }
+  if (contacts.length > 0 && !target) {
+    throw new AppError('validation', `"${stage.name}" holds ${contacts.length} contact(s); name the stage they move to with --move-to`)
+  }
+  if (target && contacts.length > 0) {
+    await trx.updateTable('contacts').set({ pipeline_stage_id: target.id, updated_at: now }).where('pipeline_stage_id', '=', stage.id).execute()
+    const moves = contacts.map((c) => ({ organizationId, contactId: c.id, action: 'pipeline_stage', oldValue: stage.name, newValue: target.name, via: 'cli' as const }))
+    await logActivity(trx, moves, now)
+  }
+  await trx.deleteFrom('pipeline_stages').where('id', '=', stage.id).execute()
+  await trx.updateTable('pipeline_stages').set((eb) => ({ position: eb('position', '-', 1) })).where('organization_id', '=', organizationId).where('position', '>', stage.position).execute()
+  return { stage, movedTo: target?.name ?? null, moved: contacts.length }
+}

@@ -1,0 +1,39 @@
+import Database from 'better-sqlite3'
+import { serve } from '@hono/node-server'
+import { statementCache } from './statement-cache.ts'
+import type { Runtime, SqliteHandle } from './types.ts'
+
+function openSqlite(path: string): SqliteHandle {
+  const db = new Database(path)
+  const prepare = statementCache(
+    (sql) => db.prepare(sql),
+    () => {}, // better-sqlite3 frees statements when they are garbage-collected
+  )
+  return {
+    database: { prepare, close: () => db.close() } as never,
+    exec: (sql) => void db.exec(sql),
+    value: (sql) => db.prepare(sql).pluck().get(),
+    close: () => db.close(),
+  }
+}
+
+export const runtime: Runtime = {
+  name: 'node',
+  openSqlite,
+  listen(fetch, { hostname, port }) {
+    return new Promise((resolve, reject) => {
+      const server = serve({ fetch, hostname, port }, (info) => {
+        resolve({
+          port: info.port,
+          stop: () =>
+            new Promise<void>((done) => {
+              server.close(() => done())
+              // Keep-alive sockets with no request in flight would otherwise hold close() open.
+              if ('closeIdleConnections' in server) server.closeIdleConnections()
+            }),
+        })
+      })
+      server.once('error', reject)
+    })
+  },
+}

@@ -1,0 +1,23 @@
+/**
+ * Kysely prepares a statement for every query it runs. Preparing is the costly part of a small
+ * query, so both drivers keep the most recently used statements by SQL text. The cache is bounded
+ * because queries with `in (?, ?, ...)` lists produce a new text per list length.
+ */
+export function statementCache<S>(prepare: (sql: string) => S, dispose: (stmt: S) => void, size = 256) {
+  const cache = new Map<string, S>()
+  return (sql: string): S => {
+    let stmt = cache.get(sql)
+    if (stmt === undefined) {
+      stmt = prepare(sql)
+      if (cache.size >= size) {
+        const [oldestSql, oldest] = cache.entries().next().value!
+        cache.delete(oldestSql)
+        dispose(oldest)
+      }
+    } else {
+      cache.delete(sql) // re-insert below: Map order is our recency order
+    }
+    cache.set(sql, stmt)
+    return stmt
+  }
+}

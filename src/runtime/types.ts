@@ -1,0 +1,30 @@
+import type { SqliteDatabase } from 'kysely'
+
+/**
+ * What the rest of the program needs from a runtime: an SQLite handle and an HTTP listener.
+ * `#runtime` resolves to bun.ts under Bun (and in the compiled binary) and to node.ts under Node,
+ * through the "imports" conditions in package.json, so the Bun build never sees better-sqlite3.
+ */
+export interface SqliteHandle {
+  /** The shape Kysely's SqliteDialect drives. */
+  readonly database: SqliteDatabase
+  /** Runs one or more statements without results (pragmas, BEGIN/COMMIT). */
+  exec(sql: string): void
+  /** Reads the first column of the first row, for pragmas and checks. */
+  value(sql: string): unknown
+  close(): void
+}
+
+export interface RunningServer {
+  readonly port: number
+  /** Stops accepting, waits for in-flight requests to finish. */
+  stop(): Promise<void>
+}
+
+export type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>
+
+export interface Runtime {
+  readonly name: 'bun' | 'node'
+  openSqlite(path: string): SqliteHandle
+  listen(fetch: FetchHandler, options: { hostname: string; port: number }): Promise<RunningServer>
+}

@@ -1,0 +1,22 @@
+import { Hono } from 'hono'
+import { sql } from 'kysely'
+import pkg from '../../package.json' with { type: 'json' }
+import { runtime } from '#runtime'
+import type { AppDeps, AppEnv } from '../http/context.ts'
+import { AppError } from '../http/errors.ts'
+
+export const VERSION: string = pkg.version
+
+/** Liveness and version, without auth: for load balancers, uptime checks and `curl`. */
+export function systemRoutes({ store }: AppDeps) {
+  return new Hono<AppEnv>()
+    .get('/healthz', async (c) => {
+      try {
+        await sql`select 1`.execute(store.db)
+      } catch {
+        throw new AppError('unavailable', 'The database is not answering', undefined, { 'Retry-After': '1' })
+      }
+      return c.json({ status: 'ok' })
+    })
+    .get('/version', (c) => c.json({ name: 'dmtracker-server', version: VERSION, runtime: runtime.name }))
+}

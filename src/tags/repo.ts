@@ -1,0 +1,61 @@
+import type { Tag } from '../db/schema.ts'
+import type { Trx } from '../db/write.ts'
+
+export interface TagView {
+  id: number
+  name: string
+  color: string
+}
+
+/** The organization's tags with these names (case-insensitive), in no particular order. */
+export function findTagsByName(trx: Trx, organizationId: string, names: string[]): Promise<Tag[]> {
+  if (names.length === 0) return Promise.resolve([])
+  return trx
+    .selectFrom('tags')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where((eb) => eb(eb.fn('lower', ['name']), 'in', names.map((n) => n.toLowerCase())))
+    .execute()
+}
+
+/**
+ * The tags with these names, creating the missing ones in `color`. An existing tag keeps its
+ * first spelling and colour: auto-creation never renames or recolours.
+ */
+export async function ensureTags(trx: Trx, organizationId: string, names: string[], color: string, now: string): Promise<Tag[]> {
+  const existing = await findTagsByName(trx, organizationId, names)
+  const known = new Set(existing.map((t) => t.name.toLowerCase()))
+  const missing = names.filter((n) => !known.has(n.toLowerCase()))
+  if (missing.length === 0) return existing
+  const created = await trx
+    .insertInto('tags')
+    .values(missing.map((name) => ({ organization_id: organizationId, name, color, created_at: now })))
+    .returningAll()
+    .execute()
+  return [...existing, ...created]
+}
+
+/** Applies tags to a contact, skipping those it already carries; returns the newly applied ones. */
+export async function attachTags(trx: Trx, contactId: string, tags: Tag[], now: string): Promise<Tag[]> {
+  if (tags.length === 0) return []
+  const inserted = await trx
+    .insertInto('contact_tags')
+    .values(tags.map((t) => ({ contact_id: contactId, tag_id: t.id, created_at: now })))
+    .onConflict((oc) => oc.doNothing())
+    .returning('tag_id')
+    .execute()
+  const added = new Set(inserted.map((r) => r.tag_id))
+  return tags.filter((t) => added.has(t.id))
+}
+
+/** A contact's tags, sorted by name (case-insensitively). */
+export function contactTags(trx: Trx, contactId: string): Promise<TagView[]> {
+  return trx
+    .selectFrom('contact_tags as ct')
+    .innerJoin('tags as t', 't.id', 'ct.tag_id')
+    .select(['t.id', 't.name', 't.color'])
+    .where('ct.contact_id', '=', contactId)
+    .orderBy((eb) => eb.fn('lower', ['t.name']))
+    .orderBy('t.id')
+    .execute()
+}

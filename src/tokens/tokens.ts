@@ -1,0 +1,61 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.ts'
+import { AppError } from '../http/errors.ts'
+
+/** Recognisable by secret scanners; the rest is 256 random bits. */
+export const TOKEN_PREFIX = 'dmt_'
+const DISPLAY_LENGTH = TOKEN_PREFIX.length + 6
+
+export function generateToken(): string {
+  return TOKEN_PREFIX + randomBytes(32).toString('base64url')
+}
+
+/** Tokens are stored only as this hash; a leaked database does not leak working tokens. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex')
+}
+
+export interface CreatedToken {
+  id: string
+  organization_id: string
+  label: string | null
+  display_prefix: string
+  /** The plaintext: shown once, never stored. */
+  token: string
+}
+
+export async function createToken(db: Kysely<Database>, organizationId: string, label: string | null, now: Date): Promise<CreatedToken> {
+  const token = generateToken()
+  const row = {
+    id: randomUUID(),
+    organization_id: organizationId,
+    token_hash: hashToken(token),
+    display_prefix: token.slice(0, DISPLAY_LENGTH),
+    label,
+    created_at: now.toISOString(),
+    last_used_at: null,
+    revoked_at: null,
+  }
+  await db.insertInto('api_tokens').values(row).execute()
+  return { id: row.id, organization_id: organizationId, label, display_prefix: row.display_prefix, token }
+}
+
+export function listTokens(db: Kysely<Database>, organizationId: string) {
+  return db
+    .selectFrom('api_tokens')
+    .select(['id', 'display_prefix', 'label', 'created_at', 'last_used_at', 'revoked_at'])
+    .where('organization_id', '=', organizationId)
+    .orderBy('created_at')
+    .execute()
+}
+
+export async function revokeToken(db: Kysely<Database>, tokenId: string, now: Date): Promise<void> {
+  const result = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: now.toISOString() })
+    .where('id', '=', tokenId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  if (result.numUpdatedRows === 0n) throw new AppError('not_found', `No active token with id ${tokenId}`)
+}

@@ -1,0 +1,35 @@
+import type { Store } from '../db/open.ts'
+
+/**
+ * Remembers when each token was last used and writes it at most once per interval, so that
+ * authenticating a request never costs a database write.
+ */
+export class TokenUsage {
+  private pending = new Map<string, number>()
+  private timer: ReturnType<typeof setInterval> | undefined
+
+  constructor(private readonly store: Store, intervalMs = 60_000) {
+    this.timer = setInterval(() => void this.flush().catch(() => {}), intervalMs)
+    this.timer.unref?.()
+  }
+
+  touch(tokenId: string, at: number) {
+    this.pending.set(tokenId, at)
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return
+    const batch = [...this.pending]
+    this.pending.clear()
+    await this.store.write(async (trx) => {
+      for (const [id, at] of batch) {
+        await trx.updateTable('api_tokens').set({ last_used_at: new Date(at).toISOString() }).where('id', '=', id).execute()
+      }
+    })
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer)
+    await this.flush()
+  }
+}
