@@ -3,6 +3,8 @@ import { sql, type Kysely } from 'kysely'
 // Migrations take Kysely<any> and never import app types, so they stay frozen in time.
 // Timestamps are ISO 8601 UTC strings with milliseconds, which sort as text.
 // Booleans are INTEGER 0/1. Instagram ids are TEXT: they exceed 2^53.
+// Emails, stage names and tag names are COLLATE NOCASE columns: unique and matched
+// case-insensitively (ASCII letters), with plain `=` / `in` using their indexes.
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -52,11 +54,11 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('users')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('email', 'text', (c) => c.notNull())
+    .addColumn('email', 'text', (c) => c.notNull().modifyEnd(sql`collate nocase`))
     .addColumn('name', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute()
-  await sql`create unique index users_email on users (email collate nocase)`.execute(db)
+  await db.schema.createIndex('users_email').unique().on('users').column('email').execute()
 
   await db.schema
     .createTable('memberships')
@@ -72,13 +74,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('pipeline_stages')
     .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
     .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
-    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('name', 'text', (c) => c.notNull().modifyEnd(sql`collate nocase`))
     .addColumn('color', 'text', (c) => c.notNull())
     .addColumn('position', 'integer', (c) => c.notNull())
     .addColumn('active', 'integer', (c) => c.notNull().defaultTo(1))
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute()
-  await sql`create unique index pipeline_stages_org_name on pipeline_stages (organization_id, name collate nocase)`.execute(db)
+  await db.schema.createIndex('pipeline_stages_org_name').unique().on('pipeline_stages').columns(['organization_id', 'name']).execute()
 
   await db.schema
     .createTable('contacts')
@@ -140,11 +142,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('tags')
     .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
     .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
-    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('name', 'text', (c) => c.notNull().modifyEnd(sql`collate nocase`))
     .addColumn('color', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute()
-  await sql`create unique index tags_org_name on tags (organization_id, name collate nocase)`.execute(db)
+  await db.schema.createIndex('tags_org_name').unique().on('tags').columns(['organization_id', 'name']).execute()
 
   await db.schema
     .createTable('contact_tags')
@@ -160,7 +162,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
     .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
     .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('stage_to_status', 'status_to_stage')`))
-    .addColumn('stage_id', 'integer', (c) => c.notNull().references('pipeline_stages.id').onDelete('cascade'))
+    // Removing a stage disables its rules (code does that first) and leaves them without a stage.
+    .addColumn('stage_id', 'integer', (c) => c.references('pipeline_stages.id').onDelete('set null'))
     .addColumn('lead_status_id', 'integer', (c) => c.notNull().references('lead_statuses.id'))
     .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
     .addColumn('created_at', 'text', (c) => c.notNull())

@@ -32,7 +32,7 @@ export interface App {
 /** Builds the HTTP app around an open, migrated store. */
 export function createApp({ store, config, log = silentLogger, now = Date.now }: AppOptions): App {
   const usage = new TokenUsage(store)
-  const deps: AppDeps = { store, config, log, now, auth: orgAuth({ db: store.db, usage, now }) }
+  const deps: AppDeps = { store, config, log, now, auth: orgAuth({ db: store.db, usage, now, failuresPerMinute: config.authFailuresPerMinute }) }
   const app = new Hono<AppEnv>()
   app.use(requestLog({ log: config.logRequests ? log : silentLogger }))
 

@@ -9,9 +9,17 @@ export interface Config {
   readonly busyTimeoutMs: number
   readonly bodyLimitBytes: number
   readonly logRequests: boolean
+  /** create-contact requests per minute per organization; 0 lifts the limit. */
+  readonly rateLimitPerMinute: number
+  /** How many of those may arrive at once (the token bucket's size); 0 lifts the limit. */
+  readonly rateLimitBurst: number
+  /** Failed authentications per minute from one client address before it gets 429s; 0 = off. */
+  readonly authFailuresPerMinute: number
 }
 
 export const DEFAULT_DB_PATH = './data/dmtracker.db'
+/** The reference's create-contact limit: 60 requests per minute per organization. */
+export const DEFAULT_RATE_LIMIT = 60
 
 export class ConfigError extends Error {}
 
@@ -25,6 +33,7 @@ export function dbPathFrom(flags: Flags, env: Env): string {
 
 /** Parses and validates once; a bad value is an error, never a silent default. */
 export function loadConfig(flags: Flags, env: Env = process.env): Config {
+  const rateLimit = limitOrOff('rate-limit', str(flags['rate-limit']) ?? env.DMTRACKER_RATE_LIMIT ?? String(DEFAULT_RATE_LIMIT))
   return Object.freeze({
     host: str(flags.host) ?? env.DMTRACKER_HOST ?? '127.0.0.1',
     port: integer('port', str(flags.port) ?? env.DMTRACKER_PORT ?? env.PORT ?? '8080', 0, 65535),
@@ -33,6 +42,9 @@ export function loadConfig(flags: Flags, env: Env = process.env): Config {
     busyTimeoutMs: integer('busy-timeout', str(flags['busy-timeout']) ?? env.DMTRACKER_BUSY_TIMEOUT_MS ?? '5000', 0, 600_000),
     bodyLimitBytes: integer('body-limit', str(flags['body-limit']) ?? env.DMTRACKER_BODY_LIMIT ?? String(1024 * 1024), 1024, 64 * 1024 * 1024),
     logRequests: !(flags.quiet === true || env.DMTRACKER_QUIET === '1'),
+    rateLimitPerMinute: rateLimit,
+    rateLimitBurst: limitOrOff('rate-burst', str(flags['rate-burst']) ?? env.DMTRACKER_RATE_BURST ?? String(rateLimit)),
+    authFailuresPerMinute: limitOrOff('auth-failure-limit', str(flags['auth-failure-limit']) ?? env.DMTRACKER_AUTH_FAILURE_LIMIT ?? '20'),
   })
 }
 
@@ -46,6 +58,11 @@ function integer(name: string, raw: string, min: number, max: number): number {
     throw new ConfigError(`--${name} must be a whole number from ${min} to ${max}, got "${raw}"`)
   }
   return value
+}
+
+/** A request limit, where 0 or "off" lifts it (for benchmarks). */
+function limitOrOff(name: string, raw: string): number {
+  return raw.trim().toLowerCase() === 'off' ? 0 : integer(name, raw, 0, 1_000_000)
 }
 
 function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {

@@ -2,6 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApp, type App } from '../src/app.ts'
+import { runCli } from '../src/cli/run.ts'
+import { createContact, type NewContactInput } from '../src/contacts/lifecycle.ts'
+import type { Contact } from '../src/db/schema.ts'
 import { loadConfig, type Config } from '../src/config.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import { openStore, type Store } from '../src/db/open.ts'
@@ -24,6 +27,8 @@ export interface CallResult {
 
 export interface TestEnv {
   store: Store
+  /** The database file, for running CLI commands against it (see cli()). */
+  dbPath: string
   app: App
   /** An organization with page_name "acme_page" and a working token. */
   org: TestOrg
@@ -57,6 +62,7 @@ export async function setup(config: Partial<Config> = {}): Promise<TestEnv> {
   const org = await createOrg('Acme', 'acme_page')
   return {
     store,
+    dbPath: join(dir, 'test.db'),
     app,
     org,
     logs,
@@ -93,4 +99,38 @@ export async function setup(config: Partial<Config> = {}): Promise<TestEnv> {
 export function isErrorShape(body: unknown): boolean {
   const b = body as Record<string, unknown> | undefined
   return typeof b?.error === 'string' && typeof b?.message === 'string' && b.message.length > 0
+}
+
+/**
+ * Takes the database's write lock from a second connection, as another process would, and makes
+ * the app's connection give up at once instead of waiting: its next write fails with SQLITE_BUSY.
+ * Call the returned function to let go.
+ */
+export function holdWriteLock(env: TestEnv): () => Promise<void> {
+  env.store.sqlite.exec('pragma busy_timeout = 0')
+  const other = openStore(env.dbPath, { busyTimeoutMs: 0 })
+  other.sqlite.exec('begin immediate')
+  return async () => {
+    other.sqlite.exec('rollback')
+    await other.close()
+  }
+}
+
+/** Runs one CLI command in-process against `dbPath`; out and err are the printed lines joined. */
+export async function cli(dbPath: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = []
+  const err: string[] = []
+  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), env: { DMTRACKER_DB: dbPath } })
+  return { code, out: out.join('\n'), err: err.join('\n') }
+}
+
+/**
+ * A contact made the way the endpoints make one (entry stage, status open), for tests that need
+ * contacts without going through create-contact. Inbound unless `type` says otherwise.
+ */
+export async function addContact(env: TestEnv, input: Partial<NewContactInput> & { username: string }, orgId = env.org.id): Promise<Contact> {
+  return env.store.write(async (trx) => {
+    const org = await trx.selectFrom('organizations').selectAll().where('id', '=', orgId).executeTakeFirstOrThrow()
+    return createContact(trx, org, { type: 'inbound', ingestionType: 'custom-api-import', ...input }, new Date(env.now()).toISOString())
+  })
 }

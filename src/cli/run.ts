@@ -1,7 +1,9 @@
 import { ConfigError } from '../config.ts'
 import { AppError } from '../http/errors.ts'
 import { VERSION } from '../system/routes.ts'
+import { automationCommand } from './automation.ts'
 import { UsageError, type CliIo, type Command } from './common.ts'
+import { backupCommand, restoreCommand } from './backup.ts'
 import { orgCommand } from './org.ts'
 import { migrateCommand, serveCommand, SERVE_HELP } from './serve.ts'
 import { stageCommand } from './stage.ts'
@@ -15,6 +17,9 @@ const COMMANDS: Record<string, Command> = {
   token: tokenCommand,
   user: userCommand,
   stage: stageCommand,
+  automation: automationCommand,
+  backup: backupCommand,
+  restore: restoreCommand,
 }
 
 export const HELP = `dmtracker ${VERSION}: a self-hosted server for the DmTracker API
@@ -26,6 +31,9 @@ Usage: dmtracker [command] [options]
   token       create, list and revoke API tokens
   user        add users and memberships
   stage       manage an organization's pipeline stages
+  automation  manage smart automations (stage -> status, status -> stage rules)
+  backup      copy the live database to a file (safe while serving)
+  restore     put a backup in place (server stopped)
 
 Run \`dmtracker COMMAND --help\` for a command's options.
 

@@ -16,7 +16,13 @@ export const SERVE_HELP = `Usage: dmtracker [serve] [options]
   --durability MODE      normal|full (env DMTRACKER_DURABILITY, default normal)
   --busy-timeout MS      wait for another process's lock (env DMTRACKER_BUSY_TIMEOUT_MS, default 5000)
   --body-limit BYTES     largest request body (env DMTRACKER_BODY_LIMIT, default 1048576)
-  --quiet                no request log lines (env DMTRACKER_QUIET=1)`
+  --quiet                no request log lines (env DMTRACKER_QUIET=1)
+  --rate-limit N         create-contact requests per minute per organization (env DMTRACKER_RATE_LIMIT,
+                         default 60; 0 or off lifts the limit, e.g. for benchmarks)
+  --rate-burst N         how many of those may come at once (env DMTRACKER_RATE_BURST, default the
+                         rate limit; 0 or off lifts the limit)
+  --auth-failure-limit N failed token checks per minute from one client address before it gets 429s
+                         (env DMTRACKER_AUTH_FAILURE_LIMIT, default 20; 0 or off lifts it)`
 
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals: rest } = parse(args, {
@@ -26,6 +32,9 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     'busy-timeout': { type: 'string' },
     'body-limit': { type: 'string' },
     quiet: { type: 'boolean' },
+    'rate-limit': { type: 'string' },
+    'rate-burst': { type: 'string' },
+    'auth-failure-limit': { type: 'string' },
   })
   if (values.help) {
     io.out(SERVE_HELP)

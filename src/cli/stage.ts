@@ -2,6 +2,7 @@ import { getOrganization } from '../organizations/service.ts'
 import {
   activateStage, addStage, deactivateStage, listStages, moveStage, recolorStage, removeStage, renameStage, setEntryStage,
 } from '../pipeline/stages.ts'
+import { disabledRulesNote } from './automation.ts'
 import { group, output, parse, positionals, table, UsageError, withStore, type CliIo } from './common.ts'
 import type { Trx } from '../db/write.ts'
 
@@ -68,7 +69,7 @@ export const stageCommand = group(HELP, {
   deactivate: (args, io) =>
     change(args, io, ['NAME'], async (trx, orgId, [name]) => {
       const stage = await deactivateStage(trx, orgId, name!)
-      return `Deactivated stage "${stage.name}"`
+      return `Deactivated stage "${stage.name}"${disabledRulesNote(stage.disabledRules)}`
     }),
   activate: (args, io) =>
     change(args, io, ['NAME'], async (trx, orgId, [name]) => {
@@ -78,7 +79,7 @@ export const stageCommand = group(HELP, {
   remove: (args, io) =>
     change(args, io, ['NAME'], async (trx, orgId, [name], flags) => {
       const result = await removeStage(trx, orgId, name!, flags['move-to'] as string | undefined, now())
-      return `Removed stage "${result.stage.name}"${result.moved ? `; moved ${result.moved} contact(s) to "${result.movedTo}"` : ''}`
+      return `Removed stage "${result.stage.name}"${result.moved ? `; moved ${result.moved} contact(s) to "${result.movedTo}"` : ''}${disabledRulesNote(result.disabledRules)}`
     }, { 'move-to': { type: 'string' } }),
   'set-entry': (args, io) =>
     change(args, io, ['inbound|outreach', 'NAME'], async (trx, orgId, [kind, name]) => {

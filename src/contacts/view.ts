@@ -1,6 +1,6 @@
 import type { Contact } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
-import { contactTags, type TagView } from '../tags/repo.ts'
+import { contactTags, tagsOfContacts, type TagView } from '../tags/repo.ts'
 
 export const LEAD_STATUSES = ['open', 'won', 'lost', 'abandoned'] as const
 export type LeadStatusName = (typeof LEAD_STATUSES)[number]
@@ -8,6 +8,12 @@ export type LeadStatusName = (typeof LEAD_STATUSES)[number]
 /** Lead status ids are fixed: open=1, won=2, lost=3, abandoned=4. */
 export function leadStatusName(id: number): LeadStatusName {
   return LEAD_STATUSES[id - 1] ?? 'open'
+}
+
+/** The id of a lead status name (case-insensitive, trimmed), or undefined if there is none. */
+export function leadStatusId(name: string): number | undefined {
+  const index = (LEAD_STATUSES as readonly string[]).indexOf(name.trim().toLowerCase())
+  return index === -1 ? undefined : index + 1
 }
 
 /**
@@ -46,6 +52,20 @@ export async function contactView(trx: Trx, contact: Contact): Promise<ContactVi
   const stage = contact.pipeline_stage_id === null
     ? undefined
     : await trx.selectFrom('pipeline_stages').select('name').where('id', '=', contact.pipeline_stage_id).executeTakeFirst()
+  return toContactView(contact, stage?.name ?? null, await contactTags(trx, contact.id))
+}
+
+/** Views of many contacts with two queries in all (stage names, tags), for lists. */
+export async function contactViews(trx: Trx, contacts: Contact[]): Promise<ContactView[]> {
+  if (contacts.length === 0) return []
+  const stageIds = [...new Set(contacts.flatMap((c) => (c.pipeline_stage_id === null ? [] : [c.pipeline_stage_id])))]
+  const stages = stageIds.length === 0 ? [] : await trx.selectFrom('pipeline_stages').select(['id', 'name']).where('id', 'in', stageIds).execute()
+  const stageName = new Map(stages.map((s) => [s.id, s.name]))
+  const tags = await tagsOfContacts(trx, contacts.map((c) => c.id))
+  return contacts.map((c) => toContactView(c, c.pipeline_stage_id === null ? null : stageName.get(c.pipeline_stage_id) ?? null, tags.get(c.id) ?? []))
+}
+
+function toContactView(contact: Contact, stageName: string | null, tags: TagView[]): ContactView {
   return {
     id: contact.id,
     manychat_id: contact.manychat_id,
@@ -69,9 +89,9 @@ export async function contactView(trx: Trx, contact: Contact): Promise<ContactVi
     next_follow_up_at: contact.next_follow_up_at,
     lead_status: leadStatusName(contact.lead_status_id),
     lead_status_id: contact.lead_status_id,
-    pipeline_stage: stage?.name ?? null,
+    pipeline_stage: stageName,
     contact_ingestion_type: contact.contact_ingestion_type,
     created_by_user_id: contact.created_by_user_id,
-    tags: await contactTags(trx, contact.id),
+    tags,
   }
 }

@@ -138,7 +138,8 @@ export interface AutomationTable {
   id: Generated<number>
   organization_id: string
   kind: AutomationKind
-  stage_id: number
+  /** Null once the stage was removed; such a rule stays disabled. */
+  stage_id: number | null
   lead_status_id: number
   enabled: Generated<Flag>
   created_at: string

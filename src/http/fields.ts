@@ -17,13 +17,15 @@ export const uuid = v.pipe(
   v.toLowerCase(),
 )
 
+const ID_NUMBER = 'must be a whole number or a string of digits'
+
 /** ManyChat sends ids as numbers or strings; we store the exact digits as a string. */
 export const manychatId = v.pipe(
   v.union(
     [
-      v.pipe(v.string(), v.trim(), v.nonEmpty(), v.maxLength(100)),
-      v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
-      v.pipe(v.bigint(), v.minValue(0n)),
+      v.pipe(v.string(), v.trim(), v.nonEmpty('must not be empty'), v.maxLength(100, 'must be at most 100 characters')),
+      v.pipe(v.number(), v.safeInteger(ID_NUMBER), v.minValue(0, 'must not be negative')),
+      v.pipe(v.bigint(), v.minValue(0n, 'must not be negative')),
     ],
     'must be a non-empty string or a whole number',
   ),
@@ -34,11 +36,11 @@ export const manychatId = v.pipe(
 export const igId = v.pipe(
   v.union(
     [
-      v.pipe(v.string(), v.trim(), v.regex(/^\d{1,30}$/)),
-      v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
-      v.pipe(v.bigint(), v.minValue(0n), v.maxValue(10n ** 30n)),
+      v.pipe(v.string(), v.trim(), v.regex(/^\d{1,30}$/, ID_NUMBER)),
+      v.pipe(v.number(), v.safeInteger(ID_NUMBER), v.minValue(0, 'must not be negative')),
+      v.pipe(v.bigint(), v.minValue(0n, 'must not be negative'), v.maxValue(10n ** 30n, 'must be at most 30 digits')),
     ],
-    'must be a whole number or a string of digits',
+    ID_NUMBER,
   ),
   v.transform(String),
 )
@@ -117,3 +119,24 @@ export const tagNames = v.pipe(
   v.maxLength(100, 'must have at most 100 tags'),
   v.transform((names) => names.filter((n, i) => names.findIndex((o) => o.toLowerCase() === n.toLowerCase()) === i)),
 )
+
+export const DEFAULT_PAGE_SIZE = 50
+export const MAX_PAGE_SIZE = 200
+const PAGE_SIZE = `must be a whole number from 1 to ${MAX_PAGE_SIZE}`
+
+/** `limit` in a query string: a page size from 1 to 200, default 50. */
+export const pageSize = v.optional(
+  v.pipe(
+    v.string(PAGE_SIZE),
+    v.regex(/^\d{1,4}$/, PAGE_SIZE),
+    v.transform(Number),
+    v.number(),
+    v.minValue(1, PAGE_SIZE),
+    v.maxValue(MAX_PAGE_SIZE, PAGE_SIZE),
+  ),
+  String(DEFAULT_PAGE_SIZE),
+)
+
+/** A note on a contact, as the reference allows on create-contact: at most 1000 characters. */
+export const MAX_NOTE_LENGTH = 1000
+export const note = v.pipe(text(MAX_NOTE_LENGTH), v.trim(), v.nonEmpty('must not be empty'))

@@ -25,8 +25,18 @@ export async function createOrganization(trx: Trx, input: { name: string; pageNa
 }
 
 export async function assertPageNameFree(trx: Trx, pageName: string, exceptOrgId?: string) {
-  const taken = await trx.selectFrom('organizations').select('id').where('page_name', '=', pageName).executeTakeFirst()
-  if (taken && taken.id !== exceptOrgId) throw new AppError('validation', `The page name "${pageName}" belongs to another organization`)
+  const taken = await findOrganizationByPageName(trx, pageName)
+  if (taken && taken.id !== exceptOrgId) {
+    const message = `The page name "${pageName}" belongs to another organization`
+    // details name the API field; the CLI prints only the message.
+    throw new AppError('validation', message, [{ field: 'page_name', message: 'belongs to another organization' }])
+  }
+}
+
+/** Gives the organization a new page_name, which no other organization may hold. */
+export async function setPageName(trx: Trx, id: string, pageName: string) {
+  await assertPageNameFree(trx, pageName, id)
+  await trx.updateTable('organizations').set({ page_name: pageName }).where('id', '=', id).execute()
 }
 
 export function listOrganizations(trx: Trx) {
@@ -35,6 +45,11 @@ export function listOrganizations(trx: Trx) {
 
 export function findOrganization(trx: Trx, id: string): Promise<Organization | undefined> {
   return trx.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+/** The organization whose page_name is exactly `pageName` (page names are unique). */
+export function findOrganizationByPageName(trx: Trx, pageName: string): Promise<Organization | undefined> {
+  return trx.selectFrom('organizations').selectAll().where('page_name', '=', pageName).executeTakeFirst()
 }
 
 export async function getOrganization(trx: Trx, id: string): Promise<Organization> {

@@ -1,4 +1,5 @@
 import { logActivity } from '../activity/log.ts'
+import { disableRulesUsingStage } from '../automations/repo.ts'
 import type { Trx } from '../db/write.ts'
 import type { PipelineStage } from '../db/schema.ts'
 import { AppError } from '../http/errors.ts'
@@ -53,12 +54,24 @@ export async function findStage(trx: Trx, organizationId: string, name: string):
   return stage
 }
 
+/**
+ * The active stage with this name (case-insensitive), or a 400 naming `field` and listing the
+ * active stages in pipeline order, so the caller can pick a valid one.
+ */
+export async function findActiveStage(trx: Trx, organizationId: string, name: string, field = 'stage'): Promise<PipelineStage> {
+  const stage = await findStageByName(trx, organizationId, name)
+  if (stage?.active) return stage
+  const active = await trx.selectFrom('pipeline_stages').select('name').where('organization_id', '=', organizationId).where('active', '=', 1).orderBy('position').execute()
+  const message = `"${name}" is not an active pipeline stage; valid stages: ${active.map((s) => s.name).join(', ')}`
+  throw new AppError('validation', `${field} ${message}`, [{ field, message }])
+}
+
 export function findStageByName(trx: Trx, organizationId: string, name: string): Promise<PipelineStage | undefined> {
   return trx
     .selectFrom('pipeline_stages')
     .selectAll()
     .where('organization_id', '=', organizationId)
-    .where((eb) => eb(eb.fn('lower', ['name']), '=', name.trim().toLowerCase()))
+    .where('name', '=', name.trim()) // COLLATE NOCASE column
     .executeTakeFirst()
 }
 
@@ -134,11 +147,12 @@ async function assertNotEntryStage(trx: Trx, organizationId: string, stage: Pipe
   }
 }
 
+/** Deactivates a stage and disables the automation rules that use it (their ids are returned). */
 export async function deactivateStage(trx: Trx, organizationId: string, name: string) {
   const stage = await findStage(trx, organizationId, name)
   await assertNotEntryStage(trx, organizationId, stage, 'deactivate')
   await trx.updateTable('pipeline_stages').set({ active: 0 }).where('id', '=', stage.id).execute()
-  return stage
+  return { ...stage, disabledRules: await disableRulesUsingStage(trx, stage.id) }
 }
 
 export async function activateStage(trx: Trx, organizationId: string, name: string) {
@@ -156,7 +170,7 @@ export async function setEntryStage(trx: Trx, organizationId: string, kind: Entr
 
 /**
  * Removes a stage. Contacts in it move to `moveTo` (required when there are any), each move
- * logged; positions close up.
+ * logged; positions close up. Automation rules that use it are disabled and kept without a stage.
  */
 export async function removeStage(trx: Trx, organizationId: string, name: string, moveTo: string | undefined, now: string) {
   const stage = await findStage(trx, organizationId, name)
@@ -176,7 +190,8 @@ export async function removeStage(trx: Trx, organizationId: string, name: string
     const moves = contacts.map((c) => ({ organizationId, contactId: c.id, action: 'pipeline_stage', oldValue: stage.name, newValue: target.name, via: 'cli' as const }))
     await logActivity(trx, moves, now)
   }
+  const disabledRules = await disableRulesUsingStage(trx, stage.id)
   await trx.deleteFrom('pipeline_stages').where('id', '=', stage.id).execute()
   await trx.updateTable('pipeline_stages').set((eb) => ({ position: eb('position', '-', 1) })).where('organization_id', '=', organizationId).where('position', '>', stage.position).execute()
-  return { stage, movedTo: target?.name ?? null, moved: contacts.length }
+  return { stage, movedTo: target?.name ?? null, moved: contacts.length, disabledRules }
 }

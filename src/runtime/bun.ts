@@ -1,3 +1,4 @@
+import type { Server } from 'bun'
 import { Database, type Statement } from 'bun:sqlite'
 import { statementCache } from './statement-cache.ts'
 import type { Runtime, SqliteHandle } from './types.ts'
@@ -6,30 +7,36 @@ type Params = readonly unknown[]
 
 function openSqlite(path: string): SqliteHandle {
   const db = new Database(path, { create: true })
-  const cached = statementCache(
-    (sql) => db.prepare(sql) as Statement<Record<string, unknown>, any[]>,
-    (stmt) => stmt.finalize(),
+  // bun:sqlite statements have no `reader` flag and take parameters spread, not as an array;
+  // the adapter objects are cached with their statements, so a query allocates nothing here.
+  const statements = statementCache(
+    (sql) => {
+      const stmt = db.prepare(sql) as Statement<Record<string, unknown>, any[]>
+      return {
+        stmt,
+        reader: stmt.columnNames.length > 0,
+        all: (params: Params) => stmt.all(...(params as any[])),
+        run: (params: Params) => stmt.run(...(params as any[])),
+        iterate: (params: Params) => stmt.iterate(...(params as any[])),
+      }
+    },
+    (adapter) => adapter.stmt.finalize(),
   )
-  // bun:sqlite statements have no `reader` flag and take parameters spread, not as an array.
-  const prepare = (sql: string) => {
-    const stmt = cached(sql)
-    return {
-      reader: stmt.columnNames.length > 0,
-      all: (params: Params) => stmt.all(...(params as any[])),
-      run: (params: Params) => stmt.run(...(params as any[])),
-      iterate: (params: Params) => stmt.iterate(...(params as any[])),
-    }
+  const close = () => {
+    statements.clear()
+    db.close()
   }
   return {
-    database: { prepare, close: () => db.close() } as never,
+    database: { prepare: statements.get, close } as never,
     exec: (sql) => db.exec(sql),
+    run: (sql, params) => void db.run(sql, params as any[]),
     value: (sql) => {
       const stmt = db.prepare(sql)
       const row = stmt.values()[0]
       stmt.finalize()
       return row?.[0]
     },
-    close: () => db.close(),
+    close,
   }
 }
 
@@ -43,4 +50,5 @@ export const runtime: Runtime = {
       stop: () => server.stop(false),
     }
   },
+  peerAddress: (request, env) => (env as Server<unknown> | undefined)?.requestIP?.(request)?.address,
 }

@@ -5,13 +5,14 @@ import type { Runtime, SqliteHandle } from './types.ts'
 
 function openSqlite(path: string): SqliteHandle {
   const db = new Database(path)
-  const prepare = statementCache(
+  const statements = statementCache(
     (sql) => db.prepare(sql),
     () => {}, // better-sqlite3 frees statements when they are garbage-collected
   )
   return {
-    database: { prepare, close: () => db.close() } as never,
+    database: { prepare: statements.get, close: () => db.close() } as never,
     exec: (sql) => void db.exec(sql),
+    run: (sql, params) => void db.prepare(sql).run(...params),
     value: (sql) => db.prepare(sql).pluck().get(),
     close: () => db.close(),
   }
@@ -36,4 +37,5 @@ export const runtime: Runtime = {
       server.once('error', reject)
     })
   },
+  peerAddress: (_request, env) => (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress,
 }

@@ -5,7 +5,7 @@
  */
 export function statementCache<S>(prepare: (sql: string) => S, dispose: (stmt: S) => void, size = 256) {
   const cache = new Map<string, S>()
-  return (sql: string): S => {
+  const get = (sql: string): S => {
     let stmt = cache.get(sql)
     if (stmt === undefined) {
       stmt = prepare(sql)
@@ -20,4 +20,10 @@ export function statementCache<S>(prepare: (sql: string) => S, dispose: (stmt: S
     cache.set(sql, stmt)
     return stmt
   }
+  /** Disposes every cached statement: a connection with live statements does not really close. */
+  const clear = () => {
+    for (const stmt of cache.values()) dispose(stmt)
+    cache.clear()
+  }
+  return { get, clear }
 }

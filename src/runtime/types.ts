@@ -10,6 +10,8 @@ export interface SqliteHandle {
   readonly database: SqliteDatabase
   /** Runs one or more statements without results (pragmas, BEGIN/COMMIT). */
   exec(sql: string): void
+  /** Runs one statement with bound parameters, without results. */
+  run(sql: string, params: unknown[]): void
   /** Reads the first column of the first row, for pragmas and checks. */
   value(sql: string): unknown
   close(): void
@@ -27,4 +29,6 @@ export interface Runtime {
   readonly name: 'bun' | 'node'
   openSqlite(path: string): SqliteHandle
   listen(fetch: FetchHandler, options: { hostname: string; port: number }): Promise<RunningServer>
+  /** The TCP peer's address of a request, from the `env` the server passed to fetch. */
+  peerAddress(request: Request, env: unknown): string | undefined
 }

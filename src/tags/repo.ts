@@ -14,7 +14,7 @@ export function findTagsByName(trx: Trx, organizationId: string, names: string[]
     .selectFrom('tags')
     .selectAll()
     .where('organization_id', '=', organizationId)
-    .where((eb) => eb(eb.fn('lower', ['name']), 'in', names.map((n) => n.toLowerCase())))
+    .where('name', 'in', names) // COLLATE NOCASE column
     .execute()
 }
 
@@ -55,7 +55,39 @@ export function contactTags(trx: Trx, contactId: string): Promise<TagView[]> {
     .innerJoin('tags as t', 't.id', 'ct.tag_id')
     .select(['t.id', 't.name', 't.color'])
     .where('ct.contact_id', '=', contactId)
-    .orderBy((eb) => eb.fn('lower', ['t.name']))
+    .orderBy('t.name') // COLLATE NOCASE: case-insensitive order
     .orderBy('t.id')
     .execute()
+}
+
+/** The tags of many contacts at once, each list sorted as contactTags sorts it. */
+export async function tagsOfContacts(trx: Trx, contactIds: string[]): Promise<Map<string, TagView[]>> {
+  const byContact = new Map<string, TagView[]>()
+  if (contactIds.length === 0) return byContact
+  const rows = await trx
+    .selectFrom('contact_tags as ct')
+    .innerJoin('tags as t', 't.id', 'ct.tag_id')
+    .select(['ct.contact_id', 't.id', 't.name', 't.color'])
+    .where('ct.contact_id', 'in', contactIds)
+    .orderBy('t.name')
+    .orderBy('t.id')
+    .execute()
+  for (const { contact_id, ...tag } of rows) {
+    const list = byContact.get(contact_id) ?? []
+    list.push(tag)
+    byContact.set(contact_id, list)
+  }
+  return byContact
+}
+
+/** Takes tags off a contact, ignoring those it does not carry; returns the ids actually removed. */
+export async function detachTags(trx: Trx, contactId: string, tagIds: number[]): Promise<number[]> {
+  if (tagIds.length === 0) return []
+  const deleted = await trx
+    .deleteFrom('contact_tags')
+    .where('contact_id', '=', contactId)
+    .where('tag_id', 'in', tagIds)
+    .returning('tag_id')
+    .execute()
+  return deleted.map((r) => r.tag_id)
 }

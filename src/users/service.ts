@@ -6,7 +6,7 @@ import { AppError } from '../http/errors.ts'
 export const ROLES: readonly Role[] = ['member', 'admin', 'owner']
 
 export function findUserByEmail(trx: Trx, email: string) {
-  // The unique index on email is COLLATE NOCASE, so this lookup is case-insensitive and indexed.
+  // email is a COLLATE NOCASE column, so this lookup is case-insensitive and indexed.
   return trx.selectFrom('users').selectAll().where('email', '=', email.trim()).executeTakeFirst()
 }
 

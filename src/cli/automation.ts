@@ -1,0 +1,85 @@
+import { addRule, listRuleViews, removeRule, setRuleEnabled, type NewRule, type RuleView } from '../automations/service.ts'
+import type { Trx } from '../db/write.ts'
+import { group, output, parse, positionals, table, UsageError, withStore, type Command } from './common.ts'
+
+const HELP = `Usage:
+  dmtracker automation add ORG_ID --when-stage STAGE --set-status STATUS [--disabled] [--json]
+  dmtracker automation add ORG_ID --when-status STATUS --set-stage STAGE [--disabled] [--json]
+  dmtracker automation list ORG_ID [--json]
+  dmtracker automation enable ID
+  dmtracker automation disable ID
+  dmtracker automation remove ID
+Smart automations run when contact-status changes a contact: "when the stage becomes STAGE, set
+the status" or "when the status becomes STATUS, move to STAGE". A rule's own change never
+triggers another rule. STATUS is open, won, lost or abandoned; STAGE an active stage (any case).
+At most one enabled rule per stage (--when-stage) and per status (--when-status).
+Removing or deactivating a stage disables the rules that use it.
+Every command takes --db PATH.`
+
+/** "; disabled automation rule(s) #3, #5 that used it", or '' when none were (for `stage`). */
+export function disabledRulesNote(ids: number[]): string {
+  return ids.length === 0 ? '' : `; disabled automation rule(s) ${ids.map((id) => `#${id}`).join(', ')} that used it`
+}
+
+function ruleLine(verb: string, rule: RuleView): string {
+  return `${verb} automation rule #${rule.id}: ${rule.description}${rule.enabled ? '' : ' (disabled)'}`
+}
+
+interface RuleFlags {
+  'when-stage'?: string
+  'set-status'?: string
+  'when-status'?: string
+  'set-stage'?: string
+}
+
+function ruleFromFlags(flags: RuleFlags): Omit<NewRule, 'enabled'> {
+  const { 'when-stage': whenStage, 'set-status': setStatus, 'when-status': whenStatus, 'set-stage': setStage } = flags
+  if (whenStage !== undefined && setStatus !== undefined && whenStatus === undefined && setStage === undefined) {
+    return { kind: 'stage_to_status', stage: whenStage, status: setStatus }
+  }
+  if (whenStatus !== undefined && setStage !== undefined && whenStage === undefined && setStatus === undefined) {
+    return { kind: 'status_to_stage', stage: setStage, status: whenStatus }
+  }
+  throw new UsageError('give either --when-stage STAGE --set-status STATUS, or --when-status STATUS --set-stage STAGE')
+}
+
+/** enable, disable and remove: one change to one rule, named by its id. */
+function byId(verb: string, work: (trx: Trx, id: number) => Promise<RuleView>): Command {
+  return async (args, io) => {
+    const { values, positionals: given } = parse(args, {})
+    const [raw] = positionals(given, ['ID'])
+    if (!/^\d+$/.test(raw!)) throw new UsageError(`ID must be a rule number (see automation list), got "${raw}"`)
+    const rule = await withStore(values, io.env, (store) => store.write((trx) => work(trx, Number(raw))))
+    output(io, values.json, rule, () => ruleLine(verb, rule))
+    return 0
+  }
+}
+
+export const automationCommand = group(HELP, {
+  async add(args, io) {
+    const { values, positionals: given } = parse(args, {
+      'when-stage': { type: 'string' },
+      'set-status': { type: 'string' },
+      'when-status': { type: 'string' },
+      'set-stage': { type: 'string' },
+      disabled: { type: 'boolean' },
+    })
+    const [orgId] = positionals(given, ['ORG_ID'])
+    const input = { ...ruleFromFlags(values), enabled: !values.disabled }
+    const rule = await withStore(values, io.env, (store) => store.write((trx) => addRule(trx, orgId!, input, new Date().toISOString())))
+    output(io, values.json, rule, () => ruleLine('Added', rule))
+    return 0
+  },
+
+  async list(args, io) {
+    const { values, positionals: given } = parse(args, {})
+    const [orgId] = positionals(given, ['ORG_ID'])
+    const rules = await withStore(values, io.env, (store) => listRuleViews(store.db, orgId!))
+    output(io, values.json, rules, () => table(rules.map((r) => ({ ...r, enabled: r.enabled ? 'yes' : 'no' })), ['id', 'enabled', 'description']))
+    return 0
+  },
+
+  enable: byId('Enabled', (trx, id) => setRuleEnabled(trx, id, true)),
+  disable: byId('Disabled', (trx, id) => setRuleEnabled(trx, id, false)),
+  remove: byId('Removed', removeRule),
+})

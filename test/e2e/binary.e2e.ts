@@ -1,0 +1,100 @@
+// End to end: build the real binary, run it from a folder with no node_modules, create an
+// organization through the CLI and call the API over real HTTP. Runs under Node (npm run test:e2e).
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { once } from 'node:events'
+
+const root = resolve(import.meta.dirname, '../..')
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+
+describe('compiled binary', () => {
+  let dir: string
+  let binary: string
+  let server: ChildProcess | undefined
+  let stdout = ''
+  let base = ''
+  let org: { id: string; token: string }
+
+  const run = (...args: string[]) => spawnSync(binary, args, { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH } })
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dmtracker-e2e-'))
+    binary = join(dir, 'dmtracker')
+    const build = spawnSync(join(root, 'node_modules/.bin/bun'), ['scripts/build.ts', '--outfile', binary], { cwd: root, encoding: 'utf8' })
+    assert.equal(build.status, 0, build.stderr)
+  })
+
+  after(async () => {
+    if (server && server.exitCode === null) server.kill('SIGKILL')
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('prints its version', () => {
+    const result = run('--version')
+    assert.equal(result.status, 0)
+    assert.equal(result.stdout.trim(), pkg.version)
+  })
+
+  it('creates an organization from another directory, with no node_modules in sight', () => {
+    assert.ok(!readdirSync(dir).includes('node_modules'))
+    const result = run('org', 'create', '--name', 'E2E Agency', '--page-name', 'e2e_page', '--json', '--db', './data/e2e.db')
+    assert.equal(result.status, 0, result.stderr)
+    const created = JSON.parse(result.stdout)
+    assert.deepEqual(Object.keys(created).sort(), ['id', 'name', 'page_name', 'token'])
+    assert.match(created.token, /^dmt_[\w-]{40,}$/)
+    org = { id: created.id, token: created.token }
+  })
+
+  it('reports a bad command as one line on stderr with exit code 1', () => {
+    const result = run('org', 'set-status', org.id, 'paused', '--db', './data/e2e.db')
+    assert.equal(result.status, 1)
+    assert.equal(result.stderr.trim().split('\n').length, 1)
+    assert.match(result.stderr, /active or cancelled/)
+  })
+
+  it('serves the API over HTTP', async () => {
+    server = spawn(binary, ['serve', '--port', '0', '--db', './data/e2e.db'], { cwd: dir, env: { PATH: process.env.PATH } })
+    server.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    const deadline = Date.now() + 10_000
+    while (!/"msg":"listening"/.test(stdout)) {
+      assert.ok(Date.now() < deadline, `server did not start: ${stdout}`)
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    base = JSON.parse(stdout.split('\n').find((l) => l.includes('"listening"'))!).url
+
+    assert.equal((await fetch(`${base}/healthz`)).status, 200)
+
+    const reply = await fetch(`${base}/api/v1/contact/default-reply`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-org-auth-token': org.token },
+      body: JSON.stringify({ organization_id: org.id, manychat_id: 987654, username: '@E2E_Lead', message_content: 'Hello from the real binary', ig_id: 17841400000000000123n.toString() }),
+    })
+    assert.equal(reply.status, 200)
+    const body = (await reply.json()) as any
+    assert.equal(body.data.username, 'e2e_lead')
+    assert.equal(body.data.manychat_id, '987654')
+
+    const denied = await fetch(`${base}/api/v1/contact/default-reply`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-org-auth-token': 'dmt_wrong' },
+      body: '{}',
+    })
+    assert.equal(denied.status, 401)
+    assert.equal(typeof ((await denied.json()) as any).message, 'string')
+  })
+
+  it('stops cleanly on SIGTERM and leaves no token in the logs or the database', async () => {
+    server!.kill('SIGTERM')
+    const [code] = await once(server!, 'exit')
+    assert.equal(code, 0)
+    assert.match(stdout, /"msg":"stopped"/)
+    assert.ok(!stdout.includes(org.token), 'token in the log')
+    for (const file of readdirSync(join(dir, 'data'))) {
+      assert.ok(!readFileSync(join(dir, 'data', file)).includes(org.token), `token in ${file}`)
+    }
+  })
+})
