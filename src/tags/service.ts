@@ -1,0 +1,106 @@
+import { logActivity, type ActivityEntry } from '../activity/log.ts'
+import { findActiveById, findActiveByUsername, updateContact } from '../contacts/repo.ts'
+import type { Contact } from '../db/schema.ts'
+import type { Trx } from '../db/write.ts'
+import type { Caller } from '../http/context.ts'
+import { AppError } from '../http/errors.ts'
+import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organizations/access.ts'
+import { resolveMember } from '../users/service.ts'
+import { attachTags, contactTags, detachTags, ensureTags, findTagsByName, type TagView } from './repo.ts'
+import type { TagMode, UpdateTagsInput } from './schemas.ts'
+
+export interface UpdateTagsResult {
+  status: 'success'
+  message: string
+  data?: { contact_id: string; username: string; tags: TagView[] }
+}
+
+interface TagChange {
+  added: TagView[]
+  removed: TagView[]
+}
+
+type ApplyMode = (trx: Trx, contact: Contact, names: string[], color: string, now: string) => Promise<TagChange>
+
+const MODES: Record<TagMode, { apply: ApplyMode; message: string }> = {
+  set: { apply: setTags, message: 'Tags set successfully' },
+  add: { apply: addTags, message: 'Tags added successfully' },
+  remove: { apply: removeTags, message: 'Tags removed successfully' },
+}
+
+/** update-tags-external: applies `mode` to the contact's tags and logs what actually changed. */
+export async function updateContactTags(trx: Trx, caller: Caller, input: UpdateTagsInput, now: string): Promise<UpdateTagsResult> {
+  const org = await requestOrganization(trx, caller, input.organization_id)
+  if (isCancelled(org)) return { status: 'success', message: CANCELLED_MESSAGE }
+  const user = input.email != null ? await resolveMember(trx, org.id, input.email) : undefined
+  const contact = await findContact(trx, org.id, input)
+  const mode = MODES[input.mode]
+  const { added, removed } = await mode.apply(trx, contact, input.tag_names, input.tag_color, now)
+
+  const base = { organizationId: org.id, contactId: contact.id, via: 'api' as const, userId: user?.id ?? null }
+  const entries: ActivityEntry[] = []
+  if (added.length > 0) entries.push({ ...base, action: 'tags_added', newValue: joinNames(added) })
+  if (removed.length > 0) entries.push({ ...base, action: 'tags_removed', oldValue: joinNames(removed) })
+  if (entries.length > 0) {
+    await logActivity(trx, entries, now)
+    await updateContact(trx, contact.id, {}, now) // stamps updated_at: the contact changed
+  }
+  return {
+    status: 'success',
+    message: mode.message,
+    data: { contact_id: contact.id, username: contact.username, tags: await contactTags(trx, contact.id) },
+  }
+}
+
+/** The contact named by contact_id and/or username; both given must name the same one. */
+async function findContact(trx: Trx, organizationId: string, input: UpdateTagsInput): Promise<Contact> {
+  const { contact_id: id, username } = input
+  // Scoped to the caller's organization, so another organization's contact is simply not found.
+  const byId = id != null ? await found(findActiveById(trx, organizationId, id), `contact_id ${id}`) : undefined
+  const byName = username != null ? await found(findActiveByUsername(trx, organizationId, username), `username ${username}`) : undefined
+  if (byId && byName && byId.id !== byName.id) {
+    throw new AppError('validation', `contact_id ${id} and username ${username} name different contacts`, [
+      { field: 'contact_id', message: 'names a different contact than username' },
+      { field: 'username', message: 'names a different contact than contact_id' },
+    ])
+  }
+  return (byId ?? byName)!
+}
+
+async function found(lookup: Promise<Contact | undefined>, what: string): Promise<Contact> {
+  const contact = await lookup
+  if (!contact) throw new AppError('not_found', `No contact with ${what} in this organization`)
+  return contact
+}
+
+async function setTags(trx: Trx, contact: Contact, names: string[], color: string, now: string): Promise<TagChange> {
+  const target = await ensureTags(trx, contact.organization_id, names, color, now)
+  const keep = new Set(target.map((t) => t.id))
+  const current = await contactTags(trx, contact.id)
+  const dropped = current.filter((t) => !keep.has(t.id))
+  await detachTags(trx, contact.id, dropped.map((t) => t.id))
+  const added = await attachTags(trx, contact.id, target, now)
+  return { added, removed: dropped }
+}
+
+async function addTags(trx: Trx, contact: Contact, names: string[], color: string, now: string): Promise<TagChange> {
+  const tags = await ensureTags(trx, contact.organization_id, names, color, now)
+  return { added: await attachTags(trx, contact.id, tags, now), removed: [] }
+}
+
+async function removeTags(trx: Trx, contact: Contact, names: string[]): Promise<TagChange> {
+  const tags = await findTagsByName(trx, contact.organization_id, names)
+  const known = new Set(tags.map((t) => t.name.toLowerCase()))
+  const unknown = names.filter((n) => !known.has(n.toLowerCase()))
+  if (unknown.length > 0) {
+    const message = `contains tags this organization does not have: ${unknown.map((n) => JSON.stringify(n)).join(', ')}`
+    throw new AppError('validation', `tag_names ${message}`, [{ field: 'tag_names', message }])
+  }
+  const detached = new Set(await detachTags(trx, contact.id, tags.map((t) => t.id)))
+  return { added: [], removed: tags.filter((t) => detached.has(t.id)) }
+}
+
+/** Tag names for the activity log, sorted so the entry does not depend on the request's order. */
+function joinNames(tags: { name: string }[]): string {
+  return tags.map((t) => t.name).sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())).join(', ')
+}
