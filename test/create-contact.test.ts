@@ -94,7 +94,7 @@ describe('POST /api/v1/organization/create-contact', () => {
       assert.deepEqual((await notes(data.id)).map((n) => n.body), ['Came from Reel about mindset'])
       assert.deepEqual(
         (await activity(data.id)).map((a) => [a.action, a.new_value, a.via]),
-        [['contact_created', 'john_doe', 'api'], ['tags_added', 'interested, coaching', 'api'], ['note_added', 'Came from Reel about mindset', 'api']],
+        [['contact_created', 'john_doe', 'api'], ['tags_added', 'coaching, interested', 'api'], ['note_added', 'Came from Reel about mindset', 'api']],
       )
     })
 

@@ -4,7 +4,7 @@ import type { Trx } from '../db/write.ts'
 import type { Caller } from '../http/context.ts'
 import { AppError } from '../http/errors.ts'
 import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organizations/access.ts'
-import { attachTags, ensureTags } from '../tags/repo.ts'
+import { attachTags, ensureTags, tagNamesForLog } from '../tags/repo.ts'
 import { resolveMember } from '../users/service.ts'
 import type { CreateContactRequest } from './create-schema.ts'
 import { createContact, recordReply } from './lifecycle.ts'
@@ -53,7 +53,7 @@ export async function createContactFromApi(trx: Trx, caller: Caller, req: Create
   if (outcome.applyExtras) {
     if (req.tags.length > 0) {
       const added = await attachTags(trx, contact.id, await ensureTags(trx, org.id, req.tags, req.tagColor, now), now)
-      if (added.length > 0) changes.push({ action: 'tags_added', newValue: added.map((t) => t.name).join(', ') })
+      if (added.length > 0) changes.push({ action: 'tags_added', newValue: tagNamesForLog(added) })
     }
     if (req.note !== undefined) {
       await addNote(trx, contact.id, req.note, userId, now)

@@ -91,3 +91,8 @@ export async function detachTags(trx: Trx, contactId: string, tagIds: number[]):
     .execute()
   return deleted.map((r) => r.tag_id)
 }
+
+/** Tag names as activity-log values: stored spelling, sorted case-insensitively, comma-joined. */
+export function tagNamesForLog(tags: { name: string }[]): string {
+  return tags.map((t) => t.name).sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())).join(', ')
+}

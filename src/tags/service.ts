@@ -6,7 +6,7 @@ import type { Caller } from '../http/context.ts'
 import { AppError } from '../http/errors.ts'
 import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organizations/access.ts'
 import { resolveMember } from '../users/service.ts'
-import { attachTags, contactTags, detachTags, ensureTags, findTagsByName, type TagView } from './repo.ts'
+import { attachTags, contactTags, detachTags, ensureTags, findTagsByName, tagNamesForLog, type TagView } from './repo.ts'
 import type { TagMode, UpdateTagsInput } from './schemas.ts'
 
 export interface UpdateTagsResult {
@@ -39,8 +39,8 @@ export async function updateContactTags(trx: Trx, caller: Caller, input: UpdateT
 
   const base = { organizationId: org.id, contactId: contact.id, via: 'api' as const, userId: user?.id ?? null }
   const entries: ActivityEntry[] = []
-  if (added.length > 0) entries.push({ ...base, action: 'tags_added', newValue: joinNames(added) })
-  if (removed.length > 0) entries.push({ ...base, action: 'tags_removed', oldValue: joinNames(removed) })
+  if (added.length > 0) entries.push({ ...base, action: 'tags_added', newValue: tagNamesForLog(added) })
+  if (removed.length > 0) entries.push({ ...base, action: 'tags_removed', oldValue: tagNamesForLog(removed) })
   if (entries.length > 0) {
     await logActivity(trx, entries, now)
     await updateContact(trx, contact.id, {}, now) // stamps updated_at: the contact changed
@@ -98,9 +98,4 @@ async function removeTags(trx: Trx, contact: Contact, names: string[]): Promise<
   }
   const detached = new Set(await detachTags(trx, contact.id, tags.map((t) => t.id)))
   return { added: [], removed: tags.filter((t) => detached.has(t.id)) }
-}
-
-/** Tag names for the activity log, sorted so the entry does not depend on the request's order. */
-function joinNames(tags: { name: string }[]): string {
-  return tags.map((t) => t.name).sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())).join(', ')
 }
