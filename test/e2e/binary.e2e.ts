@@ -98,3 +98,38 @@ describe('compiled binary', () => {
     }
   })
 })
+
+describe('first run', () => {
+  it('creates an organization on an empty database and prints a working token with a curl line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmtracker-first-'))
+    const binary = join(dir, 'dmtracker')
+    const build = spawnSync(join(root, 'node_modules/.bin/bun'), ['scripts/build.ts', '--outfile', binary], { cwd: root, encoding: 'utf8' })
+    assert.equal(build.status, 0, build.stderr)
+    const server = spawn(binary, ['--port', '0'], { cwd: dir, env: { PATH: process.env.PATH } })
+    try {
+      let stdout = ''
+      let stderr = ''
+      server.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+      server.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+      const deadline = Date.now() + 10_000
+      while (!/"msg":"listening"/.test(stdout) || !/curl /.test(stderr)) {
+        assert.ok(Date.now() < deadline, `no first-run banner: ${stdout} ${stderr}`)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+      const orgId = /organization_id:\s+(\S+)/.exec(stderr)![1]!
+      const token = /x-org-auth-token:\s+(\S+)/.exec(stderr)![1]!
+      assert.ok(readdirSync(join(dir, 'data')).includes('dmtracker.db'), 'the default ./data/dmtracker.db was created')
+      // The printed curl line is the user's first request: run its body against the server.
+      const body = /-d '(.+)'/.exec(stderr)![1]!
+      const url = /curl -X POST (\S+)/.exec(stderr)![1]!
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-org-auth-token': token }, body })
+      assert.equal(res.status, 200)
+      assert.equal(((await res.json()) as any).data.organization_id, orgId)
+      assert.ok(!stdout.includes(token), 'the token is not in the request log')
+    } finally {
+      server.kill('SIGTERM')
+      await once(server, 'exit')
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
