@@ -13,6 +13,10 @@ import { replyRoutes } from './replies/routes.ts'
 import { contactRoutes } from './contacts/routes.ts'
 import { tagRoutes } from './tags/routes.ts'
 import { statusRoutes } from './pipeline/routes.ts'
+import { contactListRoutes } from './contact-list/routes.ts'
+import { followUpRoutes } from './follow-ups/routes.ts'
+import { pipelineViewRoutes } from './pipeline-view/routes.ts'
+import { openApiRoutes } from './openapi/routes.ts'
 
 export interface AppOptions {
   store: Store
@@ -42,6 +46,11 @@ export function createApp({ store, config, log = silentLogger, now = Date.now }:
   app.route('/api/v1', contactRoutes(deps))
   app.route('/api/v1', tagRoutes(deps))
   app.route('/api/v1', statusRoutes(deps))
+  // The read side (issue 9): lists, the follow-up board and its actions, the pipeline.
+  app.route('/api/v1', contactListRoutes(deps))
+  app.route('/api/v1', followUpRoutes(deps))
+  app.route('/api/v1', pipelineViewRoutes(deps))
+  app.route('/api/v1', openApiRoutes())
 
   const renderError = errorRenderer(log)
   app.notFound(notFoundOrMethodNotAllowed(app, renderError))

@@ -1,3 +1,4 @@
+import { updateFollowUpSettings } from '../follow-ups/settings.ts'
 import { createOrganization, listOrganizations, setSubscriptionStatus } from '../organizations/service.ts'
 import { group, output, parse, positionals, table, UsageError, withStore } from './common.ts'
 import { curlExample } from './hints.ts'
@@ -6,6 +7,9 @@ const HELP = `Usage:
   dmtracker org create --name NAME [--page-name PAGE] [--json]   prints the id and a new token, shown once
   dmtracker org list [--json]
   dmtracker org set-status ORG_ID active|cancelled
+  dmtracker org settings ORG_ID [--timezone TZ] [--cadence 1d,2d,4d,7d] [--json]
+                                  follow-up settings: the board's IANA time zone and the days between
+                                  follow-ups; without flags, prints them
 Every command takes --db PATH (env DMTRACKER_DB, default ./data/dmtracker.db).`
 
 export const orgCommand = group(HELP, {
@@ -42,6 +46,18 @@ export const orgCommand = group(HELP, {
     if (status !== 'active' && status !== 'cancelled') throw new UsageError(`status must be active or cancelled, got "${status}"`)
     await withStore(values, io.env, (store) => store.write((trx) => setSubscriptionStatus(trx, orgId!, status)))
     io.out(`Organization ${orgId} is now ${status}`)
+    return 0
+  },
+
+  async settings(args, io) {
+    const { values, positionals: rest } = parse(args, { timezone: { type: 'string' }, cadence: { type: 'string' } })
+    const [orgId] = positionals(rest, ['ORG_ID'])
+    const settings = await withStore(values, io.env, (store) =>
+      store.write((trx) => updateFollowUpSettings(trx, orgId!, { timezone: values.timezone, cadence: values.cadence })),
+    )
+    output(io, values.json, settings, () =>
+      [`Follow-up settings of ${orgId}`, `  timezone: ${settings.timezone}`, `  cadence:  ${settings.cadence_days.map((d) => `${d}d`).join(',')}`].join('\n'),
+    )
     return 0
   },
 })

@@ -27,3 +27,18 @@ export function replyFollowUp(now: string): ContactUpdate {
 export function outreachFollowUp(cadence: number[], now: string): ContactUpdate {
   return { follow_up_needed: 1, follow_up_count: 0, last_follow_up_at: null, next_follow_up_at: addDays(now, cadence[0] ?? 1) }
 }
+
+/**
+ * A follow-up marked done. Each message the organization sends waits one interval: the outreach
+ * itself waits the first (see outreachFollowUp), so the first follow-up after it waits the second;
+ * after a reply the answer is the first message and waits the first interval. When the intervals
+ * run out the contact leaves the board.
+ */
+export function doneFollowUp(cadence: number[], contact: { follow_up_count: number; last_response_at: string | null }, now: string): ContactUpdate {
+  const outreachCycle = contact.last_response_at === null // a reply always starts a new cycle
+  const days = cadence[contact.follow_up_count + (outreachCycle ? 1 : 0)]
+  const count = contact.follow_up_count + 1
+  return days === undefined
+    ? { follow_up_needed: 0, follow_up_count: count, last_follow_up_at: now, next_follow_up_at: null }
+    : { follow_up_needed: 1, follow_up_count: count, last_follow_up_at: now, next_follow_up_at: addDays(now, days) }
+}

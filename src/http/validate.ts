@@ -22,3 +22,8 @@ function describeIssue(issue: v.BaseIssue<unknown>): FieldError {
   const message = missing ? 'is required' : issue.message
   return { field, message }
 }
+
+/** The same 400 parseInput throws, for a check that needs more than the schema (the database, the clock). */
+export function invalidField(field: string, message: string): AppError {
+  return new AppError('validation', `${field} ${message}`, [{ field, message }])
+}

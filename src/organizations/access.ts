@@ -20,3 +20,8 @@ export async function requestOrganization(trx: Trx, caller: Caller, organization
 export function isCancelled(org: Organization): boolean {
   return org.subscription_status === 'cancelled'
 }
+
+/** The caller's own organization, for endpoints that take no organization_id (the read API). */
+export function callerOrganization(trx: Trx, caller: Caller): Promise<Organization> {
+  return requestOrganization(trx, caller, caller.organizationId)
+}

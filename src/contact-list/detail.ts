@@ -1,0 +1,103 @@
+import { findActiveById } from '../contacts/repo.ts'
+import { contactView, type ContactView } from '../contacts/view.ts'
+import type { ActivityVia, Contact } from '../db/schema.ts'
+import type { Trx } from '../db/write.ts'
+import { encodeCursor, readCursor, type Cursor } from '../http/cursor.ts'
+import { AppError } from '../http/errors.ts'
+
+export interface ContactDetail extends ContactView {
+  archived_at: string | null
+  activate_followups: boolean
+  last_follow_up_at: string | null
+  notes: { id: number; body: string; created_by_user_id: string | null; created_at: string }[]
+  messages: { items: MessageView[]; next_cursor: string | null }
+  activity: { items: ActivityView[]; next_cursor: string | null }
+}
+
+interface MessageView {
+  id: number
+  direction: 'inbound' | 'outbound'
+  content: string
+  sent_at: string
+  source: string
+  created_at: string
+}
+
+interface ActivityView {
+  id: number
+  action: string
+  old_value: string | null
+  new_value: string | null
+  via: ActivityVia
+  automation_id: number | null
+  user_id: string | null
+  user_email: string | null
+  created_at: string
+}
+
+/** A contact of the organization, active or archived, or a 404 (also for another organization's contact). */
+export async function findContact(db: Trx, organizationId: string, id: string): Promise<Contact> {
+  const contact = await db.selectFrom('contacts').selectAll().where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst()
+  if (!contact) throw new AppError('not_found', `No contact with id ${id}`)
+  return contact
+}
+
+/** An active contact of the organization, or a 404: archived contacts take no more changes. */
+export async function findActiveContact(db: Trx, organizationId: string, id: string): Promise<Contact> {
+  const contact = await findActiveById(db, organizationId, id)
+  if (!contact) throw new AppError('not_found', `No active contact with id ${id}`)
+  return contact
+}
+
+/** Takes `limit` + 1 rows to know whether another page follows, and returns the `limit` first. */
+function page<T>(rows: T[], limit: number, cursorOf: (last: T) => string) {
+  const items = rows.slice(0, limit)
+  return { items, next_cursor: rows.length > limit ? cursorOf(items.at(-1)!) : null }
+}
+
+/**
+ * A contact with its tags, notes, conversation history and activity log. History and activity
+ * are newest first and paginated; archived contacts stay readable, so their history does too.
+ */
+export async function contactDetail(
+  db: Trx,
+  organizationId: string,
+  id: string,
+  query: { limit: number; messages_cursor?: Cursor; activity_cursor?: Cursor },
+): Promise<ContactDetail> {
+  const contact = await findContact(db, organizationId, id)
+  const messagesAfter = readCursor<[string, number]>(query.messages_cursor, 'messages', ['string', 'number'], 'messages_cursor')
+  const activityAfter = readCursor<[number]>(query.activity_cursor, 'activity', ['number'], 'activity_cursor')
+
+  let messages = db
+    .selectFrom('messages')
+    .select(['id', 'direction', 'content', 'sent_at', 'source', 'created_at'])
+    .where('contact_id', '=', contact.id)
+  if (messagesAfter) messages = messages.where((eb) => eb(eb.refTuple('sent_at', 'id'), '<', eb.tuple(...messagesAfter)))
+  const messageRows = await messages.orderBy('sent_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute()
+
+  let activity = db
+    .selectFrom('activity_log as a')
+    .leftJoin('users as u', 'u.id', 'a.user_id')
+    .select(['a.id', 'a.action', 'a.old_value', 'a.new_value', 'a.via', 'a.automation_id', 'a.user_id', 'u.email as user_email', 'a.created_at'])
+    .where('a.contact_id', '=', contact.id)
+  if (activityAfter) activity = activity.where('a.id', '<', activityAfter[0])
+  const activityRows = await activity.orderBy('a.id', 'desc').limit(query.limit + 1).execute()
+
+  const notes = await db
+    .selectFrom('notes')
+    .select(['id', 'body', 'created_by_user_id', 'created_at'])
+    .where('contact_id', '=', contact.id)
+    .orderBy('id', 'desc')
+    .execute()
+
+  return {
+    ...(await contactView(db, contact)),
+    archived_at: contact.archived_at,
+    activate_followups: contact.followups_active === 1,
+    last_follow_up_at: contact.last_follow_up_at,
+    notes,
+    messages: page(messageRows, query.limit, (m) => encodeCursor('messages', [m.sent_at, m.id])),
+    activity: page(activityRows, query.limit, (a) => encodeCursor('activity', [a.id])),
+  }
+}

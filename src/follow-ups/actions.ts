@@ -1,0 +1,42 @@
+import { logActivity, type ActivityEntry } from '../activity/log.ts'
+import { findActiveContact } from '../contact-list/detail.ts'
+import { addNote } from '../contacts/notes.ts'
+import { updateContact } from '../contacts/repo.ts'
+import type { Contact, Organization } from '../db/schema.ts'
+import type { Trx } from '../db/write.ts'
+import { AppError } from '../http/errors.ts'
+import { invalidField } from '../http/validate.ts'
+import { resolveMember } from '../users/service.ts'
+import { doneFollowUp, parseCadence } from './cadence.ts'
+import type { FollowUpAction } from './schemas.ts'
+
+/**
+ * Marks the contact's due follow-up done (the next one is scheduled by the cadence, or the contact
+ * leaves the board after the last interval) or snoozes it to `snooze_until`. Logged with the note.
+ */
+export async function actOnFollowUp(trx: Trx, org: Organization, id: string, action: FollowUpAction, now: string): Promise<Contact> {
+  const contact = await findActiveContact(trx, org.id, id)
+  const userId = action.email ? (await resolveMember(trx, org.id, action.email)).id : null
+  if (!contact.follow_up_needed) {
+    throw new AppError('bad_request', `Contact ${id} is not waiting for a follow-up (follow_up_needed is false)`)
+  }
+  const snooze = action.snooze_until ?? undefined
+  if (snooze !== undefined && snooze <= now) {
+    throw invalidField('snooze_until', 'must be in the future')
+  }
+  const patch = snooze === undefined ? doneFollowUp(parseCadence(org.follow_up_cadence_days), contact, now) : { next_follow_up_at: snooze }
+  const updated = await updateContact(trx, contact.id, patch, now)
+
+  const base = { organizationId: org.id, contactId: contact.id, via: 'api' as const, userId }
+  const entries: ActivityEntry[] = [
+    snooze === undefined
+      ? { ...base, action: 'follow_up_done', oldValue: String(contact.follow_up_count), newValue: String(updated.follow_up_count) }
+      : { ...base, action: 'follow_up_snoozed', oldValue: contact.next_follow_up_at, newValue: snooze },
+  ]
+  if (action.note) {
+    await addNote(trx, contact.id, action.note, userId, now)
+    entries.push({ ...base, action: 'note_added', newValue: action.note })
+  }
+  await logActivity(trx, entries, now)
+  return updated
+}

@@ -1,0 +1,36 @@
+import { Hono } from 'hono'
+import { boardQuery, contactIdParam } from '../contact-list/schemas.ts'
+import { contactView } from '../contacts/view.ts'
+import { readTogether } from '../db/read.ts'
+import { readJsonObject } from '../http/body.ts'
+import type { AppDeps, AppEnv } from '../http/context.ts'
+import { parseQuery } from '../http/query.ts'
+import { parseInput } from '../http/validate.ts'
+import { callerOrganization, CANCELLED_MESSAGE, isCancelled } from '../organizations/access.ts'
+import { actOnFollowUp } from './actions.ts'
+import { followUpBoard } from './board.ts'
+import { followUpActionSchema } from './schemas.ts'
+
+/** GET /follow-ups (the board) and POST /contacts/{id}/follow-ups (done or snooze). */
+export function followUpRoutes(deps: AppDeps) {
+  const { store } = deps
+  return new Hono<AppEnv>()
+    .get('/follow-ups', deps.auth, async (c) => {
+      const { limit } = parseQuery(c, boardQuery)
+      const data = await readTogether(store.db, async (db) => followUpBoard(db, await callerOrganization(db, c.get('caller')), deps.now(), limit))
+      return c.json({ status: 'success', data })
+    })
+    .post('/contacts/:id/follow-ups', deps.auth, async (c) => {
+      const { id } = parseInput(contactIdParam, { id: c.req.param('id') })
+      const action = parseInput(followUpActionSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
+      const now = new Date(deps.now()).toISOString()
+      const body = await store.write(async (trx) => {
+        const org = await callerOrganization(trx, c.get('caller'))
+        if (isCancelled(org)) return { status: 'success', message: CANCELLED_MESSAGE }
+        const contact = await actOnFollowUp(trx, org, id, action, now)
+        const message = action.snooze_until ? 'Follow-up snoozed' : contact.follow_up_needed ? 'Follow-up done; next one scheduled' : 'Follow-up done; the cadence is complete'
+        return { status: 'success', message, data: await contactView(trx, contact) }
+      })
+      return c.json(body)
+    })
+}

@@ -1,0 +1,14 @@
+import * as v from 'valibot'
+import { email, isoDate, note } from '../http/fields.ts'
+
+/**
+ * The body of POST /contacts/{id}/follow-ups: without `snooze_until` the due follow-up is marked
+ * done; with it, the follow-up is pushed to that time. null counts as not given.
+ */
+export const followUpActionSchema = v.object({
+  snooze_until: v.nullish(isoDate),
+  note: v.nullish(note),
+  email: v.nullish(email),
+})
+
+export type FollowUpAction = v.InferOutput<typeof followUpActionSchema>

@@ -1,0 +1,29 @@
+import { countedFirstPage, type CountedPage } from '../contact-list/page.ts'
+import type { Trx } from '../db/write.ts'
+
+/** A stage; continue its contacts with GET /contacts?stage=<name>&cursor=<next_cursor>. */
+export interface PipelineColumn extends CountedPage {
+  id: number
+  name: string
+  color: string
+  position: number
+  active: boolean
+}
+
+/**
+ * The pipeline as a Kanban: every stage in order (inactive ones flagged, since they may still
+ * hold contacts), each with its active-contact count and the newest contacts first.
+ */
+export async function pipelineBoard(db: Trx, organizationId: string, limit: number): Promise<PipelineColumn[]> {
+  const stages = await db
+    .selectFrom('pipeline_stages')
+    .select(['id', 'name', 'color', 'position', 'active'])
+    .where('organization_id', '=', organizationId)
+    .orderBy('position')
+    .execute()
+  const columns: PipelineColumn[] = []
+  for (const stage of stages) {
+    columns.push({ ...stage, active: stage.active === 1, ...(await countedFirstPage(db, organizationId, { stageId: stage.id }, limit)) })
+  }
+  return columns
+}
