@@ -34,6 +34,12 @@ describe('HTTP skeleton', () => {
     assert.ok(isErrorShape(res.body))
   })
 
+  it('lists only the methods of a static path, not of a pattern that also matches it', async () => {
+    const res = await env.call('POST', '/api/v1/contacts/export.csv', {})
+    assert.equal(res.status, 405)
+    assert.equal(res.headers.get('allow'), 'GET, HEAD')
+  })
+
   it('echoes a well-formed X-Request-Id and makes one otherwise', async () => {
     const given = await env.call('GET', '/healthz', undefined, { headers: { 'x-request-id': 'abc-123' } })
     assert.equal(given.headers.get('x-request-id'), 'abc-123')

@@ -19,12 +19,16 @@ export function notFoundOrMethodNotAllowed(app: Hono<AppEnv>, renderError: Error
     }
     return [...byPath].map(([path, methods]) => ({
       pattern: new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')}/?$`),
+      isStatic: !path.includes(':'),
       methods: [...methods],
     }))
   }
   return function notFound(c) {
     table ??= build()
-    const allowed = table.filter((r) => r.pattern.test(c.req.path)).flatMap((r) => r.methods)
+    const matches = table.filter((r) => r.pattern.test(c.req.path))
+    // A static path wins over a pattern that also matches it (/contacts/export.csv, not /contacts/:id).
+    const exact = matches.filter((r) => r.isStatic)
+    const allowed = (exact.length > 0 ? exact : matches).flatMap((r) => r.methods)
     // Returned, not thrown: Hono calls notFound outside the middleware chain's error handling.
     if (allowed.length === 0) return renderError(new AppError('not_found', `No endpoint at ${c.req.path}`), c)
     const allow = [...new Set(allowed)].join(', ')
