@@ -27,7 +27,7 @@ export const HELP = `dmtracker ${VERSION}: a self-hosted server for the DmTracke
 Usage: dmtracker [command] [options]
   serve       run the HTTP server (the default command)
   migrate     apply pending database migrations
-  org         create, list and cancel organizations
+  org         create, list and cancel organizations; follow-up settings
   token       create, list and revoke API tokens
   user        add users and memberships
   stage       manage an organization's pipeline stages
