@@ -7,7 +7,7 @@ import { AppError } from './errors.ts'
  * the routes the app itself registered, so it cannot drift from them.
  */
 export function notFoundOrMethodNotAllowed(app: Hono<AppEnv>, renderError: ErrorHandler<AppEnv>): NotFoundHandler<AppEnv> {
-  let table: { pattern: RegExp; methods: string[] }[] | undefined
+  let table: { pattern: RegExp; isStatic: boolean; methods: string[] }[] | undefined
   const build = () => {
     const byPath = new Map<string, Set<string>>()
     for (const { method, path } of app.routes) {
