@@ -13,6 +13,7 @@ import { errorRenderer } from '../src/http/render-error.ts'
 import { parseInput } from '../src/http/validate.ts'
 import { revokeToken } from '../src/tokens/tokens.ts'
 import { TokenUsage } from '../src/tokens/usage.ts'
+import type { Store } from '../src/db/open.ts'
 import { isErrorShape, setup, T0, type TestEnv } from './helpers.ts'
 
 const schema = v.object({
@@ -29,6 +30,7 @@ describe('HTTP pieces', () => {
   let env: TestEnv
   let app: Hono<AppEnv>
   let usage: TokenUsage
+  let logged: Record<string, unknown>[]
   const send = async (body: string | undefined, headers: Record<string, string> = {}) => {
     const res = await app.request('/echo', { method: 'POST', headers: { 'x-org-auth-token': env.org.token, ...headers }, body })
     return { status: res.status, headers: res.headers, body: (await res.json()) as any }
@@ -48,7 +50,8 @@ describe('HTTP pieces', () => {
     app.post('/busy', () => {
       throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })
     })
-    app.onError(errorRenderer(() => {}))
+    logged = []
+    app.onError(errorRenderer((entry) => logged.push(entry)))
   })
   afterEach(async () => {
     await usage.stop()
@@ -85,6 +88,19 @@ describe('HTTP pieces', () => {
     assert.equal(other.status, 401, 'another client address is not affected')
     env.advance(20_001) // one failure's worth of the minute
     assert.equal((await send(JSON.stringify({ organization_id: env.org.id, username: 'x' }))).status, 200)
+  })
+
+  it('keeps last-use times whose write failed for the next flush', async () => {
+    const row = await env.store.db.selectFrom('api_tokens').select('id').executeTakeFirstOrThrow()
+    let failing = true
+    const flaky = { write: (work: never) => (failing ? Promise.reject(new Error('database is locked')) : env.store.write(work)) } as unknown as Store
+    const tracker = new TokenUsage(flaky)
+    tracker.touch(row.id, T0)
+    await assert.rejects(tracker.flush(), /locked/)
+    failing = false
+    await tracker.stop()
+    const after = await env.store.db.selectFrom('api_tokens').select('last_used_at').executeTakeFirstOrThrow()
+    assert.equal(after.last_used_at, new Date(T0).toISOString())
   })
 
   it('refuses a revoked token at once', async () => {
@@ -171,6 +187,8 @@ describe('HTTP pieces', () => {
   it('hides internals of unexpected errors behind a 500 in the error shape', async () => {
     const res = await app.request('/boom', { method: 'POST' })
     assert.equal(res.status, 500)
+    assert.equal(logged[0]?.level, 'error')
+    assert.match(String(logged[0]?.error), /SELECT secret/, 'the log keeps what the answer hides')
     const text = await res.text()
     assert.ok(!text.includes('SELECT') && !text.includes('internals'))
     assert.ok(isErrorShape(JSON.parse(text)))
@@ -180,6 +198,8 @@ describe('HTTP pieces', () => {
     const res = await app.request('/busy', { method: 'POST' })
     assert.equal(res.status, 503)
     assert.equal(res.headers.get('retry-after'), '1')
+    // Logged as an expected condition with SQLite's code, not as an unhandled error with a stack.
+    assert.deepEqual(logged.map((l) => [l.level, l.code, 'error' in l]), [['warn', 'SQLITE_BUSY', false]])
   })
 
   it('renders every AppError kind with its status', () => {

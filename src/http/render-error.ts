@@ -7,7 +7,11 @@ import { AppError, toAppError } from './errors.ts'
 export function errorRenderer(log: Logger): ErrorHandler<AppEnv> {
   return function renderError(error: Error, c: Context<AppEnv>) {
     const appError = toAppError(error)
-    if (appError.status >= 500) {
+    if (appError.kind === 'unavailable') {
+      // Expected under load or a full disk: one line with SQLite's code, no stack.
+      const code = (error as { code?: unknown }).code
+      log({ level: 'warn', msg: appError.message, code: typeof code === 'string' ? code : undefined, request_id: c.get('requestId') })
+    } else if (appError.status >= 500) {
       // Logged with the request id so the user's report can be matched; the body has no internals.
       log({
         level: 'error',

@@ -21,11 +21,17 @@ export class TokenUsage {
     if (this.pending.size === 0) return
     const batch = [...this.pending]
     this.pending.clear()
-    await this.store.write(async (trx) => {
-      for (const [id, at] of batch) {
-        await trx.updateTable('api_tokens').set({ last_used_at: new Date(at).toISOString() }).where('id', '=', id).execute()
-      }
-    })
+    try {
+      await this.store.write(async (trx) => {
+        for (const [id, at] of batch) {
+          await trx.updateTable('api_tokens').set({ last_used_at: new Date(at).toISOString() }).where('id', '=', id).execute()
+        }
+      })
+    } catch (error) {
+      // Keep them for the next round (unless the token was used again meanwhile).
+      for (const [id, at] of batch) if (!this.pending.has(id)) this.pending.set(id, at)
+      throw error
+    }
   }
 
   async stop(): Promise<void> {
