@@ -35,7 +35,10 @@ async function readText(request: Request, maxBytes: number): Promise<string> {
   const chunks: Uint8Array[] = []
   let size = 0
   for (;;) {
-    const { done, value } = await reader.read()
+    const { done, value } = await reader.read().catch(() => {
+      // The client went away, or the server's idle timeout cut off a body that stopped coming.
+      throw new AppError('bad_request', 'The request body ended before it was complete')
+    })
     if (done) break
     size += value.byteLength
     if (size > maxBytes) {

@@ -25,7 +25,7 @@ export const manychatId = v.pipe(
     [
       v.pipe(v.string(), v.trim(), v.nonEmpty('must not be empty'), v.maxLength(100, 'must be at most 100 characters')),
       v.pipe(v.number(), v.safeInteger(ID_NUMBER), v.minValue(0, 'must not be negative')),
-      v.pipe(v.bigint(), v.minValue(0n, 'must not be negative')),
+      v.pipe(v.bigint(), v.minValue(0n, 'must not be negative'), v.maxValue(10n ** 100n - 1n, 'must be at most 100 digits')),
     ],
     'must be a non-empty string or a whole number',
   ),
@@ -38,7 +38,7 @@ export const igId = v.pipe(
     [
       v.pipe(v.string(), v.trim(), v.regex(/^\d{1,30}$/, ID_NUMBER)),
       v.pipe(v.number(), v.safeInteger(ID_NUMBER), v.minValue(0, 'must not be negative')),
-      v.pipe(v.bigint(), v.minValue(0n, 'must not be negative'), v.maxValue(10n ** 30n, 'must be at most 30 digits')),
+      v.pipe(v.bigint(), v.minValue(0n, 'must not be negative'), v.maxValue(10n ** 30n - 1n, 'must be at most 30 digits')),
     ],
     ID_NUMBER,
   ),
@@ -104,13 +104,20 @@ export const isoDate = v.pipe(
 )
 
 /** A colour name or hex; unknown values become gray (the reference's rule), never an error. */
-export const tagColor = v.pipe(v.string('must be a string'), v.transform((value: string) => resolveTagColor(value)))
+export const tagColor = v.pipe(text(MAX_SHORT_TEXT), v.transform((value: string) => resolveTagColor(value)))
+
+/**
+ * For names SQLite compares case-insensitively (COLLATE NOCASE): it compares them as C strings,
+ * so "a\u0000b" and "a\u0000c" would be the same name there and different ones everywhere else.
+ */
+export const noNul = v.check((value: string) => !value.includes('\u0000'), 'must not contain NUL (\\u0000) characters')
 
 export const tagName = v.pipe(
   v.string('must be a string'),
   v.trim(),
   v.nonEmpty('must not be empty'),
   v.maxLength(MAX_TAG_NAME, `must be at most ${MAX_TAG_NAME} characters`),
+  noNul,
 )
 
 /** Tag names, trimmed; the same name twice (in any case) counts once. */

@@ -4,12 +4,40 @@
  * text, so the exact path is a small parser of our own that runs the same on Bun and Node.
  * Any integer of 15 digits or fewer is exact as a double, so text without a run of 16 digits
  * takes the native parser, and strings are still decoded by JSON.parse in the exact path.
+ *
+ * A `\uD800`-style escape can also make a string that is not valid Unicode (a lone surrogate),
+ * which SQLite cannot store: bun:sqlite would write U+FFFD, better-sqlite3 invalid UTF-8. Such
+ * strings take the exact path, which repairs them with U+FFFD, as decoding the body's bytes
+ * already does for invalid UTF-8.
  */
 export function parseJson(text: string): unknown {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
-  if (!/\d{16}/.test(text)) return JSON.parse(text)
-  return new ExactParser(text).document()
+  if (/\d{16}/.test(text) || SURROGATE_ESCAPE.test(text)) return new ExactParser(text).document()
+  // The nesting limit holds on both paths, so a body's fate does not hang on its numbers.
+  if (text.length > MAX_DEPTH && nestedDeeperThan(text, MAX_DEPTH)) throw new SyntaxError('JSON nested too deeply')
+  return JSON.parse(text)
 }
+
+/** Whether brackets outside strings nest deeper than `limit` (malformed text is JSON.parse's to reject). */
+function nestedDeeperThan(text: string, limit: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true
+    } else if (c === 0x5d || c === 0x7d) depth--
+  }
+  return false
+}
+
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/
+// Without the u flag a regular expression sees UTF-16 code units, so it can find unpaired halves.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
 
 const MAX_DEPTH = 512
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y
@@ -118,7 +146,7 @@ class ExactParser {
     }
     this.i++
     // JSON.parse decodes escapes and rejects control characters exactly as the standard says.
-    return JSON.parse(t.slice(start, this.i)) as string
+    return (JSON.parse(t.slice(start, this.i)) as string).replace(LONE_SURROGATE, '\uFFFD')
   }
 
   private number(): number | bigint {

@@ -85,9 +85,12 @@ export async function entryStageId(trx: Trx, organizationId: string, kind: Entry
   return org?.id ?? null
 }
 
+/** The longest stage name an organization can give a stage (and so the longest worth looking up). */
+export const MAX_STAGE_NAME = 50
+
 function validStageName(name: string): string {
   const trimmed = name.trim()
-  if (trimmed === '' || trimmed.length > 50) throw new AppError('validation', 'Stage name must be 1-50 characters')
+  if (trimmed === '' || trimmed.length > MAX_STAGE_NAME) throw new AppError('validation', `Stage name must be 1-${MAX_STAGE_NAME} characters`)
   return trimmed
 }
 

@@ -1,6 +1,7 @@
 import * as v from 'valibot'
 import { LEAD_STATUSES, leadStatusId } from '../contacts/view.ts'
-import { email, manychatId, MAX_SHORT_TEXT, uuid } from '../http/fields.ts'
+import { email, manychatId, noNul, uuid } from '../http/fields.ts'
+import { MAX_STAGE_NAME } from './stages.ts'
 
 const STATUS_LIST = LEAD_STATUSES.join(', ')
 const STATUS_IDS = LEAD_STATUSES.map((name, i) => `${i + 1} ${name}`).join(', ')
@@ -30,7 +31,8 @@ const stageName = v.pipe(
   v.string('must be a string'),
   v.trim(),
   v.nonEmpty('must not be empty'),
-  v.maxLength(MAX_SHORT_TEXT, `must be at most ${MAX_SHORT_TEXT} characters`),
+  v.maxLength(MAX_STAGE_NAME, `must be at most ${MAX_STAGE_NAME} characters`),
+  noNul,
 )
 
 const has = (value: unknown) => value !== undefined

@@ -23,7 +23,11 @@ export const runtime: Runtime = {
   openSqlite,
   listen(fetch, { hostname, port }) {
     return new Promise((resolve, reject) => {
-      const server = serve({ fetch, hostname, port }, (info) => {
+      // A request must arrive whole, headers and body, within 30 s (Node's default is 5 minutes):
+      // a client that stalls mid-body cannot hold its buffer for long. Bun.serve's idle timeout
+      // (10 s without traffic) does the same in the compiled binary.
+      const serverOptions = { headersTimeout: 10_000, requestTimeout: 30_000 }
+      const server = serve({ fetch, hostname, port, serverOptions }, (info) => {
         resolve({
           port: info.port,
           stop: () =>
