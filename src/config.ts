@@ -15,6 +15,8 @@ export interface Config {
   readonly rateLimitBurst: number
   /** Failed authentications per minute from one client address before it gets 429s; 0 = off. */
   readonly authFailuresPerMinute: number
+  /** Who copies the WAL into the database file: a worker thread (default) or each commit that fills it. */
+  readonly checkpoint: 'background' | 'inline'
 }
 
 export const DEFAULT_DB_PATH = './data/dmtracker.db'
@@ -38,13 +40,14 @@ export function loadConfig(flags: Flags, env: Env = process.env): Config {
     host: str(flags.host) ?? env.DMTRACKER_HOST ?? '127.0.0.1',
     port: integer('port', str(flags.port) ?? env.DMTRACKER_PORT ?? env.PORT ?? '8080', 0, 65535),
     dbPath: dbPathFrom(flags, env),
-    durability: oneOf('durability', str(flags.durability) ?? env.DMTRACKER_DURABILITY ?? 'normal', ['normal', 'full'] as const),
+    durability: oneOf('durability', str(flags.durability) ?? env.DMTRACKER_DURABILITY ?? 'full', ['normal', 'full'] as const),
     busyTimeoutMs: integer('busy-timeout', str(flags['busy-timeout']) ?? env.DMTRACKER_BUSY_TIMEOUT_MS ?? '5000', 0, 600_000),
     bodyLimitBytes: integer('body-limit', str(flags['body-limit']) ?? env.DMTRACKER_BODY_LIMIT ?? String(1024 * 1024), 1024, 64 * 1024 * 1024),
     logRequests: !(flags.quiet === true || env.DMTRACKER_QUIET === '1'),
     rateLimitPerMinute: rateLimit,
     rateLimitBurst: limitOrOff('rate-burst', str(flags['rate-burst']) ?? env.DMTRACKER_RATE_BURST ?? String(rateLimit)),
     authFailuresPerMinute: limitOrOff('auth-failure-limit', str(flags['auth-failure-limit']) ?? env.DMTRACKER_AUTH_FAILURE_LIMIT ?? '20'),
+    checkpoint: oneOf('checkpoint (env DMTRACKER_CHECKPOINT)', env.DMTRACKER_CHECKPOINT ?? 'background', ['background', 'inline'] as const),
   })
 }
 

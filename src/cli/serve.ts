@@ -13,7 +13,9 @@ export const SERVE_HELP = `Usage: dmtracker [serve] [options]
   --host HOST            listen address (env DMTRACKER_HOST, default 127.0.0.1)
   --port PORT            listen port (env DMTRACKER_PORT or PORT, default 8080; 0 picks a free one)
   --db PATH              database file (env DMTRACKER_DB, default ./data/dmtracker.db)
-  --durability MODE      normal|full (env DMTRACKER_DURABILITY, default normal)
+  --durability MODE      full: every answer waits for its commit to reach the disk (group commit);
+                         normal: faster, may lose the last commits on power loss (env DMTRACKER_DURABILITY,
+                         default full)
   --busy-timeout MS      wait for another process's lock (env DMTRACKER_BUSY_TIMEOUT_MS, default 5000)
   --body-limit BYTES     largest request body (env DMTRACKER_BODY_LIMIT, default 1048576)
   --quiet                no request log lines (env DMTRACKER_QUIET=1)

@@ -4,6 +4,7 @@ import { Kysely, SqliteDialect } from 'kysely'
 import { runtime } from '#runtime'
 import type { SqliteHandle } from '../runtime/types.ts'
 import type { Database } from './schema.ts'
+import { startCheckpointer } from './checkpointer.ts'
 import { createWriter, type Write } from './write.ts'
 
 export type Durability = 'normal' | 'full'
@@ -13,7 +14,19 @@ export interface StoreOptions {
   durability?: Durability
   /** How long a writer waits for another process's lock before SQLite reports busy. */
   busyTimeoutMs?: number
+  /**
+   * `background`: a worker thread checkpoints the WAL, so commits on this thread never do (the
+   * server); `inline` (default): SQLite's own automatic checkpoints, fine for short-lived commands.
+   */
+  checkpoint?: 'inline' | 'background'
 }
+
+/**
+ * With a background checkpointer, the writer still checkpoints past this many WAL pages (40 MB),
+ * should the worker stall. It also restarts the WAL under sustained load; below journal_size_limit,
+ * so that a restart never truncates the file and grows it again.
+ */
+const BACKSTOP_CHECKPOINT_PAGES = 10_000
 
 /** The database as the rest of the program sees it: Kysely for queries, `write` for every change. */
 export interface Store {
@@ -40,7 +53,10 @@ export function pragmas({ durability = 'normal', busyTimeoutMs = 5000 }: StoreOp
 export function openStore(path: string, options: StoreOptions = {}): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const sqlite = runtime.openSqlite(path)
-  for (const statement of pragmas(options)) sqlite.exec(statement)
+  const settings = pragmas(options)
+  for (const statement of settings) sqlite.exec(statement)
+  const checkpointer = options.checkpoint === 'background' && path !== ':memory:' ? startCheckpointer(path, settings) : undefined
+  if (checkpointer) sqlite.exec(`pragma wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`)
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite.database }) })
   return {
     db,
@@ -48,6 +64,7 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
     write: createWriter(db),
     async close() {
       try {
+        await checkpointer?.stop()
         sqlite.exec('pragma wal_checkpoint(truncate)')
       } finally {
         await db.destroy()

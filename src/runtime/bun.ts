@@ -42,6 +42,7 @@ function openSqlite(path: string): SqliteHandle {
 
 export const runtime: Runtime = {
   name: 'bun',
+  sqliteModule: 'bun:sqlite',
   openSqlite,
   async listen(fetch, { hostname, port }) {
     const server = Bun.serve({ fetch, hostname, port, development: false })

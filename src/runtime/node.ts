@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import Database from 'better-sqlite3'
 import { serve } from '@hono/node-server'
 import { statementCache } from './statement-cache.ts'
@@ -20,6 +21,7 @@ function openSqlite(path: string): SqliteHandle {
 
 export const runtime: Runtime = {
   name: 'node',
+  sqliteModule: createRequire(import.meta.url).resolve('better-sqlite3'),
   openSqlite,
   listen(fetch, { hostname, port }) {
     return new Promise((resolve, reject) => {

@@ -31,4 +31,9 @@ export interface Runtime {
   listen(fetch: FetchHandler, options: { hostname: string; port: number }): Promise<RunningServer>
   /** The TCP peer's address of a request, from the `env` the server passed to fetch. */
   peerAddress(request: Request, env: unknown): string | undefined
+  /**
+   * What a worker thread passes to require() to open the database itself (the background
+   * checkpointer): its `Database` export, or the module itself, is the connection class.
+   */
+  readonly sqliteModule: string
 }

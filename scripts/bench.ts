@@ -1,0 +1,282 @@
+// `npm run bench`: drives each endpoint of the compiled server and, in the same run, a baseline
+// doing the same SQL writes with nothing else (scripts/bench/baseline.ts), and prints the table
+// the README's Performance section shows. Run with Bun. `bun scripts/bench.ts --help` for options.
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { ENDPOINTS, requestSource, type Endpoint } from './bench/bodies.ts'
+import { drive, type LoadOptions, type LoadResult } from './bench/load.ts'
+import { contactId, manychatId, username } from './bench/population.ts'
+import { machine, markdown, save, table, type Extra, type Row } from './bench/report.ts'
+import { seed, type Seed } from './bench/seed.ts'
+import { freePort, start, type Launch, type Running } from './bench/server.ts'
+
+const HELP = `Usage: bun scripts/bench.ts [options]   (npm run bench -- [options])
+  --endpoint LIST     ${ENDPOINTS.join(',')} (default all)
+  --contacts LIST     seeded contacts, e.g. 10000,1000000 (default 100000)
+  --orgs N            organizations the contacts are spread over (default 10)
+  --durability LIST   normal,full (default both)
+  --runtime LIST      bun (the compiled binary) and/or node (the tsx dev path) (default bun)
+  --connections N     concurrent connections (default 64)
+  --duration S        seconds per measured run (default 10)
+  --warmup S          seconds of load before each measured run (default 2)
+  --repeat N          flat-out runs per server; the median is reported (default 3)
+  --no-rate           skip the fixed-rate latency runs (half the baseline's throughput)
+  --no-extras         skip the start-up time and rate-limit (429 path) measurements
+  --binary PATH       use this dmtracker binary instead of building one
+  --keep              keep the temporary directory (databases and server logs)`
+
+const { values } = parseArgs({
+  options: {
+    endpoint: { type: 'string', default: ENDPOINTS.join(',') },
+    contacts: { type: 'string', default: '100000' },
+    orgs: { type: 'string', default: '10' },
+    durability: { type: 'string', default: 'normal,full' },
+    runtime: { type: 'string', default: 'bun' },
+    connections: { type: 'string', default: '64' },
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    repeat: { type: 'string', default: '3' },
+    'no-rate': { type: 'boolean', default: false },
+    'no-extras': { type: 'boolean', default: false },
+    binary: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h' },
+  },
+})
+if (values.help) {
+  console.log(HELP)
+  process.exit(0)
+}
+
+const list = <T extends string>(name: string, raw: string, allowed: readonly T[]): T[] => {
+  const items = raw.split(',').map((s) => s.trim()).filter(Boolean)
+  const bad = items.find((i) => !(allowed as readonly string[]).includes(i))
+  if (bad || items.length === 0) throw new Error(`--${name}: expected some of ${allowed.join(', ')}, got "${raw}"`)
+  return items as T[]
+}
+const count = (name: string, raw: string) => {
+  const n = Number(raw.replace(/_/g, ''))
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name}: expected a whole number, got "${raw}"`)
+  return n
+}
+
+const ROOT = resolve(import.meta.dir, '..')
+const BUN = process.execPath
+const options = {
+  endpoints: list('endpoint', values.endpoint, ENDPOINTS),
+  contacts: values.contacts.split(',').map((c) => count('contacts', c)),
+  orgs: Math.max(1, count('orgs', values.orgs)),
+  durabilities: list('durability', values.durability, ['normal', 'full'] as const),
+  runtimes: list('runtime', values.runtime, ['bun', 'node'] as const),
+  connections: count('connections', values.connections),
+  duration: count('duration', values.duration),
+  warmup: count('warmup', values.warmup),
+  repeat: Math.max(1, count('repeat', values.repeat)),
+  rate: !values['no-rate'],
+  extras: !values['no-extras'],
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'dmtracker-bench-'))
+const log = (line: string) => console.error(`[bench] ${line}`)
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!
+
+/** dist/dmtracker when it is newer than every source file, else a fresh build in the temp dir. */
+function binary(): string {
+  if (values.binary) return resolve(values.binary)
+  const dist = join(ROOT, 'dist/dmtracker')
+  const newest = (dir: string): number =>
+    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)))
+  if (existsSync(dist) && statSync(dist).mtimeMs > Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'migrations')))) return dist
+  const outfile = join(tmp, 'dmtracker')
+  log('building the binary (dist/dmtracker is missing or older than the sources)')
+  const build = Bun.spawnSync([BUN, join(ROOT, 'scripts/build.ts'), '--outfile', outfile], { cwd: ROOT, stdout: 'inherit', stderr: 'inherit' })
+  if (!build.success) throw new Error('build failed')
+  return outfile
+}
+
+interface Target {
+  server: 'dmtracker' | 'dmtracker-node' | 'baseline'
+  durability: 'normal' | 'full'
+  /** Set to off by default: the bench measures the endpoint, not the limiter (measured separately). */
+  rateLimit?: string
+}
+
+function launch(target: Target, db: string, port: number, dmtracker: string): Launch {
+  if (target.server === 'baseline') {
+    return { command: [BUN, join(ROOT, 'scripts/bench/baseline.ts'), '--db', db, '--port', String(port), '--durability', target.durability] }
+  }
+  const env = {
+    DMTRACKER_DB: db,
+    DMTRACKER_HOST: '127.0.0.1',
+    DMTRACKER_PORT: String(port),
+    DMTRACKER_DURABILITY: target.durability,
+    DMTRACKER_RATE_LIMIT: target.rateLimit ?? 'off',
+  }
+  const command = target.server === 'dmtracker' ? [dmtracker, 'serve'] : ['node', '--import', 'tsx', 'src/main.ts', 'serve']
+  return { command, env, cwd: ROOT }
+}
+
+const healthy = async (url: string) => (await fetch(`${url}/healthz`)).status < 500
+
+/** A fresh copy of the seeded database, so every server starts from the same state. */
+function freshDb(seedPath: string, name: string): string {
+  const path = join(tmp, `${name}.db`)
+  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true })
+  copyFileSync(seedPath, path)
+  return path
+}
+
+async function withServer<T>(target: Target, seedPath: string, dmtracker: string, work: (server: Running) => Promise<T>): Promise<T> {
+  const db = freshDb(seedPath, 'run')
+  const port = await freePort()
+  const server = await start(launch(target, db, port, dmtracker), port, join(tmp, `${target.server}.log`), healthy)
+  try {
+    return await work(server)
+  } finally {
+    await server.stop()
+  }
+}
+
+interface Measured {
+  load: LoadResult
+  idleKb: number
+  peakKb: number
+  /** Server CPU time per answered request, in microseconds. */
+  cpuUs: number
+}
+
+async function measure(target: Target, endpoint: Endpoint, seeded: Seed, seedPath: string, dmtracker: string, load: LoadOptions): Promise<Measured> {
+  return withServer(target, seedPath, dmtracker, async (server) => {
+    const idleKb = server.rss().now
+    const next = requestSource(endpoint, seeded)
+    if (options.warmup > 0) await drive(server.url, next, { connections: options.connections, duration: options.warmup })
+    const cpuBefore = server.cpuMs()
+    const result = await drive(server.url, next, load)
+    const cpuUs = ((server.cpuMs() - cpuBefore) * 1000) / (result.rps * load.duration)
+    const peakKb = server.rss().peak
+    log(
+      `${endpoint} ${target.server} ${target.durability}${load.rate ? ` @${Math.round(load.rate)}/s` : ''}: ` +
+        `${Math.round(result.rps)} req/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ${Math.round(cpuUs)} µs CPU/req, statuses ${JSON.stringify(result.statuses)}${result.errors ? `, ${result.errors} errors` : ''}`,
+    )
+    return { load: result, idleKb, peakKb, cpuUs }
+  })
+}
+
+async function benchEndpoint(endpoint: Endpoint, seeded: Seed, seedPath: string, dmtracker: string): Promise<Row[]> {
+  const servers = options.runtimes.map((r) => (r === 'bun' ? 'dmtracker' : 'dmtracker-node') as Target['server'])
+  const targets: Target[] = [...servers, 'baseline' as const].flatMap((server) => options.durabilities.map((durability) => ({ server, durability })))
+  const flat = new Map<Target, Measured[]>(targets.map((t) => [t, []]))
+  // Repetitions interleave the servers, so that drift on a shared machine hits them alike.
+  for (let rep = 0; rep < options.repeat; rep++) {
+    for (const target of targets) {
+      flat.get(target)!.push(await measure(target, endpoint, seeded, seedPath, dmtracker, { connections: options.connections, duration: options.duration }))
+    }
+  }
+  const base = targets.find((t) => t.server === 'baseline' && t.durability === 'normal') ?? targets.find((t) => t.server === 'baseline')!
+  const baseRps = median(flat.get(base)!.map((m) => m.load.rps))
+  const rows: Row[] = []
+  for (const target of targets) {
+    const runs = flat.get(target)!
+    const rps = median(runs.map((m) => m.load.rps))
+    const typical = runs.find((m) => m.load.rps === rps)!
+    let rate: Row['rate']
+    if (options.rate) {
+      const offered = baseRps / 2
+      const at = await measure(target, endpoint, seeded, seedPath, dmtracker, { connections: options.connections, duration: options.duration, rate: offered })
+      runs.push(at)
+      rate = { offered, achieved: at.load.rps, p50: at.load.p50, p99: at.load.p99 }
+    }
+    rows.push({
+      endpoint,
+      contacts: seeded.contacts,
+      server: target.server === 'baseline' && target.durability === 'full' ? 'baseline (commit per request)' : target.server,
+      durability: target.durability,
+      rps,
+      runs: flat.get(target)!.slice(0, options.repeat).map((m) => Math.round(m.load.rps)),
+      p50: typical.load.p50,
+      p99: typical.load.p99,
+      cpuUs: median(flat.get(target)!.slice(0, options.repeat).map((m) => m.cpuUs)),
+      rate,
+      vsBaseline: base.durability === 'normal' ? rps / baseRps : undefined,
+      peakRssMb: Math.max(...runs.map((m) => m.peakKb)) / 1024,
+      idleRssMb: median(runs.map((m) => m.idleKb)) / 1024,
+      non2xx: runs.reduce((n, m) => n + m.load.non2xx, 0),
+      errors: runs.reduce((n, m) => n + m.load.errors, 0),
+      statuses: runs.reduce<Record<string, number>>((all, m) => {
+        for (const [code, n] of Object.entries(m.load.statuses)) all[code] = (all[code] ?? 0) + n
+        return all
+      }, {}),
+    })
+  }
+  return rows
+}
+
+/** From process start to the first answered API request (a default-reply for a known contact). */
+async function startupMs(seeded: Seed, seedPath: string, dmtracker: string): Promise<number> {
+  const org = seeded.orgs[0]!
+  const body = JSON.stringify({ organization_id: org.id, manychat_id: manychatId(0), username: username(0), message_content: 'hi again' })
+  const firstAnswer = async (url: string) =>
+    (await fetch(`${url}/api/v1/contact/default-reply`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-org-auth-token': org.token }, body })).status === 200
+  const times: number[] = []
+  for (let i = 0; i < 3; i++) {
+    const db = freshDb(seedPath, 'startup')
+    const port = await freePort()
+    const started = performance.now()
+    const server = await start(launch({ server: 'dmtracker', durability: 'full' }, db, port, dmtracker), port, join(tmp, 'startup.log'), firstAnswer, 120_000, 1)
+    times.push(performance.now() - started)
+    await server.stop()
+  }
+  return median(times)
+}
+
+/** create-contact with the reference's limit on: after the burst almost every answer is a 429. */
+async function rateLimited(seeded: Seed, seedPath: string, dmtracker: string): Promise<Measured> {
+  return measure({ server: 'dmtracker', durability: options.durabilities[0]!, rateLimit: '60' }, 'create-contact', seeded, seedPath, dmtracker, {
+    connections: options.connections,
+    duration: options.duration,
+  })
+}
+
+async function main() {
+  const dmtracker = options.runtimes.includes('bun') || options.extras ? binary() : ''
+  const rows: Row[] = []
+  const extras: Extra[] = []
+  for (const contacts of options.contacts) {
+    const seedPath = join(tmp, `seed-${contacts}.db`)
+    const seededAt = performance.now()
+    const seeded = await seed(seedPath, { contacts, orgCount: options.orgs })
+    log(`seeded ${contacts} contacts over ${options.orgs} organizations in ${((performance.now() - seededAt) / 1000).toFixed(1)} s`)
+    for (const endpoint of options.endpoints) rows.push(...(await benchEndpoint(endpoint, seeded, seedPath, dmtracker)))
+    const last = contacts === options.contacts.at(-1)
+    if (options.extras && last) {
+      extras.push({ name: `start-up to first answered request (${contacts} contacts)`, value: `${Math.round(await startupMs(seeded, seedPath, dmtracker))} ms` })
+      if (options.endpoints.includes('create-contact')) {
+        const limited = await rateLimited(seeded, seedPath, dmtracker)
+        extras.push({ name: 'create-contact over the rate limit (429 path)', value: `${Math.round(limited.load.rps)} req/s, p99 ${limited.load.p99} ms, statuses ${JSON.stringify(limited.load.statuses)}` })
+      }
+    }
+    rmSync(seedPath, { force: true })
+  }
+  if (options.contacts.length > 1) {
+    const [small, large] = [Math.min(...options.contacts), Math.max(...options.contacts)]
+    for (const row of rows.filter((r) => r.contacts === large)) {
+      const ref = rows.find((r) => r.contacts === small && r.endpoint === row.endpoint && r.server === row.server && r.durability === row.durability)
+      if (ref) extras.push({ name: `flat cost: ${row.endpoint} ${row.server} ${row.durability}, ${large} vs ${small} contacts`, value: `${((row.rps / ref.rps) * 100).toFixed(0)}%` })
+    }
+  }
+  const dirty = rows.filter((r) => r.non2xx > 0 || r.errors > 0)
+  const report = { date: new Date().toISOString(), machine: machine(), options, rows, extras }
+  console.log(table(rows))
+  if (extras.length) console.log(`\n${markdown(['measurement', 'result'], extras.map((e) => [e.name, e.value]))}`)
+  for (const r of dirty) console.log(`warning: ${r.endpoint} ${r.server} ${r.durability}: ${r.non2xx} non-2xx answers, ${r.errors} errors ${JSON.stringify(r.statuses)}`)
+  console.log(`\nmachine: ${JSON.stringify(report.machine)}\nresults: ${save(ROOT, report)}`)
+}
+
+try {
+  await main()
+} finally {
+  if (values.keep) log(`kept ${tmp}`)
+  else rmSync(tmp, { recursive: true, force: true })
+}
