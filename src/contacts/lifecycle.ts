@@ -1,3 +1,4 @@
+import { compiled } from '../db/compiled.ts'
 import type { Contact, Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import { outreachFollowUp, parseCadence, replyFollowUp } from '../follow-ups/cadence.ts'
@@ -5,6 +6,11 @@ import { entryStageId } from '../pipeline/stages.ts'
 import { insertContact, updateContact, type ContactDraft } from './repo.ts'
 
 // Creating contacts and recording replies: shared by default-reply and create-contact.
+
+// Runs on every recorded reply: built and compiled once (see compiled()).
+const insertMessage = compiled((db, contactId: string, content: string, sentAt: string, source: string, now: string) =>
+  db.insertInto('messages').values({ contact_id: contactId, direction: 'inbound', content, sent_at: sentAt, source, created_at: now }),
+)
 
 export interface Reply {
   content: string
@@ -62,10 +68,7 @@ export async function createContact(trx: Trx, org: Organization, input: NewConta
  * unless follow-ups are off for this contact.
  */
 export async function recordReply(trx: Trx, contact: Contact, reply: Reply, now: string): Promise<Contact> {
-  await trx
-    .insertInto('messages')
-    .values({ contact_id: contact.id, direction: 'inbound', content: reply.content, sent_at: reply.sentAt, source: reply.source, created_at: now })
-    .execute()
+  await insertMessage(trx, contact.id, reply.content, reply.sentAt, reply.source, now)
   const isLatest = contact.last_response_at === null || reply.sentAt >= contact.last_response_at
   return updateContact(
     trx,

@@ -1,3 +1,4 @@
+import { compiled } from '../db/compiled.ts'
 import type { Contact } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import { contactTags, tagsOfContacts, type TagView } from '../tags/repo.ts'
@@ -48,10 +49,12 @@ export interface ContactView {
   tags: TagView[]
 }
 
+const stageName = compiled((db, id: number) => db.selectFrom('pipeline_stages').select('name').where('id', '=', id))
+
 export async function contactView(trx: Trx, contact: Contact): Promise<ContactView> {
   const stage = contact.pipeline_stage_id === null
     ? undefined
-    : await trx.selectFrom('pipeline_stages').select('name').where('id', '=', contact.pipeline_stage_id).executeTakeFirst()
+    : (await stageName(trx, contact.pipeline_stage_id))[0]
   return toContactView(contact, stage?.name ?? null, await contactTags(trx, contact.id))
 }
 

@@ -1,5 +1,6 @@
 import { logActivity } from '../activity/log.ts'
 import { disableRulesUsingStage } from '../automations/repo.ts'
+import { compiled } from '../db/compiled.ts'
 import type { Trx } from '../db/write.ts'
 import type { PipelineStage } from '../db/schema.ts'
 import { AppError } from '../http/errors.ts'
@@ -66,13 +67,12 @@ export async function findActiveStage(trx: Trx, organizationId: string, name: st
   throw new AppError('validation', `${field} ${message}`, [{ field, message }])
 }
 
-export function findStageByName(trx: Trx, organizationId: string, name: string): Promise<PipelineStage | undefined> {
-  return trx
-    .selectFrom('pipeline_stages')
-    .selectAll()
-    .where('organization_id', '=', organizationId)
-    .where('name', '=', name.trim()) // COLLATE NOCASE column
-    .executeTakeFirst()
+const stageByName = compiled((db, organizationId: string, name: string) =>
+  db.selectFrom('pipeline_stages').selectAll().where('organization_id', '=', organizationId).where('name', '=', name), // COLLATE NOCASE column
+)
+
+export async function findStageByName(trx: Trx, organizationId: string, name: string): Promise<PipelineStage | undefined> {
+  return (await stageByName(trx, organizationId, name.trim()))[0]
 }
 
 /** The stage a new contact of this kind starts in (configurable per organization). */

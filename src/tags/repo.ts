@@ -1,3 +1,4 @@
+import { compiled } from '../db/compiled.ts'
 import type { Tag } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 
@@ -48,16 +49,19 @@ export async function attachTags(trx: Trx, contactId: string, tags: Tag[], now: 
   return tags.filter((t) => added.has(t.id))
 }
 
-/** A contact's tags, sorted by name (case-insensitively). */
-export function contactTags(trx: Trx, contactId: string): Promise<TagView[]> {
-  return trx
+const tagsOf = compiled((db, contactId: string) =>
+  db
     .selectFrom('contact_tags as ct')
     .innerJoin('tags as t', 't.id', 'ct.tag_id')
     .select(['t.id', 't.name', 't.color'])
     .where('ct.contact_id', '=', contactId)
     .orderBy('t.name') // COLLATE NOCASE: case-insensitive order
-    .orderBy('t.id')
-    .execute()
+    .orderBy('t.id'),
+)
+
+/** A contact's tags, sorted by name (case-insensitively). */
+export function contactTags(trx: Trx, contactId: string): Promise<TagView[]> {
+  return tagsOf(trx, contactId)
 }
 
 /** The tags of many contacts at once, each list sorted as contactTags sorts it. */
