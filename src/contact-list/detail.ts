@@ -1,6 +1,7 @@
 import { findActiveById } from '../contacts/repo.ts'
 import { contactView, type ContactView } from '../contacts/view.ts'
-import type { ActivityVia, Contact } from '../db/schema.ts'
+import type { Selectable } from 'kysely'
+import type { ActivityLogTable, Contact } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import { encodeCursor, readCursor, type Cursor } from '../http/cursor.ts'
 import { AppError } from '../http/errors.ts'
@@ -23,17 +24,8 @@ interface MessageView {
   created_at: string
 }
 
-interface ActivityView {
-  id: number
-  action: string
-  old_value: string | null
-  new_value: string | null
-  via: ActivityVia
-  automation_id: number | null
-  user_id: string | null
-  user_email: string | null
-  created_at: string
-}
+/** An activity-log row as stored, without the ids the detail already names, plus who did it. */
+type ActivityView = Omit<Selectable<ActivityLogTable>, 'organization_id' | 'contact_id'> & { user_email: string | null }
 
 /** A contact of the organization, active or archived, or a 404 (also for another organization's contact). */
 export async function findContact(db: Trx, organizationId: string, id: string): Promise<Contact> {
