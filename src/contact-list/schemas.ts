@@ -15,7 +15,7 @@ const nonEmpty = (max: number) =>
   v.pipe(v.string('must be a string'), v.trim(), v.nonEmpty('must not be empty'), v.maxLength(max, `must be at most ${max} characters`))
 
 /** The filters of GET /contacts, shared by its CSV export. */
-export const contactFilterEntries = {
+const contactFilterEntries = {
   follow_up: v.optional(oneOf(FOLLOW_UP_GROUPS)),
   stage: v.optional(nonEmpty(50)),
   lead_status: v.optional(v.pipe(v.string('must be a string'), v.trim(), v.toLowerCase(), oneOf(LEAD_STATUSES))),

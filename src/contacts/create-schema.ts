@@ -1,8 +1,7 @@
 import * as v from 'valibot'
-import { email, igId, instagramUsername, isoDate, manychatId, MAX_SHORT_TEXT, MAX_TEXT, tagColor, tagNames, text, uuid } from '../http/fields.ts'
+import { email, igId, instagramUsername, isoDate, manychatId, MAX_NOTE_LENGTH, MAX_SHORT_TEXT, MAX_TEXT, tagColor, tagNames, text, uuid } from '../http/fields.ts'
 import { DEFAULT_TAG_COLOR } from '../tags/colors.ts'
 
-const MAX_NOTE = 1000
 
 /** A real JSON boolean: scripts that send "true" as a string get told so instead of a guess. */
 const jsonBoolean = v.boolean('must be a JSON boolean (true or false, without quotes)')
@@ -43,7 +42,7 @@ const fields = v.object({
   manychat_id: v.nullish(manychatId),
   ig_id: v.nullish(igId),
   activate_followups: v.nullish(jsonBoolean),
-  note: v.optional(text(MAX_NOTE)),
+  note: v.optional(text(MAX_NOTE_LENGTH)),
   tags: v.nullish(tagNames),
   tag_color: v.nullish(tagColor),
 })
