@@ -9,7 +9,7 @@ import { openStore, type Store } from '../src/db/open.ts'
 
 const size = (file: string) => statSync(file, { throwIfNoEntry: false })?.size ?? 0
 
-/** Polls until `done()` (the worker runs every 100 ms); gives up after a generous while. */
+/** Polls until `done()` (the worker runs every 1-64 ms); gives up after a generous while. */
 async function eventually(done: () => boolean): Promise<boolean> {
   for (let i = 0; i < 80 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 50))
   return done()
