@@ -71,7 +71,7 @@ describe('POST /api/v1/organization/create-contact', () => {
       const referenceKeys = ['id', 'manychat_id', 'username', 'organization_id', 'created_at', 'last_response_at', 'last_message_content', 'follow_up_needed', 'had_outreach', 'contact_ingestion_type', 'created_by_user_id', 'pipeline_stage']
       const extraKeys = ['contact_type', 'lead_status', 'tags', 'ig_id', 'outreach_reason', 'outreach_text', 'outreach_message', 'outreach_reason_label', 'outreach_message_label']
       for (const key of [...referenceKeys, ...extraKeys]) assert.ok(key in data, `data.${key} is missing`)
-      assert.match(data.id, /^[0-9a-f-]{36}$/)
+      assert.match(data.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/) // UUIDv7: ids sort by creation
       assert.equal(data.username, 'john_doe')
       assert.equal(data.organization_id, env.org.id)
       assert.equal(data.created_at, new Date(T0).toISOString())
