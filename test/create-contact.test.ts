@@ -72,6 +72,7 @@ describe('POST /api/v1/organization/create-contact', () => {
       const extraKeys = ['contact_type', 'lead_status', 'tags', 'ig_id', 'outreach_reason', 'outreach_text', 'outreach_message', 'outreach_reason_label', 'outreach_message_label']
       for (const key of [...referenceKeys, ...extraKeys]) assert.ok(key in data, `data.${key} is missing`)
       assert.match(data.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/) // UUIDv7: ids sort by creation
+      assert.equal(parseInt(data.id.replace(/-/g, '').slice(0, 12), 16), T0) // its time is created_at's
       assert.equal(data.username, 'john_doe')
       assert.equal(data.organization_id, env.org.id)
       assert.equal(data.created_at, new Date(T0).toISOString())

@@ -30,11 +30,11 @@ export async function findActiveByUsername(trx: Trx, organizationId: string, use
 
 export type ContactDraft = Omit<NewContact, 'id' | 'created_at' | 'updated_at'>
 
-/** Contact ids are time-ordered (see uuidV7): the busiest insert appends to its index. */
+/** Contact ids are time-ordered, stamped with created_at (see uuidV7): the busiest insert appends to its index. */
 export async function insertContact(trx: Trx, draft: ContactDraft, now: string): Promise<Contact> {
   return trx
     .insertInto('contacts')
-    .values({ ...draft, id: uuidV7(), created_at: now, updated_at: now })
+    .values({ ...draft, id: uuidV7(Date.parse(now)), created_at: now, updated_at: now })
     .returningAll()
     .executeTakeFirstOrThrow()
 }
