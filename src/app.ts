@@ -38,7 +38,9 @@ export interface App {
 export function createApp({ store, config, log = silentLogger, now = Date.now }: AppOptions): App {
   const usage = new TokenUsage(store)
   const deps: AppDeps = { store, config, log, now, auth: orgAuth({ db: store.db, usage, now, failuresPerMinute: config.authFailuresPerMinute, clientAddress: clientAddressOf(config.trustProxy) }) }
-  const app = new Hono<AppEnv>()
+  // Not strict: /path/ reaches /path. A pasted URL with a trailing slash (ManyChat's step editor,
+  // curl) should work, and the 405 fallback, which also matches it, must not contradict the router.
+  const app = new Hono<AppEnv>({ strict: false })
   app.use(requestLog({ log: config.logRequests ? log : silentLogger }))
 
   app.route('/', systemRoutes(deps))
