@@ -3,6 +3,7 @@ import type { Store } from './db/open.ts'
 import type { Config } from './config.ts'
 import { silentLogger, type Logger } from './logger.ts'
 import { orgAuth } from './http/auth.ts'
+import { clientAddressOf } from './http/client-address.ts'
 import type { AppDeps, AppEnv } from './http/context.ts'
 import { notFoundOrMethodNotAllowed } from './http/fallback.ts'
 import { errorRenderer } from './http/render-error.ts'
@@ -36,8 +37,10 @@ export interface App {
 /** Builds the HTTP app around an open, migrated store. */
 export function createApp({ store, config, log = silentLogger, now = Date.now }: AppOptions): App {
   const usage = new TokenUsage(store)
-  const deps: AppDeps = { store, config, log, now, auth: orgAuth({ db: store.db, usage, now, failuresPerMinute: config.authFailuresPerMinute }) }
-  const app = new Hono<AppEnv>()
+  const deps: AppDeps = { store, config, log, now, auth: orgAuth({ db: store.db, usage, now, failuresPerMinute: config.authFailuresPerMinute, clientAddress: clientAddressOf(config.trustProxy) }) }
+  // Not strict: /path/ reaches /path. A pasted URL with a trailing slash (ManyChat's step editor,
+  // curl) should work, and the 405 fallback, which also matches it, must not contradict the router.
+  const app = new Hono<AppEnv>({ strict: false })
   app.use(requestLog({ log: config.logRequests ? log : silentLogger }))
 
   app.route('/', systemRoutes(deps))

@@ -1,4 +1,5 @@
 import type { Durability } from './db/open.ts'
+import { parseTrustProxy, type TrustProxy } from './http/client-address.ts'
 
 /** Everything `serve` can be told, from flags first, then environment, then defaults. */
 export interface Config {
@@ -15,6 +16,8 @@ export interface Config {
   readonly rateLimitBurst: number
   /** Failed authentications per minute from one client address before it gets 429s; 0 = off. */
   readonly authFailuresPerMinute: number
+  /** Which X-Forwarded-For entries name proxies rather than clients; off (the TCP peer is the client) by default. */
+  readonly trustProxy: TrustProxy
   /** Who copies the WAL into the database file: a worker thread (default) or each commit that fills it. */
   readonly checkpoint: 'background' | 'inline'
 }
@@ -47,6 +50,7 @@ export function loadConfig(flags: Flags, env: Env = process.env): Config {
     rateLimitPerMinute: rateLimit,
     rateLimitBurst: limitOrOff('rate-burst', str(flags['rate-burst']) ?? env.DMTRACKER_RATE_BURST ?? String(rateLimit)),
     authFailuresPerMinute: limitOrOff('auth-failure-limit', str(flags['auth-failure-limit']) ?? env.DMTRACKER_AUTH_FAILURE_LIMIT ?? '20'),
+    trustProxy: trustProxy(str(flags['trust-proxy']) ?? env.DMTRACKER_TRUST_PROXY ?? 'off'),
     checkpoint: oneOf('checkpoint (env DMTRACKER_CHECKPOINT)', env.DMTRACKER_CHECKPOINT ?? 'background', ['background', 'inline'] as const),
   })
 }
@@ -66,6 +70,14 @@ function integer(name: string, raw: string, min: number, max: number): number {
 /** A request limit, where 0 or "off" lifts it (for benchmarks). */
 function limitOrOff(name: string, raw: string): number {
   return raw.trim().toLowerCase() === 'off' ? 0 : integer(name, raw, 0, 1_000_000)
+}
+
+function trustProxy(raw: string): TrustProxy {
+  try {
+    return parseTrustProxy(raw)
+  } catch (error) {
+    throw new ConfigError(`--trust-proxy ${(error as Error).message}`)
+  }
 }
 
 function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {

@@ -24,7 +24,11 @@ export const SERVE_HELP = `Usage: dmtracker [serve] [options]
   --rate-burst N         how many of those may come at once (env DMTRACKER_RATE_BURST, default the
                          rate limit; 0 or off lifts the limit)
   --auth-failure-limit N failed token checks per minute from one client address before it gets 429s
-                         (env DMTRACKER_AUTH_FAILURE_LIMIT, default 20; 0 or off lifts it)`
+                         (env DMTRACKER_AUTH_FAILURE_LIMIT, default 20; 0 or off lifts it)
+  --trust-proxy HOPS|ADDRESSES
+                         believe X-Forwarded-For from proxies in front: a number of hops (1 for one
+                         reverse proxy or tunnel), or addresses/CIDRs such as loopback,10.0.0.0/8
+                         (env DMTRACKER_TRUST_PROXY, default off: the TCP peer is the client)`
 
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals: rest } = parse(args, {
@@ -37,6 +41,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     'rate-limit': { type: 'string' },
     'rate-burst': { type: 'string' },
     'auth-failure-limit': { type: 'string' },
+    'trust-proxy': { type: 'string' },
   })
   if (values.help) {
     io.out(SERVE_HELP)
