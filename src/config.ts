@@ -36,12 +36,19 @@ export function dbPathFrom(flags: Flags, env: Env): string {
   return str(flags.db) ?? env.DMTRACKER_DB ?? DEFAULT_DB_PATH
 }
 
+/** Where `serve` listens: --host/--port, then DMTRACKER_HOST, DMTRACKER_PORT or PORT, then 127.0.0.1:8080. */
+export function listenFrom(flags: Flags, env: Env): { host: string; port: number } {
+  return {
+    host: str(flags.host) ?? env.DMTRACKER_HOST ?? '127.0.0.1',
+    port: integer('port', str(flags.port) ?? env.DMTRACKER_PORT ?? env.PORT ?? '8080', 0, 65535),
+  }
+}
+
 /** Parses and validates once; a bad value is an error, never a silent default. */
 export function loadConfig(flags: Flags, env: Env = process.env): Config {
   const rateLimit = limitOrOff('rate-limit', str(flags['rate-limit']) ?? env.DMTRACKER_RATE_LIMIT ?? String(DEFAULT_RATE_LIMIT))
   return Object.freeze({
-    host: str(flags.host) ?? env.DMTRACKER_HOST ?? '127.0.0.1',
-    port: integer('port', str(flags.port) ?? env.DMTRACKER_PORT ?? env.PORT ?? '8080', 0, 65535),
+    ...listenFrom(flags, env),
     dbPath: dbPathFrom(flags, env),
     durability: oneOf('durability', str(flags.durability) ?? env.DMTRACKER_DURABILITY ?? 'full', ['normal', 'full'] as const),
     busyTimeoutMs: integer('busy-timeout', str(flags['busy-timeout']) ?? env.DMTRACKER_BUSY_TIMEOUT_MS ?? '5000', 0, 600_000),

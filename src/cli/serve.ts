@@ -6,8 +6,8 @@ import { openStore, type Store } from '../db/open.ts'
 import { jsonLogger, type Logger } from '../logger.ts'
 import { createOrganization } from '../organizations/service.ts'
 import { VERSION } from '../system/routes.ts'
-import { parse, positionals, type CliIo } from './common.ts'
-import { curlExample } from './hints.ts'
+import { commandOf, parse, positionals, showHelp, type CliIo } from './common.ts'
+import { baseUrl, curlExample } from './hints.ts'
 
 export const SERVE_HELP = `Usage: dmtracker [serve] [options]
   --host HOST            listen address (env DMTRACKER_HOST, default 127.0.0.1)
@@ -44,7 +44,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     'trust-proxy': { type: 'string' },
   })
   if (values.help) {
-    io.out(SERVE_HELP)
+    showHelp(io, SERVE_HELP)
     return 0
   }
   positionals(rest, [])
@@ -65,8 +65,8 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
         `First run: created organization "${welcome.name}"`,
         `  organization_id:  ${welcome.id}`,
         `  x-org-auth-token: ${welcome.token.token}`,
-        'The token is shown only this once; store it now (more with `dmtracker token create`).',
-        `Try it:\n  ${curlExample(welcome.id, welcome.token.token, base)}`,
+        `The token is shown only this once; store it now (more with \`${commandOf(io)} token create ${welcome.id}\`).`,
+        `Try it:\n  ${curlExample(welcome.id, welcome.token.token, baseUrl(config.host, server.port))}`,
         '',
       ].join('\n'),
     )
@@ -102,7 +102,7 @@ async function shutdown(log: Logger, server: { stop(): Promise<void> }, app: { c
 export async function migrateCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals: rest } = parse(args, {})
   if (values.help) {
-    io.out('Usage: dmtracker migrate [--db PATH]   applies pending migrations (serve does this too)')
+    showHelp(io, 'Usage: dmtracker migrate [--db PATH]   applies pending migrations (serve does this too)')
     return 0
   }
   positionals(rest, [])

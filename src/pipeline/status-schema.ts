@@ -52,7 +52,7 @@ export const contactStatusSchema = v.pipe(
     email: v.optional(email),
   }),
   v.forward(
-    v.partialCheck([['contact_id'], ['manychat_id']], (i) => has(i.contact_id) || has(i.manychat_id), 'or manychat_id is required'),
+    v.partialCheck([['contact_id'], ['manychat_id']], (i) => has(i.contact_id) || has(i.manychat_id), 'is required unless manychat_id is sent'),
     ['contact_id'],
   ),
   v.forward(
@@ -63,7 +63,7 @@ export const contactStatusSchema = v.pipe(
     v.partialCheck(
       [['lead_status'], ['lead_status_id'], ['pipeline_stage']],
       (i) => has(i.lead_status) || has(i.lead_status_id) || has(i.pipeline_stage),
-      'or lead_status_id or pipeline_stage is required',
+      'is required unless lead_status_id or pipeline_stage is sent',
     ),
     ['lead_status'],
   ),

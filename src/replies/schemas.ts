@@ -17,6 +17,12 @@ const optionalField = <S extends v.GenericSchema>(schema: S) =>
 const filledField = <S extends v.GenericSchema>(schema: S) =>
   v.pipe(v.unknown(), v.check((value) => !isUnfilled(value), 'is a ManyChat variable that was not filled in'), schema)
 
+/** A reply's text; null when there is none to record ("treated as outreach and skipped"). */
+const replyText = v.pipe(
+  v.nullish(text(MAX_TEXT), null),
+  v.transform((content) => (content === null || isEmpty(content) ? null : content)),
+)
+
 /** The body of POST /contact/default-reply, as the reference's field table describes it. */
 export const defaultReplySchema = v.pipe(
   v.object({
@@ -24,14 +30,11 @@ export const defaultReplySchema = v.pipe(
     username: filledField(looseUsername),
     organization_id: optionalField(uuid),
     page_name: optionalField(v.pipe(text(MAX_SHORT_TEXT), v.trim())),
-    // Null when there is no reply to record: such a request is "treated as outreach and skipped".
-    message_content: v.pipe(
-      v.nullish(text(MAX_TEXT), null),
-      v.transform((content) => (content === null || isEmpty(content) ? null : content)),
-    ),
+    message_content: replyText,
     message_date: optionalField(isoDate),
     ig_id: optionalField(igId),
-    manychat_data: optionalField(v.object({ ig_id: optionalField(igId) }, 'must be an object')),
+    // ManyChat's Full Contact Data object, which ManyChat serializes itself (docs/manychat.md).
+    manychat_data: optionalField(v.object({ ig_id: optionalField(igId), last_input_text: v.optional(replyText, null) }, 'must be an object')),
   }),
   v.forward(
     v.partialCheck(
@@ -46,7 +49,9 @@ export const defaultReplySchema = v.pipe(
     username: input.username,
     organizationId: input.organization_id,
     pageName: input.page_name,
-    reply: input.message_content,
+    // ManyChat pastes a variable into a JSON body unescaped, so a reply with a quote or a line break
+    // breaks `"message_content": "{{last_input_text}}"`; inside Full Contact Data it arrives escaped.
+    reply: input.message_content ?? input.manychat_data?.last_input_text ?? null,
     sentAt: input.message_date,
     igId: input.ig_id ?? input.manychat_data?.ig_id,
   })),
