@@ -1,10 +1,10 @@
 // npm test: runs the given npm scripts one after another, each with its full output in
 // test-logs/<script>.log, and prints one line per stage instead of thousands. On a failure it prints
 // the failing tests' lines and the log's path, and stops, as `a && b && c` would.
-// The output ends with `# pass N` and `# fail N`, the lines CI and people look for.
+// The output ends with `# pass N`, `# fail N` and `N passed, N failed`, the lines CI and people look for.
 // Usage: node --import tsx scripts/test.ts SCRIPT... (e.g. typecheck test:bun test:node test:e2e)
 import { spawn } from 'node:child_process'
-import { createWriteStream, mkdirSync } from 'node:fs'
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs'
 import { once } from 'node:events'
 import { join, relative, resolve } from 'node:path'
 
@@ -61,6 +61,8 @@ for (const script of scripts) {
   for (const line of outcome.failing.slice(0, 30)) console.log(`    ${line}`)
   if (outcome.failing.length > 30) console.log(`    ... ${outcome.failing.length - 30} more`)
   if (!outcome.ok) console.log(`    full log: ${relative(process.cwd(), outcome.logPath)}`)
+  // CI keeps only what is printed, not the log files: there, show the failing stage's end in full.
+  if (!outcome.ok && process.env.CI) console.log(readFileSync(outcome.logPath, 'utf8').split('\n').slice(-300).join('\n'))
   pass += outcome.pass ?? 0
   // A stage that failed without counting (a type error, a crash) still counts as a failure.
   fail += outcome.fail || (outcome.ok ? 0 : 1)
@@ -68,4 +70,6 @@ for (const script of scripts) {
 }
 console.log(`# pass ${pass}`)
 console.log(`# fail ${fail}`)
+// The plain closing line any CI reads, whatever the runners above printed.
+console.log(`${pass} passed, ${fail} failed`)
 process.exitCode = fail === 0 ? 0 : 1
