@@ -1,7 +1,7 @@
 import type { Server } from 'bun'
 import { Database, type Statement } from 'bun:sqlite'
 import { statementCache } from './statement-cache.ts'
-import type { Runtime, SqliteHandle } from './types.ts'
+import type { Runtime, SqliteHandle, TlsPair } from './types.ts'
 
 type Params = readonly unknown[]
 
@@ -44,11 +44,29 @@ export const runtime: Runtime = {
   name: 'bun',
   sqliteModule: 'bun:sqlite',
   openSqlite,
-  async listen(fetch, { hostname, port }) {
-    const server = Bun.serve({ fetch, hostname, port, development: false })
+  async listen(fetch, { hostname, port, tls }) {
+    // reusePort only for HTTPS: it is how a renewed certificate is put in place (below).
+    const start = (onPort: number, pair?: TlsPair) =>
+      Bun.serve({ fetch, hostname, port: onPort, development: false, ...(pair && { tls: pair, reusePort: true }) })
+    let server = start(port, tls)
     return {
       port: server.port ?? port,
       stop: () => server.stop(false),
+      async replaceTls(pair) {
+        // Bun.serve cannot swap its certificate (reload() ignores `tls`, oven-sh/bun#8872): open a
+        // second listener on the same port with the new one (SO_REUSEPORT), then close the old
+        // listener, whose open connections finish their requests. Where SO_REUSEPORT is missing
+        // (Windows) the old listener closes first: a moment without a listener, no dropped request.
+        const old = server
+        let closing: Promise<void> | undefined
+        try {
+          server = start(old.port!, pair)
+        } catch {
+          closing = old.stop(false)
+          server = start(old.port!, pair)
+        }
+        await (closing ?? old.stop(false))
+      },
     }
   },
   peerAddress: (request, env) => (env as Server<unknown> | undefined)?.requestIP?.(request)?.address,
