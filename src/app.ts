@@ -8,6 +8,7 @@ import type { AppDeps, AppEnv } from './http/context.ts'
 import { notFoundOrMethodNotAllowed } from './http/fallback.ts'
 import { errorRenderer } from './http/render-error.ts'
 import { requestLog } from './http/request-log.ts'
+import { transportSecurity } from './http/https.ts'
 import { TokenUsage } from './tokens/usage.ts'
 import { systemRoutes } from './system/routes.ts'
 import { replyRoutes } from './replies/routes.ts'
@@ -42,6 +43,7 @@ export function createApp({ store, config, log = silentLogger, now = Date.now }:
   // curl) should work, and the 405 fallback, which also matches it, must not contradict the router.
   const app = new Hono<AppEnv>({ strict: false })
   app.use(requestLog({ log: config.logRequests ? log : silentLogger }))
+  app.use(transportSecurity({ https: config.acme !== undefined }))
 
   app.route('/', systemRoutes(deps))
   // The reference's four endpoints live under /api/v1, as on the hosted product.

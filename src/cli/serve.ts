@@ -1,4 +1,5 @@
 import { runtime } from '#runtime'
+import { listenHttps } from '../acme/serve-https.ts'
 import { createApp } from '../app.ts'
 import { loadConfig } from '../config.ts'
 import { migrateToLatest } from '../db/migrate.ts'
@@ -28,7 +29,17 @@ export const SERVE_HELP = `Usage: dmtracker [serve] [options]
   --trust-proxy HOPS|ADDRESSES
                          believe X-Forwarded-For from proxies in front: a number of hops (1 for one
                          reverse proxy or tunnel), or addresses/CIDRs such as loopback,10.0.0.0/8
-                         (env DMTRACKER_TRUST_PROXY, default off: the TCP peer is the client)`
+                         (env DMTRACKER_TRUST_PROXY, default off: the TCP peer is the client)
+  --domain NAME          serve HTTPS for NAME with a certificate obtained and renewed over ACME
+                         (Let's Encrypt by default); repeat for more names (env DMTRACKER_DOMAIN,
+                         comma-separated). Listens on all addresses unless --host is given; port 80
+                         answers the CA's challenges and redirects to HTTPS. Certificates live in
+                         acme/ beside the database. Without --domain: plain HTTP as above
+  --acme-email EMAIL     where the CA sends expiry warnings (env DMTRACKER_ACME_EMAIL)
+  --acme-directory URL   another ACME CA, e.g. Let's Encrypt staging (env DMTRACKER_ACME_DIRECTORY)
+  --acme-ca-file PEM     extra root to trust when talking to the ACME server (env DMTRACKER_ACME_CA_FILE)
+  --https-port PORT      with --domain (env DMTRACKER_HTTPS_PORT, default 443)
+  --http-port PORT       with --domain (env DMTRACKER_HTTP_PORT, default 80)`
 
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals: rest } = parse(args, {
@@ -42,6 +53,12 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     'rate-burst': { type: 'string' },
     'auth-failure-limit': { type: 'string' },
     'trust-proxy': { type: 'string' },
+    domain: { type: 'string', multiple: true },
+    'acme-email': { type: 'string' },
+    'acme-directory': { type: 'string' },
+    'acme-ca-file': { type: 'string' },
+    'https-port': { type: 'string' },
+    'http-port': { type: 'string' },
   })
   if (values.help) {
     showHelp(io, SERVE_HELP)
@@ -54,9 +71,14 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   await migrateToLatest(store.db)
   const welcome = await firstRun(store)
   const app = createApp({ store, config, log })
-  const server = await runtime.listen(app.fetch, { hostname: config.host, port: config.port })
-  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
-  log({ level: 'info', msg: 'listening', url: base, db: config.dbPath, runtime: runtime.name, version: VERSION, durability: config.durability })
+  const server = config.acme
+    ? await listenHttps(app.fetch, { acme: config.acme, host: config.host, dbPath: config.dbPath, log })
+    : await runtime.listen(app.fetch, { hostname: config.host, port: config.port })
+  const base = config.acme
+    ? `https://${config.acme.domains[0]}${server.port === 443 ? '' : `:${server.port}`}`
+    : `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
+  const ports = 'httpPort' in server ? { https_port: server.port, http_port: server.httpPort } : {}
+  log({ level: 'info', msg: 'listening', url: base, ...ports, db: config.dbPath, runtime: runtime.name, version: VERSION, durability: config.durability })
   if (welcome) {
     // Shown once, on the terminal that started the first run; never in the request log.
     io.err(
@@ -66,7 +88,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
         `  organization_id:  ${welcome.id}`,
         `  x-org-auth-token: ${welcome.token.token}`,
         `The token is shown only this once; store it now (more with \`${commandOf(io)} token create ${welcome.id}\`).`,
-        `Try it:\n  ${curlExample(welcome.id, welcome.token.token, baseUrl(config.host, server.port))}`,
+        `Try it:\n  ${curlExample(welcome.id, welcome.token.token, config.acme ? base : baseUrl(config.host, server.port))}`,
         '',
       ].join('\n'),
     )
