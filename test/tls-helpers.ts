@@ -31,18 +31,35 @@ export interface HttpsAnswer {
   certificateName: string
   /** Its serial number, to tell two certificates for the same name apart. */
   serial: string
+  /** The certificate itself, DER. */
+  raw: Buffer
 }
 
 /** One GET on a fresh connection that trusts only `ca` (verification on), sent with `host` as SNI and Host. */
-export function httpsGet(port: number, path: string, ca: string[], host = 'localhost', headers: Record<string, string> = {}): Promise<HttpsAnswer> {
+export function httpsGet(port: number, path: string, ca: string[], host = 'localhost'): Promise<HttpsAnswer> {
+  return httpsRequest({ port, path, ca, host })
+}
+
+export interface HttpsRequest {
+  port: number
+  path: string
+  ca: string[]
+  host: string
+  method?: string
+  headers?: Record<string, string>
+  body?: string
+}
+
+/** One request to 127.0.0.1 on a fresh connection, verifying the server's certificate against `ca` for `host`. */
+export function httpsRequest({ port, path, ca, host, method = 'GET', headers = {}, body }: HttpsRequest): Promise<HttpsAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', servername: host, port, path, ca, agent: false, headers: { host, ...headers } }, (res) => {
+    const req = request({ host: '127.0.0.1', servername: host, port, path, ca, method, agent: false, headers: { host, ...headers } }, (res) => {
       const peer = (res.socket as TLSSocket).getPeerCertificate()
-      let body = ''
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk))
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body, certificateName: String(peer.subject?.CN), serial: peer.serialNumber }))
+      let text = ''
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text, certificateName: String(peer.subject?.CN), serial: peer.serialNumber, raw: peer.raw }))
     })
     req.on('error', reject)
-    req.end()
+    req.end(body)
   })
 }

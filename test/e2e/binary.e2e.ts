@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { once } from 'node:events'
+import { binaryForE2e } from './binary.ts'
 
 const root = resolve(import.meta.dirname, '../..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
@@ -23,9 +24,7 @@ describe('compiled binary', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dmtracker-e2e-'))
-    binary = join(dir, 'dmtracker')
-    const build = spawnSync(join(root, 'node_modules/.bin/bun'), ['scripts/build.ts', '--outfile', binary], { cwd: root, encoding: 'utf8' })
-    assert.equal(build.status, 0, build.stderr)
+    binary = binaryForE2e(dir)
   })
 
   after(async () => {
@@ -102,9 +101,7 @@ describe('compiled binary', () => {
 describe('first run', () => {
   it('creates an organization on an empty database and prints a working token with a curl line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dmtracker-first-'))
-    const binary = join(dir, 'dmtracker')
-    const build = spawnSync(join(root, 'node_modules/.bin/bun'), ['scripts/build.ts', '--outfile', binary], { cwd: root, encoding: 'utf8' })
-    assert.equal(build.status, 0, build.stderr)
+    const binary = binaryForE2e(dir)
     const server = spawn(binary, ['--port', '0'], { cwd: dir, env: { PATH: process.env.PATH } })
     try {
       let stdout = ''
