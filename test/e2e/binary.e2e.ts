@@ -19,6 +19,7 @@ describe('compiled binary', () => {
   let stdout = ''
   let base = ''
   let org: { id: string; token: string }
+  let baked: { version: string; commit: string; built: string }
 
   const run = (...args: string[]) => spawnSync(binary, args, { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH } })
 
@@ -32,10 +33,14 @@ describe('compiled binary', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  it('prints its version', () => {
+  it('prints its version, the commit and the date it was built', () => {
     const result = run('--version')
     assert.equal(result.status, 0)
-    assert.equal(result.stdout.trim(), pkg.version)
+    const [, version, commit, built] = /^dmtracker (\S+) \(commit ([0-9a-f]{7,}), built (\S+)\)$/.exec(result.stdout.trim()) ?? []
+    assert.equal(version, pkg.version, result.stdout)
+    assert.ok(Date.now() - Date.parse(built!) < 86_400_000, `built ${built}: a date baked in at build time`)
+    assert.equal(run('version').stdout, result.stdout)
+    baked = { version: version!, commit: commit!, built: built! }
   })
 
   it('creates an organization from another directory, with no node_modules in sight', () => {
@@ -66,6 +71,7 @@ describe('compiled binary', () => {
     base = JSON.parse(stdout.split('\n').find((l) => l.includes('"listening"'))!).url
 
     assert.equal((await fetch(`${base}/healthz`)).status, 200)
+    assert.deepEqual(await (await fetch(`${base}/version`)).json(), { name: 'dmtracker-server', ...baked, runtime: 'bun' })
 
     const reply = await fetch(`${base}/api/v1/contact/default-reply`, {
       method: 'POST',
