@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs'
 import type { Durability } from './db/open.ts'
 import { parseTrustProxy, type TrustProxy } from './http/client-address.ts'
 
@@ -112,14 +113,25 @@ function acmeFrom(flags: Flags, env: Env): AcmeConfig | undefined {
   if (renewBeforeDays !== undefined && !(Number(renewBeforeDays) > 0)) {
     throw new ConfigError(`DMTRACKER_ACME_RENEW_BEFORE_DAYS must be a number of days above 0, got "${renewBeforeDays}"`)
   }
+  const caFile = str(flags['acme-ca-file']) ?? env.DMTRACKER_ACME_CA_FILE
+  if (caFile !== undefined && !readable(caFile)) throw new ConfigError(`--acme-ca-file: cannot read "${caFile}"`)
   return {
     domains,
     email,
     directoryUrl,
-    caFile: str(flags['acme-ca-file']) ?? env.DMTRACKER_ACME_CA_FILE,
+    caFile,
     httpsPort: integer('https-port', str(flags['https-port']) ?? env.DMTRACKER_HTTPS_PORT ?? '443', 0, 65535),
     httpPort: integer('http-port', str(flags['http-port']) ?? env.DMTRACKER_HTTP_PORT ?? '80', 0, 65535),
     renewBeforeMs: renewBeforeDays === undefined ? undefined : Number(renewBeforeDays) * 86_400_000,
+  }
+}
+
+function readable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK)
+    return true
+  } catch {
+    return false
   }
 }
 

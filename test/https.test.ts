@@ -52,6 +52,7 @@ describe('--domain flags', () => {
     [{ domain: ['crm.example.com'], 'acme-directory': 'http://ca.example/dir' }, {}, /--acme-directory must be an https:\/\/ URL/],
     [{ domain: ['crm.example.com'], 'https-port': '70000' }, {}, /--https-port must be a whole number/],
     [{ 'acme-email': 'me@example.com' }, {}, /--acme-email needs --domain/],
+    [{ domain: ['crm.example.com'], 'acme-ca-file': '/nonexistent/root.pem' }, {}, /--acme-ca-file: cannot read "\/nonexistent\/root.pem"/],
     [{ domain: ['crm.example.com'] }, { DMTRACKER_ACME_RENEW_BEFORE_DAYS: '0' }, /DMTRACKER_ACME_RENEW_BEFORE_DAYS must be/],
   ] as const) {
     it(`refuses ${JSON.stringify({ ...flags, ...env })}`, () => {
