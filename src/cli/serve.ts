@@ -73,9 +73,11 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
 
 /** On an empty database, one organization so that the API can be called right away. */
 async function firstRun(store: Store) {
-  const any = await store.db.selectFrom('organizations').select('id').limit(1).executeTakeFirst()
-  if (any) return undefined
-  return store.write((trx) => createOrganization(trx, { name: 'My Organization' }, new Date()))
+  // Looked up inside the write, so that of servers started together only one creates it.
+  return store.write(async (trx) => {
+    const any = await trx.selectFrom('organizations').select('id').limit(1).executeTakeFirst()
+    return any ? undefined : createOrganization(trx, { name: 'My Organization' }, new Date())
+  })
 }
 
 function shutdownSignal(): Promise<string> {
