@@ -47,9 +47,15 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const log = jsonLogger()
   const store = openStore(config.dbPath, config)
   await migrateToLatest(store.db)
-  const welcome = await firstRun(store)
   const app = createApp({ store, config, log })
-  const server = await runtime.listen(app.fetch, { hostname: config.host, port: config.port })
+  const server = await runtime.listen(app.fetch, { hostname: config.host, port: config.port }).catch(async (error) => {
+    await app.close()
+    await store.close()
+    throw error
+  })
+  // Only once the port is ours: a server that cannot listen must not create an organization
+  // whose token nobody sees.
+  const welcome = await firstRun(store)
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
   log({ level: 'info', msg: 'listening', url: base, db: config.dbPath, runtime: runtime.name, version: VERSION, durability: config.durability })
   if (welcome) {
