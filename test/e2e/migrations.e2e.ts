@@ -15,7 +15,7 @@ import { openStore } from '../../src/db/open.ts'
 
 const root = resolve(import.meta.dirname, '../..')
 const bun = join(root, 'node_modules/.bin/bun')
-const ROUNDS = 5
+const ROUNDS = 4
 const names = Object.keys(migrations).sort()
 
 function start(args: string[]): { child: ChildProcess; exited: Promise<{ code: number | null; output: string }>; output: () => string } {
@@ -104,11 +104,14 @@ describe('migrations survive kills and concurrent starts', () => {
     const store = openStore(template)
     await migrateToLatest(store.db, { [names[0]!]: migrations[names[0]!]! })
     await sql`insert into organizations (id, name, created_at) values ('00000000-0000-4000-8000-000000000001', 'Big', '2026-01-01T00:00:00.000Z')`.execute(store.db)
-    // Enough contacts that the later migrations' index builds take a noticeable while.
-    await sql`with recursive n(i) as (select 1 union all select i + 1 from n where i < 30000)
+    // Enough rows that the later migrations (index builds, renumbering) take a noticeable while.
+    await sql`with recursive n(i) as (select 1 union all select i + 1 from n where i < 20000)
       insert into contacts (id, organization_id, username, contact_ingestion_type, created_at, updated_at, follow_up_needed, next_follow_up_at)
       select printf('c-%08d', i), '00000000-0000-4000-8000-000000000001', printf('user%d', i), 'inbound', '2026-01-01T00:00:00.000Z',
              '2026-01-01T00:00:00.000Z', i % 2, '2026-02-01T00:00:00.000Z' from n`.execute(store.db)
+    // And a message each, which a later migration numbers.
+    await sql`insert into messages (contact_id, content, sent_at, source, created_at)
+      select id, 'hello', created_at, 'manychat', created_at from contacts`.execute(store.db)
     await store.close()
 
     const probeFile = join(dir, 'upgrade-probe.db')
