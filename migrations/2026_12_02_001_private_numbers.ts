@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely'
 
-// Tag, message, note, activity and automation ids were counters shared by all organizations, so
+// Tag, message, note, activity, automation and pipeline stage ids were counters shared by all organizations, so
 // the ids one organization saw revealed how much the others wrote. Each row now also has a
 // `number` counted per organization, which is what answers and the CLI show as its id; the
 // global `id` stays the internal key that other tables reference and is never shown.
@@ -14,12 +14,13 @@ const KINDS = [
   ['activity', 'activity_log', 'activity_log.organization_id'],
   ['messages', 'messages', '(select organization_id from contacts where contacts.id = messages.contact_id)'],
   ['notes', 'notes', '(select organization_id from contacts where contacts.id = notes.contact_id)'],
+  ['stages', 'pipeline_stages', 'pipeline_stages.organization_id'],
 ] as const
 
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`create table id_numbers (
     organization_id text not null references organizations (id) on delete cascade,
-    kind text not null check (kind in ('tags', 'automations', 'activity', 'messages', 'notes')),
+    kind text not null check (kind in ('tags', 'automations', 'activity', 'messages', 'notes', 'stages')),
     last integer not null,
     primary key (organization_id, kind)
   ) without rowid`.execute(db)
@@ -38,6 +39,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await sql`create unique index tags_org_number on tags (organization_id, number)`.execute(db)
   await sql`create unique index automations_org_number on automations (organization_id, number)`.execute(db)
+  await sql`create unique index pipeline_stages_org_number on pipeline_stages (organization_id, number)`.execute(db)
   // A contact's history and activity are read newest first by number, paged by it.
   await sql`drop index activity_log_contact`.execute(db)
   await sql`create index activity_log_contact on activity_log (contact_id, number)`.execute(db)
@@ -48,7 +50,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const name of ['tags_org_number', 'automations_org_number', 'activity_log_contact', 'messages_contact_sent', 'notes_contact']) {
+  for (const name of ['tags_org_number', 'automations_org_number', 'pipeline_stages_org_number', 'activity_log_contact', 'messages_contact_sent', 'notes_contact']) {
     await sql.raw(`drop index ${name}`).execute(db)
   }
   for (const [, table] of KINDS) await sql.raw(`alter table ${table} drop column number`).execute(db)

@@ -8,10 +8,11 @@ import { migrations } from '../migrations/index.ts'
 import { contactDetail } from '../src/contact-list/detail.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import { openStore, type Store } from '../src/db/open.ts'
+import { listStages } from '../src/pipeline/stages.ts'
 import { ensureTags } from '../src/tags/repo.ts'
 import { cli, setup, type TestEnv, type TestOrg } from './helpers.ts'
 
-// Tag, message, note, activity and automation ids must say nothing about other organizations:
+// Tag, message, note, activity, automation and stage ids must say nothing about other organizations:
 // each organization counts its own.
 describe('ids shown to an organization reveal nothing of the others', () => {
   let env: TestEnv
@@ -38,9 +39,10 @@ describe('ids shown to an organization reveal nothing of the others', () => {
     const busy = (await reply(b, `busy${round}_0`, 'again')).body.data
     assert.equal((await note(b, busy.id, 'b note')).status, 200)
     assert.equal((await rule(b, round === 1 ? 'won' : 'lost', round === 1 ? 'Closed' : 'Lost')).code, 0)
+    assert.equal((await cli(env.dbPath, 'stage', 'add', b.id, `Busy ${round}`)).code, 0)
   }
 
-  it("numbers A's tags, messages, notes, activity and rules 1, 2, 3 ... whatever B does in between", async () => {
+  it("numbers A's tags, messages, notes, activity, rules and stages 1, 2, 3 ... whatever B does in between", async () => {
     await busyDay(1)
     const lead = (await reply(env.org, 'lead', 'first')).body.data
     await addTag(env.org, 'lead', 'a1')
@@ -51,6 +53,7 @@ describe('ids shown to an organization reveal nothing of the others', () => {
     await addTag(env.org, 'lead', 'a2')
     await note(env.org, lead.id, 'another note')
     assert.equal((await rule(env.org, 'lost', 'Lost')).code, 0)
+    assert.equal((await cli(env.dbPath, 'stage', 'add', env.org.id, 'Mine')).code, 0)
 
     const { status, body } = await env.call('GET', `/api/v1/contacts/${lead.id}`)
     assert.equal(status, 200)
@@ -62,6 +65,8 @@ describe('ids shown to an organization reveal nothing of the others', () => {
     assert.deepEqual(activity, activity.map((_: number, i: number) => activity.length - i), `A's activity counts 1..n: ${activity}`)
     const rules = JSON.parse((await cli(env.dbPath, 'automation', 'list', env.org.id, '--json')).out)
     assert.deepEqual(rules.map((r: { id: number }) => r.id), [1, 2])
+    const stages = (await env.call('GET', '/api/v1/pipeline')).body.data.stages.map((s: { id: number }) => s.id)
+    assert.deepEqual([...stages].sort((x: number, y: number) => x - y), stages.map((_: number, i: number) => i + 1), `A's stages count 1..n: ${stages}`)
     // Rules are named by their organization and number: A's #1 is not B's #1.
     assert.match((await cli(env.dbPath, 'automation', 'enable', env.org.id, '1')).out, /^Enabled automation rule #1: when the status becomes won/)
     assert.equal(JSON.parse((await cli(env.dbPath, 'automation', 'list', b.id, '--json')).out)[0].enabled, false)
@@ -109,6 +114,7 @@ describe('upgrading a database whose ids were shared by all organizations', () =
     assert.deepEqual(b.tags.map((tag) => tag.id), [2])
     assert.deepEqual(b.notes.map((n) => n.id), [2, 1])
     assert.deepEqual(b.activity.items.map((x) => [x.id, x.automation_id]), [[2, 1], [1, null]])
+    assert.deepEqual((await listStages(store.db, 'org-b')).map((s) => [s.id, s.name]), [[1, 'Closed']])
     // The next tag of each organization follows its own last one.
     const [next] = await store.write((trx) => ensureTags(trx, 'org-a', ['a3'], 'red', t))
     assert.equal(next!.number, 3)

@@ -3,7 +3,7 @@ import type { Trx } from './write.ts'
 
 /**
  * Takes the organization's next `count` numbers of `kind` and returns the first. Tags, messages,
- * notes, activity and automations are shown by these numbers, counted per organization, never by
+ * notes, activity, automations and pipeline stages are shown by these numbers, counted per organization, never by
  * their internal ids, which all organizations share: an id one organization sees says nothing of
  * how much the others write. Numbers are never reused, even after a row is removed.
  */

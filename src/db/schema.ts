@@ -66,6 +66,8 @@ export interface MembershipTable {
 
 export interface PipelineStageTable {
   id: Generated<number>
+  /** Shown as its id: counted per organization (id-numbers.ts); `id` is internal. */
+  number: number
   organization_id: string
   name: string
   color: string
@@ -178,7 +180,7 @@ export interface IdNumberTable {
   last: number
 }
 
-export type NumberedKind = 'tags' | 'automations' | 'activity' | 'messages' | 'notes'
+export type NumberedKind = 'tags' | 'automations' | 'activity' | 'messages' | 'notes' | 'stages'
 
 export type Contact = Selectable<ContactTable>
 export type NewContact = Insertable<ContactTable>

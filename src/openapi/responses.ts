@@ -16,7 +16,7 @@ const maybeText = v.nullable(v.string())
 const timestamp = v.pipe(v.string(), v.description('ISO 8601 UTC with milliseconds'))
 const maybeTimestamp = v.nullable(timestamp)
 const success = v.literal('success')
-// Tags, notes, messages, activity and rules are numbered per organization: 1, 2, 3 ...
+// Tags, notes, messages, activity, rules and stages are numbered per organization: 1, 2, 3 ...
 const orgNumber = v.pipe(v.number(), v.description('Counted within the organization (1, 2, 3 ...); says nothing of other organizations'))
 
 export const tagSchema = v.strictObject({ id: orgNumber, name: text, color: v.pipe(v.string(), v.description('#rrggbb')) })
@@ -84,7 +84,7 @@ export const countedPageSchema = v.strictObject({
 })
 
 export const pipelineColumnSchema = v.strictObject({
-  id: v.number(),
+  id: orgNumber,
   name: text,
   color: text,
   position: v.number(),
