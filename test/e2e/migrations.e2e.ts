@@ -82,16 +82,23 @@ describe('migrations survive kills and concurrent starts', () => {
   }
 
   it('a first start killed at any moment (SIGKILL or SIGTERM) leaves a database every later start can use', async () => {
-    // How long an undisturbed first start takes until it listens; kills land anywhere in it.
-    const probe = start(['serve', '--port', '0', '--db', join(dir, 'probe.db')])
+    // Most of a start is the runtime loading; the database work begins when the file appears. How
+    // long an undisturbed start takes from there until it listens; kills land anywhere in that span.
+    const until = async (done: () => boolean) => {
+      while (!done()) await new Promise((r) => setTimeout(r, 1))
+    }
+    const probeFile = join(dir, 'probe.db')
+    const probe = start(['serve', '--port', '0', '--db', probeFile])
+    await until(() => existsSync(probeFile))
     const began = Date.now()
-    while (!probe.output().includes('"listening"')) await new Promise((r) => setTimeout(r, 5))
+    await until(() => probe.output().includes('"listening"'))
     const span = Date.now() - began
     probe.child.kill('SIGKILL')
     await probe.exited
     for (let round = 0; round < ROUNDS; round++) {
       const file = join(dir, `first-${round}.db`)
       const server = start(['serve', '--port', '0', '--db', file])
+      await until(() => existsSync(file) || server.child.exitCode !== null)
       await new Promise((r) => setTimeout(r, Math.random() * span))
       server.child.kill(randomSignal())
       await server.exited
