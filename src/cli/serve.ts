@@ -52,9 +52,15 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const log = jsonLogger()
   const store = openStore(config.dbPath, config)
   await migrateToLatest(store.db)
-  const welcome = await firstRun(store)
   const app = createApp({ store, config, log })
-  const server = await runtime.listen(app.fetch, { hostname: config.host, port: config.port })
+  const server = await runtime.listen(app.fetch, { hostname: config.host, port: config.port }).catch(async (error) => {
+    await app.close()
+    await store.close()
+    throw error
+  })
+  // Only once the port is ours: a server that cannot listen must not create an organization
+  // whose token nobody sees.
+  const welcome = await firstRun(store)
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
   log({ level: 'info', msg: 'listening', url: base, db: config.dbPath, runtime: runtime.name, version: VERSION, durability: config.durability })
   if (welcome) {
@@ -78,9 +84,11 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
 
 /** On an empty database, one organization so that the API can be called right away. */
 async function firstRun(store: Store) {
-  const any = await store.db.selectFrom('organizations').select('id').limit(1).executeTakeFirst()
-  if (any) return undefined
-  return store.write((trx) => createOrganization(trx, { name: 'My Organization' }, new Date()))
+  // Looked up inside the write, so that of servers started together only one creates it.
+  return store.write(async (trx) => {
+    const any = await trx.selectFrom('organizations').select('id').limit(1).executeTakeFirst()
+    return any ? undefined : createOrganization(trx, { name: 'My Organization' }, new Date())
+  })
 }
 
 function shutdownSignal(): Promise<string> {
