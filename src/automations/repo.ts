@@ -6,7 +6,10 @@ import type { Trx } from '../db/write.ts'
 
 /** A rule with its stage's name and state (null once the stage was removed). */
 export interface RuleRow {
+  /** Internal: what activity_log.automation_id references. */
   id: number
+  /** The rule's number within its organization, shown as its id (see takeNumbers). */
+  number: number
   organization_id: string
   kind: AutomationKind
   stage_id: number | null
@@ -24,15 +27,15 @@ function rules(trx: Trx) {
   return trx
     .selectFrom('automations as a')
     .leftJoin('pipeline_stages as s', 's.id', 'a.stage_id')
-    .select(['a.id', 'a.organization_id', 'a.kind', 'a.stage_id', 'a.lead_status_id', 'a.enabled', 'a.created_at', 's.name as stage_name', 's.active as stage_active'])
+    .select(['a.id', 'a.number', 'a.organization_id', 'a.kind', 'a.stage_id', 'a.lead_status_id', 'a.enabled', 'a.created_at', 's.name as stage_name', 's.active as stage_active'])
 }
 
 export function listRules(trx: Trx, organizationId: string): Promise<RuleRow[]> {
   return rules(trx).where('a.organization_id', '=', organizationId).orderBy('a.id').execute()
 }
 
-export function findRule(trx: Trx, id: number): Promise<RuleRow | undefined> {
-  return rules(trx).where('a.id', '=', id).executeTakeFirst()
+export function findRule(trx: Trx, organizationId: string, number: number): Promise<RuleRow | undefined> {
+  return rules(trx).where('a.organization_id', '=', organizationId).where('a.number', '=', number).executeTakeFirst()
 }
 
 /**
@@ -44,8 +47,8 @@ export function enabledRuleFor(trx: Trx, organizationId: string, trigger: RuleTr
   return (trigger.kind === 'stage_to_status' ? query.where('a.stage_id', '=', trigger.stageId) : query.where('a.lead_status_id', '=', trigger.leadStatusId)).executeTakeFirst()
 }
 
-/** Disables the enabled rules that use a stage and returns their ids, so the caller can say so. */
+/** Disables the enabled rules that use a stage and returns their numbers, so the caller can say so. */
 export async function disableRulesUsingStage(trx: Trx, stageId: number): Promise<number[]> {
-  const rows = await trx.updateTable('automations').set({ enabled: 0 }).where('stage_id', '=', stageId).where('enabled', '=', 1).returning('id').execute()
-  return rows.map((r) => r.id).sort((a, b) => a - b)
+  const rows = await trx.updateTable('automations').set({ enabled: 0 }).where('stage_id', '=', stageId).where('enabled', '=', 1).returning('number').execute()
+  return rows.map((r) => r.number).sort((a, b) => a - b)
 }

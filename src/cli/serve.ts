@@ -69,11 +69,18 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const log = jsonLogger()
   const store = openStore(config.dbPath, config)
   await migrateToLatest(store.db)
-  const welcome = await firstRun(store)
   const app = createApp({ store, config, log })
-  const server = config.acme
-    ? await listenHttps(app.fetch, { acme: config.acme, host: config.host, dbPath: config.dbPath, log })
-    : await runtime.listen(app.fetch, { hostname: config.host, port: config.port })
+  const listening = config.acme
+    ? listenHttps(app.fetch, { acme: config.acme, host: config.host, dbPath: config.dbPath, log })
+    : runtime.listen(app.fetch, { hostname: config.host, port: config.port })
+  const server = await listening.catch(async (error) => {
+    await app.close()
+    await store.close()
+    throw error
+  })
+  // Only once the port is ours: a server that cannot listen must not create an organization
+  // whose token nobody sees.
+  const welcome = await firstRun(store)
   const base = config.acme
     ? `https://${config.acme.domains[0]}${server.port === 443 ? '' : `:${server.port}`}`
     : `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
@@ -100,9 +107,11 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
 
 /** On an empty database, one organization so that the API can be called right away. */
 async function firstRun(store: Store) {
-  const any = await store.db.selectFrom('organizations').select('id').limit(1).executeTakeFirst()
-  if (any) return undefined
-  return store.write((trx) => createOrganization(trx, { name: 'My Organization' }, new Date()))
+  // Looked up inside the write, so that of servers started together only one creates it.
+  return store.write(async (trx) => {
+    const any = await trx.selectFrom('organizations').select('id').limit(1).executeTakeFirst()
+    return any ? undefined : createOrganization(trx, { name: 'My Organization' }, new Date())
+  })
 }
 
 function shutdownSignal(): Promise<string> {

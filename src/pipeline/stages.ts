@@ -1,6 +1,7 @@
 import { logActivity } from '../activity/log.ts'
 import { disableRulesUsingStage } from '../automations/repo.ts'
 import { compiled } from '../db/compiled.ts'
+import { takeNumbers } from '../db/id-numbers.ts'
 import type { Trx } from '../db/write.ts'
 import type { PipelineStage } from '../db/schema.ts'
 import { AppError } from '../http/errors.ts'
@@ -23,9 +24,10 @@ export type EntryKind = 'inbound' | 'outreach'
 
 /** Creates the default stages and makes them the organization's entry stages. */
 export async function createDefaultStages(trx: Trx, organizationId: string, now: string): Promise<void> {
+  const first = await takeNumbers(trx, organizationId, 'stages', DEFAULT_STAGES.length)
   const rows = await trx
     .insertInto('pipeline_stages')
-    .values(DEFAULT_STAGES.map((s, i) => ({ organization_id: organizationId, name: s.name, color: s.color, position: i + 1, active: 1 as const, created_at: now })))
+    .values(DEFAULT_STAGES.map((s, i) => ({ organization_id: organizationId, number: first + i, name: s.name, color: s.color, position: i + 1, active: 1 as const, created_at: now })))
     .returning(['id', 'name'])
     .execute()
   const idOf = (name: string) => rows.find((r) => r.name === name)!.id
@@ -40,7 +42,7 @@ export async function listStages(trx: Trx, organizationId: string) {
   const stages = await trx
     .selectFrom('pipeline_stages as s')
     .leftJoin('contacts as c', (j) => j.onRef('c.pipeline_stage_id', '=', 's.id').on('c.archived_at', 'is', null))
-    .select(['s.id', 's.name', 's.color', 's.position', 's.active'])
+    .select(['s.number as id', 's.name', 's.color', 's.position', 's.active'])
     .select((eb) => eb.fn.count<number>('c.id').as('contacts'))
     .where('s.organization_id', '=', organizationId)
     .groupBy('s.id')
@@ -117,7 +119,7 @@ export async function addStage(trx: Trx, organizationId: string, rawName: string
     .executeTakeFirstOrThrow()
   return trx
     .insertInto('pipeline_stages')
-    .values({ organization_id: organizationId, name, color: color === undefined ? DEFAULT_TAG_COLOR : stageColor(color), position: Number(last) + 1, active: 1, created_at: now })
+    .values({ organization_id: organizationId, number: await takeNumbers(trx, organizationId, 'stages'), name, color: color === undefined ? DEFAULT_TAG_COLOR : stageColor(color), position: Number(last) + 1, active: 1, created_at: now })
     .returningAll()
     .executeTakeFirstOrThrow()
 }

@@ -1,5 +1,6 @@
 import type { Server } from 'bun'
 import { Database, type Statement } from 'bun:sqlite'
+import { assertPortFree, PortInUseError } from './port-in-use.ts'
 import { statementCache } from './statement-cache.ts'
 import type { Runtime, SqliteHandle, TlsPair } from './types.ts'
 
@@ -45,10 +46,17 @@ export const runtime: Runtime = {
   sqliteModule: 'bun:sqlite',
   openSqlite,
   async listen(fetch, { hostname, port, tls }) {
-    // reusePort only for HTTPS: it is how a renewed certificate is put in place (below).
+    // Port 0 asks the kernel for a free port, which no other socket holds.
+    if (port !== 0) await assertPortFree(hostname, port)
+    // reusePort for HTTPS: it is how a renewed certificate is put in place (replaceTls below).
     const start = (onPort: number, pair?: TlsPair) =>
-      Bun.serve({ fetch, hostname, port: onPort, development: false, ...(pair && { tls: pair, reusePort: true }) })
-    let server = start(port, tls)
+      Bun.serve({ fetch, hostname, port: onPort, development: false, reusePort: pair !== undefined, ...(pair && { tls: pair }) })
+    let server: Server<unknown>
+    try {
+      server = start(port, tls)
+    } catch (error) {
+      throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUseError(hostname, port) : error
+    }
     return {
       port: server.port ?? port,
       stop: () => server.stop(false),

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module'
 import Database from 'better-sqlite3'
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
 import { serve } from '@hono/node-server'
+import { PortInUseError } from './port-in-use.ts'
 import { statementCache } from './statement-cache.ts'
 import type { Runtime, SqliteHandle } from './types.ts'
 
@@ -44,7 +45,7 @@ export const runtime: Runtime = {
           replaceTls: async (pair) => (server as HttpsServer).setSecureContext(pair),
         })
       })
-      server.once('error', reject)
+      server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new PortInUseError(hostname, port) : error))
     })
   },
   peerAddress: (_request, env) => (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress,

@@ -1,12 +1,12 @@
 import { logActivity, type ActivityEntry } from '../activity/log.ts'
 import { findActiveById, findActiveByUsername, updateContact } from '../contacts/repo.ts'
-import type { Contact } from '../db/schema.ts'
+import type { Contact, Tag } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import type { Caller } from '../http/context.ts'
 import { AppError } from '../http/errors.ts'
 import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organizations/access.ts'
 import { resolveMember } from '../users/service.ts'
-import { attachTags, contactTags, detachTags, ensureTags, findTagsByName, tagNamesForLog, type TagView } from './repo.ts'
+import { appliedTags, attachTags, contactTags, detachTags, ensureTags, findTagsByName, tagNamesForLog, type TagView } from './repo.ts'
 import type { TagMode, UpdateTagsInput } from './schemas.ts'
 
 export interface UpdateTagsResult {
@@ -16,8 +16,8 @@ export interface UpdateTagsResult {
 }
 
 interface TagChange {
-  added: TagView[]
-  removed: TagView[]
+  added: Tag[]
+  removed: Tag[]
 }
 
 type ApplyMode = (trx: Trx, contact: Contact, names: string[], color: string, now: string) => Promise<TagChange>
@@ -76,7 +76,7 @@ async function found(lookup: Promise<Contact | undefined>, what: string): Promis
 async function setTags(trx: Trx, contact: Contact, names: string[], color: string, now: string): Promise<TagChange> {
   const target = await ensureTags(trx, contact.organization_id, names, color, now)
   const keep = new Set(target.map((t) => t.id))
-  const current = await contactTags(trx, contact.id)
+  const current = await appliedTags(trx, contact.id)
   const dropped = current.filter((t) => !keep.has(t.id))
   await detachTags(trx, contact.id, dropped.map((t) => t.id))
   const added = await attachTags(trx, contact.id, target, now)
