@@ -1,6 +1,8 @@
 import { Hono } from 'hono'
 import type { Store } from './db/open.ts'
 import type { Config } from './config.ts'
+import { createReadPool, type ReadHooks } from './db/read-pool.ts'
+import type { Reads } from './read-tasks.ts'
 import { silentLogger, type Logger } from './logger.ts'
 import { orgAuth } from './http/auth.ts'
 import type { AppDeps, AppEnv } from './http/context.ts'
@@ -23,20 +25,25 @@ export interface AppOptions {
   config: Config
   log?: Logger
   now?: () => number
+  /** Test-only hooks into the read workers. */
+  readHooks?: ReadHooks
 }
 
 export interface App {
   readonly hono: Hono<AppEnv>
   readonly fetch: Hono<AppEnv>['fetch']
   readonly request: Hono<AppEnv>['request']
-  /** Flushes what is kept in memory (token last-use times); the store stays open. */
+  /** Flushes what is kept in memory (token last-use times) and stops the read workers; the store stays open. */
   close(): Promise<void>
 }
 
 /** Builds the HTTP app around an open, migrated store. */
-export function createApp({ store, config, log = silentLogger, now = Date.now }: AppOptions): App {
+export function createApp({ store, config, log = silentLogger, now = Date.now, readHooks }: AppOptions): App {
   const usage = new TokenUsage(store)
-  const deps: AppDeps = { store, config, log, now, auth: orgAuth({ db: store.db, usage, now, failuresPerMinute: config.authFailuresPerMinute }) }
+  // The worker's file sits beside this one, as Bun's compiled executables require (scripts/build.ts).
+  const entry = new URL('./read-worker.ts', import.meta.url)
+  const reads: Reads = createReadPool({ entry, path: config.dbPath, workers: config.readWorkers, busyTimeoutMs: config.busyTimeoutMs, hooks: readHooks })
+  const deps: AppDeps = { store, reads, config, log, now, auth: orgAuth({ db: store.db, usage, now, failuresPerMinute: config.authFailuresPerMinute }) }
   const app = new Hono<AppEnv>()
   app.use(requestLog({ log: config.logRequests ? log : silentLogger }))
 
@@ -60,6 +67,9 @@ export function createApp({ store, config, log = silentLogger, now = Date.now }:
     hono: app,
     fetch: app.fetch,
     request: app.request,
-    close: () => usage.stop(),
+    async close() {
+      await reads.close()
+      await usage.stop()
+    },
   }
 }

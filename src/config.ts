@@ -15,6 +15,8 @@ export interface Config {
   readonly rateLimitBurst: number
   /** Failed authentications per minute from one client address before it gets 429s; 0 = off. */
   readonly authFailuresPerMinute: number
+  /** Read worker threads: how many long reads (exports, lists, boards) run at once; more wait in a queue. */
+  readonly readWorkers: number
   /** Who copies the WAL into the database file: a worker thread (default) or each commit that fills it. */
   readonly checkpoint: 'background' | 'inline'
 }
@@ -47,6 +49,7 @@ export function loadConfig(flags: Flags, env: Env = process.env): Config {
     rateLimitPerMinute: rateLimit,
     rateLimitBurst: limitOrOff('rate-burst', str(flags['rate-burst']) ?? env.DMTRACKER_RATE_BURST ?? String(rateLimit)),
     authFailuresPerMinute: limitOrOff('auth-failure-limit', str(flags['auth-failure-limit']) ?? env.DMTRACKER_AUTH_FAILURE_LIMIT ?? '20'),
+    readWorkers: integer('read-workers', str(flags['read-workers']) ?? env.DMTRACKER_READ_WORKERS ?? '2', 1, 64),
     checkpoint: oneOf('checkpoint (env DMTRACKER_CHECKPOINT)', env.DMTRACKER_CHECKPOINT ?? 'background', ['background', 'inline'] as const),
   })
 }

@@ -24,7 +24,9 @@ export const SERVE_HELP = `Usage: dmtracker [serve] [options]
   --rate-burst N         how many of those may come at once (env DMTRACKER_RATE_BURST, default the
                          rate limit; 0 or off lifts the limit)
   --auth-failure-limit N failed token checks per minute from one client address before it gets 429s
-                         (env DMTRACKER_AUTH_FAILURE_LIMIT, default 20; 0 or off lifts it)`
+                         (env DMTRACKER_AUTH_FAILURE_LIMIT, default 20; 0 or off lifts it)
+  --read-workers N       threads for long reads (exports, lists, boards): at most N run at once, up to
+                         16 per thread wait, more get 503 (env DMTRACKER_READ_WORKERS, default 2)`
 
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals: rest } = parse(args, {
@@ -37,6 +39,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     'rate-limit': { type: 'string' },
     'rate-burst': { type: 'string' },
     'auth-failure-limit': { type: 'string' },
+    'read-workers': { type: 'string' },
   })
   if (values.help) {
     io.out(SERVE_HELP)
