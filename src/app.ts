@@ -33,6 +33,8 @@ export interface App {
   readonly hono: Hono<AppEnv>
   readonly fetch: Hono<AppEnv>['fetch']
   readonly request: Hono<AppEnv>['request']
+  /** The read workers (tests look at their stats). */
+  readonly reads: Reads
   /** Flushes what is kept in memory (token last-use times) and stops the read workers; the store stays open. */
   close(): Promise<void>
 }
@@ -67,6 +69,7 @@ export function createApp({ store, config, log = silentLogger, now = Date.now, r
     hono: app,
     fetch: app.fetch,
     request: app.request,
+    reads,
     async close() {
       await reads.close()
       await usage.stop()
