@@ -2,6 +2,8 @@ import { afterEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { runtime } from '#runtime'
 import { ConfigError, loadConfig } from '../src/config.ts'
+import { createReadPool } from '../src/db/read-pool.ts'
+import type { Reads } from '../src/read-tasks.ts'
 import { addContact, isErrorShape, setup, type TestEnv } from './helpers.ts'
 
 // Long reads run in worker threads (src/db/read-pool.ts). These tests hold a read in the middle
@@ -137,6 +139,29 @@ describe('long reads in worker threads', () => {
       assert.equal(list.body.data.length, 5)
     } finally {
       await server.stop()
+    }
+  })
+
+  it('ends a read that outlasts its time limit with an error, so a stalled download cannot hold its snapshot', async () => {
+    env = await setup()
+    await fiveContacts(env)
+    const entry = new URL('../src/read-worker.ts', import.meta.url)
+    const pool: Reads = createReadPool({ entry, path: env.dbPath, workers: 1, maxReadMs: 100, hooks: { pageSize: 1 } })
+    try {
+      let cutShort: Error | undefined
+      const caller = { organizationId: env.org.id, tokenId: 'test' }
+      const stream = await pool.stream('contactsCsv', { caller, query: {}, now: env.now() }, (error) => (cutShort = error))
+      const reader = stream.getReader()
+      assert.match(new TextDecoder().decode((await reader.read()).value), /"username"/)
+      // The client stops reading here; the limit ends the read, and the stream says it failed.
+      await until(() => cutShort !== undefined)
+      assert.match(cutShort!.message, /ran past 100 ms/)
+      await assert.rejects(async () => {
+        while (!(await reader.read()).done);
+      })
+      assert.equal(pool.stats().running, 0)
+    } finally {
+      await pool.close()
     }
   })
 

@@ -21,7 +21,10 @@ export function contactListRoutes(deps: AppDeps) {
       .get('/contacts/export.csv', deps.auth, async (c) => {
         const query = parseQuery(c, contactExportQuery)
         // Bad filters are a JSON 400 here: the stream settles only once its first chunk is ready.
-        const stream = await deps.reads.stream('contactsCsv', { caller: c.get('caller'), query, now: deps.now() })
+        const stream = await deps.reads.stream('contactsCsv', { caller: c.get('caller'), query, now: deps.now() }, (error) =>
+          // The status line has gone out; all that is left is to cut the stream short and say why.
+          deps.log({ level: 'error', msg: 'csv export failed', error: String(error), request_id: c.get('requestId') }),
+        )
         const day = new Date(deps.now()).toISOString().slice(0, 10)
         return c.body(stream, 200, {
           'Content-Type': 'text/csv; charset=utf-8',

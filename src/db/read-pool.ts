@@ -70,9 +70,10 @@ export interface ReadPool<R extends RunTasks = RunTasks, S extends StreamTasks =
   /**
    * Streams a task's chunks in one read transaction. Settles once the first chunk is ready (so a
    * bad request is still a JSON error, not a cut stream); the worker makes the next chunk only
-   * when the client has taken the previous one, and cancelling the stream stops it.
+   * when the client has taken the previous one, and cancelling the stream stops it. Once the status
+   * line is out, a failure can only cut the stream short: `onCutShort` hears of it.
    */
-  stream<K extends keyof S & string>(task: K, args: Parameters<S[K]>[1]): Promise<ReadableStream<Uint8Array>>
+  stream<K extends keyof S & string>(task: K, args: Parameters<S[K]>[1], onCutShort?: (error: Error) => void): Promise<ReadableStream<Uint8Array>>
   /** Reads running and waiting, for tests and logs. */
   stats(): { running: number; queued: number; workers: number }
   close(): Promise<void>
@@ -192,7 +193,7 @@ export function createReadPool<R extends RunTasks, S extends StreamTasks>({ entr
       })
     },
 
-    stream(task: string, args: unknown) {
+    stream(task: string, args: unknown, onCutShort?: (error: Error) => void) {
       return new Promise<ReadableStream<Uint8Array>>((resolve, reject) => {
         // At most one chunk waits here for the client, while the worker makes the next.
         let ready: Uint8Array | undefined
@@ -217,6 +218,7 @@ export function createReadPool<R extends RunTasks, S extends StreamTasks>({ entr
         let started = false
         const fail = (error: Error) => {
           if (!started) return reject(error)
+          onCutShort?.(error)
           failed = error
           wake?.()
         }
