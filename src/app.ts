@@ -48,6 +48,10 @@ export function createApp({ store, config, log = silentLogger, now = Date.now, r
   const deps: AppDeps = { store, reads, config, log, now, auth: orgAuth({ db: store.db, usage, now, failuresPerMinute: config.authFailuresPerMinute }) }
   const app = new Hono<AppEnv>()
   app.use(requestLog({ log: config.logRequests ? log : silentLogger }))
+  // Read workers pace their exports while the main thread has requests in flight.
+  app.use(async function foreground(_c, next) {
+    await reads.foreground(next)
+  })
 
   app.route('/', systemRoutes(deps))
   // The reference's four endpoints live under /api/v1, as on the hosted product.

@@ -9,7 +9,8 @@ import type { Database } from './db/schema.ts'
 import { runTasks, streamTasks } from './read-tasks.ts'
 
 const port = parentPort!
-const { path, busyTimeoutMs, hooks } = workerData as ReadWorkerData
+const { path, busyTimeoutMs, foreground, hooks } = workerData as ReadWorkerData
+const requestsInFlight = new Int32Array(foreground)
 const sqlite = runtime.openSqlite(path, { readonly: true })
 sqlite.exec(`pragma busy_timeout = ${Math.trunc(busyTimeoutMs)}`)
 sqlite.exec('pragma temp_store = memory')
@@ -48,6 +49,7 @@ async function stream({ id, task, args }: { id: number; task: string; args: unkn
   current = state
   let first = true
   try {
+    let pageStarted = performance.now()
     for await (const text of streamTasks[task as keyof typeof streamTasks](db, args as never, { pageSize: hooks.pageSize })) {
       const bytes = encoder.encode(text)
       const more = state.cancelled ? undefined : new Promise<void>((resolve) => (state.wake = resolve))
@@ -56,12 +58,18 @@ async function stream({ id, task, args }: { id: number; task: string; args: unkn
       first = false
       await more // back-pressure: the next page is read only once the client has taken this one
       if (state.cancelled) return send({ type: 'end', id }) // leaving the loop ends the generator
+      // While the main thread has requests to answer, work at most half the time: an export may
+      // take longer, a webhook must not wait.
+      if (Atomics.load(requestsInFlight, 0) > 0) await sleep(performance.now() - pageStarted)
+      pageStarted = performance.now()
     }
     send({ type: 'end', id })
   } finally {
     current = undefined
   }
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Test hook: blocks this thread, as a long query would, until the test opens the gate. */
 function holdAtGate(gate: Int32Array) {

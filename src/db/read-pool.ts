@@ -12,6 +12,8 @@ import type { Trx } from './write.ts'
 export interface ReadWorkerData {
   path: string
   busyTimeoutMs: number
+  /** Index 0: requests the main thread is answering now (see `foreground`); exports yield to them. */
+  foreground: SharedArrayBuffer
   hooks: ReadHooks
 }
 
@@ -74,6 +76,12 @@ export interface ReadPool<R extends RunTasks = RunTasks, S extends StreamTasks =
    * line is out, a failure can only cut the stream short: `onCutShort` hears of it.
    */
   stream<K extends keyof S & string>(task: K, args: Parameters<S[K]>[1], onCutShort?: (error: Error) => void): Promise<ReadableStream<Uint8Array>>
+  /**
+   * Counts `work` (a request the main thread answers) while it runs. An export gives up the CPU
+   * between pages while any is in flight: on a machine with few cores the worker would
+   * otherwise take the time the webhooks need.
+   */
+  foreground<T>(work: () => Promise<T>): Promise<T>
   /** Reads running and waiting, for tests and logs. */
   stats(): { running: number; queued: number; workers: number }
   close(): Promise<void>
@@ -109,7 +117,8 @@ export function createReadPool<R extends RunTasks, S extends StreamTasks>({ entr
   const queue: Job[] = []
   let nextId = 1
   let closed = false
-  const data: ReadWorkerData = { path, busyTimeoutMs, hooks }
+  const foreground = new Int32Array(new SharedArrayBuffer(4))
+  const data: ReadWorkerData = { path, busyTimeoutMs, foreground: foreground.buffer as SharedArrayBuffer, hooks }
 
   // Workers start on the first read that needs one and stay: commands that read nothing start none.
   function startWorker(): Slot {
@@ -249,6 +258,15 @@ export function createReadPool<R extends RunTasks, S extends StreamTasks>({ entr
           { type: 'stream', task, args },
         )
       })
+    },
+
+    async foreground(work) {
+      Atomics.add(foreground, 0, 1)
+      try {
+        return await work()
+      } finally {
+        Atomics.sub(foreground, 0, 1)
+      }
     },
 
     stats: () => ({ running: slots.filter((s) => s.job).length, queued: queue.length, workers: slots.length }),
