@@ -52,15 +52,17 @@ async function stream({ id, task, args }: { id: number; task: string; args: unkn
     let pageStarted = performance.now()
     for await (const text of streamTasks[task as keyof typeof streamTasks](db, args as never, { pageSize: hooks.pageSize })) {
       const bytes = encoder.encode(text)
+      const worked = performance.now() - pageStarted
       const more = state.cancelled ? undefined : new Promise<void>((resolve) => (state.wake = resolve))
       send({ type: 'chunk', id, bytes }, [bytes.buffer as ArrayBuffer])
       if (first && hooks.gate) holdAtGate(new Int32Array(hooks.gate))
       first = false
       await more // back-pressure: the next page is read only once the client has taken this one
       if (state.cancelled) return send({ type: 'end', id }) // leaving the loop ends the generator
-      // While the main thread has requests to answer, work at most half the time: an export may
-      // take longer, a webhook must not wait.
-      if (Atomics.load(requestsInFlight, 0) > 0) await sleep(performance.now() - pageStarted)
+      // While the main thread has requests to answer, work at most half the time (the time spent
+      // reading and encoding the page, not waiting for the client): an export may take longer, a
+      // webhook must not wait.
+      if (Atomics.load(requestsInFlight, 0) > 0) await sleep(worked)
       pageStarted = performance.now()
     }
     send({ type: 'end', id })
