@@ -19,7 +19,8 @@ export function checkoutCommit(): string {
 /** Compiles src/main.ts into one executable for `target` (a Bun cross-compile target; default: this machine). */
 export async function buildBinary(outfile: string, target?: Bun.Build.CompileTarget, built = new Date()) {
   const result = await Bun.build({
-    entrypoints: [resolve(root, 'src/main.ts')],
+    // The read workers' program is a second entry point: Bun bundles each one into the executable.
+    entrypoints: [resolve(root, 'src/main.ts'), resolve(root, 'src/read-worker.ts')],
     compile: target ? { outfile, target } : { outfile },
     minify: true,
     bytecode: true,

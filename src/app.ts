@@ -1,6 +1,8 @@
 import { Hono } from 'hono'
 import type { Store } from './db/open.ts'
 import type { Config } from './config.ts'
+import { createReadPool, type ReadHooks } from './db/read-pool.ts'
+import type { Reads } from './read-tasks.ts'
 import { silentLogger, type Logger } from './logger.ts'
 import { orgAuth } from './http/auth.ts'
 import { clientAddressOf } from './http/client-address.ts'
@@ -25,25 +27,36 @@ export interface AppOptions {
   config: Config
   log?: Logger
   now?: () => number
+  /** Test-only hooks into the read workers. */
+  readHooks?: ReadHooks
 }
 
 export interface App {
   readonly hono: Hono<AppEnv>
   readonly fetch: Hono<AppEnv>['fetch']
   readonly request: Hono<AppEnv>['request']
-  /** Flushes what is kept in memory (token last-use times); the store stays open. */
+  /** The read workers (tests look at their stats). */
+  readonly reads: Reads
+  /** Flushes what is kept in memory (token last-use times) and stops the read workers; the store stays open. */
   close(): Promise<void>
 }
 
 /** Builds the HTTP app around an open, migrated store. */
-export function createApp({ store, config, log = silentLogger, now = Date.now }: AppOptions): App {
+export function createApp({ store, config, log = silentLogger, now = Date.now, readHooks }: AppOptions): App {
   const usage = new TokenUsage(store)
-  const deps: AppDeps = { store, config, log, now, auth: orgAuth({ db: store.db, usage, now, failuresPerMinute: config.authFailuresPerMinute, clientAddress: clientAddressOf(config.trustProxy) }) }
+  // The worker's file sits beside this one, as Bun's compiled executables require (scripts/build.ts).
+  const entry = new URL('./read-worker.ts', import.meta.url)
+  const reads: Reads = createReadPool({ entry, path: config.dbPath, workers: config.readWorkers, busyTimeoutMs: config.busyTimeoutMs, hooks: readHooks })
+  const deps: AppDeps = { store, reads, config, log, now, auth: orgAuth({ db: store.db, usage, now, failuresPerMinute: config.authFailuresPerMinute, clientAddress: clientAddressOf(config.trustProxy) }) }
   // Not strict: /path/ reaches /path. A pasted URL with a trailing slash (ManyChat's step editor,
   // curl) should work, and the 405 fallback, which also matches it, must not contradict the router.
   const app = new Hono<AppEnv>({ strict: false })
   app.use(requestLog({ log: config.logRequests ? log : silentLogger }))
   app.use(transportSecurity({ https: config.acme !== undefined }))
+  // Read workers pace their exports while the main thread has requests in flight.
+  app.use(async function foreground(_c, next) {
+    await reads.foreground(next)
+  })
 
   app.route('/', systemRoutes(deps))
   // The reference's four endpoints live under /api/v1, as on the hosted product.
@@ -65,6 +78,10 @@ export function createApp({ store, config, log = silentLogger, now = Date.now }:
     hono: app,
     fetch: app.fetch,
     request: app.request,
-    close: () => usage.stop(),
+    reads,
+    async close() {
+      await reads.close()
+      await usage.stop()
+    },
   }
 }

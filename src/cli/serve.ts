@@ -30,6 +30,8 @@ export const SERVE_HELP = `Usage: dmtracker [serve] [options]
                          believe X-Forwarded-For from proxies in front: a number of hops (1 for one
                          reverse proxy or tunnel), or addresses/CIDRs such as loopback,10.0.0.0/8
                          (env DMTRACKER_TRUST_PROXY, default off: the TCP peer is the client)
+  --read-workers N       threads for long reads (exports, lists, boards): at most N run at once, up to
+                         16 per thread wait, more get 503 (env DMTRACKER_READ_WORKERS, default 2)
   --domain NAME          serve HTTPS for NAME with a certificate obtained and renewed over ACME
                          (Let's Encrypt by default); repeat for more names (env DMTRACKER_DOMAIN,
                          comma-separated). Listens on all addresses unless --host is given; port 80
@@ -53,6 +55,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     'rate-burst': { type: 'string' },
     'auth-failure-limit': { type: 'string' },
     'trust-proxy': { type: 'string' },
+    'read-workers': { type: 'string' },
     domain: { type: 'string', multiple: true },
     'acme-email': { type: 'string' },
     'acme-directory': { type: 'string' },

@@ -1,14 +1,12 @@
 import { Hono } from 'hono'
 import { boardQuery, contactIdParam } from '../contact-list/schemas.ts'
 import { contactView } from '../contacts/view.ts'
-import { readTogether } from '../db/read.ts'
 import { readJsonObject } from '../http/body.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
 import { parseQuery } from '../http/query.ts'
 import { parseInput } from '../http/validate.ts'
 import { callerOrganization, CANCELLED_MESSAGE, isCancelled } from '../organizations/access.ts'
 import { actOnFollowUp } from './actions.ts'
-import { followUpBoard } from './board.ts'
 import { followUpActionSchema } from './schemas.ts'
 
 /** GET /follow-ups (the board) and POST /contacts/{id}/follow-ups (done or snooze). */
@@ -17,7 +15,7 @@ export function followUpRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .get('/follow-ups', deps.auth, async (c) => {
       const { limit } = parseQuery(c, boardQuery)
-      const data = await readTogether(store.db, async (db) => followUpBoard(db, await callerOrganization(db, c.get('caller')), deps.now(), limit))
+      const data = await deps.reads.run('followUpBoard', { caller: c.get('caller'), now: deps.now(), limit })
       return c.json({ status: 'success', data })
     })
     .post('/contacts/:id/follow-ups', deps.auth, async (c) => {

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono'
 import type { Store } from '../db/open.ts'
 import type { Config } from '../config.ts'
 import type { Logger } from '../logger.ts'
+import type { Reads } from '../read-tasks.ts'
 
 /** What the auth middleware knows about the caller. */
 export interface Caller {
@@ -22,6 +23,8 @@ export interface AppEnv {
 /** What route factories receive: everything a handler may touch, passed in, never imported. */
 export interface AppDeps {
   store: Store
+  /** Long reads: run in worker threads, off the connection and thread that writes. */
+  reads: Reads
   config: Config
   log: Logger
   /** Injected so tests can move time (rate limits, follow-ups); defaults to Date.now. */
