@@ -10,6 +10,7 @@ import type { AppDeps, AppEnv } from './http/context.ts'
 import { notFoundOrMethodNotAllowed } from './http/fallback.ts'
 import { errorRenderer } from './http/render-error.ts'
 import { requestLog } from './http/request-log.ts'
+import { transportSecurity } from './http/https.ts'
 import { TokenUsage } from './tokens/usage.ts'
 import { systemRoutes } from './system/routes.ts'
 import { replyRoutes } from './replies/routes.ts'
@@ -51,6 +52,7 @@ export function createApp({ store, config, log = silentLogger, now = Date.now, r
   // curl) should work, and the 405 fallback, which also matches it, must not contradict the router.
   const app = new Hono<AppEnv>({ strict: false })
   app.use(requestLog({ log: config.logRequests ? log : silentLogger }))
+  app.use(transportSecurity({ https: config.acme !== undefined }))
   // Read workers pace their exports while the main thread has requests in flight.
   app.use(async function foreground(_c, next) {
     await reads.foreground(next)

@@ -1,6 +1,7 @@
 import { ConfigError } from '../config.ts'
 import { AppError } from '../http/errors.ts'
 import { VERSION } from '../system/routes.ts'
+import { versionLine } from '../system/version.ts'
 import { automationCommand } from './automation.ts'
 import { commandOf, showHelp, UsageError, type CliIo, type Command } from './common.ts'
 import { backupCommand, restoreCommand } from './backup.ts'
@@ -26,6 +27,7 @@ export const HELP = `dmtracker ${VERSION}: a self-hosted server for the DmTracke
 
 Usage: dmtracker [command] [options]
   serve       run the HTTP server (the default command)
+  version     print the version, git commit and build date (also --version)
   migrate     apply pending database migrations
   org         create, list and cancel organizations; follow-up settings
   token       create, list and revoke API tokens
@@ -43,7 +45,7 @@ ${SERVE_HELP}`
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv
   if (first === '--version' || first === '-v' || first === 'version') {
-    io.out(VERSION)
+    io.out(versionLine())
     return 0
   }
   if (first === '--help' || first === '-h' || first === 'help') {

@@ -1,4 +1,5 @@
 import { runtime } from '#runtime'
+import { listenHttps } from '../acme/serve-https.ts'
 import { createApp } from '../app.ts'
 import { loadConfig } from '../config.ts'
 import { migrateToLatest } from '../db/migrate.ts'
@@ -30,7 +31,17 @@ export const SERVE_HELP = `Usage: dmtracker [serve] [options]
                          reverse proxy or tunnel), or addresses/CIDRs such as loopback,10.0.0.0/8
                          (env DMTRACKER_TRUST_PROXY, default off: the TCP peer is the client)
   --read-workers N       threads for long reads (exports, lists, boards): at most N run at once, up to
-                         16 per thread wait, more get 503 (env DMTRACKER_READ_WORKERS, default 2)`
+                         16 per thread wait, more get 503 (env DMTRACKER_READ_WORKERS, default 2)
+  --domain NAME          serve HTTPS for NAME with a certificate obtained and renewed over ACME
+                         (Let's Encrypt by default); repeat for more names (env DMTRACKER_DOMAIN,
+                         comma-separated). Listens on all addresses unless --host is given; port 80
+                         answers the CA's challenges and redirects to HTTPS. Certificates live in
+                         acme/ beside the database. Without --domain: plain HTTP as above
+  --acme-email EMAIL     where the CA sends expiry warnings (env DMTRACKER_ACME_EMAIL)
+  --acme-directory URL   another ACME CA, e.g. Let's Encrypt staging (env DMTRACKER_ACME_DIRECTORY)
+  --acme-ca-file PEM     extra root to trust when talking to the ACME server (env DMTRACKER_ACME_CA_FILE)
+  --https-port PORT      with --domain (env DMTRACKER_HTTPS_PORT, default 443)
+  --http-port PORT       with --domain (env DMTRACKER_HTTP_PORT, default 80)`
 
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals: rest } = parse(args, {
@@ -45,6 +56,12 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     'auth-failure-limit': { type: 'string' },
     'trust-proxy': { type: 'string' },
     'read-workers': { type: 'string' },
+    domain: { type: 'string', multiple: true },
+    'acme-email': { type: 'string' },
+    'acme-directory': { type: 'string' },
+    'acme-ca-file': { type: 'string' },
+    'https-port': { type: 'string' },
+    'http-port': { type: 'string' },
   })
   if (values.help) {
     showHelp(io, SERVE_HELP)
@@ -56,7 +73,10 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const store = openStore(config.dbPath, config)
   await migrateToLatest(store.db)
   const app = createApp({ store, config, log })
-  const server = await runtime.listen(app.fetch, { hostname: config.host, port: config.port }).catch(async (error) => {
+  const listening = config.acme
+    ? listenHttps(app.fetch, { acme: config.acme, host: config.host, dbPath: config.dbPath, log })
+    : runtime.listen(app.fetch, { hostname: config.host, port: config.port })
+  const server = await listening.catch(async (error) => {
     await app.close()
     await store.close()
     throw error
@@ -64,8 +84,11 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   // Only once the port is ours: a server that cannot listen must not create an organization
   // whose token nobody sees.
   const welcome = await firstRun(store)
-  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
-  log({ level: 'info', msg: 'listening', url: base, db: config.dbPath, runtime: runtime.name, version: VERSION, durability: config.durability })
+  const base = config.acme
+    ? `https://${config.acme.domains[0]}${server.port === 443 ? '' : `:${server.port}`}`
+    : `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
+  const ports = 'httpPort' in server ? { https_port: server.port, http_port: server.httpPort } : {}
+  log({ level: 'info', msg: 'listening', url: base, ...ports, db: config.dbPath, runtime: runtime.name, version: VERSION, durability: config.durability })
   if (welcome) {
     // Shown once, on the terminal that started the first run; never in the request log.
     io.err(
@@ -75,7 +98,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
         `  organization_id:  ${welcome.id}`,
         `  x-org-auth-token: ${welcome.token.token}`,
         `The token is shown only this once; store it now (more with \`${commandOf(io)} token create ${welcome.id}\`).`,
-        `Try it:\n  ${curlExample(welcome.id, welcome.token.token, baseUrl(config.host, server.port))}`,
+        `Try it:\n  ${curlExample(welcome.id, welcome.token.token, config.acme ? base : baseUrl(config.host, server.port))}`,
         '',
       ].join('\n'),
     )

@@ -15,6 +15,8 @@ export interface AppEnv {
   Variables: {
     requestId: string
     caller: Caller
+    /** The request came over HTTPS (serve --domain); see http/https.ts. */
+    https: boolean
   }
 }
 

@@ -41,7 +41,7 @@ export const OPERATIONS: Operation[] = [
   },
   {
     id: 'version', method: 'get', path: '/version', tag: 'System', auth: false,
-    summary: 'Server name, version and runtime',
+    summary: 'Server name, version, git commit, build date (`dev` in a checkout) and runtime',
     ok: { 200: { description: 'Version', schema: r.versionResponse } }, errors: [],
   },
   {

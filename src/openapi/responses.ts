@@ -162,7 +162,7 @@ export const contactStatusResponse = v.strictObject({
 })
 
 export const healthResponse = v.strictObject({ status: v.literal('ok') })
-export const versionResponse = v.strictObject({ name: text, version: text, runtime: v.picklist(['bun', 'node']) })
+export const versionResponse = v.strictObject({ name: text, version: text, commit: text, built: text, runtime: v.picklist(['bun', 'node']) })
 export const openApiResponse = v.looseObject({ openapi: v.literal('3.1.0'), info: v.looseObject({}), paths: v.record(v.string(), v.unknown()) })
 
 // Compile-time drift checks: this fails to type-check if a schema and the type the code returns disagree.

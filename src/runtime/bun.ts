@@ -3,7 +3,7 @@ import { Database, type Statement } from 'bun:sqlite'
 import { assertPortFree, PortInUseError } from './port-in-use.ts'
 import { Worker } from 'node:worker_threads'
 import { statementCache } from './statement-cache.ts'
-import type { Runtime, SqliteHandle } from './types.ts'
+import type { Runtime, SqliteHandle, TlsPair } from './types.ts'
 
 type Params = readonly unknown[]
 
@@ -46,18 +46,36 @@ export const runtime: Runtime = {
   name: 'bun',
   sqliteModule: 'bun:sqlite',
   openSqlite,
-  async listen(fetch, { hostname, port }) {
+  async listen(fetch, { hostname, port, tls }) {
     // Port 0 asks the kernel for a free port, which no other socket holds.
     if (port !== 0) await assertPortFree(hostname, port)
+    // reusePort for HTTPS: it is how a renewed certificate is put in place (replaceTls below).
+    const start = (onPort: number, pair?: TlsPair) =>
+      Bun.serve({ fetch, hostname, port: onPort, development: false, reusePort: pair !== undefined, ...(pair && { tls: pair }) })
     let server: Server<unknown>
     try {
-      server = Bun.serve({ fetch, hostname, port, development: false, reusePort: false })
+      server = start(port, tls)
     } catch (error) {
       throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUseError(hostname, port) : error
     }
     return {
       port: server.port ?? port,
       stop: () => server.stop(false),
+      async replaceTls(pair) {
+        // Bun.serve cannot swap its certificate (reload() ignores `tls`, oven-sh/bun#8872): open a
+        // second listener on the same port with the new one (SO_REUSEPORT), then close the old
+        // listener, whose open connections finish their requests. Where SO_REUSEPORT is missing
+        // (Windows) the old listener closes first: a moment without a listener, no dropped request.
+        const old = server
+        let closing: Promise<void> | undefined
+        try {
+          server = start(old.port!, pair)
+        } catch {
+          closing = old.stop(false)
+          server = start(old.port!, pair)
+        }
+        await (closing ?? old.stop(false))
+      },
     }
   },
   // Bun runs TypeScript in workers as it does everywhere; in the binary `entry` names a bundled entry point.

@@ -4,6 +4,7 @@ import pkg from '../../package.json' with { type: 'json' }
 import { runtime } from '#runtime'
 import type { AppDeps, AppEnv } from '../http/context.ts'
 import { AppError } from '../http/errors.ts'
+import { buildInfo } from './version.ts'
 
 export const VERSION: string = pkg.version
 
@@ -18,5 +19,5 @@ export function systemRoutes({ store }: AppDeps) {
       }
       return c.json({ status: 'ok' })
     })
-    .get('/version', (c) => c.json({ name: 'dmtracker-server', version: VERSION, runtime: runtime.name }))
+    .get('/version', (c) => c.json({ name: 'dmtracker-server', ...buildInfo(), runtime: runtime.name }))
 }

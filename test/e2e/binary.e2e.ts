@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { once } from 'node:events'
+import { binaryForE2e } from './binary.ts'
 
 const root = resolve(import.meta.dirname, '../..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
@@ -18,14 +19,13 @@ describe('compiled binary', () => {
   let stdout = ''
   let base = ''
   let org: { id: string; token: string }
+  let baked: { version: string; commit: string; built: string }
 
   const run = (...args: string[]) => spawnSync(binary, args, { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH } })
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dmtracker-e2e-'))
-    binary = join(dir, 'dmtracker')
-    const build = spawnSync(join(root, 'node_modules/.bin/bun'), ['scripts/build.ts', '--outfile', binary], { cwd: root, encoding: 'utf8' })
-    assert.equal(build.status, 0, build.stderr)
+    binary = binaryForE2e(dir)
   })
 
   after(async () => {
@@ -33,10 +33,14 @@ describe('compiled binary', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  it('prints its version', () => {
+  it('prints its version, the commit and the date it was built', () => {
     const result = run('--version')
     assert.equal(result.status, 0)
-    assert.equal(result.stdout.trim(), pkg.version)
+    const [, version, commit, built] = /^dmtracker (\S+) \(commit ([0-9a-f]{7,}), built (\S+)\)$/.exec(result.stdout.trim()) ?? []
+    assert.equal(version, pkg.version, result.stdout)
+    assert.ok(Date.now() - Date.parse(built!) < 86_400_000, `built ${built}: a date baked in at build time`)
+    assert.equal(run('version').stdout, result.stdout)
+    baked = { version: version!, commit: commit!, built: built! }
   })
 
   it('creates an organization from another directory, with no node_modules in sight', () => {
@@ -67,6 +71,7 @@ describe('compiled binary', () => {
     base = JSON.parse(stdout.split('\n').find((l) => l.includes('"listening"'))!).url
 
     assert.equal((await fetch(`${base}/healthz`)).status, 200)
+    assert.deepEqual(await (await fetch(`${base}/version`)).json(), { name: 'dmtracker-server', ...baked, runtime: 'bun' })
 
     const reply = await fetch(`${base}/api/v1/contact/default-reply`, {
       method: 'POST',
@@ -131,9 +136,7 @@ describe('compiled binary', () => {
 describe('first run', () => {
   it('creates an organization on an empty database and prints a working token with a curl line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dmtracker-first-'))
-    const binary = join(dir, 'dmtracker')
-    const build = spawnSync(join(root, 'node_modules/.bin/bun'), ['scripts/build.ts', '--outfile', binary], { cwd: root, encoding: 'utf8' })
-    assert.equal(build.status, 0, build.stderr)
+    const binary = binaryForE2e(dir)
     const server = spawn(binary, ['--port', '0'], { cwd: dir, env: { PATH: process.env.PATH } })
     try {
       let stdout = ''
