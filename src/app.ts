@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import type { Store } from './db/open.ts'
 import type { Config } from './config.ts'
-import { silentLogger, type Logger } from './logger.ts'
+import { silentLogger, type Logger } from './core/logger.ts'
 import { orgAuth } from './http/auth.ts'
 import type { AppDeps, AppEnv } from './http/context.ts'
 import { notFoundOrMethodNotAllowed } from './http/fallback.ts'

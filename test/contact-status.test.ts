@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { addRule, type NewRule } from '../src/automations/service.ts'
 import type { Contact } from '../src/db/schema.ts'
 import { CANCELLED_MESSAGE } from '../src/organizations/access.ts'
-import { deactivateStage } from '../src/pipeline/stages.ts'
+import { deactivateStage } from '../src/pipeline/service.ts'
 import { addUser } from '../src/users/service.ts'
 import { addContact, holdWriteLock, isErrorShape, setup, type TestEnv } from './helpers.ts'
 

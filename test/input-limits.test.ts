@@ -7,7 +7,7 @@ import { connect } from 'node:net'
 import { once } from 'node:events'
 import { runtime } from '#runtime'
 import { ENDPOINTS, toJsonText, type EndpointName } from '../scripts/reliability/endpoints.ts'
-import { addStage } from '../src/pipeline/stages.ts'
+import { addStage } from '../src/pipeline/service.ts'
 import { addUser } from '../src/users/service.ts'
 import { isErrorShape, setup, type TestEnv } from './helpers.ts'
 

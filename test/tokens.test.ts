@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import { ENDPOINTS } from '../scripts/reliability/endpoints.ts'
-import { hashToken } from '../src/tokens/tokens.ts'
+import { hashToken } from '../src/tokens/service.ts'
 import { cli, isErrorShape, setup, type TestEnv, type TestOrg } from './helpers.ts'
 
 /** What no file and no log line may contain: the token, and its secret part on its own. */

@@ -6,8 +6,8 @@
 //               surrogates) is answered 2xx, and the database and the read API return it literally.
 // The read API gets the hostile property over its paths, query strings and bodies.
 import fc from 'fast-check'
-import { normalizeUsername } from '../../src/http/fields.ts'
-import { resolveTagColor } from '../../src/tags/colors.ts'
+import { normalizeUsername } from '../../src/core/fields.ts'
+import { resolveTagColor } from '../../src/core/colors.ts'
 import { isErrorShape, type CallResult } from '../../test/helpers.ts'
 import { ENDPOINT_NAMES, toJsonText, type EndpointName } from './endpoints.ts'
 import { hostileBody, literalText, readApiRequest, tagText, tokenChoice, wellFormed } from './fuzz-values.ts'

@@ -1,9 +1,9 @@
 import { LEAD_STATUSES, leadStatusId, leadStatusName, type LeadStatusName } from '../contacts/view.ts'
 import type { AutomationKind } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
-import { AppError } from '../http/errors.ts'
+import { AppError } from '../core/errors.ts'
 import { getOrganization } from '../organizations/service.ts'
-import { findActiveStage } from '../pipeline/stages.ts'
+import { findActiveStage } from '../pipeline/service.ts'
 import { enabledRuleFor, findRule, listRules, type RuleRow, type RuleTrigger } from './repo.ts'
 
 // Smart automations: per-organization rules, managed from the CLI, run by ./run.ts.

@@ -1,5 +1,5 @@
 import { ConfigError } from '../config.ts'
-import { AppError } from '../http/errors.ts'
+import { AppError } from '../core/errors.ts'
 import { VERSION } from '../system/routes.ts'
 import { automationCommand } from './automation.ts'
 import { UsageError, type CliIo, type Command } from './common.ts'

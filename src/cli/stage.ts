@@ -1,7 +1,7 @@
 import { getOrganization } from '../organizations/service.ts'
 import {
   activateStage, addStage, deactivateStage, listStages, moveStage, recolorStage, removeStage, renameStage, setEntryStage,
-} from '../pipeline/stages.ts'
+} from '../pipeline/service.ts'
 import { disabledRulesNote } from './automation.ts'
 import { group, output, parse, positionals, table, UsageError, withStore, type CliIo } from './common.ts'
 import type { Trx } from '../db/write.ts'

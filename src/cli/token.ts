@@ -1,4 +1,4 @@
-import { createToken, listTokens, revokeToken } from '../tokens/tokens.ts'
+import { createToken, listTokens, revokeToken } from '../tokens/service.ts'
 import { getOrganization } from '../organizations/service.ts'
 import { group, output, parse, positionals, table, withStore } from './common.ts'
 

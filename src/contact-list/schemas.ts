@@ -1,8 +1,8 @@
 import * as v from 'valibot'
 import { LEAD_STATUSES } from '../contacts/view.ts'
-import { cursorParam } from '../http/cursor.ts'
-import { queryParams } from '../http/query.ts'
-import { email, isoDate, MAX_USERNAME, normalizeUsername, pageSize, tagName, uuid } from '../http/fields.ts'
+import { cursorParam } from '../core/cursor.ts'
+import { queryParams } from '../core/query.ts'
+import { email, isoDate, MAX_USERNAME, normalizeUsername, pageSize, tagName, uuid } from '../core/fields.ts'
 
 export const FOLLOW_UP_GROUPS = ['overdue', 'today', 'upcoming', 'any'] as const
 export type FollowUpGroup = (typeof FOLLOW_UP_GROUPS)[number]

@@ -1,8 +1,8 @@
 import { compiled } from '../db/compiled.ts'
 import type { Contact, Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
-import { outreachFollowUp, parseCadence, replyFollowUp } from '../follow-ups/cadence.ts'
-import { entryStageId } from '../pipeline/stages.ts'
+import { outreachFollowUp, parseCadence, replyFollowUp } from './follow-up-cadence.ts'
+import { entryStageId } from '../pipeline/service.ts'
 import { insertContact, updateContact, type ContactDraft } from './repo.ts'
 
 // Creating contacts and recording replies: shared by default-reply and create-contact.

@@ -2,9 +2,9 @@ import { Hono } from 'hono'
 import { readJsonObject } from '../http/body.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
 import { rateLimit } from '../http/rate-limit.ts'
-import { parseInput } from '../http/validate.ts'
-import { createContactSchema } from './create-schema.ts'
-import { createContactFromApi } from './create-service.ts'
+import { parseInput } from '../core/validate.ts'
+import { createContactSchema } from './schemas.ts'
+import { createContactFromApi } from './create-contact.ts'
 
 /** POST /organization/create-contact. */
 export function contactRoutes(deps: AppDeps) {

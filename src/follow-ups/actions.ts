@@ -1,13 +1,13 @@
-import { logActivity, type ActivityEntry } from '../activity/log.ts'
-import { findActiveContact } from '../contact-list/detail.ts'
+import { logActivity, type ActivityEntry } from '../activity/repo.ts'
+import { findActiveContact } from '../contacts/detail.ts'
 import { addNote } from '../contacts/notes.ts'
 import { updateContact } from '../contacts/repo.ts'
 import type { Contact, Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
-import { AppError } from '../http/errors.ts'
-import { invalidField } from '../http/validate.ts'
+import { AppError } from '../core/errors.ts'
+import { invalidField } from '../core/validate.ts'
 import { resolveMember } from '../users/service.ts'
-import { doneFollowUp, parseCadence } from './cadence.ts'
+import { doneFollowUp, parseCadence } from '../contacts/follow-up-cadence.ts'
 import type { FollowUpAction } from './schemas.ts'
 
 /**

@@ -1,9 +1,9 @@
-import { dueRange } from '../contact-list/filter.ts'
-import { countedFirstPage, type CountedPage } from '../contact-list/page.ts'
+import { dueRange } from '../contacts/filter.ts'
+import { countedFirstPage, type CountedPage } from '../contacts/page.ts'
 import type { Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import { followUpSettings } from './settings.ts'
-import { todayBounds } from './time-zone.ts'
+import { todayBounds } from '../core/time-zone.ts'
 
 export const BOARD_GROUPS = ['overdue', 'today', 'upcoming'] as const
 

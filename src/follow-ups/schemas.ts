@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { email, isoDate, note } from '../http/fields.ts'
+import { email, isoDate, note } from '../core/fields.ts'
 
 /**
  * The body of POST /contacts/{id}/follow-ups: without `snooze_until` the due follow-up is marked

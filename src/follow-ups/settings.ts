@@ -1,9 +1,9 @@
 import type { Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
-import { AppError } from '../http/errors.ts'
+import { AppError } from '../core/errors.ts'
 import { getOrganization } from '../organizations/service.ts'
-import { parseCadence } from './cadence.ts'
-import { canonicalTimeZone } from './time-zone.ts'
+import { parseCadence } from '../contacts/follow-up-cadence.ts'
+import { canonicalTimeZone } from '../core/time-zone.ts'
 
 /** An organization's follow-up settings: the board's time zone and the intervals between follow-ups. */
 export interface FollowUpSettings {

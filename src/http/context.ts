@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import type { Store } from '../db/open.ts'
 import type { Config } from '../config.ts'
-import type { Logger } from '../logger.ts'
+import type { Logger } from '../core/logger.ts'
 
 /** What the auth middleware knows about the caller. */
 export interface Caller {

@@ -1,6 +1,6 @@
 import type { ErrorHandler, Hono, NotFoundHandler } from 'hono'
 import type { AppEnv } from './context.ts'
-import { AppError } from './errors.ts'
+import { AppError } from '../core/errors.ts'
 
 /**
  * Unknown path: 404. Known path, wrong method: 405 with Allow. The table of paths comes from

@@ -1,11 +1,11 @@
 import * as v from 'valibot'
-import type { ContactDetail } from '../contact-list/detail.ts'
-import { COUNT_LIMIT, type CountedPage } from '../contact-list/page.ts'
+import type { ContactDetail } from '../contacts/detail.ts'
+import { COUNT_LIMIT, type CountedPage } from '../contacts/page.ts'
 import { LEAD_STATUSES, type ContactView } from '../contacts/view.ts'
-import type { PipelineColumn } from '../pipeline-view/pipeline.ts'
-import type { StatusView } from '../pipeline/status-service.ts'
-import type { RequestIdentifiers } from '../replies/service.ts'
-import type { UpdateTagsResult } from '../tags/service.ts'
+import type { PipelineColumn } from '../contacts/pipeline-board.ts'
+import type { StatusView } from '../contacts/contact-status.ts'
+import type { RequestIdentifiers } from '../contacts/default-reply.ts'
+import type { UpdateTagsResult } from '../contacts/update-tags.ts'
 
 // What the endpoints answer, as valibot schemas: the OpenAPI document is generated from them, the
 // compile-time checks below fail when they and the types the code returns drift apart, and the

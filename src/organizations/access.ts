@@ -3,7 +3,7 @@ import type { Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import { assertCallerOrg } from '../http/auth.ts'
 import type { Caller } from '../http/context.ts'
-import { AppError } from '../http/errors.ts'
+import { AppError } from '../core/errors.ts'
 
 const orgById = compiled((db, id: string) => db.selectFrom('organizations').selectAll().where('id', '=', id))
 

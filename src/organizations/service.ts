@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
-import { AppError } from '../http/errors.ts'
-import { createDefaultStages } from '../pipeline/stages.ts'
-import { createToken, type CreatedToken } from '../tokens/tokens.ts'
+import { AppError } from '../core/errors.ts'
+import { createDefaultStages } from '../pipeline/service.ts'
+import { createToken, type CreatedToken } from '../tokens/service.ts'
 
 export type SubscriptionStatus = Organization['subscription_status']
 

@@ -2,8 +2,8 @@ import { Hono } from 'hono'
 import { readTogether } from '../db/read.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
 import { boardQuery } from '../contact-list/schemas.ts'
-import { parseQuery } from '../http/query.ts'
-import { pipelineBoard } from './pipeline.ts'
+import { parseQuery } from '../core/query.ts'
+import { pipelineBoard } from '../contacts/pipeline-board.ts'
 
 /** GET /pipeline: the stages in order with counts and their first contacts. */
 export function pipelineViewRoutes(deps: AppDeps) {

@@ -1,10 +1,10 @@
 import { Hono } from 'hono'
 import { readJsonObject } from '../http/body.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
-import { parseInput } from '../http/validate.ts'
+import { parseInput } from '../core/validate.ts'
 import { CANCELLED_MESSAGE } from '../organizations/access.ts'
 import { contactStatusSchema } from './status-schema.ts'
-import { updateContactStatus } from './status-service.ts'
+import { updateContactStatus } from '../contacts/contact-status.ts'
 
 /** PATCH /contact/contact-status: lead status and/or pipeline stage, then smart automations. */
 export function statusRoutes(deps: AppDeps) {

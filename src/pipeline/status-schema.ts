@@ -1,7 +1,7 @@
 import * as v from 'valibot'
 import { LEAD_STATUSES, leadStatusId } from '../contacts/view.ts'
-import { email, manychatId, noNul, uuid } from '../http/fields.ts'
-import { MAX_STAGE_NAME } from './stages.ts'
+import { email, manychatId, noNul, uuid } from '../core/fields.ts'
+import { MAX_STAGE_NAME } from './service.ts'
 
 const STATUS_LIST = LEAD_STATUSES.join(', ')
 const STATUS_IDS = LEAD_STATUSES.map((name, i) => `${i + 1} ${name}`).join(', ')

@@ -1,9 +1,9 @@
 import { Hono } from 'hono'
 import { readJsonObject } from '../http/body.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
-import { parseInput } from '../http/validate.ts'
+import { parseInput } from '../core/validate.ts'
 import { defaultReplySchema } from './schemas.ts'
-import { handleDefaultReply } from './service.ts'
+import { handleDefaultReply } from '../contacts/default-reply.ts'
 
 /** POST /contact/default-reply: the webhook ManyChat calls when a subscriber replies to a DM. */
 export function replyRoutes(deps: AppDeps) {

@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { igId, isoDate, looseUsername, manychatId, MAX_SHORT_TEXT, MAX_TEXT, text, uuid } from '../http/fields.ts'
+import { igId, isoDate, looseUsername, manychatId, MAX_SHORT_TEXT, MAX_TEXT, text, uuid } from '../core/fields.ts'
 
 // A ManyChat variable that was not filled in arrives as its template, "{{name}}" or "##{{name}}".
 const UNFILLED = /^(?:##)?\{\{[^{}]*\}\}$/

@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import pkg from '../../package.json' with { type: 'json' }
 import { runtime } from '#runtime'
 import type { AppDeps, AppEnv } from '../http/context.ts'
-import { AppError } from '../http/errors.ts'
+import { AppError } from '../core/errors.ts'
 
 export const VERSION: string = pkg.version
 

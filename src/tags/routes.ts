@@ -1,9 +1,9 @@
 import { Hono } from 'hono'
 import { readJsonObject } from '../http/body.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
-import { parseInput } from '../http/validate.ts'
+import { parseInput } from '../core/validate.ts'
 import { updateTagsSchema } from './schemas.ts'
-import { updateContactTags } from './service.ts'
+import { updateContactTags } from '../contacts/update-tags.ts'
 
 /** POST /contact/update-tags-external: set, add or remove a contact's tags by name. */
 export function tagRoutes(deps: AppDeps) {

@@ -1,6 +1,6 @@
 import * as v from 'valibot'
-import { email, looseUsername, tagColor, tagNames, uuid } from '../http/fields.ts'
-import { DEFAULT_TAG_COLOR } from './colors.ts'
+import { email, looseUsername, tagColor, tagNames, uuid } from '../core/fields.ts'
+import { DEFAULT_TAG_COLOR } from '../core/colors.ts'
 
 export const TAG_MODES = ['set', 'add', 'remove'] as const
 export type TagMode = (typeof TAG_MODES)[number]

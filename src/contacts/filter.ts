@@ -1,11 +1,11 @@
 import type { Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
-import { leadStatusId } from '../contacts/view.ts'
-import { todayBounds } from '../follow-ups/time-zone.ts'
-import { invalidField } from '../http/validate.ts'
-import { findStageByName } from '../pipeline/stages.ts'
+import { leadStatusId } from './view.ts'
+import { todayBounds } from '../core/time-zone.ts'
+import { invalidField } from '../core/validate.ts'
+import { findStageByName } from '../pipeline/service.ts'
 import { findTagsByName } from '../tags/repo.ts'
-import type { ContactFilterInput, FollowUpGroup } from './schemas.ts'
+import type { ContactFilterInput, FollowUpGroup } from '../contact-list/schemas.ts'
 
 /** Which active contacts a list holds, resolved to ids and times the query can use directly. */
 export interface ContactFilter {

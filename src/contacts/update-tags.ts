@@ -1,13 +1,13 @@
-import { logActivity, type ActivityEntry } from '../activity/log.ts'
-import { findActiveById, findActiveByUsername, updateContact } from '../contacts/repo.ts'
+import { logActivity, type ActivityEntry } from '../activity/repo.ts'
+import { findActiveById, findActiveByUsername, updateContact } from './repo.ts'
 import type { Contact } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import type { Caller } from '../http/context.ts'
-import { AppError } from '../http/errors.ts'
+import { AppError } from '../core/errors.ts'
 import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organizations/access.ts'
 import { resolveMember } from '../users/service.ts'
-import { attachTags, contactTags, detachTags, ensureTags, findTagsByName, tagNamesForLog, type TagView } from './repo.ts'
-import type { TagMode, UpdateTagsInput } from './schemas.ts'
+import { attachTags, contactTags, detachTags, ensureTags, findTagsByName, tagNamesForLog, type TagView } from '../tags/repo.ts'
+import type { TagMode, UpdateTagsInput } from '../tags/schemas.ts'
 
 export interface UpdateTagsResult {
   status: 'success'

@@ -1,5 +1,5 @@
-import { logActivity } from '../activity/log.ts'
-import { updateContact } from '../contacts/repo.ts'
+import { logActivity } from '../activity/repo.ts'
+import { updateContact } from './repo.ts'
 import type { Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import { resolveMember } from '../users/service.ts'

@@ -1,6 +1,6 @@
 import * as v from 'valibot'
-import { email, igId, instagramUsername, isoDate, manychatId, MAX_NOTE_LENGTH, MAX_SHORT_TEXT, MAX_TEXT, tagColor, tagNames, text, uuid } from '../http/fields.ts'
-import { DEFAULT_TAG_COLOR } from '../tags/colors.ts'
+import { email, igId, instagramUsername, isoDate, manychatId, MAX_NOTE_LENGTH, MAX_SHORT_TEXT, MAX_TEXT, tagColor, tagNames, text, uuid } from '../core/fields.ts'
+import { DEFAULT_TAG_COLOR } from '../core/colors.ts'
 
 
 /** A real JSON boolean: scripts that send "true" as a string get told so instead of a guess. */

@@ -1,8 +1,8 @@
 import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely'
-import { contactViews, type ContactView } from '../contacts/view.ts'
+import { contactViews, type ContactView } from './view.ts'
 import type { Contact, Database } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
-import { encodeCursor, readCursor, type Cursor, type Position } from '../http/cursor.ts'
+import { encodeCursor, readCursor, type Cursor, type Position } from '../core/cursor.ts'
 import type { ContactFilter } from './filter.ts'
 
 // Keyset pages over active contacts, in the order that fits the list, each order the tail of an

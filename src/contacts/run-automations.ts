@@ -1,7 +1,7 @@
 import type { Contact } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
-import { changeStatusAndStage, type Changed, type StatusTarget } from '../pipeline/contact-change.ts'
-import { enabledRuleFor } from './repo.ts'
+import { changeStatusAndStage, type Changed, type StatusTarget } from './status-change.ts'
+import { enabledRuleFor } from '../automations/repo.ts'
 
 /**
  * Runs the organization's enabled smart automations after an API change, in the same

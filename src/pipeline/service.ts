@@ -1,10 +1,10 @@
-import { logActivity } from '../activity/log.ts'
+import { logActivity } from '../activity/repo.ts'
 import { disableRulesUsingStage } from '../automations/repo.ts'
 import { compiled } from '../db/compiled.ts'
 import type { Trx } from '../db/write.ts'
 import type { PipelineStage } from '../db/schema.ts'
-import { AppError } from '../http/errors.ts'
-import { resolveTagColor } from '../tags/colors.ts'
+import { AppError } from '../core/errors.ts'
+import { resolveTagColor } from '../core/colors.ts'
 
 /** The hosted product's default pipeline, in order. */
 export const DEFAULT_STAGES = [

@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { resolveTagColor } from '../tags/colors.ts'
+import { resolveTagColor } from './colors.ts'
 
 // Field schemas shared by the endpoints. Messages are predicates; parseInput() prefixes the field.
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.ts'
-import { AppError } from '../http/errors.ts'
+import { AppError } from '../core/errors.ts'
 
 /** Recognisable by secret scanners; the rest is 256 random bits. */
 export const TOKEN_PREFIX = 'dmt_'

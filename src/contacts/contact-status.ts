@@ -1,15 +1,15 @@
-import { runAutomations } from '../automations/run.ts'
-import { findActiveById, findActiveByManychatId } from '../contacts/repo.ts'
-import { contactView, type ContactView } from '../contacts/view.ts'
+import { runAutomations } from './run-automations.ts'
+import { findActiveById, findActiveByManychatId } from './repo.ts'
+import { contactView, type ContactView } from './view.ts'
 import type { Contact } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import type { Caller } from '../http/context.ts'
-import { AppError } from '../http/errors.ts'
+import { AppError } from '../core/errors.ts'
 import { isCancelled, requestOrganization } from '../organizations/access.ts'
 import { resolveMember } from '../users/service.ts'
-import { changeStatusAndStage } from './contact-change.ts'
-import type { ContactStatusInput } from './status-schema.ts'
-import { findActiveStage } from './stages.ts'
+import { changeStatusAndStage } from './status-change.ts'
+import type { ContactStatusInput } from '../pipeline/status-schema.ts'
+import { findActiveStage } from '../pipeline/service.ts'
 
 /** What contact-status answers: the reference's four fields plus lead_status_id and manychat_id. */
 export type StatusView = Pick<ContactView, 'id' | 'username' | 'lead_status' | 'pipeline_stage' | 'lead_status_id' | 'manychat_id'>

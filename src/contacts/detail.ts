@@ -1,10 +1,10 @@
-import { findActiveById } from '../contacts/repo.ts'
-import { contactView, type ContactView } from '../contacts/view.ts'
+import { findActiveById } from './repo.ts'
+import { contactView, type ContactView } from './view.ts'
 import type { Selectable } from 'kysely'
 import type { ActivityLogTable, Contact } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
-import { encodeCursor, readCursor, type Cursor } from '../http/cursor.ts'
-import { AppError } from '../http/errors.ts'
+import { encodeCursor, readCursor, type Cursor } from '../core/cursor.ts'
+import { AppError } from '../core/errors.ts'
 
 export interface ContactDetail extends ContactView {
   archived_at: string | null

@@ -1,6 +1,6 @@
-import { logActivity, type ActivityEntry } from '../activity/log.ts'
-import { updateContact } from '../contacts/repo.ts'
-import { leadStatusName } from '../contacts/view.ts'
+import { logActivity, type ActivityEntry } from '../activity/repo.ts'
+import { updateContact } from './repo.ts'
+import { leadStatusName } from './view.ts'
 import type { ActivityVia, Contact, ContactUpdate, PipelineStage } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 

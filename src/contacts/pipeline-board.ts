@@ -1,4 +1,4 @@
-import { countedFirstPage, type CountedPage } from '../contact-list/page.ts'
+import { countedFirstPage, type CountedPage } from './page.ts'
 import type { Trx } from '../db/write.ts'
 
 /** A stage; continue its contacts with GET /contacts?stage=<name>&cursor=<next_cursor>. */
