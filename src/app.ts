@@ -9,13 +9,8 @@ import { errorRenderer } from './http/render-error.ts'
 import { requestLog } from './http/request-log.ts'
 import { TokenUsage } from './tokens/usage.ts'
 import { systemRoutes } from './system/routes.ts'
-import { replyRoutes } from './replies/routes.ts'
 import { contactRoutes } from './contacts/routes.ts'
-import { tagRoutes } from './tags/routes.ts'
-import { statusRoutes } from './pipeline/routes.ts'
-import { contactListRoutes } from './contact-list/routes.ts'
 import { followUpRoutes } from './follow-ups/routes.ts'
-import { pipelineViewRoutes } from './pipeline-view/routes.ts'
 import { openApiRoutes } from './openapi/routes.ts'
 
 export interface AppOptions {
@@ -41,15 +36,9 @@ export function createApp({ store, config, log = silentLogger, now = Date.now }:
   app.use(requestLog({ log: config.logRequests ? log : silentLogger }))
 
   app.route('/', systemRoutes(deps))
-  // The reference's four endpoints live under /api/v1, as on the hosted product.
-  app.route('/api/v1', replyRoutes(deps))
+  // The API lives under /api/v1, as on the hosted product.
   app.route('/api/v1', contactRoutes(deps))
-  app.route('/api/v1', tagRoutes(deps))
-  app.route('/api/v1', statusRoutes(deps))
-  // The read side (issue 9): lists, the follow-up board and its actions, the pipeline.
-  app.route('/api/v1', contactListRoutes(deps))
   app.route('/api/v1', followUpRoutes(deps))
-  app.route('/api/v1', pipelineViewRoutes(deps))
   app.route('/api/v1', openApiRoutes())
 
   const renderError = errorRenderer(log)

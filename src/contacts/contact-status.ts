@@ -8,7 +8,7 @@ import { AppError } from '../core/errors.ts'
 import { isCancelled, requestOrganization } from '../organizations/access.ts'
 import { resolveMember } from '../users/service.ts'
 import { changeStatusAndStage } from './status-change.ts'
-import type { ContactStatusInput } from '../pipeline/status-schema.ts'
+import type { ContactStatusInput } from './schemas.ts'
 import { findActiveStage } from '../pipeline/service.ts'
 
 /** What contact-status answers: the reference's four fields plus lead_status_id and manychat_id. */

@@ -9,7 +9,7 @@ import type { Caller } from '../http/context.ts'
 import { AppError } from '../core/errors.ts'
 import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organizations/access.ts'
 import { findOrganizationByPageName, setPageName } from '../organizations/service.ts'
-import type { DefaultReplyInput } from '../replies/schemas.ts'
+import type { DefaultReplyInput } from './schemas.ts'
 
 export const PROCESSED_MESSAGE = 'Contact processed successfully'
 export const SKIPPED_MESSAGE =

@@ -5,7 +5,7 @@ import { todayBounds } from '../core/time-zone.ts'
 import { invalidField } from '../core/validate.ts'
 import { findStageByName } from '../pipeline/service.ts'
 import { findTagsByName } from '../tags/repo.ts'
-import type { ContactFilterInput, FollowUpGroup } from '../contact-list/schemas.ts'
+import type { ContactFilterInput, FollowUpGroup } from './schemas.ts'
 
 /** Which active contacts a list holds, resolved to ids and times the query can use directly. */
 export interface ContactFilter {

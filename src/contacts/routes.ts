@@ -1,25 +1,136 @@
 import { Hono } from 'hono'
+import { parseQuery } from '../core/query.ts'
+import { parseInput } from '../core/validate.ts'
+import { readTogether } from '../db/read.ts'
 import { readJsonObject } from '../http/body.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
 import { rateLimit } from '../http/rate-limit.ts'
-import { parseInput } from '../core/validate.ts'
-import { createContactSchema } from './schemas.ts'
+import { callerOrganization, CANCELLED_MESSAGE, isCancelled } from '../organizations/access.ts'
+import { archiveContact } from './archive.ts'
+import { updateContactStatus } from './contact-status.ts'
 import { createContactFromApi } from './create-contact.ts'
+import { contactsCsv } from './csv.ts'
+import { handleDefaultReply } from './default-reply.ts'
+import { contactDetail } from './detail.ts'
+import { resolveFilter } from './filter.ts'
+import { contactPage, cursorPosition, nextCursor } from './page.ts'
+import { pipelineBoard } from './pipeline-board.ts'
+import {
+  archiveQuery,
+  boardQuery,
+  contactDetailQuery,
+  contactExportQuery,
+  contactIdParam,
+  contactListQuery,
+  contactStatusSchema,
+  createContactSchema,
+  defaultReplySchema,
+  updateTagsSchema,
+} from './schemas.ts'
+import { updateContactTags } from './update-tags.ts'
+import { contactViews } from './view.ts'
 
-/** POST /organization/create-contact. */
+/** Rows per read while streaming an export: each page is one short read. */
+export const EXPORT_PAGE_SIZE = 500
+
+/**
+ * Every contact endpoint: the reference's four (default-reply, create-contact, update-tags,
+ * contact-status), the lists, the export, one contact's detail and archive, and the pipeline board.
+ */
 export function contactRoutes(deps: AppDeps) {
+  const { store } = deps
   // After authentication, so the bucket is the caller's organization; one set of buckets per app.
-  const limit = rateLimit({
+  const createLimit = rateLimit({
     perMinute: deps.config.rateLimitPerMinute,
     burst: deps.config.rateLimitBurst,
     now: deps.now,
     key: (c) => c.get('caller').organizationId,
     policy: 'org',
   })
-  return new Hono<AppEnv>().post('/organization/create-contact', deps.auth, limit, async (c) => {
-    const input = parseInput(createContactSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
-    const now = new Date(deps.now()).toISOString()
-    const { httpStatus, ...body } = await deps.store.write((trx) => createContactFromApi(trx, c.get('caller'), input, now))
-    return c.json({ status: 'success', ...body }, httpStatus)
-  })
+  return (
+    new Hono<AppEnv>()
+      // The webhook ManyChat calls when a subscriber replies to a DM.
+      .post('/contact/default-reply', deps.auth, async (c) => {
+        const input = parseInput(defaultReplySchema, await readJsonObject(c, deps.config.bodyLimitBytes))
+        const caller = c.get('caller')
+        const now = new Date(deps.now()).toISOString()
+        const outcome = await store.write((trx) => handleDefaultReply(trx, caller, input, now))
+        return c.json({ status: 'success', ...outcome })
+      })
+      .post('/organization/create-contact', deps.auth, createLimit, async (c) => {
+        const input = parseInput(createContactSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
+        const now = new Date(deps.now()).toISOString()
+        const { httpStatus, ...body } = await store.write((trx) => createContactFromApi(trx, c.get('caller'), input, now))
+        return c.json({ status: 'success', ...body }, httpStatus)
+      })
+      // Set, add or remove a contact's tags by name.
+      .post('/contact/update-tags-external', deps.auth, async (c) => {
+        const input = parseInput(updateTagsSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
+        const now = new Date(deps.now()).toISOString()
+        return c.json(await store.write((trx) => updateContactTags(trx, c.get('caller'), input, now)))
+      })
+      // Lead status and/or pipeline stage, then smart automations.
+      .patch('/contact/contact-status', deps.auth, async (c) => {
+        const input = parseInput(contactStatusSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
+        const now = new Date(deps.now()).toISOString()
+        const contact = await store.write((trx) => updateContactStatus(trx, c.get('caller'), input, now))
+        return c.json(contact ? { status: 'success', data: contact } : { status: 'success', message: CANCELLED_MESSAGE })
+      })
+      .get('/contacts', deps.auth, async (c) => {
+        const query = parseQuery(c, contactListQuery)
+        const body = await readTogether(store.db, async (db) => {
+          const org = await callerOrganization(db, c.get('caller'))
+          const filter = await resolveFilter(db, org, query, deps.now())
+          const page = await contactPage(db, org.id, filter, cursorPosition(filter, query.cursor), query.limit)
+          return { status: 'success', data: await contactViews(db, page.contacts), next_cursor: nextCursor(filter, page.next) }
+        })
+        return c.json(body)
+      })
+      // Registered before /contacts/:id, which would otherwise take "export.csv" for an id.
+      .get('/contacts/export.csv', deps.auth, async (c) => {
+        const query = parseQuery(c, contactExportQuery)
+        const caller = c.get('caller')
+        // Bad filters are a JSON 400 here, before the first byte of CSV goes out.
+        const filter = await readTogether(store.db, async (db) => resolveFilter(db, await callerOrganization(db, caller), query, deps.now()))
+        const stream = contactsCsv((after) =>
+          readTogether(store.db, async (db) => {
+            const page = await contactPage(db, caller.organizationId, filter, after, EXPORT_PAGE_SIZE)
+            return { views: await contactViews(db, page.contacts), next: page.next }
+          }).catch((error: unknown) => {
+            // The status line has gone out; all that is left is to cut the stream short and say why.
+            deps.log({ level: 'error', msg: 'csv export failed', error: String(error), request_id: c.get('requestId') })
+            throw error
+          }),
+        )
+        const day = new Date(deps.now()).toISOString().slice(0, 10)
+        return c.body(stream, 200, {
+          'Content-Type': 'text/csv; charset=utf-8',
+          'Content-Disposition': `attachment; filename="contacts-${day}.csv"`,
+          'Cache-Control': 'no-store',
+        })
+      })
+      .get('/contacts/:id', deps.auth, async (c) => {
+        const { id } = parseInput(contactIdParam, { id: c.req.param('id') })
+        const query = parseQuery(c, contactDetailQuery)
+        const data = await readTogether(store.db, (db) => contactDetail(db, c.get('caller').organizationId, id, query))
+        return c.json({ status: 'success', data })
+      })
+      .delete('/contacts/:id', deps.auth, async (c) => {
+        const { id } = parseInput(contactIdParam, { id: c.req.param('id') })
+        const { email } = parseQuery(c, archiveQuery)
+        const now = new Date(deps.now()).toISOString()
+        const body = await store.write(async (trx) => {
+          const org = await callerOrganization(trx, c.get('caller'))
+          if (isCancelled(org)) return { status: 'success', message: CANCELLED_MESSAGE }
+          return { status: 'success', message: 'Contact archived', data: await archiveContact(trx, org, id, email, now) }
+        })
+        return c.json(body)
+      })
+      // The stages in order with counts and their first contacts.
+      .get('/pipeline', deps.auth, async (c) => {
+        const { limit } = parseQuery(c, boardQuery)
+        const stages = await readTogether(store.db, (db) => pipelineBoard(db, c.get('caller').organizationId, limit))
+        return c.json({ status: 'success', data: { stages } })
+      })
+  )
 }

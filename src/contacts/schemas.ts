@@ -1,7 +1,34 @@
 import * as v from 'valibot'
-import { email, igId, instagramUsername, isoDate, manychatId, MAX_NOTE_LENGTH, MAX_SHORT_TEXT, MAX_TEXT, tagColor, tagNames, text, uuid } from '../core/fields.ts'
 import { DEFAULT_TAG_COLOR } from '../core/colors.ts'
+import { cursorParam } from '../core/cursor.ts'
+import {
+  email,
+  igId,
+  instagramUsername,
+  isoDate,
+  looseUsername,
+  manychatId,
+  MAX_NOTE_LENGTH,
+  MAX_SHORT_TEXT,
+  MAX_TEXT,
+  MAX_USERNAME,
+  noNul,
+  normalizeUsername,
+  pageSize,
+  tagColor,
+  tagName,
+  tagNames,
+  text,
+  uuid,
+} from '../core/fields.ts'
+import { queryParams } from '../core/query.ts'
+import { MAX_STAGE_NAME } from '../pipeline/service.ts'
+import { LEAD_STATUSES, leadStatusId } from './view.ts'
 
+// The requests of every contact endpoint, as valibot schemas: what routes.ts validates with and
+// what the OpenAPI document is generated from.
+
+// POST /organization/create-contact
 
 /** A real JSON boolean: scripts that send "true" as a string get told so instead of a guess. */
 const jsonBoolean = v.boolean('must be a JSON boolean (true or false, without quotes)')
@@ -118,3 +145,216 @@ export const createContactSchema = v.pipe(
   v.pipe(v.pipe(v.looseObject({}), v.transform(dropBlanks), fields), ...modeRules),
   v.transform(toRequest),
 )
+
+// POST /contact/default-reply
+
+// A ManyChat variable that was not filled in arrives as its template, "{{name}}" or "##{{name}}".
+const UNFILLED = /^(?:##)?\{\{[^{}]*\}\}$/
+
+const isUnfilled = (value: unknown) => typeof value === 'string' && UNFILLED.test(value.replace(/\s+/g, ''))
+
+/** Null, blank, or an unfilled ManyChat variable: what ManyChat sends when it has no value. */
+const isEmpty = (value: unknown) => value === null || (typeof value === 'string' && value.trim() === '') || isUnfilled(value)
+
+/** An optional field: an empty value counts as not given rather than invalid. */
+const optionalField = <S extends v.GenericSchema>(schema: S) =>
+  v.optional(v.pipe(v.unknown(), v.transform((value) => (isEmpty(value) ? undefined : value)), v.optional(schema)))
+
+/** A required identifier: an unfilled variable would merge every such subscriber into one contact. */
+const filledField = <S extends v.GenericSchema>(schema: S) =>
+  v.pipe(v.unknown(), v.check((value) => !isUnfilled(value), 'is a ManyChat variable that was not filled in'), schema)
+
+/** The body of POST /contact/default-reply, as the reference's field table describes it. */
+export const defaultReplySchema = v.pipe(
+  v.object({
+    manychat_id: filledField(manychatId),
+    username: filledField(looseUsername),
+    organization_id: optionalField(uuid),
+    page_name: optionalField(v.pipe(text(MAX_SHORT_TEXT), v.trim())),
+    // Null when there is no reply to record: such a request is "treated as outreach and skipped".
+    message_content: v.pipe(
+      v.nullish(text(MAX_TEXT), null),
+      v.transform((content) => (content === null || isEmpty(content) ? null : content)),
+    ),
+    message_date: optionalField(isoDate),
+    ig_id: optionalField(igId),
+    manychat_data: optionalField(v.object({ ig_id: optionalField(igId) }, 'must be an object')),
+  }),
+  v.forward(
+    v.partialCheck(
+      [['organization_id'], ['page_name']],
+      (input) => input.organization_id !== undefined || input.page_name !== undefined,
+      'is required unless page_name is given',
+    ),
+    ['organization_id'],
+  ),
+  v.transform((input) => ({
+    manychatId: input.manychat_id,
+    username: input.username,
+    organizationId: input.organization_id,
+    pageName: input.page_name,
+    reply: input.message_content,
+    sentAt: input.message_date,
+    igId: input.ig_id ?? input.manychat_data?.ig_id,
+  })),
+)
+
+export type DefaultReplyInput = v.InferOutput<typeof defaultReplySchema>
+
+// POST /contact/update-tags-external
+
+export const TAG_MODES = ['set', 'add', 'remove'] as const
+export type TagMode = (typeof TAG_MODES)[number]
+
+// ManyChat sends an unset custom field as null; an optional field that is null counts as not given.
+export const updateTagsSchema = v.pipe(
+  v.object({
+    organization_id: uuid,
+    contact_id: v.nullish(uuid),
+    username: v.nullish(looseUsername),
+    mode: v.picklist(TAG_MODES, `must be one of ${TAG_MODES.join(', ')}`),
+    tag_names: tagNames,
+    tag_color: v.nullish(tagColor, DEFAULT_TAG_COLOR),
+    email: v.nullish(email),
+  }),
+  // partialCheck runs even when other fields are invalid, so one 400 names every problem.
+  v.forward(
+    v.partialCheck(
+      [['contact_id'], ['username']],
+      (input) => input.contact_id != null || input.username != null,
+      'is required when username is not given',
+    ),
+    ['contact_id'],
+  ),
+  v.forward(
+    v.partialCheck(
+      [['mode'], ['tag_names']],
+      (input) => input.mode === 'set' || input.tag_names.length > 0,
+      'must not be empty when mode is add or remove',
+    ),
+    ['tag_names'],
+  ),
+)
+
+export type UpdateTagsInput = v.InferOutput<typeof updateTagsSchema>
+
+// PATCH /contact/contact-status
+
+const STATUS_LIST = LEAD_STATUSES.join(', ')
+const STATUS_IDS = LEAD_STATUSES.map((name, i) => `${i + 1} ${name}`).join(', ')
+
+/** A status name in any case, as its id. */
+const leadStatus = v.pipe(
+  v.string('must be a string'),
+  v.check((name) => leadStatusId(name) !== undefined, `must be one of ${STATUS_LIST}`),
+  v.transform((name) => leadStatusId(name)!),
+)
+
+const ID_MESSAGE = `must be a whole number from 1 to ${LEAD_STATUSES.length} (${STATUS_IDS})`
+
+function statusIdOf(value: number | string): number | undefined {
+  const id = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN
+  return Number.isInteger(id) && id >= 1 && id <= LEAD_STATUSES.length ? id : undefined
+}
+
+/** A status id; the reference says number, and "2" is accepted too because templated bodies quote values. */
+const leadStatusIdField = v.pipe(
+  v.union([v.number(), v.string()], ID_MESSAGE),
+  v.check((value) => statusIdOf(value) !== undefined, ID_MESSAGE),
+  v.transform((value) => statusIdOf(value)!),
+)
+
+const stageName = v.pipe(
+  v.string('must be a string'),
+  v.trim(),
+  v.nonEmpty('must not be empty'),
+  v.maxLength(MAX_STAGE_NAME, `must be at most ${MAX_STAGE_NAME} characters`),
+  noNul,
+)
+
+const has = (value: unknown) => value !== undefined
+
+/**
+ * PATCH /contact/contact-status. Cross-field rules are reported on a field (so the 400 names
+ * it) and only when the fields involved are valid on their own.
+ */
+export const contactStatusSchema = v.pipe(
+  v.object({
+    organization_id: uuid,
+    contact_id: v.optional(uuid),
+    manychat_id: v.optional(manychatId),
+    lead_status: v.optional(leadStatus),
+    lead_status_id: v.optional(leadStatusIdField),
+    pipeline_stage: v.optional(stageName),
+    email: v.optional(email),
+  }),
+  v.forward(
+    v.partialCheck([['contact_id'], ['manychat_id']], (i) => has(i.contact_id) || has(i.manychat_id), 'or manychat_id is required'),
+    ['contact_id'],
+  ),
+  v.forward(
+    v.partialCheck([['lead_status'], ['lead_status_id']], (i) => !(has(i.lead_status) && has(i.lead_status_id)), 'cannot be sent together with lead_status; send one of them'),
+    ['lead_status_id'],
+  ),
+  v.forward(
+    v.partialCheck(
+      [['lead_status'], ['lead_status_id'], ['pipeline_stage']],
+      (i) => has(i.lead_status) || has(i.lead_status_id) || has(i.pipeline_stage),
+      'or lead_status_id or pipeline_stage is required',
+    ),
+    ['lead_status'],
+  ),
+  v.transform((i) => ({
+    organizationId: i.organization_id,
+    contactId: i.contact_id,
+    manychatId: i.manychat_id,
+    leadStatusId: i.lead_status ?? i.lead_status_id,
+    pipelineStage: i.pipeline_stage,
+    email: i.email,
+  })),
+)
+
+export type ContactStatusInput = v.InferOutput<typeof contactStatusSchema>
+
+// GET /contacts, its CSV export, GET and DELETE /contacts/{id}, and the boards
+
+export const FOLLOW_UP_GROUPS = ['overdue', 'today', 'upcoming', 'any'] as const
+export type FollowUpGroup = (typeof FOLLOW_UP_GROUPS)[number]
+export const CONTACT_TYPES = ['inbound', 'outreach'] as const
+export const MAX_TAG_FILTERS = 20
+
+const oneOf = <const T extends readonly string[]>(values: T) => v.picklist(values, `must be one of ${values.join(', ')}`)
+
+const nonEmpty = (max: number) =>
+  v.pipe(v.string('must be a string'), v.trim(), v.nonEmpty('must not be empty'), v.maxLength(max, `must be at most ${max} characters`))
+
+/** The filters of GET /contacts, shared by its CSV export. */
+const contactFilterEntries = {
+  follow_up: v.optional(oneOf(FOLLOW_UP_GROUPS)),
+  stage: v.optional(nonEmpty(50)),
+  lead_status: v.optional(v.pipe(v.string('must be a string'), v.trim(), v.toLowerCase(), oneOf(LEAD_STATUSES))),
+  tag: v.optional(v.pipe(v.array(tagName), v.maxLength(MAX_TAG_FILTERS, `must be given at most ${MAX_TAG_FILTERS} times`))),
+  type: v.optional(oneOf(CONTACT_TYPES)),
+  q: v.optional(
+    v.pipe(
+      v.string('must be a string'),
+      v.transform(normalizeUsername),
+      v.nonEmpty('must not be empty'),
+      v.maxLength(MAX_USERNAME, `must be at most ${MAX_USERNAME} characters`),
+    ),
+  ),
+  updated_since: v.optional(isoDate),
+}
+
+export const contactListQuery = queryParams({ ...contactFilterEntries, cursor: cursorParam, limit: pageSize })
+export const contactExportQuery = queryParams(contactFilterEntries)
+export type ContactFilterInput = v.InferOutput<typeof contactExportQuery>
+
+export const contactIdParam = v.object({ id: uuid })
+
+export const contactDetailQuery = queryParams({ limit: pageSize, messages_cursor: cursorParam, activity_cursor: cursorParam })
+
+/** Boards that show the first page of several lists (follow-ups, pipeline) take only the page size. */
+export const boardQuery = queryParams({ limit: pageSize })
+
+export const archiveQuery = queryParams({ email: v.optional(email) })

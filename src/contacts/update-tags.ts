@@ -7,7 +7,7 @@ import { AppError } from '../core/errors.ts'
 import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organizations/access.ts'
 import { resolveMember } from '../users/service.ts'
 import { attachTags, contactTags, detachTags, ensureTags, findTagsByName, tagNamesForLog, type TagView } from '../tags/repo.ts'
-import type { TagMode, UpdateTagsInput } from '../tags/schemas.ts'
+import type { TagMode, UpdateTagsInput } from './schemas.ts'
 
 export interface UpdateTagsResult {
   status: 'success'

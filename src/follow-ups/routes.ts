@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { boardQuery, contactIdParam } from '../contact-list/schemas.ts'
+import { boardQuery, contactIdParam } from '../contacts/schemas.ts'
 import { contactView } from '../contacts/view.ts'
 import { readTogether } from '../db/read.ts'
 import { readJsonObject } from '../http/body.ts'

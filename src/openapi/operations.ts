@@ -1,11 +1,18 @@
 import type * as v from 'valibot'
-import { archiveQuery, boardQuery, contactDetailQuery, contactExportQuery, contactIdParam, contactListQuery } from '../contact-list/schemas.ts'
-import { createContactSchema } from '../contacts/schemas.ts'
+import {
+  archiveQuery,
+  boardQuery,
+  contactDetailQuery,
+  contactExportQuery,
+  contactIdParam,
+  contactListQuery,
+  contactStatusSchema,
+  createContactSchema,
+  defaultReplySchema,
+  updateTagsSchema,
+} from '../contacts/schemas.ts'
 import { followUpActionSchema } from '../follow-ups/schemas.ts'
 import type { QuerySchema } from '../core/query.ts'
-import { contactStatusSchema } from '../pipeline/status-schema.ts'
-import { defaultReplySchema } from '../replies/schemas.ts'
-import { updateTagsSchema } from '../tags/schemas.ts'
 import * as r from './responses.ts'
 
 /** One endpoint as the OpenAPI document describes it, with the schemas the server validates with. */
