@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { compiled } from '../src/db/compiled.ts'
+import { compiled, compiledWrite } from '../src/db/compiled.ts'
 import { createOrganization } from '../src/organizations/service.ts'
 import { setup, T0, type TestEnv } from './helpers.ts'
 
@@ -27,7 +27,7 @@ describe('compiled queries', () => {
   })
 
   it('runs inside a write transaction like any query', async () => {
-    const rename = compiled((db, name: string, id: string) => db.updateTable('organizations').set({ name }).where('id', '=', id))
+    const rename = compiledWrite((db, name: string, id: string) => db.updateTable('organizations').set({ name }).where('id', '=', id))
     await env.store.write((trx) => rename(trx, 'Renamed', env.org.id))
     const row = await env.store.db.selectFrom('organizations').select('name').where('id', '=', env.org.id).executeTakeFirstOrThrow()
     assert.equal(row.name, 'Renamed')

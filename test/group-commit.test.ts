@@ -5,10 +5,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Kysely, SqliteDialect, sql } from 'kysely'
 import { runtime } from '#runtime'
-import { createGroupWriter } from '../src/db/group-commit.ts'
+import { createGroupWriter, type GroupWriter } from '../src/db/group-commit.ts'
 import { pragmas } from '../src/db/open.ts'
 import type { Database } from '../src/db/schema.ts'
-import type { Trx, Write } from '../src/db/write.ts'
 import type { SqliteHandle } from '../src/runtime/types.ts'
 
 describe('group commit', () => {
@@ -39,13 +38,13 @@ describe('group commit', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  const insert = (name: string) => async (trx: Trx) => {
+  const insert = (name: string) => async (trx: Kysely<Database>) => {
     await sql`insert into items (name) values (${name})`.execute(trx)
     return name
   }
   const names = async () => (await sql<{ name: string }>`select name from items order by rowid`.execute(db)).rows.map((r) => r.name)
   /** Sends the requests in one go, as concurrent HTTP requests would, and records how each ends. */
-  const together = (write: Write, requests: Record<string, (trx: Trx) => Promise<unknown>>) =>
+  const together = (write: GroupWriter, requests: Record<string, (trx: Kysely<Database>) => Promise<unknown>>) =>
     Promise.allSettled(
       Object.entries(requests).map(([name, work]) =>
         write(work).then(
@@ -64,7 +63,7 @@ describe('group commit', () => {
   it('commits a batch once, answers only after that commit, in arrival order', async () => {
     const write = createGroupWriter(db)
     const ran: string[] = []
-    const requests = Object.fromEntries(['a', 'b', 'c', 'd'].map((n) => [n, async (trx: Trx) => (ran.push(n), insert(n)(trx))]))
+    const requests = Object.fromEntries(['a', 'b', 'c', 'd'].map((n) => [n, async (trx: Kysely<Database>) => (ran.push(n), insert(n)(trx))]))
     const results = await together(write, requests)
     assert.deepEqual(results.map((r) => r.status === 'fulfilled' && r.value), ['a', 'b', 'c', 'd'])
     assert.deepEqual(ran, ['a', 'b', 'c', 'd'])

@@ -1,6 +1,6 @@
-import { LEAD_STATUSES, leadStatusId, leadStatusName, type LeadStatusName } from '../contacts/view.ts'
+import { LEAD_STATUSES, leadStatusId, leadStatusName, type LeadStatusName } from '../core/lead-status.ts'
 import type { AutomationKind } from '../db/schema.ts'
-import type { Trx } from '../db/write.ts'
+import type { ReadDb, Trx } from '../db/write.ts'
 import { AppError } from '../core/errors.ts'
 import { getOrganization } from '../organizations/service.ts'
 import { findActiveStage } from '../pipeline/service.ts'
@@ -60,14 +60,14 @@ function parseStatus(name: string): number {
 }
 
 /** Two enabled rules with the same trigger would contradict each other, so there is at most one. */
-async function assertTriggerFree(trx: Trx, organizationId: string, rule: RuleShape, selfId?: number) {
+async function assertTriggerFree(trx: ReadDb, organizationId: string, rule: RuleShape, selfId?: number) {
   const other = await enabledRuleFor(trx, organizationId, trigger(rule))
   if (other && other.id !== selfId) {
     throw new AppError('validation', `Rule #${other.id} (${describe(other)}) is enabled for the same trigger; disable or remove it first`)
   }
 }
 
-async function getRule(trx: Trx, id: number): Promise<RuleRow> {
+async function getRule(trx: ReadDb, id: number): Promise<RuleRow> {
   const rule = await findRule(trx, id)
   if (!rule) throw new AppError('not_found', `No automation rule #${id}`)
   return rule
@@ -90,7 +90,7 @@ export async function addRule(trx: Trx, organizationId: string, input: NewRule, 
   return view(await getRule(trx, id))
 }
 
-export async function listRuleViews(trx: Trx, organizationId: string): Promise<RuleView[]> {
+export async function listRuleViews(trx: ReadDb, organizationId: string): Promise<RuleView[]> {
   await getOrganization(trx, organizationId)
   return (await listRules(trx, organizationId)).map(view)
 }

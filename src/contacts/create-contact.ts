@@ -1,7 +1,7 @@
 import { logActivity } from '../activity/repo.ts'
 import type { Contact, Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
-import type { Caller } from '../http/context.ts'
+import type { Caller } from '../core/actor.ts'
 import { AppError } from '../core/errors.ts'
 import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organizations/access.ts'
 import { attachTags, ensureTags, tagNamesForLog } from '../tags/repo.ts'

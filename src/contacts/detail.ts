@@ -2,7 +2,7 @@ import { findActiveById } from './repo.ts'
 import { contactView, type ContactView } from './view.ts'
 import type { Selectable } from 'kysely'
 import type { ActivityLogTable, Contact } from '../db/schema.ts'
-import type { Trx } from '../db/write.ts'
+import type { ReadDb, Trx } from '../db/write.ts'
 import { encodeCursor, readCursor, type Cursor } from '../core/cursor.ts'
 import { AppError } from '../core/errors.ts'
 
@@ -28,14 +28,14 @@ interface MessageView {
 type ActivityView = Omit<Selectable<ActivityLogTable>, 'organization_id' | 'contact_id'> & { user_email: string | null }
 
 /** A contact of the organization, active or archived, or a 404 (also for another organization's contact). */
-export async function findContact(db: Trx, organizationId: string, id: string): Promise<Contact> {
+export async function findContact(db: ReadDb, organizationId: string, id: string): Promise<Contact> {
   const contact = await db.selectFrom('contacts').selectAll().where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst()
   if (!contact) throw new AppError('not_found', `No contact with id ${id}`)
   return contact
 }
 
 /** An active contact of the organization, or a 404: archived contacts take no more changes. */
-export async function findActiveContact(db: Trx, organizationId: string, id: string): Promise<Contact> {
+export async function findActiveContact(db: ReadDb, organizationId: string, id: string): Promise<Contact> {
   const contact = await findActiveById(db, organizationId, id)
   if (!contact) throw new AppError('not_found', `No active contact with id ${id}`)
   return contact
@@ -52,7 +52,7 @@ function page<T>(rows: T[], limit: number, cursorOf: (last: T) => string) {
  * are newest first and paginated; archived contacts stay readable, so their history does too.
  */
 export async function contactDetail(
-  db: Trx,
+  db: ReadDb,
   organizationId: string,
   id: string,
   query: { limit: number; messages_cursor?: Cursor; activity_cursor?: Cursor },

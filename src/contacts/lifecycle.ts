@@ -1,4 +1,4 @@
-import { compiled } from '../db/compiled.ts'
+import { compiledWrite } from '../db/compiled.ts'
 import type { Contact, Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import { outreachFollowUp, parseCadence, replyFollowUp } from './follow-up-cadence.ts'
@@ -8,7 +8,7 @@ import { insertContact, updateContact, type ContactDraft } from './repo.ts'
 // Creating contacts and recording replies: shared by default-reply and create-contact.
 
 // Runs on every recorded reply: built and compiled once (see compiled()).
-const insertMessage = compiled((db, contactId: string, content: string, sentAt: string, source: string, now: string) =>
+const insertMessage = compiledWrite((db, contactId: string, content: string, sentAt: string, source: string, now: string) =>
   db.insertInto('messages').values({ contact_id: contactId, direction: 'inbound', content, sent_at: sentAt, source, created_at: now }),
 )
 

@@ -1,7 +1,7 @@
 import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely'
 import { contactViews, type ContactView } from './view.ts'
 import type { Contact, Database } from '../db/schema.ts'
-import type { Trx } from '../db/write.ts'
+import type { ReadDb, Trx } from '../db/write.ts'
 import { encodeCursor, readCursor, type Cursor, type Position } from '../core/cursor.ts'
 import type { ContactFilter } from './filter.ts'
 
@@ -46,7 +46,7 @@ const AFTER_PREFIX = '\u{10FFFF}'
 type Contacts = ExpressionBuilder<Database, 'contacts'>
 
 /** Counts the rows of `query`, stopping past `limit`. */
-async function countUpTo(db: Trx, query: SelectQueryBuilder<Database, any, { one: 1 }>, limit: number): Promise<number> {
+async function countUpTo(db: ReadDb, query: SelectQueryBuilder<Database, any, { one: 1 }>, limit: number): Promise<number> {
   const { n } = await db
     .selectFrom(query.limit(limit + 1).as('matching'))
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -80,13 +80,13 @@ function matches(organizationId: string, f: ContactFilter) {
 }
 
 /** How many contacts match, counting no further than COUNT_LIMIT so that a count costs at most that many index steps. */
-export async function countContacts(db: Trx, organizationId: string, filter: ContactFilter): Promise<{ count: number; count_exact: boolean }> {
+export async function countContacts(db: ReadDb, organizationId: string, filter: ContactFilter): Promise<{ count: number; count_exact: boolean }> {
   const n = await countUpTo(db, db.selectFrom('contacts').select(sql.lit(1 as const).as('one')).where(matches(organizationId, filter)), COUNT_LIMIT)
   return n > COUNT_LIMIT ? { count: COUNT_LIMIT, count_exact: false } : { count: n, count_exact: true }
 }
 
 /** The filter's rarest tag, when it is rare enough to start the list from (see RARE_TAG). */
-export async function rareTag(db: Trx, filter: ContactFilter): Promise<number | undefined> {
+export async function rareTag(db: ReadDb, filter: ContactFilter): Promise<number | undefined> {
   let rarest: { id: number; n: number } | undefined
   for (const id of filter.tagIds ?? []) {
     const n = await countUpTo(db, db.selectFrom('contact_tags').select(sql.lit(1 as const).as('one')).where('tag_id', '=', id), RARE_TAG)
@@ -105,7 +105,7 @@ export interface ContactPage {
  * The query a page runs (also used by the EXPLAIN QUERY PLAN test). With `fromTag`, SQLite's
  * CROSS JOIN makes the tag's contacts the outer loop, whatever the planner would guess.
  */
-export function pageQuery(db: Trx, organizationId: string, filter: ContactFilter, after: Position | undefined, limit: number, fromTag?: number) {
+export function pageQuery(db: ReadDb, organizationId: string, filter: ContactFilter, after: Position | undefined, limit: number, fromTag?: number) {
   const { keys, direction } = ORDERS[orderOf(filter)]
   const base = fromTag === undefined
     ? db.selectFrom('contacts')
@@ -123,7 +123,7 @@ export function pageQuery(db: Trx, organizationId: string, filter: ContactFilter
 }
 
 /** One page of the filtered list, starting after `after` (where the previous page ended). */
-export async function contactPage(db: Trx, organizationId: string, filter: ContactFilter, after: Position | undefined, limit: number): Promise<ContactPage> {
+export async function contactPage(db: ReadDb, organizationId: string, filter: ContactFilter, after: Position | undefined, limit: number): Promise<ContactPage> {
   const rows = await pageQuery(db, organizationId, filter, after, limit, await rareTag(db, filter)).execute()
   const contacts = rows.slice(0, limit)
   const last = contacts.at(-1)
@@ -152,7 +152,7 @@ export interface CountedPage {
   next_cursor: string | null
 }
 
-export async function countedFirstPage(db: Trx, organizationId: string, filter: ContactFilter, limit: number): Promise<CountedPage> {
+export async function countedFirstPage(db: ReadDb, organizationId: string, filter: ContactFilter, limit: number): Promise<CountedPage> {
   const page = await contactPage(db, organizationId, filter, undefined, limit)
   return { ...(await countContacts(db, organizationId, filter)), items: await contactViews(db, page.contacts), next_cursor: nextCursor(filter, page.next) }
 }

@@ -1,5 +1,5 @@
 import { countedFirstPage, type CountedPage } from './page.ts'
-import type { Trx } from '../db/write.ts'
+import type { ReadDb, Trx } from '../db/write.ts'
 
 /** A stage; continue its contacts with GET /contacts?stage=<name>&cursor=<next_cursor>. */
 export interface PipelineColumn extends CountedPage {
@@ -14,7 +14,7 @@ export interface PipelineColumn extends CountedPage {
  * The pipeline as a Kanban: every stage in order (inactive ones flagged, since they may still
  * hold contacts), each with its active-contact count and the newest contacts first.
  */
-export async function pipelineBoard(db: Trx, organizationId: string, limit: number): Promise<PipelineColumn[]> {
+export async function pipelineBoard(db: ReadDb, organizationId: string, limit: number): Promise<PipelineColumn[]> {
   const stages = await db
     .selectFrom('pipeline_stages')
     .select(['id', 'name', 'color', 'position', 'active'])

@@ -1,7 +1,7 @@
 import { compiled } from '../db/compiled.ts'
 import type { Contact, ContactUpdate, NewContact } from '../db/schema.ts'
 import { uuidV7 } from '../db/uuid-v7.ts'
-import type { Trx } from '../db/write.ts'
+import type { ReadDb, Trx } from '../db/write.ts'
 
 // Lookups of active (not archived) contacts: the partial unique indexes make each one a seek.
 // Every write request runs some of them, so they are compiled once (see compiled()).
@@ -9,14 +9,14 @@ import type { Trx } from '../db/write.ts'
 const byId = compiled((db, organizationId: string, id: string) =>
   db.selectFrom('contacts').selectAll().where('id', '=', id).where('organization_id', '=', organizationId).where('archived_at', 'is', null),
 )
-export async function findActiveById(trx: Trx, organizationId: string, id: string): Promise<Contact | undefined> {
+export async function findActiveById(trx: ReadDb, organizationId: string, id: string): Promise<Contact | undefined> {
   return (await byId(trx, organizationId, id))[0]
 }
 
 const byManychat = compiled((db, organizationId: string, manychatId: string) =>
   db.selectFrom('contacts').selectAll().where('organization_id', '=', organizationId).where('manychat_id', '=', manychatId).where('archived_at', 'is', null),
 )
-export async function findActiveByManychatId(trx: Trx, organizationId: string, manychatId: string): Promise<Contact | undefined> {
+export async function findActiveByManychatId(trx: ReadDb, organizationId: string, manychatId: string): Promise<Contact | undefined> {
   return (await byManychat(trx, organizationId, manychatId))[0]
 }
 
@@ -24,7 +24,7 @@ export async function findActiveByManychatId(trx: Trx, organizationId: string, m
 const byUsername = compiled((db, organizationId: string, username: string) =>
   db.selectFrom('contacts').selectAll().where('organization_id', '=', organizationId).where('username', '=', username).where('archived_at', 'is', null),
 )
-export async function findActiveByUsername(trx: Trx, organizationId: string, username: string): Promise<Contact | undefined> {
+export async function findActiveByUsername(trx: ReadDb, organizationId: string, username: string): Promise<Contact | undefined> {
   return (await byUsername(trx, organizationId, username))[0]
 }
 

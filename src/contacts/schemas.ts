@@ -21,9 +21,9 @@ import {
   text,
   uuid,
 } from '../core/fields.ts'
+import { LEAD_STATUSES, leadStatusId } from '../core/lead-status.ts'
 import { queryParams } from '../core/query.ts'
 import { MAX_STAGE_NAME } from '../pipeline/service.ts'
-import { LEAD_STATUSES, leadStatusId } from './view.ts'
 
 // The requests of every contact endpoint, as valibot schemas: what routes.ts validates with and
 // what the OpenAPI document is generated from.

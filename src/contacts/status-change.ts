@@ -1,20 +1,14 @@
 import { logActivity, type ActivityEntry } from '../activity/repo.ts'
 import { updateContact } from './repo.ts'
-import { leadStatusName } from './view.ts'
-import type { ActivityVia, Contact, ContactUpdate, PipelineStage } from '../db/schema.ts'
-import type { Trx } from '../db/write.ts'
+import { leadStatusName } from '../core/lead-status.ts'
+import type { Actor } from '../core/actor.ts'
+import type { Contact, ContactUpdate, PipelineStage } from '../db/schema.ts'
+import type { ReadDb, Trx } from '../db/write.ts'
 
 /** The status and/or stage a contact should have; a field left out stays as it is. */
 export interface StatusTarget {
   leadStatusId?: number
   stage?: Pick<PipelineStage, 'id' | 'name'>
-}
-
-/** Who makes a change, as the activity log records it. */
-export interface Actor {
-  via: ActivityVia
-  userId?: string | null
-  automationId?: number | null
 }
 
 /** Which fields a change actually altered. */
@@ -48,7 +42,7 @@ export async function changeStatusAndStage(trx: Trx, contact: Contact, target: S
   return { contact: await updateContact(trx, contact.id, patch, now), changed }
 }
 
-async function stageName(trx: Trx, stageId: number | null): Promise<string | null> {
+async function stageName(trx: ReadDb, stageId: number | null): Promise<string | null> {
   if (stageId === null) return null
   const row = await trx.selectFrom('pipeline_stages').select('name').where('id', '=', stageId).executeTakeFirst()
   return row?.name ?? null

@@ -1,8 +1,8 @@
 import { logActivity, type ActivityEntry } from '../activity/repo.ts'
 import { findActiveById, findActiveByUsername, updateContact } from './repo.ts'
 import type { Contact } from '../db/schema.ts'
-import type { Trx } from '../db/write.ts'
-import type { Caller } from '../http/context.ts'
+import type { ReadDb, Trx } from '../db/write.ts'
+import type { Caller } from '../core/actor.ts'
 import { AppError } from '../core/errors.ts'
 import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organizations/access.ts'
 import { resolveMember } from '../users/service.ts'
@@ -53,7 +53,7 @@ export async function updateContactTags(trx: Trx, caller: Caller, input: UpdateT
 }
 
 /** The contact named by contact_id and/or username; both given must name the same one. */
-async function findContact(trx: Trx, organizationId: string, input: UpdateTagsInput): Promise<Contact> {
+async function findContact(trx: ReadDb, organizationId: string, input: UpdateTagsInput): Promise<Contact> {
   const { contact_id: id, username } = input
   // Scoped to the caller's organization, so another organization's contact is simply not found.
   const byId = id != null ? await found(findActiveById(trx, organizationId, id), `contact_id ${id}`) : undefined

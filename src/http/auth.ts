@@ -1,16 +1,15 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'
 import type { Kysely } from 'kysely'
+import { TOKEN_HEADER } from '../core/actor.ts'
 import { compiled } from '../db/compiled.ts'
 import type { Database } from '../db/schema.ts'
 import { hashToken } from '../tokens/service.ts'
 import type { TokenUsage } from '../tokens/usage.ts'
 import { clientAddress } from './client-address.ts'
-import type { AppEnv, Caller } from './context.ts'
+import type { AppEnv } from './context.ts'
 import { AppError } from '../core/errors.ts'
 import { TokenBuckets } from './rate-limit.ts'
-
-export const TOKEN_HEADER = 'x-org-auth-token'
 
 // Every API request runs this lookup: compiled once, not per request.
 const activeTokenByHash = compiled((db, hash: string) =>
@@ -52,12 +51,5 @@ export function orgAuth({ db, usage, now, failuresPerMinute }: OrgAuthOptions): 
     usage.touch(row.id, now())
     c.set('caller', { organizationId: row.organization_id, tokenId: row.id })
     await next()
-  }
-}
-
-/** A token belongs to one organization; naming another one is a 401, whether or not it exists. */
-export function assertCallerOrg(caller: Caller, organizationId: string): void {
-  if (caller.organizationId !== organizationId) {
-    throw new AppError('unauthorized', `The ${TOKEN_HEADER} does not belong to organization ${organizationId}`)
   }
 }

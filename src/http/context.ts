@@ -1,13 +1,8 @@
 import type { MiddlewareHandler } from 'hono'
+import type { Caller } from '../core/actor.ts'
 import type { Store } from '../db/open.ts'
 import type { Config } from '../config.ts'
 import type { Logger } from '../core/logger.ts'
-
-/** What the auth middleware knows about the caller. */
-export interface Caller {
-  organizationId: string
-  tokenId: string
-}
 
 /** Hono's typed context variables for every route of this app. */
 export interface AppEnv {

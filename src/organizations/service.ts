@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Organization } from '../db/schema.ts'
-import type { Trx } from '../db/write.ts'
+import type { ReadDb, Trx } from '../db/write.ts'
 import { AppError } from '../core/errors.ts'
 import { createDefaultStages } from '../pipeline/service.ts'
 import { createToken, type CreatedToken } from '../tokens/service.ts'
@@ -24,7 +24,7 @@ export async function createOrganization(trx: Trx, input: { name: string; pageNa
   return { id, name, page_name: pageName, token }
 }
 
-export async function assertPageNameFree(trx: Trx, pageName: string, exceptOrgId?: string) {
+export async function assertPageNameFree(trx: ReadDb, pageName: string, exceptOrgId?: string) {
   const taken = await findOrganizationByPageName(trx, pageName)
   if (taken && taken.id !== exceptOrgId) {
     const message = `The page name "${pageName}" belongs to another organization`
@@ -39,20 +39,20 @@ export async function setPageName(trx: Trx, id: string, pageName: string) {
   await trx.updateTable('organizations').set({ page_name: pageName }).where('id', '=', id).execute()
 }
 
-export function listOrganizations(trx: Trx) {
+export function listOrganizations(trx: ReadDb) {
   return trx.selectFrom('organizations').select(['id', 'name', 'page_name', 'subscription_status', 'created_at']).orderBy('created_at').execute()
 }
 
-export function findOrganization(trx: Trx, id: string): Promise<Organization | undefined> {
+export function findOrganization(trx: ReadDb, id: string): Promise<Organization | undefined> {
   return trx.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
 /** The organization whose page_name is exactly `pageName` (page names are unique). */
-export function findOrganizationByPageName(trx: Trx, pageName: string): Promise<Organization | undefined> {
+export function findOrganizationByPageName(trx: ReadDb, pageName: string): Promise<Organization | undefined> {
   return trx.selectFrom('organizations').selectAll().where('page_name', '=', pageName).executeTakeFirst()
 }
 
-export async function getOrganization(trx: Trx, id: string): Promise<Organization> {
+export async function getOrganization(trx: ReadDb, id: string): Promise<Organization> {
   const org = await findOrganization(trx, id)
   if (!org) throw new AppError('not_found', `No organization with id ${id}`)
   return org

@@ -1,7 +1,6 @@
 import { logActivity } from '../activity/repo.ts'
-import { disableRulesUsingStage } from '../automations/repo.ts'
 import { compiled } from '../db/compiled.ts'
-import type { Trx } from '../db/write.ts'
+import type { ReadDb, Trx } from '../db/write.ts'
 import type { PipelineStage } from '../db/schema.ts'
 import { AppError } from '../core/errors.ts'
 import { resolveTagColor } from '../core/colors.ts'
@@ -36,7 +35,7 @@ export async function createDefaultStages(trx: Trx, organizationId: string, now:
     .execute()
 }
 
-export function listStages(trx: Trx, organizationId: string) {
+export function listStages(trx: ReadDb, organizationId: string) {
   return trx
     .selectFrom('pipeline_stages as s')
     .leftJoin('contacts as c', (j) => j.onRef('c.pipeline_stage_id', '=', 's.id').on('c.archived_at', 'is', null))
@@ -49,7 +48,7 @@ export function listStages(trx: Trx, organizationId: string) {
 }
 
 /** Finds a stage by name, case-insensitively (ASCII), or throws a 404 naming it. */
-export async function findStage(trx: Trx, organizationId: string, name: string): Promise<PipelineStage> {
+export async function findStage(trx: ReadDb, organizationId: string, name: string): Promise<PipelineStage> {
   const stage = await findStageByName(trx, organizationId, name)
   if (!stage) throw new AppError('not_found', `No pipeline stage named "${name}" in organization ${organizationId}`)
   return stage
@@ -59,7 +58,7 @@ export async function findStage(trx: Trx, organizationId: string, name: string):
  * The active stage with this name (case-insensitive), or a 400 naming `field` and listing the
  * active stages in pipeline order, so the caller can pick a valid one.
  */
-export async function findActiveStage(trx: Trx, organizationId: string, name: string, field = 'stage'): Promise<PipelineStage> {
+export async function findActiveStage(trx: ReadDb, organizationId: string, name: string, field = 'stage'): Promise<PipelineStage> {
   const stage = await findStageByName(trx, organizationId, name)
   if (stage?.active) return stage
   const active = await trx.selectFrom('pipeline_stages').select('name').where('organization_id', '=', organizationId).where('active', '=', 1).orderBy('position').execute()
@@ -71,12 +70,12 @@ const stageByName = compiled((db, organizationId: string, name: string) =>
   db.selectFrom('pipeline_stages').selectAll().where('organization_id', '=', organizationId).where('name', '=', name), // COLLATE NOCASE column
 )
 
-export async function findStageByName(trx: Trx, organizationId: string, name: string): Promise<PipelineStage | undefined> {
+export async function findStageByName(trx: ReadDb, organizationId: string, name: string): Promise<PipelineStage | undefined> {
   return (await stageByName(trx, organizationId, name.trim()))[0]
 }
 
 /** The stage a new contact of this kind starts in (configurable per organization). */
-export async function entryStageId(trx: Trx, organizationId: string, kind: EntryKind): Promise<number | null> {
+export async function entryStageId(trx: ReadDb, organizationId: string, kind: EntryKind): Promise<number | null> {
   const org = await trx
     .selectFrom('organizations')
     .select(kind === 'inbound' ? 'inbound_stage_id as id' : 'outreach_stage_id as id')
@@ -197,4 +196,14 @@ export async function removeStage(trx: Trx, organizationId: string, name: string
   await trx.deleteFrom('pipeline_stages').where('id', '=', stage.id).execute()
   await trx.updateTable('pipeline_stages').set((eb) => ({ position: eb('position', '-', 1) })).where('organization_id', '=', organizationId).where('position', '>', stage.position).execute()
   return { stage, movedTo: target?.name ?? null, moved: contacts.length, disabledRules }
+}
+
+/**
+ * Disables the enabled automation rules that use a stage and returns their ids, so the caller can
+ * say so. It acts like an ON DELETE clause of the rule's stage: automations/ sits above pipeline/
+ * (a rule looks its stage up here), so this one write to the automations table lives here.
+ */
+async function disableRulesUsingStage(trx: Trx, stageId: number): Promise<number[]> {
+  const rows = await trx.updateTable('automations').set({ enabled: 0 }).where('stage_id', '=', stageId).where('enabled', '=', 1).returning('id').execute()
+  return rows.map((r) => r.id).sort((a, b) => a - b)
 }

@@ -1,6 +1,6 @@
 import { compiled } from '../db/compiled.ts'
 import type { Tag } from '../db/schema.ts'
-import type { Trx } from '../db/write.ts'
+import type { ReadDb, Trx } from '../db/write.ts'
 
 export interface TagView {
   id: number
@@ -9,7 +9,7 @@ export interface TagView {
 }
 
 /** The organization's tags with these names (case-insensitive), in no particular order. */
-export function findTagsByName(trx: Trx, organizationId: string, names: string[]): Promise<Tag[]> {
+export function findTagsByName(trx: ReadDb, organizationId: string, names: string[]): Promise<Tag[]> {
   if (names.length === 0) return Promise.resolve([])
   return trx
     .selectFrom('tags')
@@ -60,12 +60,12 @@ const tagsOf = compiled((db, contactId: string) =>
 )
 
 /** A contact's tags, sorted by name (case-insensitively). */
-export function contactTags(trx: Trx, contactId: string): Promise<TagView[]> {
+export function contactTags(trx: ReadDb, contactId: string): Promise<TagView[]> {
   return tagsOf(trx, contactId)
 }
 
 /** The tags of many contacts at once, each list sorted as contactTags sorts it. */
-export async function tagsOfContacts(trx: Trx, contactIds: string[]): Promise<Map<string, TagView[]>> {
+export async function tagsOfContacts(trx: ReadDb, contactIds: string[]): Promise<Map<string, TagView[]>> {
   const byContact = new Map<string, TagView[]>()
   if (contactIds.length === 0) return byContact
   const rows = await trx

@@ -1,6 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import type { Kysely } from 'kysely'
-import type { Database } from '../db/schema.ts'
+import type { ReadDb, Trx } from '../db/write.ts'
 import { AppError } from '../core/errors.ts'
 
 /** Recognisable by secret scanners; the rest is 256 random bits. */
@@ -25,7 +24,7 @@ export interface CreatedToken {
   token: string
 }
 
-export async function createToken(db: Kysely<Database>, organizationId: string, label: string | null, now: Date): Promise<CreatedToken> {
+export async function createToken(db: Trx, organizationId: string, label: string | null, now: Date): Promise<CreatedToken> {
   const token = generateToken()
   const row = {
     id: randomUUID(),
@@ -41,7 +40,7 @@ export async function createToken(db: Kysely<Database>, organizationId: string, 
   return { id: row.id, organization_id: organizationId, label, display_prefix: row.display_prefix, token }
 }
 
-export function listTokens(db: Kysely<Database>, organizationId: string) {
+export function listTokens(db: ReadDb, organizationId: string) {
   return db
     .selectFrom('api_tokens')
     .select(['id', 'display_prefix', 'label', 'created_at', 'last_used_at', 'revoked_at'])
@@ -50,7 +49,7 @@ export function listTokens(db: Kysely<Database>, organizationId: string) {
     .execute()
 }
 
-export async function revokeToken(db: Kysely<Database>, tokenId: string, now: Date): Promise<void> {
+export async function revokeToken(db: Trx, tokenId: string, now: Date): Promise<void> {
   const result = await db
     .updateTable('api_tokens')
     .set({ revoked_at: now.toISOString() })

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { Role } from '../db/schema.ts'
-import type { Trx } from '../db/write.ts'
+import type { ReadDb, Trx } from '../db/write.ts'
 import { AppError } from '../core/errors.ts'
 
 export const ROLES: readonly Role[] = ['member', 'admin', 'owner']
 
-export function findUserByEmail(trx: Trx, email: string) {
+export function findUserByEmail(trx: ReadDb, email: string) {
   // email is a COLLATE NOCASE column, so this lookup is case-insensitive and indexed.
   return trx.selectFrom('users').selectAll().where('email', '=', email.trim()).executeTakeFirst()
 }
@@ -14,7 +14,7 @@ export function findUserByEmail(trx: Trx, email: string) {
  * The user behind an API request's `email`: 404 if there is no such user, 403 if the user is
  * not a member of the organization (the reference's rules).
  */
-export async function resolveMember(trx: Trx, organizationId: string, email: string) {
+export async function resolveMember(trx: ReadDb, organizationId: string, email: string) {
   const user = await findUserByEmail(trx, email)
   if (!user) throw new AppError('not_found', `No user with email ${email}`)
   const membership = await trx
