@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { compiled, compiledWrite } from '../src/db/compiled.ts'
 import { createOrganization } from '../src/organizations/service.ts'
 import { setup, T0, type TestEnv } from './helpers.ts'
+import { isoTime } from '../src/core/time.ts'
 
 describe('compiled queries', () => {
   let env: TestEnv
@@ -14,7 +15,7 @@ describe('compiled queries', () => {
   })
 
   it('builds once and binds each call’s values, keeping the constants of the query', async () => {
-    const other = await env.store.write((trx) => createOrganization(trx, { name: 'Other', pageName: 'other_page' }, new Date(T0)))
+    const other = await env.store.write((trx) => createOrganization(trx, { name: 'Other', pageName: 'other_page' }, isoTime(T0)))
     let builds = 0
     const stage = compiled((db, orgId: string, name: string) => {
       builds++

@@ -6,6 +6,7 @@ import { CANCELLED_MESSAGE } from '../src/organizations/access.ts'
 import { deactivateStage } from '../src/pipeline/service.ts'
 import { addUser } from '../src/users/service.ts'
 import { addContact, holdWriteLock, isErrorShape, setup, type TestEnv } from './helpers.ts'
+import { isoTime } from '../src/core/time.ts'
 
 const PATH = '/api/v1/contact/contact-status'
 const ACTIVE_STAGES = 'Outreach Sent, In Conversation, Interested, Meeting Booked, Closed, Lost'
@@ -80,7 +81,7 @@ describe('PATCH /contact/contact-status', () => {
   }
 
   it('logs the user named by email', async () => {
-    const user = await env.store.write((trx) => addUser(trx, { email: 'Sam@Example.com', organizationId: env.org.id, role: 'member' }, new Date(env.now())))
+    const user = await env.store.write((trx) => addUser(trx, { email: 'Sam@Example.com', organizationId: env.org.id, role: 'member' }, isoTime(env.now())))
     const res = await patch({ organization_id: env.org.id, contact_id: john.id, lead_status: 'won', email: 'sam@example.com' })
     assert.equal(res.status, 200)
     const [entry] = await activity()
@@ -245,7 +246,7 @@ describe('PATCH /contact/contact-status', () => {
     })
 
     it('404 for an unknown email, 403 for a user who is not a member', async () => {
-      await env.store.write((trx) => addUser(trx, { email: 'outsider@example.com', role: 'member' }, new Date(env.now())))
+      await env.store.write((trx) => addUser(trx, { email: 'outsider@example.com', role: 'member' }, isoTime(env.now())))
       const unknown = await patch({ organization_id: env.org.id, contact_id: john.id, lead_status: 'won', email: 'ghost@example.com' })
       assert.equal(unknown.status, 404)
       assert.match(unknown.body.message, /ghost@example.com/)

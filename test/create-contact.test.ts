@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { CANCELLED_MESSAGE } from '../src/organizations/access.ts'
 import { addUser } from '../src/users/service.ts'
 import { holdWriteLock, isErrorShape, setup, T0, type TestEnv } from './helpers.ts'
+import { isoTime } from '../src/core/time.ts'
 
 const PATH = '/api/v1/organization/create-contact'
 const DAY_MS = 86_400_000
@@ -43,7 +44,7 @@ const activity = (contactId: string) =>
   env.store.db.selectFrom('activity_log').select(['action', 'old_value', 'new_value', 'via', 'user_id']).where('contact_id', '=', contactId).orderBy('id').execute()
 
 async function addMember(email: string, orgId = env.org.id) {
-  return env.store.write((trx) => addUser(trx, { email, organizationId: orgId, role: 'member' }, new Date(env.now())))
+  return env.store.write((trx) => addUser(trx, { email, organizationId: orgId, role: 'member' }, isoTime(env.now())))
 }
 
 function assertFieldErrors(res: { status: number; body: any }, fields: string[]) {

@@ -10,6 +10,7 @@ import { todayBounds } from '../src/core/time-zone.ts'
 import { setSubscriptionStatus } from '../src/organizations/service.ts'
 import { addUser } from '../src/users/service.ts'
 import { addContact, cli, isErrorShape, setup, type TestEnv } from './helpers.ts'
+import { isoTime } from '../src/core/time.ts'
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
@@ -190,7 +191,7 @@ describe('follow-up actions and the cadence', () => {
   })
 
   it('keeps a note and who did it, and logs both', async () => {
-    await env.store.write((trx) => addUser(trx, { email: 'setter@example.com', organizationId: env.org.id, role: 'member' }, new Date(env.now())))
+    await env.store.write((trx) => addUser(trx, { email: 'setter@example.com', organizationId: env.org.id, role: 'member' }, isoTime(env.now())))
     const lead = await reply(env, await addContact(env, { username: 'noted' }))
     const res = await done(env, lead.id, { note: '  Sent the price list  ', email: 'Setter@example.com' })
     assert.equal(res.status, 200, res.text)
@@ -204,7 +205,7 @@ describe('follow-up actions and the cadence', () => {
   })
 
   it('refuses what it cannot do, naming the field', async () => {
-    await env.store.write((trx) => addUser(trx, { email: 'stranger@example.com', role: 'member' }, new Date(env.now())))
+    await env.store.write((trx) => addUser(trx, { email: 'stranger@example.com', role: 'member' }, isoTime(env.now())))
     const lead = await reply(env, await addContact(env, { username: 'target' }))
     const quiet = await addContact(env, { username: 'quiet', followupsActive: false })
     const cases: [string, string, unknown, number, RegExp][] = [

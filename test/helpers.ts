@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../src/config.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import { openStore, type Store } from '../src/db/open.ts'
 import { createOrganization } from '../src/organizations/service.ts'
+import { isoTime } from '../src/core/time.ts'
 
 export const T0 = Date.parse('2026-01-15T12:00:00.000Z')
 
@@ -56,7 +57,7 @@ export async function setup(config: Partial<Config> = {}): Promise<TestEnv> {
   const fullConfig: Config = { ...loadConfig({}, {}), dbPath: join(dir, 'test.db'), ...config }
   const app = createApp({ store, config: fullConfig, log: (entry) => logs.push(entry), now: () => clock })
   const createOrg = async (name: string, pageName?: string) => {
-    const org = await store.write((trx) => createOrganization(trx, { name, pageName }, new Date(clock)))
+    const org = await store.write((trx) => createOrganization(trx, { name, pageName }, isoTime(clock)))
     return { id: org.id, token: org.token.token }
   }
   const org = await createOrg('Acme', 'acme_page')

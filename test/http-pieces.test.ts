@@ -9,12 +9,13 @@ import { readJsonObject } from '../src/http/body.ts'
 import type { AppEnv } from '../src/http/context.ts'
 import { AppError } from '../src/core/errors.ts'
 import { email, igId, isoDate, looseUsername, manychatId, tagColor, uuid } from '../src/core/fields.ts'
-import { errorRenderer } from '../src/http/render-error.ts'
+import { errorRenderer, errorStatus } from '../src/http/render-error.ts'
 import { parseInput } from '../src/core/validate.ts'
 import { revokeToken } from '../src/tokens/service.ts'
 import { TokenUsage } from '../src/tokens/usage.ts'
 import type { Store } from '../src/db/open.ts'
 import { isErrorShape, setup, T0, type TestEnv } from './helpers.ts'
+import { isoTime } from '../src/core/time.ts'
 
 const schema = v.object({
   organization_id: uuid,
@@ -105,7 +106,7 @@ describe('HTTP pieces', () => {
 
   it('refuses a revoked token at once', async () => {
     const row = await env.store.db.selectFrom('api_tokens').select('id').where('organization_id', '=', env.org.id).executeTakeFirstOrThrow()
-    await env.store.write((trx) => revokeToken(trx, row.id, new Date()))
+    await env.store.write((trx) => revokeToken(trx, row.id, isoTime()))
     assert.equal((await send('{}')).status, 401)
   })
 
@@ -203,7 +204,7 @@ describe('HTTP pieces', () => {
   })
 
   it('renders every AppError kind with its status', () => {
-    assert.equal(new AppError('forbidden', 'x').status, 403)
-    assert.equal(new AppError('rate_limited', 'x').status, 429)
+    assert.equal(errorStatus(new AppError('forbidden', 'x').kind), 403)
+    assert.equal(errorStatus(new AppError('rate_limited', 'x').kind), 429)
   })
 })

@@ -10,6 +10,7 @@ import { ENDPOINTS, toJsonText, type EndpointName } from '../scripts/reliability
 import { addStage } from '../src/pipeline/service.ts'
 import { addUser } from '../src/users/service.ts'
 import { isErrorShape, setup, type TestEnv } from './helpers.ts'
+import { isoTime } from '../src/core/time.ts'
 
 /** A valid email address of exactly `n` characters: a 64-character local part, then labels of at most 50. */
 function emailOf(n: number): string {
@@ -105,7 +106,7 @@ describe('input limits', () => {
     assert.equal(res.status, 200, res.text)
     contactId = res.body.data.id
     await env.store.write(async (trx) => {
-      await addUser(trx, { email: LONGEST_EMAIL, organizationId: env.org.id, role: 'member' }, new Date(env.now()))
+      await addUser(trx, { email: LONGEST_EMAIL, organizationId: env.org.id, role: 'member' }, isoTime(env.now()))
       await addStage(trx, env.org.id, LONGEST_STAGE, undefined, new Date(env.now()).toISOString())
     })
   })

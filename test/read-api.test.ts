@@ -10,6 +10,7 @@ import { openStore } from '../src/db/open.ts'
 import { attachTags, ensureTags } from '../src/tags/repo.ts'
 import { addUser } from '../src/users/service.ts'
 import { addContact, isErrorShape, setup, type TestEnv } from './helpers.ts'
+import { isoTime } from '../src/core/time.ts'
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
@@ -380,7 +381,7 @@ describe('DELETE /api/v1/contacts/{id}', () => {
   })
 
   it('logs who archived when given an email, and refuses bad input', async () => {
-    await env.store.write((trx) => addUser(trx, { email: 'boss@example.com', organizationId: env.org.id, role: 'owner' }, new Date(env.now())))
+    await env.store.write((trx) => addUser(trx, { email: 'boss@example.com', organizationId: env.org.id, role: 'owner' }, isoTime(env.now())))
     const lead = await addContact(env, { username: 'bye' })
     const other = await env.createOrg('Other')
     assert.equal((await env.call('DELETE', `/api/v1/contacts/${lead.id}`, undefined, { token: other.token })).status, 404)

@@ -8,6 +8,7 @@ import { CANCELLED_MESSAGE } from '../src/organizations/access.ts'
 import { attachTags, ensureTags } from '../src/tags/repo.ts'
 import { addUser } from '../src/users/service.ts'
 import { isErrorShape, setup, type TestEnv } from './helpers.ts'
+import { isoTime } from '../src/core/time.ts'
 
 const PATH = '/api/v1/contact/update-tags-external'
 const RED = '#dc2626'
@@ -261,7 +262,7 @@ describe('POST /contact/update-tags-external', () => {
   describe('email', () => {
     it('records the user behind the change in the activity log', async () => {
       await makeContact('lead')
-      const user = await env.store.write((trx) => addUser(trx, { email: 'sam@agency.test', organizationId: env.org.id, role: 'member' }, new Date(env.now())))
+      const user = await env.store.write((trx) => addUser(trx, { email: 'sam@agency.test', organizationId: env.org.id, role: 'member' }, isoTime(env.now())))
       const res = await update({ username: 'lead', mode: 'add', tag_names: ['x'], email: 'SAM@agency.test' })
       assert.equal(res.status, 200)
       assert.deepEqual((await activity()).map((a) => a.user_id), [user.id])
@@ -269,7 +270,7 @@ describe('POST /contact/update-tags-external', () => {
 
     it('answers 404 for an unknown user and 403 for a non-member, writing nothing', async () => {
       await makeContact('lead')
-      await env.store.write((trx) => addUser(trx, { email: 'outsider@agency.test', role: 'member' }, new Date(env.now())))
+      await env.store.write((trx) => addUser(trx, { email: 'outsider@agency.test', role: 'member' }, isoTime(env.now())))
       for (const [email, status] of [['nobody@agency.test', 404], ['outsider@agency.test', 403]] as const) {
         const res = await update({ username: 'lead', mode: 'add', tag_names: ['x'], email })
         assert.equal(res.status, status, email)

@@ -31,7 +31,7 @@ export async function seed(path: string, { contacts, orgCount }: { contacts: num
   const orgs: SeededOrg[] = []
   for (let o = 0; o < orgCount; o++) {
     const pageName = `bench_page_${o}`
-    const org = await store.write((trx) => createOrganization(trx, { name: `Bench Agency ${o}`, pageName }, now))
+    const org = await store.write((trx) => createOrganization(trx, { name: `Bench Agency ${o}`, pageName }, now.toISOString()))
     orgs.push({ id: org.id, token: org.token.token, pageName })
   }
   await store.close()

@@ -1,6 +1,7 @@
 import { addRule, listRuleViews, removeRule, setRuleEnabled, type NewRule, type RuleView } from '../automations/service.ts'
 import type { Trx } from '../db/write.ts'
 import { group, output, parse, positionals, table, UsageError, withStore, type Command } from './common.ts'
+import { isoTime } from '../core/time.ts'
 
 const HELP = `Usage:
   dmtracker automation add ORG_ID --when-stage STAGE --set-status STATUS [--disabled] [--json]
@@ -66,7 +67,7 @@ export const automationCommand = group(HELP, {
     })
     const [orgId] = positionals(given, ['ORG_ID'])
     const input = { ...ruleFromFlags(values), enabled: !values.disabled }
-    const rule = await withStore(values, io.env, (store) => store.write((trx) => addRule(trx, orgId!, input, new Date().toISOString())))
+    const rule = await withStore(values, io.env, (store) => store.write((trx) => addRule(trx, orgId!, input, isoTime())))
     output(io, values.json, rule, () => ruleLine('Added', rule))
     return 0
   },

@@ -2,6 +2,7 @@ import { updateFollowUpSettings } from '../follow-ups/settings.ts'
 import { createOrganization, listOrganizations, setSubscriptionStatus } from '../organizations/service.ts'
 import { group, output, parse, positionals, table, UsageError, withStore } from './common.ts'
 import { curlExample } from './hints.ts'
+import { isoTime } from '../core/time.ts'
 
 const HELP = `Usage:
   dmtracker org create --name NAME [--page-name PAGE] [--json]   prints the id and a new token, shown once
@@ -18,7 +19,7 @@ export const orgCommand = group(HELP, {
     positionals(rest, [])
     if (!values.name) throw new UsageError('--name is required')
     const org = await withStore(values, io.env, (store) =>
-      store.write((trx) => createOrganization(trx, { name: values.name!, pageName: values['page-name'] }, new Date())),
+      store.write((trx) => createOrganization(trx, { name: values.name!, pageName: values['page-name'] }, isoTime())),
     )
     output(io, values.json, { id: org.id, name: org.name, page_name: org.page_name, token: org.token.token }, () =>
       [

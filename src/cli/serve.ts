@@ -8,6 +8,7 @@ import { createOrganization } from '../organizations/service.ts'
 import { VERSION } from '../system/routes.ts'
 import { parse, positionals, type CliIo } from './common.ts'
 import { curlExample } from './hints.ts'
+import { isoTime } from '../core/time.ts'
 
 export const SERVE_HELP = `Usage: dmtracker [serve] [options]
   --host HOST            listen address (env DMTRACKER_HOST, default 127.0.0.1)
@@ -75,7 +76,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
 async function firstRun(store: Store) {
   const any = await store.db.selectFrom('organizations').select('id').limit(1).executeTakeFirst()
   if (any) return undefined
-  return store.write((trx) => createOrganization(trx, { name: 'My Organization' }, new Date()))
+  return store.write((trx) => createOrganization(trx, { name: 'My Organization' }, isoTime()))
 }
 
 function shutdownSignal(): Promise<string> {

@@ -5,6 +5,7 @@ import {
 import { disabledRulesNote } from './automation.ts'
 import { group, output, parse, positionals, table, UsageError, withStore, type CliIo } from './common.ts'
 import type { Trx } from '../db/write.ts'
+import { isoTime } from '../core/time.ts'
 
 const HELP = `Usage:
   dmtracker stage list ORG_ID [--json]
@@ -32,7 +33,7 @@ async function change(args: string[], io: CliIo, names: string[], work: (trx: Tr
   return 0
 }
 
-const now = () => new Date().toISOString()
+const now = () => isoTime()
 
 export const stageCommand = group(HELP, {
   async list(args, io) {

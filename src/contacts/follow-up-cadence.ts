@@ -1,4 +1,5 @@
 import type { ContactUpdate } from '../db/schema.ts'
+import { isoTime } from '../core/time.ts'
 
 const DAY_MS = 86_400_000
 export const DEFAULT_CADENCE_DAYS = [1, 2, 4, 7]
@@ -15,7 +16,7 @@ export function parseCadence(stored: string): number[] {
 }
 
 export function addDays(iso: string, days: number): string {
-  return new Date(Date.parse(iso) + days * DAY_MS).toISOString()
+  return isoTime(Date.parse(iso) + days * DAY_MS)
 }
 
 /** A recorded reply: the contact is waiting on the organization from now, counters reset. */

@@ -29,6 +29,7 @@ import {
 } from './schemas.ts'
 import { updateContactTags } from './update-tags.ts'
 import { contactViews } from './view.ts'
+import { isoTime } from '../core/time.ts'
 
 /** Rows per read while streaming an export: each page is one short read. */
 export const EXPORT_PAGE_SIZE = 500
@@ -53,31 +54,31 @@ export function contactRoutes(deps: AppDeps) {
       .post('/contact/default-reply', deps.auth, async (c) => {
         const input = parseInput(defaultReplySchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const caller = c.get('caller')
-        const now = new Date(deps.now()).toISOString()
+        const now = isoTime(deps.now())
         const outcome = await store.write((trx) => handleDefaultReply(trx, caller, input, now))
         return c.json({ status: 'success', ...outcome })
       })
       .post('/organization/create-contact', deps.auth, createLimit, async (c) => {
         const input = parseInput(createContactSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
-        const now = new Date(deps.now()).toISOString()
+        const now = isoTime(deps.now())
         const { httpStatus, ...body } = await store.write((trx) => createContactFromApi(trx, c.get('caller'), input, now))
         return c.json({ status: 'success', ...body }, httpStatus)
       })
       // Set, add or remove a contact's tags by name.
       .post('/contact/update-tags-external', deps.auth, async (c) => {
         const input = parseInput(updateTagsSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
-        const now = new Date(deps.now()).toISOString()
+        const now = isoTime(deps.now())
         return c.json(await store.write((trx) => updateContactTags(trx, c.get('caller'), input, now)))
       })
       // Lead status and/or pipeline stage, then smart automations.
       .patch('/contact/contact-status', deps.auth, async (c) => {
         const input = parseInput(contactStatusSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
-        const now = new Date(deps.now()).toISOString()
+        const now = isoTime(deps.now())
         const contact = await store.write((trx) => updateContactStatus(trx, c.get('caller'), input, now))
         return c.json(contact ? { status: 'success', data: contact } : { status: 'success', message: CANCELLED_MESSAGE })
       })
       .get('/contacts', deps.auth, async (c) => {
-        const query = parseQuery(c, contactListQuery)
+        const query = parseQuery(contactListQuery, c.req.queries())
         const body = await readTogether(store.db, async (db) => {
           const org = await callerOrganization(db, c.get('caller'))
           const filter = await resolveFilter(db, org, query, deps.now())
@@ -88,7 +89,7 @@ export function contactRoutes(deps: AppDeps) {
       })
       // Registered before /contacts/:id, which would otherwise take "export.csv" for an id.
       .get('/contacts/export.csv', deps.auth, async (c) => {
-        const query = parseQuery(c, contactExportQuery)
+        const query = parseQuery(contactExportQuery, c.req.queries())
         const caller = c.get('caller')
         // Bad filters are a JSON 400 here, before the first byte of CSV goes out.
         const filter = await readTogether(store.db, async (db) => resolveFilter(db, await callerOrganization(db, caller), query, deps.now()))
@@ -102,7 +103,7 @@ export function contactRoutes(deps: AppDeps) {
             throw error
           }),
         )
-        const day = new Date(deps.now()).toISOString().slice(0, 10)
+        const day = isoTime(deps.now()).slice(0, 10)
         return c.body(stream, 200, {
           'Content-Type': 'text/csv; charset=utf-8',
           'Content-Disposition': `attachment; filename="contacts-${day}.csv"`,
@@ -111,14 +112,14 @@ export function contactRoutes(deps: AppDeps) {
       })
       .get('/contacts/:id', deps.auth, async (c) => {
         const { id } = parseInput(contactIdParam, { id: c.req.param('id') })
-        const query = parseQuery(c, contactDetailQuery)
+        const query = parseQuery(contactDetailQuery, c.req.queries())
         const data = await readTogether(store.db, (db) => contactDetail(db, c.get('caller').organizationId, id, query))
         return c.json({ status: 'success', data })
       })
       .delete('/contacts/:id', deps.auth, async (c) => {
         const { id } = parseInput(contactIdParam, { id: c.req.param('id') })
-        const { email } = parseQuery(c, archiveQuery)
-        const now = new Date(deps.now()).toISOString()
+        const { email } = parseQuery(archiveQuery, c.req.queries())
+        const now = isoTime(deps.now())
         const body = await store.write(async (trx) => {
           const org = await callerOrganization(trx, c.get('caller'))
           if (isCancelled(org)) return { status: 'success', message: CANCELLED_MESSAGE }
@@ -128,7 +129,7 @@ export function contactRoutes(deps: AppDeps) {
       })
       // The stages in order with counts and their first contacts.
       .get('/pipeline', deps.auth, async (c) => {
-        const { limit } = parseQuery(c, boardQuery)
+        const { limit } = parseQuery(boardQuery, c.req.queries())
         const stages = await readTogether(store.db, (db) => pipelineBoard(db, c.get('caller').organizationId, limit))
         return c.json({ status: 'success', data: { stages } })
       })

@@ -1,4 +1,4 @@
-/** Every failure a client can be told about. Services throw these; one onError renders them. */
+/** Every failure a client can be told about. Services throw these; http/render-error.ts renders them. */
 export type ErrorKind =
   | 'bad_request'
   | 'validation'
@@ -16,43 +16,16 @@ export interface FieldError {
   message: string
 }
 
-const KINDS: Record<ErrorKind, { status: 400 | 401 | 403 | 404 | 405 | 413 | 429 | 500 | 503; title: string }> = {
-  bad_request: { status: 400, title: 'Bad Request' },
-  validation: { status: 400, title: 'Validation Error' },
-  unauthorized: { status: 401, title: 'Unauthorized' },
-  forbidden: { status: 403, title: 'Forbidden' },
-  not_found: { status: 404, title: 'Not Found' },
-  method_not_allowed: { status: 405, title: 'Method Not Allowed' },
-  payload_too_large: { status: 413, title: 'Payload Too Large' },
-  rate_limited: { status: 429, title: 'Rate Limit Exceeded' },
-  internal: { status: 500, title: 'Internal Server Error' },
-  unavailable: { status: 503, title: 'Service Unavailable' },
-}
-
 export class AppError extends Error {
   constructor(
     readonly kind: ErrorKind,
     message: string,
     readonly details?: FieldError[],
-    /** Extra response headers, such as Allow or Retry-After. */
+    /** What the client is told to do next, as response headers (Allow, Retry-After); mostly for http/. */
     readonly headers?: Record<string, string>,
   ) {
     super(message)
     this.name = 'AppError'
-  }
-
-  get status() {
-    return KINDS[this.kind].status
-  }
-
-  /** The reference's error shape, plus details and the request id. */
-  body(requestId?: string) {
-    return {
-      error: KINDS[this.kind].title,
-      message: this.message,
-      ...(this.details?.length ? { details: this.details } : {}),
-      ...(requestId ? { request_id: requestId } : {}),
-    }
   }
 }
 

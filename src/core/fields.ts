@@ -1,5 +1,6 @@
 import * as v from 'valibot'
 import { resolveTagColor } from './colors.ts'
+import { isoTime } from './time.ts'
 
 // Field schemas shared by the endpoints. Messages are predicates; parseInput() prefixes the field.
 
@@ -88,7 +89,7 @@ export function parseIsoDate(input: string): string | undefined {
   if (!m[4]) normalized += 'T00:00:00'
   if (!m[7]) normalized += 'Z'
   const time = Date.parse(normalized.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))
-  return Number.isNaN(time) ? undefined : new Date(time).toISOString()
+  return Number.isNaN(time) ? undefined : isoTime(time)
 }
 
 export const isoDate = v.pipe(

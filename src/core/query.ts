@@ -1,4 +1,3 @@
-import type { Context } from 'hono'
 import * as v from 'valibot'
 import { invalidField, parseInput } from './validate.ts'
 
@@ -20,13 +19,13 @@ export function isRepeatable(schema: v.GenericSchema): boolean {
 }
 
 /**
- * Validates the query string like a JSON body (one 400 naming every bad parameter). Parameters
+ * Validates a query string's parameters (each name with all its values) like a JSON body (one 400 naming every bad parameter). Parameters
  * whose schema is an array get every value; any other parameter given twice is a 400, because
  * silently picking one of two values hides a client's mistake.
  */
-export function parseQuery<S extends QuerySchema>(c: Context, schema: S): v.InferOutput<S> {
+export function parseQuery<S extends QuerySchema>(schema: S, queries: Record<string, string[]>): v.InferOutput<S> {
   const input: Record<string, string | string[]> = {}
-  for (const [name, values] of Object.entries(c.req.queries())) {
+  for (const [name, values] of Object.entries(queries)) {
     const entry = schema.entries[name]
     if (entry && isRepeatable(entry)) input[name] = values
     else if (values.length === 1 || !entry) input[name] = values[0]! // an unknown one is reported by the schema

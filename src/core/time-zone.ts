@@ -1,3 +1,5 @@
+import { isoTime } from './time.ts'
+
 // Calendar days in an organization's time zone, with nothing but Intl (no time zone database of our own).
 
 const formatters = new Map<string, Intl.DateTimeFormat>()
@@ -68,5 +70,5 @@ export function todayBounds(timeZone: string, now: number): { start: string; end
   const today = wallDate(timeZone, now)
   const tomorrow = new Date(Date.UTC(today.year, today.month - 1, today.day + 1))
   const next = { year: tomorrow.getUTCFullYear(), month: tomorrow.getUTCMonth() + 1, day: tomorrow.getUTCDate() }
-  return { start: new Date(startOfDay(timeZone, today)).toISOString(), end: new Date(startOfDay(timeZone, next)).toISOString() }
+  return { start: isoTime(startOfDay(timeZone, today)), end: isoTime(startOfDay(timeZone, next)) }
 }

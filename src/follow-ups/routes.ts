@@ -10,20 +10,21 @@ import { callerOrganization, CANCELLED_MESSAGE, isCancelled } from '../organizat
 import { actOnFollowUp } from './actions.ts'
 import { followUpBoard } from './board.ts'
 import { followUpActionSchema } from './schemas.ts'
+import { isoTime } from '../core/time.ts'
 
 /** GET /follow-ups (the board) and POST /contacts/{id}/follow-ups (done or snooze). */
 export function followUpRoutes(deps: AppDeps) {
   const { store } = deps
   return new Hono<AppEnv>()
     .get('/follow-ups', deps.auth, async (c) => {
-      const { limit } = parseQuery(c, boardQuery)
+      const { limit } = parseQuery(boardQuery, c.req.queries())
       const data = await readTogether(store.db, async (db) => followUpBoard(db, await callerOrganization(db, c.get('caller')), deps.now(), limit))
       return c.json({ status: 'success', data })
     })
     .post('/contacts/:id/follow-ups', deps.auth, async (c) => {
       const { id } = parseInput(contactIdParam, { id: c.req.param('id') })
       const action = parseInput(followUpActionSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
-      const now = new Date(deps.now()).toISOString()
+      const now = isoTime(deps.now())
       const body = await store.write(async (trx) => {
         const org = await callerOrganization(trx, c.get('caller'))
         if (isCancelled(org)) return { status: 'success', message: CANCELLED_MESSAGE }

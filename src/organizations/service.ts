@@ -8,18 +8,17 @@ import { createToken, type CreatedToken } from '../tokens/service.ts'
 export type SubscriptionStatus = Organization['subscription_status']
 
 /** A new organization with the default pipeline and its first token (plaintext returned once). */
-export async function createOrganization(trx: Trx, input: { name: string; pageName?: string | null }, now: Date) {
+export async function createOrganization(trx: Trx, input: { name: string; pageName?: string | null }, now: string) {
   const name = input.name.trim()
   if (name === '' || name.length > 200) throw new AppError('validation', 'Organization name must be 1-200 characters')
   const pageName = input.pageName?.trim() || null
   if (pageName) await assertPageNameFree(trx, pageName)
   const id = randomUUID()
-  const at = now.toISOString()
   await trx
     .insertInto('organizations')
-    .values({ id, name, page_name: pageName, subscription_status: 'active', inbound_stage_id: null, outreach_stage_id: null, created_at: at })
+    .values({ id, name, page_name: pageName, subscription_status: 'active', inbound_stage_id: null, outreach_stage_id: null, created_at: now })
     .execute()
-  await createDefaultStages(trx, id, at)
+  await createDefaultStages(trx, id, now)
   const token: CreatedToken = await createToken(trx, id, 'initial', now)
   return { id, name, page_name: pageName, token }
 }

@@ -24,7 +24,7 @@ export interface CreatedToken {
   token: string
 }
 
-export async function createToken(db: Trx, organizationId: string, label: string | null, now: Date): Promise<CreatedToken> {
+export async function createToken(db: Trx, organizationId: string, label: string | null, now: string): Promise<CreatedToken> {
   const token = generateToken()
   const row = {
     id: randomUUID(),
@@ -32,7 +32,7 @@ export async function createToken(db: Trx, organizationId: string, label: string
     token_hash: hashToken(token),
     display_prefix: token.slice(0, DISPLAY_LENGTH),
     label,
-    created_at: now.toISOString(),
+    created_at: now,
     last_used_at: null,
     revoked_at: null,
   }
@@ -49,10 +49,10 @@ export function listTokens(db: ReadDb, organizationId: string) {
     .execute()
 }
 
-export async function revokeToken(db: Trx, tokenId: string, now: Date): Promise<void> {
+export async function revokeToken(db: Trx, tokenId: string, now: string): Promise<void> {
   const result = await db
     .updateTable('api_tokens')
-    .set({ revoked_at: now.toISOString() })
+    .set({ revoked_at: now })
     .where('id', '=', tokenId)
     .where('revoked_at', 'is', null)
     .executeTakeFirst()

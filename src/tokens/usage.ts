@@ -1,4 +1,5 @@
 import type { Store } from '../db/open.ts'
+import { isoTime } from '../core/time.ts'
 
 /**
  * Remembers when each token was last used and writes it at most once per interval, so that
@@ -24,7 +25,7 @@ export class TokenUsage {
     try {
       await this.store.write(async (trx) => {
         for (const [id, at] of batch) {
-          await trx.updateTable('api_tokens').set({ last_used_at: new Date(at).toISOString() }).where('id', '=', id).execute()
+          await trx.updateTable('api_tokens').set({ last_used_at: isoTime(at) }).where('id', '=', id).execute()
         }
       })
     } catch (error) {

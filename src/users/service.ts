@@ -31,14 +31,13 @@ export async function resolveMember(trx: ReadDb, organizationId: string, email: 
  * Adds a user, or with an organization, adds a membership (to a new or existing user).
  * Adding an existing user without an organization is an error, not a silent no-op.
  */
-export async function addUser(trx: Trx, input: { email: string; name?: string; organizationId?: string; role: Role }, now: Date) {
+export async function addUser(trx: Trx, input: { email: string; name?: string; organizationId?: string; role: Role }, now: string) {
   const email = input.email.trim()
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254) throw new AppError('validation', `"${input.email}" is not a valid email address`)
-  const at = now.toISOString()
   let user = await findUserByEmail(trx, email)
   if (user && !input.organizationId) throw new AppError('validation', `A user with email ${user.email} already exists`)
   if (!user) {
-    user = { id: randomUUID(), email, name: input.name?.trim() || null, created_at: at }
+    user = { id: randomUUID(), email, name: input.name?.trim() || null, created_at: now }
     await trx.insertInto('users').values(user).execute()
   }
   if (input.organizationId) {
@@ -46,7 +45,7 @@ export async function addUser(trx: Trx, input: { email: string; name?: string; o
     if (!org) throw new AppError('not_found', `No organization with id ${input.organizationId}`)
     await trx
       .insertInto('memberships')
-      .values({ organization_id: org.id, user_id: user.id, role: input.role, created_at: at })
+      .values({ organization_id: org.id, user_id: user.id, role: input.role, created_at: now })
       .onConflict((oc) => oc.columns(['organization_id', 'user_id']).doUpdateSet({ role: input.role }))
       .execute()
   }
