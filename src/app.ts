@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import type { Store } from './db/open.ts'
 import type { Config } from './config.ts'
 import { silentLogger, type Logger } from './core/logger.ts'
+import { guardRoutes } from './http/access.ts'
 import { orgAuth } from './http/auth.ts'
 import type { AppDeps, AppEnv } from './http/context.ts'
 import { notFoundOrMethodNotAllowed } from './http/fallback.ts'
@@ -31,15 +32,20 @@ export interface App {
 /** Builds the HTTP app around an open, migrated store. */
 export function createApp({ store, config, log = silentLogger, now = Date.now }: AppOptions): App {
   const usage = new TokenUsage(store)
-  const deps: AppDeps = { store, config, log, now, auth: orgAuth({ db: store.db, usage, now, failuresPerMinute: config.authFailuresPerMinute }) }
+  const deps: AppDeps = { store, config, log, now }
+  const routes = new Hono<AppEnv>()
+  routes.route('/', systemRoutes(deps))
+  // The API lives under /api/v1, as on the hosted product.
+  routes.route('/api/v1', contactRoutes(deps))
+  routes.route('/api/v1', followUpRoutes(deps))
+  routes.route('/api/v1', openApiRoutes())
+
   const app = new Hono<AppEnv>()
   app.use(requestLog({ log: config.logRequests ? log : silentLogger }))
-
-  app.route('/', systemRoutes(deps))
-  // The API lives under /api/v1, as on the hosted product.
-  app.route('/api/v1', contactRoutes(deps))
-  app.route('/api/v1', followUpRoutes(deps))
-  app.route('/api/v1', openApiRoutes())
+  // Who may call what is declared in http/access.ts; each route gets its guard before its handler.
+  const orgToken = orgAuth({ db: store.db, usage, now, failuresPerMinute: config.authFailuresPerMinute })
+  guardRoutes(app, routes.routes, { 'org-token': orgToken })
+  app.route('/', routes)
 
   const renderError = errorRenderer(log)
   app.notFound(notFoundOrMethodNotAllowed(app, renderError))

@@ -19,6 +19,4 @@ export interface AppDeps {
   log: Logger
   /** Injected so tests can move time (rate limits, follow-ups); defaults to Date.now. */
   now: () => number
-  /** Authenticates x-org-auth-token; put it on each API route so 404/405 come before 401. */
-  auth: MiddlewareHandler<AppEnv>
 }

@@ -3,6 +3,7 @@ import * as v from 'valibot'
 import { cursorParam } from '../core/cursor.ts'
 import { igId, isoDate, manychatId, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, pageSize, tagColor } from '../core/fields.ts'
 import { isRepeatable } from '../core/query.ts'
+import { routeAccess } from '../http/access.ts'
 import { VERSION } from '../system/routes.ts'
 import { OPERATIONS, type Operation } from './operations.ts'
 import { contactSchema, errorResponse, tagSchema } from './responses.ts'
@@ -86,7 +87,8 @@ function operation(op: Operation) {
       ? { description: ok.description, content: { 'text/csv': { schema: { type: 'string' } } } }
       : { description: ok.description, content: { 'application/json': { schema: jsonSchema(ok.schema) } } }
   }
-  const errors = [...op.errors, ...(op.auth ? [401, 429, 503] : [])].sort()
+  const needsToken = routeAccess(op.method, op.path) !== 'public'
+  const errors = [...op.errors, ...(needsToken ? [401, 429, 503] : [])].sort()
   for (const status of new Set(errors)) responses[status] = { description: ERRORS[status], content: errorContent }
   responses[500] = { description: 'Unexpected error (logged with the request id)', content: errorContent }
   return {
@@ -94,7 +96,7 @@ function operation(op: Operation) {
     tags: [op.tag],
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
-    ...(op.auth ? {} : { security: [] }),
+    ...(needsToken ? {} : { security: [] }),
     parameters: parameters(op),
     ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } } : {}),
     responses,
