@@ -30,7 +30,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('subscription_status', 'text', (c) =>
       c.notNull().defaultTo('active').check(sql`subscription_status in ('active', 'cancelled')`),
     )
-    // Entry stages for new contacts; null means "the default stage of that name" (see pipeline code).
+    // Entry stages for new contacts; null means a new contact starts in no stage.
     .addColumn('inbound_stage_id', 'integer')
     .addColumn('outreach_stage_id', 'integer')
     .addColumn('timezone', 'text', (c) => c.notNull().defaultTo('UTC'))

@@ -79,6 +79,22 @@ describe('admin CLI', () => {
     assert.equal(badRole.code, 1)
   })
 
+  it('refuses a user email that API requests could not name', async () => {
+    const added = await cli('user', 'add', '--email', 'sam..smith@example.com')
+    assert.equal(added.code, 1)
+    assert.match(added.err, /not a valid email address/)
+  })
+
+  it('refuses a stage name the API would refuse', async () => {
+    const org = await json('org', 'create', '--name', 'Acme')
+    const nul = await cli('stage', 'add', org.id, 'Clos\u0000ed')
+    assert.equal(nul.code, 1)
+    assert.match(nul.err, /Stage name must not contain NUL/)
+    const long = await cli('stage', 'add', org.id, 'x'.repeat(51))
+    assert.equal(long.code, 1)
+    assert.match(long.err, /Stage name must be at most 50 characters/)
+  })
+
   it('manages pipeline stages by name', async () => {
     const org = await json('org', 'create', '--name', 'Acme')
     const names = async () => (await json('stage', 'list', org.id)).map((s: { name: string }) => s.name)

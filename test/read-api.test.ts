@@ -209,6 +209,12 @@ describe('GET /api/v1/contacts', () => {
     assert.equal(res.status, 200)
   })
 
+  it('takes stage names by the one rule for stage names (no NUL), like contact-status does', async () => {
+    const res = await env.call('GET', '/api/v1/contacts?stage=Clos%00ed')
+    assert.equal(res.status, 400)
+    assert.match(res.body.message, /^stage must not contain NUL/)
+  })
+
   it('lists the stages in the 400 for an unknown stage', async () => {
     const res = await env.call('GET', '/api/v1/contacts?stage=Nowhere')
     assert.match(res.body.message, /Outreach Sent, In Conversation, Interested, Meeting Booked, Closed, Lost/)

@@ -2,7 +2,6 @@ import { compiledWrite } from '../db/compiled.ts'
 import type { Contact, Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import { outreachFollowUp, parseCadence, replyFollowUp } from './follow-up-cadence.ts'
-import { entryStageId } from '../pipeline/service.ts'
 import { insertContact, updateContact, type ContactDraft } from './repo.ts'
 
 // Creating contacts and recording replies: shared by default-reply and create-contact.
@@ -52,7 +51,7 @@ export async function createContact(trx: Trx, org: Organization, input: NewConta
     followups_active: followupsActive ? 1 : 0,
     last_follow_up_at: null,
     next_follow_up_at: null,
-    pipeline_stage_id: await entryStageId(trx, org.id, input.type),
+    pipeline_stage_id: input.type === 'inbound' ? org.inbound_stage_id : org.outreach_stage_id,
     contact_ingestion_type: input.ingestionType,
     created_by_user_id: input.createdByUserId ?? null,
     archived_at: null,

@@ -30,6 +30,7 @@ import {
 import { updateContactTags } from './update-tags.ts'
 import { contactViews } from './view.ts'
 import { isoTime } from '../core/time.ts'
+import { success } from '../http/respond.ts'
 
 /** Rows per read while streaming an export: each page is one short read. */
 export const EXPORT_PAGE_SIZE = 500
@@ -56,26 +57,26 @@ export function contactRoutes(deps: AppDeps) {
         const caller = c.get('caller')
         const now = isoTime(deps.now())
         const outcome = await store.write((trx) => handleDefaultReply(trx, caller, input, now))
-        return c.json({ status: 'success', ...outcome })
+        return c.json(success(outcome))
       })
       .post('/organization/create-contact', createLimit, async (c) => {
         const input = parseInput(createContactSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const now = isoTime(deps.now())
         const { httpStatus, ...body } = await store.write((trx) => createContactFromApi(trx, c.get('caller'), input, now))
-        return c.json({ status: 'success', ...body }, httpStatus)
+        return c.json(success(body), httpStatus)
       })
       // Set, add or remove a contact's tags by name.
       .post('/contact/update-tags-external', async (c) => {
         const input = parseInput(updateTagsSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const now = isoTime(deps.now())
-        return c.json(await store.write((trx) => updateContactTags(trx, c.get('caller'), input, now)))
+        return c.json(success(await store.write((trx) => updateContactTags(trx, c.get('caller'), input, now))))
       })
       // Lead status and/or pipeline stage, then smart automations.
       .patch('/contact/contact-status', async (c) => {
         const input = parseInput(contactStatusSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const now = isoTime(deps.now())
         const contact = await store.write((trx) => updateContactStatus(trx, c.get('caller'), input, now))
-        return c.json(contact ? { status: 'success', data: contact } : { status: 'success', message: CANCELLED_MESSAGE })
+        return c.json(success(contact ? { data: contact } : { message: CANCELLED_MESSAGE }))
       })
       .get('/contacts', async (c) => {
         const query = parseQuery(contactListQuery, c.req.queries())
@@ -83,7 +84,7 @@ export function contactRoutes(deps: AppDeps) {
           const org = await callerOrganization(db, c.get('caller'))
           const filter = await resolveFilter(db, org, query, deps.now())
           const page = await contactPage(db, org.id, filter, cursorPosition(filter, query.cursor), query.limit)
-          return { status: 'success', data: await contactViews(db, page.contacts), next_cursor: nextCursor(filter, page.next) }
+          return success({ data: await contactViews(db, page.contacts), next_cursor: nextCursor(filter, page.next) })
         })
         return c.json(body)
       })
@@ -114,7 +115,7 @@ export function contactRoutes(deps: AppDeps) {
         const { id } = parseInput(contactIdParam, { id: c.req.param('id') })
         const query = parseQuery(contactDetailQuery, c.req.queries())
         const data = await readTogether(store.db, (db) => contactDetail(db, c.get('caller').organizationId, id, query))
-        return c.json({ status: 'success', data })
+        return c.json(success({ data }))
       })
       .delete('/contacts/:id', async (c) => {
         const { id } = parseInput(contactIdParam, { id: c.req.param('id') })
@@ -122,8 +123,8 @@ export function contactRoutes(deps: AppDeps) {
         const now = isoTime(deps.now())
         const body = await store.write(async (trx) => {
           const org = await callerOrganization(trx, c.get('caller'))
-          if (isCancelled(org)) return { status: 'success', message: CANCELLED_MESSAGE }
-          return { status: 'success', message: 'Contact archived', data: await archiveContact(trx, org, id, email, now) }
+          if (isCancelled(org)) return success({ message: CANCELLED_MESSAGE })
+          return success({ message: 'Contact archived', data: await archiveContact(trx, org, id, email, now) })
         })
         return c.json(body)
       })
@@ -131,7 +132,7 @@ export function contactRoutes(deps: AppDeps) {
       .get('/pipeline', async (c) => {
         const { limit } = parseQuery(boardQuery, c.req.queries())
         const stages = await readTogether(store.db, (db) => pipelineBoard(db, c.get('caller').organizationId, limit))
-        return c.json({ status: 'success', data: { stages } })
+        return c.json(success({ data: { stages } }))
       })
   )
 }

@@ -11,10 +11,8 @@ import {
   MAX_NOTE_LENGTH,
   MAX_SHORT_TEXT,
   MAX_TEXT,
-  MAX_USERNAME,
-  noNul,
-  normalizeUsername,
   pageSize,
+  stageName,
   tagColor,
   tagName,
   tagNames,
@@ -23,7 +21,6 @@ import {
 } from '../core/fields.ts'
 import { LEAD_STATUSES, leadStatusId } from '../core/lead-status.ts'
 import { queryParams } from '../core/query.ts'
-import { MAX_STAGE_NAME } from '../pipeline/service.ts'
 
 // The requests of every contact endpoint, as valibot schemas: what routes.ts validates with and
 // what the OpenAPI document is generated from.
@@ -264,14 +261,6 @@ const leadStatusIdField = v.pipe(
   v.transform((value) => statusIdOf(value)!),
 )
 
-const stageName = v.pipe(
-  v.string('must be a string'),
-  v.trim(),
-  v.nonEmpty('must not be empty'),
-  v.maxLength(MAX_STAGE_NAME, `must be at most ${MAX_STAGE_NAME} characters`),
-  noNul,
-)
-
 const has = (value: unknown) => value !== undefined
 
 /**
@@ -325,24 +314,14 @@ export const MAX_TAG_FILTERS = 20
 
 const oneOf = <const T extends readonly string[]>(values: T) => v.picklist(values, `must be one of ${values.join(', ')}`)
 
-const nonEmpty = (max: number) =>
-  v.pipe(v.string('must be a string'), v.trim(), v.nonEmpty('must not be empty'), v.maxLength(max, `must be at most ${max} characters`))
-
 /** The filters of GET /contacts, shared by its CSV export. */
 const contactFilterEntries = {
   follow_up: v.optional(oneOf(FOLLOW_UP_GROUPS)),
-  stage: v.optional(nonEmpty(50)),
+  stage: v.optional(stageName),
   lead_status: v.optional(v.pipe(v.string('must be a string'), v.trim(), v.toLowerCase(), oneOf(LEAD_STATUSES))),
   tag: v.optional(v.pipe(v.array(tagName), v.maxLength(MAX_TAG_FILTERS, `must be given at most ${MAX_TAG_FILTERS} times`))),
   type: v.optional(oneOf(CONTACT_TYPES)),
-  q: v.optional(
-    v.pipe(
-      v.string('must be a string'),
-      v.transform(normalizeUsername),
-      v.nonEmpty('must not be empty'),
-      v.maxLength(MAX_USERNAME, `must be at most ${MAX_USERNAME} characters`),
-    ),
-  ),
+  q: v.optional(looseUsername),
   updated_since: v.optional(isoDate),
 }
 

@@ -1,4 +1,5 @@
 import { logActivity, type ActivityEntry } from '../activity/repo.ts'
+import { stageNameById } from '../pipeline/service.ts'
 import { updateContact } from './repo.ts'
 import { leadStatusName } from '../core/lead-status.ts'
 import type { Actor } from '../core/actor.ts'
@@ -34,16 +35,10 @@ export async function changeStatusAndStage(trx: Trx, contact: Contact, target: S
   }
   if (stage && stage.id !== contact.pipeline_stage_id) {
     patch.pipeline_stage_id = stage.id
-    entry('pipeline_stage', await stageName(trx, contact.pipeline_stage_id), stage.name)
+    entry('pipeline_stage', await stageNameById(trx, contact.pipeline_stage_id), stage.name)
   }
   const changed = { leadStatus: patch.lead_status_id !== undefined, stage: patch.pipeline_stage_id !== undefined }
   if (entries.length === 0) return { contact, changed }
   await logActivity(trx, entries, now)
   return { contact: await updateContact(trx, contact.id, patch, now), changed }
-}
-
-async function stageName(trx: ReadDb, stageId: number | null): Promise<string | null> {
-  if (stageId === null) return null
-  const row = await trx.selectFrom('pipeline_stages').select('name').where('id', '=', stageId).executeTakeFirst()
-  return row?.name ?? null
 }

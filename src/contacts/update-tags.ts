@@ -10,7 +10,6 @@ import { attachTags, contactTags, detachTags, ensureTags, findTagsByName, tagNam
 import type { TagMode, UpdateTagsInput } from './schemas.ts'
 
 export interface UpdateTagsResult {
-  status: 'success'
   message: string
   data?: { contact_id: string; username: string; tags: TagView[] }
 }
@@ -31,7 +30,7 @@ const MODES: Record<TagMode, { apply: ApplyMode; message: string }> = {
 /** update-tags-external: applies `mode` to the contact's tags and logs what actually changed. */
 export async function updateContactTags(trx: Trx, caller: Caller, input: UpdateTagsInput, now: string): Promise<UpdateTagsResult> {
   const org = await requestOrganization(trx, caller, input.organization_id)
-  if (isCancelled(org)) return { status: 'success', message: CANCELLED_MESSAGE }
+  if (isCancelled(org)) return { message: CANCELLED_MESSAGE }
   const user = input.email != null ? await resolveMember(trx, org.id, input.email) : undefined
   const contact = await findContact(trx, org.id, input)
   const mode = MODES[input.mode]
@@ -46,7 +45,6 @@ export async function updateContactTags(trx: Trx, caller: Caller, input: UpdateT
     await updateContact(trx, contact.id, {}, now) // stamps updated_at: the contact changed
   }
   return {
-    status: 'success',
     message: mode.message,
     data: { contact_id: contact.id, username: contact.username, tags: await contactTags(trx, contact.id) },
   }

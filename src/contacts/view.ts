@@ -1,4 +1,4 @@
-import { compiled } from '../db/compiled.ts'
+import { stageNameById, stageNamesById } from '../pipeline/service.ts'
 import type { Contact } from '../db/schema.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
 import { type LeadStatusName, leadStatusName } from '../core/lead-status.ts'
@@ -36,21 +36,14 @@ export interface ContactView {
   tags: TagView[]
 }
 
-const stageName = compiled((db, id: number) => db.selectFrom('pipeline_stages').select('name').where('id', '=', id))
-
 export async function contactView(trx: ReadDb, contact: Contact): Promise<ContactView> {
-  const stage = contact.pipeline_stage_id === null
-    ? undefined
-    : (await stageName(trx, contact.pipeline_stage_id))[0]
-  return toContactView(contact, stage?.name ?? null, await contactTags(trx, contact.id))
+  return toContactView(contact, await stageNameById(trx, contact.pipeline_stage_id), await contactTags(trx, contact.id))
 }
 
 /** Views of many contacts with two queries in all (stage names, tags), for lists. */
 export async function contactViews(trx: ReadDb, contacts: Contact[]): Promise<ContactView[]> {
   if (contacts.length === 0) return []
-  const stageIds = [...new Set(contacts.flatMap((c) => (c.pipeline_stage_id === null ? [] : [c.pipeline_stage_id])))]
-  const stages = stageIds.length === 0 ? [] : await trx.selectFrom('pipeline_stages').select(['id', 'name']).where('id', 'in', stageIds).execute()
-  const stageName = new Map(stages.map((s) => [s.id, s.name]))
+  const stageName = await stageNamesById(trx, contacts.flatMap((c) => (c.pipeline_stage_id === null ? [] : [c.pipeline_stage_id])))
   const tags = await tagsOfContacts(trx, contacts.map((c) => c.id))
   return contacts.map((c) => toContactView(c, c.pipeline_stage_id === null ? null : stageName.get(c.pipeline_stage_id) ?? null, tags.get(c.id) ?? []))
 }

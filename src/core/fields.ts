@@ -113,6 +113,18 @@ export const tagColor = v.pipe(text(MAX_SHORT_TEXT), v.transform((value: string)
  */
 export const noNul = v.check((value: string) => !value.includes('\u0000'), 'must not contain NUL (\\u0000) characters')
 
+/** The longest name a pipeline stage can have (and so the longest worth looking up). */
+export const MAX_STAGE_NAME = 50
+
+/** A pipeline stage's name, wherever one is given: in a body, a query or the CLI. */
+export const stageName = v.pipe(
+  v.string('must be a string'),
+  v.trim(),
+  v.nonEmpty('must not be empty'),
+  v.maxLength(MAX_STAGE_NAME, `must be at most ${MAX_STAGE_NAME} characters`),
+  noNul,
+)
+
 export const tagName = v.pipe(
   v.string('must be a string'),
   v.trim(),

@@ -11,6 +11,7 @@ import { actOnFollowUp } from './actions.ts'
 import { followUpBoard } from './board.ts'
 import { followUpActionSchema } from './schemas.ts'
 import { isoTime } from '../core/time.ts'
+import { success } from '../http/respond.ts'
 
 /** GET /follow-ups (the board) and POST /contacts/{id}/follow-ups (done or snooze). */
 export function followUpRoutes(deps: AppDeps) {
@@ -19,7 +20,7 @@ export function followUpRoutes(deps: AppDeps) {
     .get('/follow-ups', async (c) => {
       const { limit } = parseQuery(boardQuery, c.req.queries())
       const data = await readTogether(store.db, async (db) => followUpBoard(db, await callerOrganization(db, c.get('caller')), deps.now(), limit))
-      return c.json({ status: 'success', data })
+      return c.json(success({ data }))
     })
     .post('/contacts/:id/follow-ups', async (c) => {
       const { id } = parseInput(contactIdParam, { id: c.req.param('id') })
@@ -27,10 +28,10 @@ export function followUpRoutes(deps: AppDeps) {
       const now = isoTime(deps.now())
       const body = await store.write(async (trx) => {
         const org = await callerOrganization(trx, c.get('caller'))
-        if (isCancelled(org)) return { status: 'success', message: CANCELLED_MESSAGE }
+        if (isCancelled(org)) return success({ message: CANCELLED_MESSAGE })
         const contact = await actOnFollowUp(trx, org, id, action, now)
         const message = action.snooze_until ? 'Follow-up snoozed' : contact.follow_up_needed ? 'Follow-up done; next one scheduled' : 'Follow-up done; the cadence is complete'
-        return { status: 'success', message, data: await contactView(trx, contact) }
+        return success({ message, data: await contactView(trx, contact) })
       })
       return c.json(body)
     })

@@ -7,6 +7,7 @@ import type { PipelineColumn } from '../contacts/pipeline-board.ts'
 import type { StatusView } from '../contacts/contact-status.ts'
 import type { RequestIdentifiers } from '../contacts/default-reply.ts'
 import type { UpdateTagsResult } from '../contacts/update-tags.ts'
+import type { Success } from '../http/respond.ts'
 
 // What the endpoints answer, as valibot schemas: the OpenAPI document is generated from them, the
 // compile-time checks below fail when they and the types the code returns drift apart, and the
@@ -173,6 +174,6 @@ export type ResponseDriftChecks = [
   Holds<Same<v.InferOutput<typeof countedPageSchema>, CountedPage>>,
   Holds<Same<v.InferOutput<typeof pipelineColumnSchema>, PipelineColumn>>,
   Holds<Same<v.InferOutput<typeof identifiersSchema>, RequestIdentifiers>>,
-  Holds<Same<v.InferOutput<typeof updateTagsResponse>, UpdateTagsResult>>,
+  Holds<Same<v.InferOutput<typeof updateTagsResponse>, Success<UpdateTagsResult>>>,
   Holds<Same<NonNullable<v.InferOutput<typeof contactStatusResponse>['data']>, StatusView>>,
 ]

@@ -1,10 +1,8 @@
-import { compiled } from '../db/compiled.ts'
 import type { Organization } from '../db/schema.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
 import { TOKEN_HEADER, type Caller } from '../core/actor.ts'
 import { AppError } from '../core/errors.ts'
-
-const orgById = compiled((db, id: string) => db.selectFrom('organizations').selectAll().where('id', '=', id))
+import { findOrganization } from './service.ts'
 
 /** What write endpoints answer (200, status "success") for a cancelled organization. */
 export const CANCELLED_MESSAGE = 'Organization subscription is cancelled; the request was accepted but nothing was processed'
@@ -12,7 +10,7 @@ export const CANCELLED_MESSAGE = 'Organization subscription is cancelled; the re
 /** The organization a request names, after checking that the caller's token belongs to it. */
 export async function requestOrganization(trx: ReadDb, caller: Caller, organizationId: string): Promise<Organization> {
   assertCallerOrg(caller, organizationId)
-  const [org] = await orgById(trx, organizationId)
+  const org = await findOrganization(trx, organizationId)
   // A token's organization always exists (tokens cascade with it); this guards a race with deletion.
   if (!org) throw new AppError('unauthorized', `The ${TOKEN_HEADER} does not belong to an existing organization`)
   return org

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { compiled } from '../db/compiled.ts'
 import type { Organization } from '../db/schema.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
 import { AppError } from '../core/errors.ts'
@@ -42,8 +43,11 @@ export function listOrganizations(trx: ReadDb) {
   return trx.selectFrom('organizations').select(['id', 'name', 'page_name', 'subscription_status', 'created_at']).orderBy('created_at').execute()
 }
 
-export function findOrganization(trx: ReadDb, id: string): Promise<Organization | undefined> {
-  return trx.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst()
+// Every API request looks its organization up: compiled once (see compiled()).
+const orgById = compiled((db, id: string) => db.selectFrom('organizations').selectAll().where('id', '=', id))
+
+export async function findOrganization(db: ReadDb, id: string): Promise<Organization | undefined> {
+  return (await orgById(db, id))[0]
 }
 
 /** The organization whose page_name is exactly `pageName` (page names are unique). */

@@ -2,7 +2,9 @@ import { logActivity } from '../activity/repo.ts'
 import { compiled } from '../db/compiled.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
 import type { PipelineStage } from '../db/schema.ts'
+import * as v from 'valibot'
 import { AppError } from '../core/errors.ts'
+import { stageName } from '../core/fields.ts'
 import { resolveTagColor } from '../core/colors.ts'
 
 /** The hosted product's default pipeline, in order. */
@@ -74,23 +76,26 @@ export async function findStageByName(trx: ReadDb, organizationId: string, name:
   return (await stageByName(trx, organizationId, name.trim()))[0]
 }
 
-/** The stage a new contact of this kind starts in (configurable per organization). */
-export async function entryStageId(trx: ReadDb, organizationId: string, kind: EntryKind): Promise<number | null> {
-  const org = await trx
-    .selectFrom('organizations')
-    .select(kind === 'inbound' ? 'inbound_stage_id as id' : 'outreach_stage_id as id')
-    .where('id', '=', organizationId)
-    .executeTakeFirst()
-  return org?.id ?? null
+const nameById = compiled((db, id: number) => db.selectFrom('pipeline_stages').select('name').where('id', '=', id))
+
+/** A stage's name, or null for no stage (or one removed meanwhile). */
+export async function stageNameById(db: ReadDb, id: number | null): Promise<string | null> {
+  if (id === null) return null
+  return (await nameById(db, id))[0]?.name ?? null
 }
 
-/** The longest stage name an organization can give a stage (and so the longest worth looking up). */
-export const MAX_STAGE_NAME = 50
+/** The names of many stages with one query, for lists. */
+export async function stageNamesById(db: ReadDb, ids: number[]): Promise<Map<number, string>> {
+  const unique = [...new Set(ids)]
+  const rows = unique.length === 0 ? [] : await db.selectFrom('pipeline_stages').select(['id', 'name']).where('id', 'in', unique).execute()
+  return new Map(rows.map((s) => [s.id, s.name]))
+}
 
+/** A new stage name, by the rule every stage name follows (core/fields.ts). */
 function validStageName(name: string): string {
-  const trimmed = name.trim()
-  if (trimmed === '' || trimmed.length > MAX_STAGE_NAME) throw new AppError('validation', `Stage name must be 1-${MAX_STAGE_NAME} characters`)
-  return trimmed
+  const result = v.safeParse(stageName, name)
+  if (!result.success) throw new AppError('validation', `Stage name ${result.issues[0].message}`)
+  return result.output
 }
 
 async function assertNameFree(trx: Trx, organizationId: string, name: string, exceptId?: number) {

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import type { Role } from '../db/schema.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
+import * as v from 'valibot'
 import { AppError } from '../core/errors.ts'
+import { getOrganization } from '../organizations/service.ts'
+import { email as emailField } from '../core/fields.ts'
 
 export const ROLES: readonly Role[] = ['member', 'admin', 'owner']
 
@@ -32,8 +35,10 @@ export async function resolveMember(trx: ReadDb, organizationId: string, email: 
  * Adding an existing user without an organization is an error, not a silent no-op.
  */
 export async function addUser(trx: Trx, input: { email: string; name?: string; organizationId?: string; role: Role }, now: string) {
-  const email = input.email.trim()
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254) throw new AppError('validation', `"${input.email}" is not a valid email address`)
+  // The rule the API applies to the email it is given, so every user can be named in a request.
+  const parsed = v.safeParse(emailField, input.email)
+  if (!parsed.success) throw new AppError('validation', `"${input.email}" is not a valid email address`)
+  const email = parsed.output
   let user = await findUserByEmail(trx, email)
   if (user && !input.organizationId) throw new AppError('validation', `A user with email ${user.email} already exists`)
   if (!user) {
@@ -41,8 +46,7 @@ export async function addUser(trx: Trx, input: { email: string; name?: string; o
     await trx.insertInto('users').values(user).execute()
   }
   if (input.organizationId) {
-    const org = await trx.selectFrom('organizations').select('id').where('id', '=', input.organizationId).executeTakeFirst()
-    if (!org) throw new AppError('not_found', `No organization with id ${input.organizationId}`)
+    const org = await getOrganization(trx, input.organizationId)
     await trx
       .insertInto('memberships')
       .values({ organization_id: org.id, user_id: user.id, role: input.role, created_at: now })
