@@ -4,6 +4,7 @@ import type { Config } from './config.ts'
 import { silentLogger, type Logger } from './core/logger.ts'
 import { guardRoutes } from './http/access.ts'
 import { orgAuth } from './http/auth.ts'
+import { clientAddressOf } from './http/client-address.ts'
 import type { AppDeps, AppEnv } from './http/context.ts'
 import { notFoundOrMethodNotAllowed } from './http/fallback.ts'
 import { errorRenderer } from './http/render-error.ts'
@@ -40,10 +41,12 @@ export function createApp({ store, config, log = silentLogger, now = Date.now }:
   routes.route('/api/v1', followUpRoutes(deps))
   routes.route('/api/v1', openApiRoutes())
 
-  const app = new Hono<AppEnv>()
+  // Not strict: /path/ reaches /path. A pasted URL with a trailing slash (ManyChat's step editor,
+  // curl) should work, and the 405 fallback, which also matches it, must not contradict the router.
+  const app = new Hono<AppEnv>({ strict: false })
   app.use(requestLog({ log: config.logRequests ? log : silentLogger }))
   // Who may call what is declared in http/access.ts; each route gets its guard before its handler.
-  const orgToken = orgAuth({ db: store.db, usage, now, failuresPerMinute: config.authFailuresPerMinute })
+  const orgToken = orgAuth({ db: store.db, usage, now, failuresPerMinute: config.authFailuresPerMinute, clientAddress: clientAddressOf(config.trustProxy) })
   guardRoutes(app, routes.routes, { 'org-token': orgToken })
   app.route('/', routes)
 

@@ -1,4 +1,5 @@
 import type { Durability } from './db/open.ts'
+import { parseTrustProxy, type TrustProxy } from './core/trust-proxy.ts'
 
 /** Everything `serve` can be told, from flags first, then environment, then defaults. */
 export interface Config {
@@ -15,6 +16,8 @@ export interface Config {
   readonly rateLimitBurst: number
   /** Failed authentications per minute from one client address before it gets 429s; 0 = off. */
   readonly authFailuresPerMinute: number
+  /** Which X-Forwarded-For entries name proxies rather than clients; off (the TCP peer is the client) by default. */
+  readonly trustProxy: TrustProxy
   /** Who copies the WAL into the database file: a worker thread (default) or each commit that fills it. */
   readonly checkpoint: 'background' | 'inline'
 }
@@ -33,12 +36,19 @@ export function dbPathFrom(flags: Flags, env: Env): string {
   return str(flags.db) ?? env.DMTRACKER_DB ?? DEFAULT_DB_PATH
 }
 
+/** Where `serve` listens: --host/--port, then DMTRACKER_HOST, DMTRACKER_PORT or PORT, then 127.0.0.1:8080. */
+export function listenFrom(flags: Flags, env: Env): { host: string; port: number } {
+  return {
+    host: str(flags.host) ?? env.DMTRACKER_HOST ?? '127.0.0.1',
+    port: integer('port', str(flags.port) ?? env.DMTRACKER_PORT ?? env.PORT ?? '8080', 0, 65535),
+  }
+}
+
 /** Parses and validates once; a bad value is an error, never a silent default. */
 export function loadConfig(flags: Flags, env: Env = process.env): Config {
   const rateLimit = limitOrOff('rate-limit', str(flags['rate-limit']) ?? env.DMTRACKER_RATE_LIMIT ?? String(DEFAULT_RATE_LIMIT))
   return Object.freeze({
-    host: str(flags.host) ?? env.DMTRACKER_HOST ?? '127.0.0.1',
-    port: integer('port', str(flags.port) ?? env.DMTRACKER_PORT ?? env.PORT ?? '8080', 0, 65535),
+    ...listenFrom(flags, env),
     dbPath: dbPathFrom(flags, env),
     durability: oneOf('durability', str(flags.durability) ?? env.DMTRACKER_DURABILITY ?? 'full', ['normal', 'full'] as const),
     busyTimeoutMs: integer('busy-timeout', str(flags['busy-timeout']) ?? env.DMTRACKER_BUSY_TIMEOUT_MS ?? '5000', 0, 600_000),
@@ -47,6 +57,7 @@ export function loadConfig(flags: Flags, env: Env = process.env): Config {
     rateLimitPerMinute: rateLimit,
     rateLimitBurst: limitOrOff('rate-burst', str(flags['rate-burst']) ?? env.DMTRACKER_RATE_BURST ?? String(rateLimit)),
     authFailuresPerMinute: limitOrOff('auth-failure-limit', str(flags['auth-failure-limit']) ?? env.DMTRACKER_AUTH_FAILURE_LIMIT ?? '20'),
+    trustProxy: trustProxy(str(flags['trust-proxy']) ?? env.DMTRACKER_TRUST_PROXY ?? 'off'),
     checkpoint: oneOf('checkpoint (env DMTRACKER_CHECKPOINT)', env.DMTRACKER_CHECKPOINT ?? 'background', ['background', 'inline'] as const),
   })
 }
@@ -66,6 +77,14 @@ function integer(name: string, raw: string, min: number, max: number): number {
 /** A request limit, where 0 or "off" lifts it (for benchmarks). */
 function limitOrOff(name: string, raw: string): number {
   return raw.trim().toLowerCase() === 'off' ? 0 : integer(name, raw, 0, 1_000_000)
+}
+
+function trustProxy(raw: string): TrustProxy {
+  try {
+    return parseTrustProxy(raw)
+  } catch (error) {
+    throw new ConfigError(`--trust-proxy ${(error as Error).message}`)
+  }
 }
 
 function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {

@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { hashToken } from '../src/tokens/service.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import { openStore } from '../src/db/open.ts'
+import { runCli } from '../src/cli/run.ts'
+import { cliCommand } from '../src/cli/invocation.ts'
 import { cli as runIn } from './helpers.ts'
 
 describe('admin CLI', () => {
@@ -181,5 +183,95 @@ describe('backup and restore', () => {
     const missing = await cli(db, 'restore', join(dir, 'missing.db'))
     assert.equal(missing.code, 1)
     assert.match(missing.err, /does not exist/)
+  })
+})
+
+describe('the CLI as a new user meets it', () => {
+  let dir: string
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dmtracker-newuser-'))
+  })
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  /** Runs the CLI as the given command would (`npm run dmtracker --`, `./dmtracker`), with `env`. */
+  const as = async (command: string, env: Record<string, string>, ...argv: string[]) => {
+    const out: string[] = []
+    const err: string[] = []
+    const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), env, command })
+    return { code, out: out.join('\n'), err: err.join('\n') }
+  }
+
+  it('names the command that works where the user is: the binary by its path, else the npm script', () => {
+    const binary = { argv: ['bun', '/$bunfs/root/dmtracker'], execPath: '/opt/app/dmtracker', env: { PATH: '/usr/bin:/bin' } }
+    assert.equal(cliCommand({ ...binary, cwd: '/opt/app' }), './dmtracker')
+    assert.equal(cliCommand({ ...binary, cwd: '/opt' }), './app/dmtracker')
+    assert.equal(cliCommand({ ...binary, cwd: '/home/me' }), '/opt/app/dmtracker')
+    assert.equal(cliCommand({ ...binary, cwd: '/home/me', env: { PATH: '/usr/bin:/opt/app' } }), 'dmtracker')
+    assert.equal(cliCommand({ ...binary, execPath: '/opt/my app/dmtracker', cwd: '/home/me' }), "'/opt/my app/dmtracker'")
+    assert.equal(cliCommand({ argv: ['/usr/bin/bun', '/src/dmtracker/src/main.ts'], execPath: '/usr/bin/bun', cwd: '/src/dmtracker', env: {} }), 'npm run dmtracker --')
+    assert.equal(cliCommand({ argv: ['/usr/bin/node', '/src/dmtracker/src/main.ts'], execPath: '/usr/bin/node', cwd: '/', env: {} }), 'npm run dmtracker --')
+  })
+
+  it('prints help with that command in every usage line', async () => {
+    const env = { DMTRACKER_DB: join(dir, 'x.db') }
+    for (const argv of [['--help'], ['org', '--help'], ['token', '--help'], ['stage', '--help'], ['automation', '--help'], ['user', '--help'], ['backup', '--help'], ['serve', '--help'], ['migrate', '--help']]) {
+      const help = await as('npm run dmtracker --', env, ...argv)
+      assert.equal(help.code, 0, argv.join(' '))
+      assert.match(help.out, /npm run dmtracker -- /, argv.join(' '))
+      assert.doesNotMatch(help.out, /(^|\s)dmtracker (?![-\d])/m, `a bare "dmtracker" command in ${argv.join(' ')}`)
+    }
+  })
+
+  it('prints the curl line with the port the server is configured for', async () => {
+    const created = await as('./dmtracker', { DMTRACKER_DB: join(dir, 'x.db'), DMTRACKER_PORT: '9123' }, 'org', 'create', '--name', 'Acme')
+    assert.equal(created.code, 0, created.err)
+    assert.match(created.out, /curl -X POST http:\/\/127\.0\.0\.1:9123\/api\/v1\/contact\/default-reply /)
+    const anyAddress = await as('./dmtracker', { DMTRACKER_DB: join(dir, 'x.db'), DMTRACKER_HOST: '0.0.0.0', PORT: '3000' }, 'org', 'create', '--name', 'Other')
+    assert.match(anyAddress.out, /curl -X POST http:\/\/127\.0\.0\.1:3000\//)
+  })
+
+  it('does not create a database for a command that needs one to exist', async () => {
+    const db = join(dir, 'data', 'dmtracker.db')
+    const env = { DMTRACKER_DB: db }
+    const orgId = '0190a8c4-0000-7000-8000-000000000000'
+    for (const argv of [['org', 'list'], ['token', 'list', orgId], ['stage', 'list', orgId], ['automation', 'list', orgId], ['token', 'create', orgId], ['backup', join(dir, 'copy.db')]]) {
+      const result = await as('npm run dmtracker --', env, ...argv)
+      assert.equal(result.code, 1, argv.join(' '))
+      assert.equal(result.err, `dmtracker: no database at ${db}; nothing was created. Start the server (\`npm run dmtracker -- serve\`) or run \`npm run dmtracker -- org create --name NAME\` to make one, or pass --db PATH`)
+      assert.ok(!existsSync(join(dir, 'data')), `${argv.join(' ')} created the data folder`)
+    }
+    assert.equal((await as('npm run dmtracker --', env, 'org', 'create', '--name', 'Acme')).code, 0)
+    assert.equal((await as('npm run dmtracker --', env, 'org', 'list')).code, 0)
+  })
+
+  it('names an unknown flag in one line that points to the command help', async () => {
+    const env = { DMTRACKER_DB: join(dir, 'x.db') }
+    const cases: [string[], string][] = [
+      [['org', 'list', '--nope'], 'dmtracker: unknown option --nope; see `./dmtracker org list --help`'],
+      [['stage', 'add', 'ORG', 'Zed', '--colour', 'red'], 'dmtracker: unknown option --colour; see `./dmtracker stage add --help`'],
+      [['serve', '-x'], 'dmtracker: unknown option -x; see `./dmtracker serve --help`'],
+      [['org', 'create', '--name'], "dmtracker: Option '--name <value>' argument missing; see `./dmtracker org create --help`"],
+      [['org', 'frobnicate'], 'dmtracker: unknown command "frobnicate"; see `./dmtracker org --help`'],
+    ]
+    for (const [argv, line] of cases) {
+      const result = await as('./dmtracker', env, ...argv)
+      assert.equal(result.code, 1)
+      assert.equal(result.err, line)
+    }
+  })
+
+  it('refuses an unknown stage colour with the accepted ones, and lists stages with JSON booleans', async () => {
+    const env = { DMTRACKER_DB: join(dir, 'x.db') }
+    const org = JSON.parse((await as('dmtracker', env, 'org', 'create', '--name', 'Acme', '--json')).out)
+    const refused = await as('dmtracker', env, 'stage', 'add', org.id, 'Zed', '--color', 'blurple')
+    assert.equal(refused.code, 1)
+    assert.match(refused.err, /^dmtracker: Unknown colour "blurple"; use one of red, blue, .*teal.*, or #RRGGBB \/ #RGB hex$/)
+    assert.equal((await as('dmtracker', env, 'stage', 'color', org.id, 'Lost', 'grey-ish')).code, 1)
+    assert.equal((await as('dmtracker', env, 'stage', 'add', org.id, 'Warm', '--color', '#0F0')).code, 0)
+    const stages = JSON.parse((await as('dmtracker', env, 'stage', 'list', org.id, '--json')).out)
+    assert.deepEqual(stages.map((s: { name: string }) => s.name).slice(-2), ['Lost', 'Warm'])
+    assert.equal(stages.at(-1).color, '#00ff00')
+    assert.equal(stages.find((s: { name: string }) => s.name === 'Lost').color, '#dc2626')
+    assert.ok(stages.every((s: { active: unknown }) => s.active === true), JSON.stringify(stages))
   })
 })

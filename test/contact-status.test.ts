@@ -189,10 +189,10 @@ describe('PATCH /contact/contact-status', () => {
       { name: 'a body that is not an object', body: () => '["won"]', message: /JSON object/ },
       { name: 'missing organization_id', body: () => ({ contact_id: john.id, lead_status: 'won' }), message: /organization_id is required/ },
       { name: 'malformed organization_id', body: () => ({ organization_id: 'abc-123-...', contact_id: john.id, lead_status: 'won' }), message: /organization_id must be a UUID/ },
-      { name: 'no contact identifier', body: () => ({ organization_id: env.org.id, lead_status: 'won' }), message: /contact_id or manychat_id is required/ },
+      { name: 'no contact identifier', body: () => ({ organization_id: env.org.id, lead_status: 'won' }), message: /^contact_id is required unless manychat_id is sent$/ },
       { name: 'malformed contact_id', body: () => ({ organization_id: env.org.id, contact_id: '42', lead_status: 'won' }), message: /contact_id must be a UUID/ },
       { name: 'empty manychat_id', body: () => ({ organization_id: env.org.id, manychat_id: '', lead_status: 'won' }), message: /manychat_id must not be empty/ },
-      { name: 'nothing to change', body: () => ({ organization_id: env.org.id, contact_id: john.id }), message: /lead_status or lead_status_id or pipeline_stage is required/ },
+      { name: 'nothing to change', body: () => ({ organization_id: env.org.id, contact_id: john.id }), message: /^lead_status is required unless lead_status_id or pipeline_stage is sent$/ },
       { name: 'lead_status with lead_status_id', body: () => ({ organization_id: env.org.id, contact_id: john.id, lead_status: 'won', lead_status_id: 2 }), message: /lead_status_id cannot be sent together with lead_status/ },
       { name: 'unknown lead_status', body: () => ({ organization_id: env.org.id, contact_id: john.id, lead_status: 'pending' }), message: /lead_status must be one of open, won, lost, abandoned/ },
       { name: 'lead_status that is not a string', body: () => ({ organization_id: env.org.id, contact_id: john.id, lead_status: 2 }), message: /lead_status must be a string/ },
@@ -215,6 +215,12 @@ describe('PATCH /contact/contact-status', () => {
         assert.equal((await stored(john.id)).lead_status_id, 1)
       })
     }
+
+    it('explains a missing change in a detail that reads as a sentence after its field', async () => {
+      const res = await patch({ organization_id: env.org.id, contact_id: john.id })
+      assert.equal(res.status, 400)
+      assert.deepEqual(res.body.details, [{ field: 'lead_status', message: 'is required unless lead_status_id or pipeline_stage is sent' }])
+    })
 
     it('names every invalid field in one 400', async () => {
       const res = await patch({ organization_id: 'x', contact_id: 'y', lead_status: 'maybe' })

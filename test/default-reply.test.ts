@@ -461,6 +461,65 @@ describe('POST /api/v1/contact/default-reply', () => {
     })
   })
 
+  describe('replies with quotes, backslashes, line breaks and emoji (docs/manychat.md)', () => {
+    const TRICKY = 'He said "hi" \\o/ C:\\new\nsecond line\r\n\ttabbed 😀👍🏽 ﷽'
+    // ManyChat's Full Contact Data as ManyChat serializes it: its own JSON, so the text is escaped.
+    const fullContactData = (lastInput: unknown) =>
+      `{"id": 13245647000000001, "key": "user:13245647000000001", "page_id": 234564657000000000, "status": "active", ` +
+      `"first_name": "John", "ig_username": "john_doe", "ig_id": ${BIG_IG_ID}, "last_input_text": ${JSON.stringify(lastInput)}, ` +
+      `"custom_fields": {"score": 0.75, "vip": true}}`
+    /** The body of the guide's template once ManyChat has filled it in. */
+    const guideBody = (lastInput: unknown, extra = '') =>
+      `{"manychat_id": "13245647000000001", "username": "john_doe", "organization_id": "${env.org.id}", ${extra}"manychat_data": ${fullContactData(lastInput)}}`
+
+    it('records the reply from the Full Contact Data exactly as it was typed', async () => {
+      const res = await env.call('POST', PATH, guideBody(TRICKY))
+      assert.equal(res.status, 200, res.text)
+      assert.equal(res.body.data.last_message_content, TRICKY)
+      assert.equal(res.body.data.ig_id, BIG_IG_ID)
+      const [stored] = await contacts()
+      assert.equal(stored!.last_message_content, TRICKY)
+      assert.deepEqual((await history(stored!.id)).map((m) => m.content), [TRICKY])
+    })
+
+    it('keeps such a reply intact when a client escapes it into message_content itself', async () => {
+      const res = await reply({ message_content: TRICKY })
+      assert.equal(res.status, 200, res.text)
+      const [stored] = await contacts()
+      assert.deepEqual((await history(stored!.id)).map((m) => m.content), [TRICKY])
+    })
+
+    it('prefers a filled message_content, and skips when neither holds a reply', async () => {
+      assert.equal((await env.call('POST', PATH, guideBody('from data', '"message_content": "typed", '))).body.data.last_message_content, 'typed')
+      assert.equal((await env.call('POST', PATH, guideBody('from data', '"message_content": "{{last_input_text}}", '))).body.data.last_message_content, 'from data')
+      const before = await snapshot()
+      for (const empty of [null, '', '  ', '##{{last_input_text}}']) {
+        const res = await env.call('POST', PATH, guideBody(empty).replace('"john_doe"', '"jane"'))
+        assert.equal(res.status, 200, res.text)
+        assert.match(res.body.message, /skipped/)
+      }
+      assert.deepEqual(await snapshot(), before)
+    })
+
+    it('refuses a reply pasted into the body unescaped, naming the problem, and writes nothing', async () => {
+      // What `"message_content": "{{last_input_text}}"` becomes when ManyChat pastes the text as is.
+      const before = await snapshot()
+      for (const pasted of ['He said "hi"', 'first line\nsecond line']) {
+        const raw = `{"manychat_id": "1", "username": "john_doe", "organization_id": "${env.org.id}", "message_content": "${pasted}"}`
+        const res = await env.call('POST', PATH, raw)
+        assert.equal(res.status, 400)
+        assert.match(res.body.message, /Malformed JSON/)
+      }
+      assert.deepEqual(await snapshot(), before)
+    })
+
+    it('refuses a last_input_text that is not text, naming it', async () => {
+      const res = await env.call('POST', PATH, guideBody(42))
+      assert.equal(res.status, 400)
+      assert.match(res.body.message, /manychat_data\.last_input_text must be a string/)
+    })
+  })
+
   describe('errors', () => {
     for (const method of ['GET', 'PUT', 'PATCH', 'DELETE']) {
       it(`answers ${method} with 405 and Allow: POST, before checking the token`, async () => {

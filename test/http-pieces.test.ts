@@ -9,6 +9,8 @@ import { readJsonObject } from '../src/http/body.ts'
 import type { AppEnv } from '../src/http/context.ts'
 import { AppError } from '../src/core/errors.ts'
 import { email, igId, isoDate, looseUsername, manychatId, tagColor, uuid } from '../src/core/fields.ts'
+import { clientAddressOf } from '../src/http/client-address.ts'
+import { parseTrustProxy } from '../src/core/trust-proxy.ts'
 import { errorRenderer, errorStatus } from '../src/http/render-error.ts'
 import { parseInput } from '../src/core/validate.ts'
 import { revokeToken } from '../src/tokens/service.ts'
@@ -41,7 +43,7 @@ describe('HTTP pieces', () => {
     env = await setup()
     usage = new TokenUsage(env.store)
     app = new Hono<AppEnv>()
-    app.post('/echo', orgAuth({ db: env.store.db, usage, now: () => env.now(), failuresPerMinute: 3 }), async (c) => {
+    app.post('/echo', orgAuth({ db: env.store.db, usage, now: () => env.now(), failuresPerMinute: 3, clientAddress: clientAddressOf(parseTrustProxy('1')) }), async (c) => {
       const input = parseInput(schema, await readJsonObject(c, 1024))
       return c.json({ input, org: c.get('caller').organizationId })
     })
@@ -78,17 +80,21 @@ describe('HTTP pieces', () => {
     })
   }
 
-  it('throttles an address after repeated failures, and lets it back in as the minute passes', async () => {
+  it('throttles bad tokens from an address after repeated failures, never a valid one', async () => {
     const wrong = { 'x-org-auth-token': 'dmt_guess' }
+    const valid = JSON.stringify({ organization_id: env.org.id, username: 'x' })
     for (let i = 0; i < 3; i++) assert.equal((await send('{}', wrong)).status, 401)
-    const throttled = await send(JSON.stringify({ organization_id: env.org.id, username: 'x' }))
-    assert.equal(throttled.status, 429, 'even a valid token is not checked while throttled')
+    const throttled = await send('{}', wrong)
+    assert.equal(throttled.status, 429)
     assert.equal(throttled.headers.get('retry-after'), '60')
     assert.ok(isErrorShape(throttled.body))
-    const other = await app.request('/echo', { method: 'POST', headers: { ...wrong, 'x-forwarded-for': '203.0.113.9' }, body: '{}' })
+    assert.equal((await send('{}', { 'x-org-auth-token': '' })).status, 429, 'a missing token is a failure too')
+    assert.equal((await send(valid)).status, 200, 'a valid token from the throttled address still works')
+    const other = await send('{}', { ...wrong, 'x-forwarded-for': '203.0.113.9' })
     assert.equal(other.status, 401, 'another client address is not affected')
     env.advance(20_001) // one failure's worth of the minute
-    assert.equal((await send(JSON.stringify({ organization_id: env.org.id, username: 'x' }))).status, 200)
+    assert.equal((await send('{}', wrong)).status, 401)
+    assert.equal((await send('{}', wrong)).status, 429)
   })
 
   it('keeps last-use times whose write failed for the next flush', async () => {

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import { ENDPOINTS } from '../scripts/reliability/endpoints.ts'
+import { parseTrustProxy } from '../src/core/trust-proxy.ts'
 import { hashToken } from '../src/tokens/service.ts'
 import { cli, isErrorShape, setup, type TestEnv, type TestOrg } from './helpers.ts'
 
@@ -79,19 +80,25 @@ describe('tokens', () => {
     assert.equal((await lastUsed()).last_used_at, new Date(env.now() - 1000).toISOString(), 'the last request’s time')
   })
 
-  it('throttles an address after 20 failed attempts a minute (the default), not another address', async () => {
-    const guess = (i: number, address = '198.51.100.7') => env.call('POST', ENDPOINTS['default-reply'].path, {}, { token: `dmt_guess_${i}`, headers: { 'x-forwarded-for': address } })
-    for (let i = 0; i < 20; i++) assert.equal((await guess(i)).status, 401, `attempt ${i + 1}`)
-    const throttled = await guess(20)
-    assert.equal(throttled.status, 429)
-    assert.ok(isErrorShape(throttled.body))
-    assert.equal(throttled.headers.get('retry-after'), '60')
-    // Even the right token is not checked from that address until the minute has passed.
-    const right = await env.call('POST', ENDPOINTS['default-reply'].path, {}, { headers: { 'x-forwarded-for': '198.51.100.7' } })
-    assert.equal(right.status, 429)
-    assert.equal((await guess(21, '203.0.113.50')).status, 401)
-    env.advance(60_000)
-    assert.equal((await guess(22)).status, 401)
+  it('throttles bad tokens from an address after 20 failed attempts a minute (the default), not another address', async () => {
+    // Behind one trusted proxy hop, so X-Forwarded-For names the client.
+    const proxied = await setup({ trustProxy: parseTrustProxy('1') })
+    try {
+      const guess = (i: number, address = '198.51.100.7') => proxied.call('POST', ENDPOINTS['default-reply'].path, {}, { token: `dmt_guess_${i}`, headers: { 'x-forwarded-for': address } })
+      for (let i = 0; i < 20; i++) assert.equal((await guess(i)).status, 401, `attempt ${i + 1}`)
+      const throttled = await guess(20)
+      assert.equal(throttled.status, 429)
+      assert.ok(isErrorShape(throttled.body))
+      assert.equal(throttled.headers.get('retry-after'), '60')
+      // The right token is still checked and let in: it gets as far as validating the (empty) body.
+      const right = await proxied.call('POST', ENDPOINTS['default-reply'].path, {}, { headers: { 'x-forwarded-for': '198.51.100.7' } })
+      assert.equal(right.status, 400)
+      assert.equal((await guess(21, '203.0.113.50')).status, 401)
+      proxied.advance(60_000)
+      assert.equal((await guess(22)).status, 401)
+    } finally {
+      await proxied.close()
+    }
   })
 
   it('lets the limit be lifted (--auth-failure-limit off)', async () => {

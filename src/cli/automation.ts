@@ -1,6 +1,6 @@
 import { addRule, listRuleViews, removeRule, setRuleEnabled, type NewRule, type RuleView } from '../automations/service.ts'
 import type { Trx } from '../db/write.ts'
-import { group, output, parse, positionals, table, UsageError, withStore, type Command } from './common.ts'
+import { group, output, parse, positionals, table, UsageError, withExistingStore, type Command } from './common.ts'
 import { isoTime } from '../core/time.ts'
 
 const HELP = `Usage:
@@ -50,7 +50,7 @@ function byId(verb: string, work: (trx: Trx, id: number) => Promise<RuleView>): 
     const { values, positionals: given } = parse(args, {})
     const [raw] = positionals(given, ['ID'])
     if (!/^\d+$/.test(raw!)) throw new UsageError(`ID must be a rule number (see automation list), got "${raw}"`)
-    const rule = await withStore(values, io.env, (store) => store.write((trx) => work(trx, Number(raw))))
+    const rule = await withExistingStore(values, io, (store) => store.write((trx) => work(trx, Number(raw))))
     output(io, values.json, rule, () => ruleLine(verb, rule))
     return 0
   }
@@ -67,7 +67,7 @@ export const automationCommand = group(HELP, {
     })
     const [orgId] = positionals(given, ['ORG_ID'])
     const input = { ...ruleFromFlags(values), enabled: !values.disabled }
-    const rule = await withStore(values, io.env, (store) => store.write((trx) => addRule(trx, orgId!, input, isoTime())))
+    const rule = await withExistingStore(values, io, (store) => store.write((trx) => addRule(trx, orgId!, input, isoTime())))
     output(io, values.json, rule, () => ruleLine('Added', rule))
     return 0
   },
@@ -75,7 +75,7 @@ export const automationCommand = group(HELP, {
   async list(args, io) {
     const { values, positionals: given } = parse(args, {})
     const [orgId] = positionals(given, ['ORG_ID'])
-    const rules = await withStore(values, io.env, (store) => listRuleViews(store.db, orgId!))
+    const rules = await withExistingStore(values, io, (store) => listRuleViews(store.db, orgId!))
     output(io, values.json, rules, () => table(rules.map((r) => ({ ...r, enabled: r.enabled ? 'yes' : 'no' })), ['id', 'enabled', 'description']))
     return 0
   },

@@ -1,14 +1,14 @@
 import { dbPathFrom } from '../config.ts'
 import { BackupError, backupTo, restoreFrom } from '../db/backup.ts'
-import { parse, positionals, UsageError, withStore, type Command } from './common.ts'
+import { parse, positionals, showHelp, UsageError, withExistingStore, type CliIo, type Command } from './common.ts'
 
 export const BACKUP_HELP = `Usage:
   dmtracker backup FILE [--db PATH]    consistent copy of the live database (safe while the server runs)
   dmtracker restore FILE [--db PATH]   puts a backup in place (stop the server first); the replaced
                                        database is kept beside it as <db>.before-restore-<time>`
 
-function helpFor(values: { help?: boolean | undefined }, io: { out(text: string): void }) {
-  if (values.help) io.out(BACKUP_HELP)
+function helpFor(values: { help?: boolean | undefined }, io: CliIo) {
+  if (values.help) showHelp(io, BACKUP_HELP)
   return values.help === true
 }
 
@@ -16,7 +16,7 @@ export const backupCommand: Command = async (args, io) => {
   const { values, positionals: rest } = parse(args, {})
   if (helpFor(values, io)) return 0
   const [file] = positionals(rest, ['FILE'])
-  const { bytes } = await withStore(values, io.env, async (store) => {
+  const { bytes } = await withExistingStore(values, io, async (store) => {
     try {
       return backupTo(store, file!)
     } catch (error) {

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { dbPathFrom } from '../config.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { openStore, type Store } from '../db/open.ts'
+import { cliCommand } from './invocation.ts'
 
 export type Env = Record<string, string | undefined>
 
@@ -10,16 +12,34 @@ export interface CliIo {
   out(text: string): void
   err(text: string): void
   env: Env
+  /** What the user types to run this CLI where they are (see invocation.ts); default `dmtracker`. */
+  command?: string
 }
 
 export const processIo: CliIo = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
   env: process.env,
+  command: cliCommand({ argv: process.argv, execPath: process.execPath, cwd: process.cwd(), env: process.env }),
+}
+
+/** The command to show in anything printed for the user to run. */
+export function commandOf(io: CliIo): string {
+  return io.command ?? 'dmtracker'
+}
+
+/** Prints a help text with its `dmtracker ...` lines in the form that works where the user is. */
+export function showHelp(io: CliIo, text: string) {
+  io.out(text.replace(/(^|[\s`])dmtracker(?= [a-zA-Z[-])/gm, `$1${commandOf(io)}`))
 }
 
 /** A mistake in how the command was called: printed as one line, exit code 1. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  /** Whether the line should point to the command's --help (a flag it does not know, say). */
+  constructor(message: string, readonly pointToHelp = false) {
+    super(message)
+  }
+}
 
 export type Command = (args: string[], io: CliIo) => Promise<number>
 
@@ -36,7 +56,10 @@ export function parse<O extends Options>(args: string[], options: O) {
   try {
     return parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: true, strict: true })
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0])
+    // Node's own text for an unknown flag is two sentences about `--` with an unclosed quote.
+    const { code, message } = error as { code?: string; message: string }
+    const flag = /'(-[^'\s]*)'/.exec(message)?.[1]
+    throw new UsageError(code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag ? `unknown option ${flag}` : message.split('\n')[0]!, true)
   }
 }
 
@@ -58,27 +81,43 @@ export async function withStore<T>(values: { db?: string | boolean | undefined }
   }
 }
 
+/**
+ * withStore for a command that only reads: a database that does not exist yet is an error that says
+ * how to make one, never an empty database created as a side effect.
+ */
+export async function withExistingStore<T>(values: { db?: string | boolean | undefined }, io: CliIo, work: (store: Store) => Promise<T>): Promise<T> {
+  const path = dbPathFrom(values, io.env)
+  if (path !== ':memory:' && !existsSync(path)) {
+    const command = commandOf(io)
+    throw new UsageError(
+      `no database at ${path}; nothing was created. Start the server (\`${command} serve\`) or run \`${command} org create --name NAME\` to make one, or pass --db PATH`,
+    )
+  }
+  return withStore(values, io.env, work)
+}
+
 /** Prints `value` as JSON with --json, otherwise the human-readable lines. */
 export function output(io: CliIo, json: boolean | undefined, value: unknown, human: () => string) {
   io.out(json ? JSON.stringify(value, null, 2) : human())
 }
 
 /** A group of subcommands (`org create`, `org list`, ...) with its help text. */
-export function group(help: string, commands: Record<string, Command>): Command {
-  return async (args, io) => {
+export function group(help: string, commands: Record<string, Command>): Command & { subcommands: string[] } {
+  const run: Command = async (args, io) => {
     const [name, ...rest] = args
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-      io.out(help)
+      showHelp(io, help)
       return name === undefined ? 1 : 0
     }
     const command = commands[name]
-    if (!command) throw new UsageError(`unknown command "${name}"\n${help}`)
+    if (!command) throw new UsageError(`unknown command "${name}"`, true)
     if (rest.includes('--help') || rest.includes('-h')) {
-      io.out(help)
+      showHelp(io, help)
       return 0
     }
     return command(rest, io)
   }
+  return Object.assign(run, { subcommands: Object.keys(commands) })
 }
 
 /** Fixed-width columns for list output. */

@@ -1,7 +1,7 @@
 import { updateFollowUpSettings } from '../follow-ups/settings.ts'
 import { createOrganization, listOrganizations, setSubscriptionStatus } from '../organizations/service.ts'
-import { group, output, parse, positionals, table, UsageError, withStore } from './common.ts'
-import { curlExample } from './hints.ts'
+import { group, output, parse, positionals, table, UsageError, withExistingStore, withStore } from './common.ts'
+import { curlExample, serverBase } from './hints.ts'
 import { isoTime } from '../core/time.ts'
 
 const HELP = `Usage:
@@ -27,7 +27,7 @@ export const orgCommand = group(HELP, {
         `  id:    ${org.id}`,
         `  token: ${org.token.token}`,
         'The token is shown only this once; store it now.',
-        `Try it: ${curlExample(org.id, org.token.token)}`,
+        `Try it: ${curlExample(org.id, org.token.token, serverBase(io.env))}`,
       ].join('\n'),
     )
     return 0
@@ -36,7 +36,7 @@ export const orgCommand = group(HELP, {
   async list(args, io) {
     const { values, positionals: rest } = parse(args, {})
     positionals(rest, [])
-    const orgs = await withStore(values, io.env, (store) => listOrganizations(store.db))
+    const orgs = await withExistingStore(values, io, (store) => listOrganizations(store.db))
     output(io, values.json, orgs, () => table(orgs, ['id', 'name', 'page_name', 'subscription_status', 'created_at']))
     return 0
   },
@@ -45,7 +45,7 @@ export const orgCommand = group(HELP, {
     const { values, positionals: rest } = parse(args, {})
     const [orgId, status] = positionals(rest, ['ORG_ID', 'active|cancelled'])
     if (status !== 'active' && status !== 'cancelled') throw new UsageError(`status must be active or cancelled, got "${status}"`)
-    await withStore(values, io.env, (store) => store.write((trx) => setSubscriptionStatus(trx, orgId!, status)))
+    await withExistingStore(values, io, (store) => store.write((trx) => setSubscriptionStatus(trx, orgId!, status)))
     io.out(`Organization ${orgId} is now ${status}`)
     return 0
   },
@@ -53,7 +53,7 @@ export const orgCommand = group(HELP, {
   async settings(args, io) {
     const { values, positionals: rest } = parse(args, { timezone: { type: 'string' }, cadence: { type: 'string' } })
     const [orgId] = positionals(rest, ['ORG_ID'])
-    const settings = await withStore(values, io.env, (store) =>
+    const settings = await withExistingStore(values, io, (store) =>
       store.write((trx) => updateFollowUpSettings(trx, orgId!, { timezone: values.timezone, cadence: values.cadence })),
     )
     output(io, values.json, settings, () =>

@@ -2,7 +2,7 @@ import { ConfigError } from '../config.ts'
 import { AppError } from '../core/errors.ts'
 import { VERSION } from '../system/routes.ts'
 import { automationCommand } from './automation.ts'
-import { UsageError, type CliIo, type Command } from './common.ts'
+import { commandOf, showHelp, UsageError, type CliIo, type Command } from './common.ts'
 import { backupCommand, restoreCommand } from './backup.ts'
 import { orgCommand } from './org.ts'
 import { migrateCommand, serveCommand, SERVE_HELP } from './serve.ts'
@@ -47,15 +47,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 0
   }
   if (first === '--help' || first === '-h' || first === 'help') {
-    io.out(HELP)
+    showHelp(io, HELP)
     return 0
   }
   const [name, args] = first === undefined || first.startsWith('-') ? ['serve', argv] : [first, rest]
   const command = COMMANDS[name]
   try {
-    if (!command) throw new UsageError(`unknown command "${name}"; run dmtracker --help`)
+    if (!command) throw new UsageError(`unknown command "${name}"; run \`${commandOf(io)} --help\``)
     return await command(args, io)
   } catch (error) {
+    if (error instanceof UsageError && error.pointToHelp) {
+      const sub = command && 'subcommands' in command && (command.subcommands as string[]).includes(args[0]!) ? ` ${args[0]}` : ''
+      io.err(`dmtracker: ${error.message}; see \`${commandOf(io)} ${name}${sub} --help\``)
+      return 1
+    }
     if (error instanceof UsageError || error instanceof ConfigError || error instanceof AppError) {
       io.err(`dmtracker: ${error.message}`)
       return 1

@@ -6,8 +6,8 @@ import { openStore, type Store } from '../db/open.ts'
 import { jsonLogger, type Logger } from '../core/logger.ts'
 import { createOrganization } from '../organizations/service.ts'
 import { VERSION } from '../system/routes.ts'
-import { parse, positionals, type CliIo } from './common.ts'
-import { curlExample } from './hints.ts'
+import { commandOf, parse, positionals, showHelp, type CliIo } from './common.ts'
+import { baseUrl, curlExample } from './hints.ts'
 import { isoTime } from '../core/time.ts'
 
 export const SERVE_HELP = `Usage: dmtracker [serve] [options]
@@ -25,7 +25,11 @@ export const SERVE_HELP = `Usage: dmtracker [serve] [options]
   --rate-burst N         how many of those may come at once (env DMTRACKER_RATE_BURST, default the
                          rate limit; 0 or off lifts the limit)
   --auth-failure-limit N failed token checks per minute from one client address before it gets 429s
-                         (env DMTRACKER_AUTH_FAILURE_LIMIT, default 20; 0 or off lifts it)`
+                         (env DMTRACKER_AUTH_FAILURE_LIMIT, default 20; 0 or off lifts it)
+  --trust-proxy HOPS|ADDRESSES
+                         believe X-Forwarded-For from proxies in front: a number of hops (1 for one
+                         reverse proxy or tunnel), or addresses/CIDRs such as loopback,10.0.0.0/8
+                         (env DMTRACKER_TRUST_PROXY, default off: the TCP peer is the client)`
 
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals: rest } = parse(args, {
@@ -38,9 +42,10 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     'rate-limit': { type: 'string' },
     'rate-burst': { type: 'string' },
     'auth-failure-limit': { type: 'string' },
+    'trust-proxy': { type: 'string' },
   })
   if (values.help) {
-    io.out(SERVE_HELP)
+    showHelp(io, SERVE_HELP)
     return 0
   }
   positionals(rest, [])
@@ -61,8 +66,8 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
         `First run: created organization "${welcome.name}"`,
         `  organization_id:  ${welcome.id}`,
         `  x-org-auth-token: ${welcome.token.token}`,
-        'The token is shown only this once; store it now (more with `dmtracker token create`).',
-        `Try it:\n  ${curlExample(welcome.id, welcome.token.token, base)}`,
+        `The token is shown only this once; store it now (more with \`${commandOf(io)} token create ${welcome.id}\`).`,
+        `Try it:\n  ${curlExample(welcome.id, welcome.token.token, baseUrl(config.host, server.port))}`,
         '',
       ].join('\n'),
     )
@@ -98,7 +103,7 @@ async function shutdown(log: Logger, server: { stop(): Promise<void> }, app: { c
 export async function migrateCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals: rest } = parse(args, {})
   if (values.help) {
-    io.out('Usage: dmtracker migrate [--db PATH]   applies pending migrations (serve does this too)')
+    showHelp(io, 'Usage: dmtracker migrate [--db PATH]   applies pending migrations (serve does this too)')
     return 0
   }
   positionals(rest, [])

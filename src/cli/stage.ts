@@ -3,7 +3,7 @@ import {
   activateStage, addStage, deactivateStage, listStages, moveStage, recolorStage, removeStage, renameStage, setEntryStage,
 } from '../pipeline/service.ts'
 import { disabledRulesNote } from './automation.ts'
-import { group, output, parse, positionals, table, UsageError, withStore, type CliIo } from './common.ts'
+import { group, output, parse, positionals, table, UsageError, withExistingStore, type CliIo } from './common.ts'
 import type { Trx } from '../db/write.ts'
 import { isoTime } from '../core/time.ts'
 
@@ -23,7 +23,7 @@ Stage names match case-insensitively. Every command takes --db PATH.`
 async function change(args: string[], io: CliIo, names: string[], work: (trx: Trx, orgId: string, rest: string[], flags: Record<string, unknown>) => Promise<string>, options = {}) {
   const { values, positionals: given } = parse(args, options)
   const [orgId, ...rest] = positionals(given, ['ORG_ID', ...names])
-  const message = await withStore(values, io.env, (store) =>
+  const message = await withExistingStore(values, io, (store) =>
     store.write(async (trx) => {
       await getOrganization(trx, orgId!)
       return work(trx, orgId!, rest, values)
@@ -39,7 +39,7 @@ export const stageCommand = group(HELP, {
   async list(args, io) {
     const { values, positionals: given } = parse(args, {})
     const [orgId] = positionals(given, ['ORG_ID'])
-    const stages = await withStore(values, io.env, async (store) => {
+    const stages = await withExistingStore(values, io, async (store) => {
       await getOrganization(store.db, orgId!)
       return listStages(store.db, orgId!)
     })

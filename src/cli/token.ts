@@ -1,6 +1,6 @@
 import { createToken, listTokens, revokeToken } from '../tokens/service.ts'
 import { getOrganization } from '../organizations/service.ts'
-import { group, output, parse, positionals, table, withStore } from './common.ts'
+import { group, output, parse, positionals, table, withExistingStore } from './common.ts'
 import { isoTime } from '../core/time.ts'
 
 const HELP = `Usage:
@@ -13,7 +13,7 @@ export const tokenCommand = group(HELP, {
   async create(args, io) {
     const { values, positionals: rest } = parse(args, { label: { type: 'string' } })
     const [orgId] = positionals(rest, ['ORG_ID'])
-    const created = await withStore(values, io.env, (store) =>
+    const created = await withExistingStore(values, io, (store) =>
       store.write(async (trx) => {
         await getOrganization(trx, orgId!)
         return createToken(trx, orgId!, values.label ?? null, isoTime())
@@ -26,7 +26,7 @@ export const tokenCommand = group(HELP, {
   async list(args, io) {
     const { values, positionals: rest } = parse(args, {})
     const [orgId] = positionals(rest, ['ORG_ID'])
-    const tokens = await withStore(values, io.env, async (store) => {
+    const tokens = await withExistingStore(values, io, async (store) => {
       await getOrganization(store.db, orgId!)
       return listTokens(store.db, orgId!)
     })
@@ -37,7 +37,7 @@ export const tokenCommand = group(HELP, {
   async revoke(args, io) {
     const { values, positionals: rest } = parse(args, {})
     const [tokenId] = positionals(rest, ['TOKEN_ID'])
-    await withStore(values, io.env, (store) => store.write((trx) => revokeToken(trx, tokenId!, isoTime())))
+    await withExistingStore(values, io, (store) => store.write((trx) => revokeToken(trx, tokenId!, isoTime())))
     io.out(`Token ${tokenId} revoked`)
     return 0
   },

@@ -161,6 +161,12 @@ const optionalField = <S extends v.GenericSchema>(schema: S) =>
 const filledField = <S extends v.GenericSchema>(schema: S) =>
   v.pipe(v.unknown(), v.check((value) => !isUnfilled(value), 'is a ManyChat variable that was not filled in'), schema)
 
+/** A reply's text; null when there is none to record ("treated as outreach and skipped"). */
+const replyText = v.pipe(
+  v.nullish(text(MAX_TEXT), null),
+  v.transform((content) => (content === null || isEmpty(content) ? null : content)),
+)
+
 /** The body of POST /contact/default-reply, as the reference's field table describes it. */
 export const defaultReplySchema = v.pipe(
   v.object({
@@ -168,14 +174,11 @@ export const defaultReplySchema = v.pipe(
     username: filledField(looseUsername),
     organization_id: optionalField(uuid),
     page_name: optionalField(v.pipe(text(MAX_SHORT_TEXT), v.trim())),
-    // Null when there is no reply to record: such a request is "treated as outreach and skipped".
-    message_content: v.pipe(
-      v.nullish(text(MAX_TEXT), null),
-      v.transform((content) => (content === null || isEmpty(content) ? null : content)),
-    ),
+    message_content: replyText,
     message_date: optionalField(isoDate),
     ig_id: optionalField(igId),
-    manychat_data: optionalField(v.object({ ig_id: optionalField(igId) }, 'must be an object')),
+    // ManyChat's Full Contact Data object, which ManyChat serializes itself (docs/manychat.md).
+    manychat_data: optionalField(v.object({ ig_id: optionalField(igId), last_input_text: v.optional(replyText, null) }, 'must be an object')),
   }),
   v.forward(
     v.partialCheck(
@@ -190,7 +193,9 @@ export const defaultReplySchema = v.pipe(
     username: input.username,
     organizationId: input.organization_id,
     pageName: input.page_name,
-    reply: input.message_content,
+    // ManyChat pastes a variable into a JSON body unescaped, so a reply with a quote or a line break
+    // breaks `"message_content": "{{last_input_text}}"`; inside Full Contact Data it arrives escaped.
+    reply: input.message_content ?? input.manychat_data?.last_input_text ?? null,
     sentAt: input.message_date,
     igId: input.ig_id ?? input.manychat_data?.ig_id,
   })),
@@ -278,7 +283,7 @@ export const contactStatusSchema = v.pipe(
     email: v.optional(email),
   }),
   v.forward(
-    v.partialCheck([['contact_id'], ['manychat_id']], (i) => has(i.contact_id) || has(i.manychat_id), 'or manychat_id is required'),
+    v.partialCheck([['contact_id'], ['manychat_id']], (i) => has(i.contact_id) || has(i.manychat_id), 'is required unless manychat_id is sent'),
     ['contact_id'],
   ),
   v.forward(
@@ -289,7 +294,7 @@ export const contactStatusSchema = v.pipe(
     v.partialCheck(
       [['lead_status'], ['lead_status_id'], ['pipeline_stage']],
       (i) => has(i.lead_status) || has(i.lead_status_id) || has(i.pipeline_stage),
-      'or lead_status_id or pipeline_stage is required',
+      'is required unless lead_status_id or pipeline_stage is sent',
     ),
     ['lead_status'],
   ),

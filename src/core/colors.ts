@@ -23,13 +23,20 @@ export const TAG_COLORS: Readonly<Record<string, string>> = Object.freeze({
 
 export const DEFAULT_TAG_COLOR = TAG_COLORS.gray!
 
-/** A colour name (any case) or #RGB/#RRGGBB hex, as lowercase #rrggbb; anything else is gray. */
-export function resolveTagColor(input: string | undefined | null): string {
-  if (input == null) return DEFAULT_TAG_COLOR
+/** A colour name (any case) or #RGB/#RRGGBB hex, as lowercase #rrggbb; undefined for anything else. */
+export function parseColor(input: string): string | undefined {
   const value = input.trim().toLowerCase()
   const named = Object.hasOwn(TAG_COLORS, value) ? TAG_COLORS[value] : undefined
   if (named) return named
   if (/^#[0-9a-f]{6}$/.test(value)) return value
   if (/^#[0-9a-f]{3}$/.test(value)) return `#${[...value.slice(1)].map((c) => c + c).join('')}`
-  return DEFAULT_TAG_COLOR
+  return undefined
 }
+
+/** The API's tag_color rule (docs/decisions.md): a colour parseColor knows, anything else is gray. */
+export function resolveTagColor(input: string | undefined | null): string {
+  return (input == null ? undefined : parseColor(input)) ?? DEFAULT_TAG_COLOR
+}
+
+/** What `parseColor` accepts, for an error message. */
+export const ACCEPTED_COLORS = `${Object.keys(TAG_COLORS).join(', ')}, or #RRGGBB / #RGB hex`

@@ -75,32 +75,47 @@ export const email = v.pipe(
 )
 
 // YYYY-MM-DD, optionally with Thh:mm[:ss[.fff]] and an offset; no offset means UTC.
-const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):?(\d{2}))?)?$/i
 
-/** Parses an ISO 8601 timestamp to UTC ISO text with milliseconds, or undefined if invalid. */
-export function parseIsoDate(input: string): string | undefined {
+// RFC 3339 has four-digit years: instants outside these cannot be written back in it.
+const EARLIEST = Date.parse('0000-01-01T00:00:00.000Z')
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z')
+const INVALID_DATE = 'must be a valid ISO 8601 date-time, like 2025-01-12T10:00:00.000Z'
+const DATE_OUT_OF_RANGE = 'must fall between the years 0000 and 9999 once its offset is applied'
+
+/**
+ * Parses an ISO 8601 timestamp to UTC ISO text with milliseconds (digits past the milliseconds
+ * are cut off), or says why it is not one. The only date parser: every date a request carries
+ * goes through `isoDate`, which uses it.
+ */
+export function parseIsoDate(input: string): { value: string } | { problem: string } {
   const m = ISO_8601.exec(input.trim())
-  if (!m) return undefined
-  const [, y, mo, d, h = '00', mi = '00', s = '00'] = m
-  if (+mo! < 1 || +mo! > 12 || +d! < 1 || +d! > 31 || +h > 23 || +mi > 59 || +s > 59) return undefined
-  // Date.UTC rolls Feb 30 over to March; reject dates that do not exist.
-  if (new Date(Date.UTC(+y!, +mo! - 1, +d!)).getUTCDate() !== +d!) return undefined
-  let normalized = input.trim().replace(' ', 'T')
-  if (!m[4]) normalized += 'T00:00:00'
-  if (!m[7]) normalized += 'Z'
-  const time = Date.parse(normalized.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))
-  return Number.isNaN(time) ? undefined : isoTime(time)
+  if (!m) return { problem: INVALID_DATE }
+  const [, y, mo, d, h = '00', mi = '00', s = '00', fraction = '', , sign, offsetH = '00', offsetM = '00'] = m
+  if (+mo! < 1 || +mo! > 12 || +d! < 1 || +d! > 31 || +h > 23 || +mi > 59 || +s > 59 || +offsetH > 23 || +offsetM > 59) {
+    return { problem: INVALID_DATE }
+  }
+  // setUTCFullYear, unlike Date.UTC, takes years 0-99 as they are (not as 1900-1999).
+  const date = new Date(0)
+  date.setUTCFullYear(+y!, +mo! - 1, +d!)
+  // Feb 30 would roll over to March: a date that does not exist is refused.
+  if (date.getUTCDate() !== +d!) return { problem: INVALID_DATE }
+  date.setUTCHours(+h, +mi, +s, +fraction.padEnd(3, '0').slice(0, 3))
+  const offsetMinutes = (sign === '-' ? -1 : 1) * (+offsetH * 60 + +offsetM)
+  const time = date.getTime() - offsetMinutes * 60_000
+  if (time < EARLIEST || time > LATEST) return { problem: DATE_OUT_OF_RANGE }
+  return { value: isoTime(time) }
 }
 
 export const isoDate = v.pipe(
   v.string('must be an ISO 8601 date-time string'),
   v.rawTransform(({ dataset, addIssue, NEVER }) => {
     const parsed = parseIsoDate(dataset.value)
-    if (parsed === undefined) {
-      addIssue({ message: 'must be a valid ISO 8601 date-time, like 2025-01-12T10:00:00.000Z' })
+    if ('problem' in parsed) {
+      addIssue({ message: parsed.problem })
       return NEVER
     }
-    return parsed
+    return parsed.value
   }),
 )
 

@@ -18,7 +18,9 @@ export function notFoundOrMethodNotAllowed(app: Hono<AppEnv>, renderError: Error
       byPath.set(path, methods)
     }
     return [...byPath].map(([path, methods]) => ({
-      pattern: new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')}/?$`),
+      // Matched exactly against c.req.path, the path the router saw (one trailing slash already
+      // dropped: the app is not strict), so a 405 is given only where another method would be routed.
+      pattern: new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')}$`),
       isStatic: !path.includes(':'),
       methods: [...methods],
     }))

@@ -53,12 +53,6 @@ export class TokenBuckets {
     return { allowed, remaining: Math.floor((this.capacityMs - deficit) / this.msPerToken + 1e-9), resetSeconds: this.untilNextToken(deficit) }
   }
 
-  /** Whether `key`'s bucket has a token, without taking it. */
-  hasToken(key: string): boolean {
-    const now = this.options.now()
-    return Math.max(0, (this.fullAt.get(key) ?? now) - now) + this.msPerToken <= this.capacityMs
-  }
-
   /** How many buckets are kept in memory (for tests and diagnostics). */
   get size(): number {
     return this.fullAt.size

@@ -18,7 +18,7 @@ const TAG_COLOR_NAMES = 'red, blue, green, yellow, purple, pink, indigo, orange,
 // pipe is recognised by its last step.
 const lastStep = (schema: { pipe: readonly unknown[] }) => schema.pipe.at(-1)
 const OVERRIDES = new Map<unknown, JsonSchema>([
-  [lastStep(isoDate), { type: 'string', format: 'date-time', description: 'ISO 8601; without an offset the time is UTC' }],
+  [lastStep(isoDate), { type: 'string', format: 'date-time', description: 'ISO 8601; without an offset the time is UTC; years 0000-9999 once the offset is applied' }],
   [lastStep(igId), { anyOf: [{ type: 'string', pattern: '^\\d{1,30}$' }, { type: 'integer', minimum: 0 }], description: 'Instagram id; large ids are kept exact' }],
   [lastStep(manychatId), { anyOf: [{ type: 'string', minLength: 1, maxLength: 100 }, { type: 'integer', minimum: 0 }] }],
   [lastStep(tagColor), { type: 'string', description: `A colour name (${TAG_COLOR_NAMES}) or #RGB/#RRGGBB; anything else is gray` }],

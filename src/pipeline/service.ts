@@ -5,7 +5,7 @@ import type { PipelineStage } from '../db/schema.ts'
 import * as v from 'valibot'
 import { AppError } from '../core/errors.ts'
 import { stageName } from '../core/fields.ts'
-import { resolveTagColor } from '../core/colors.ts'
+import { ACCEPTED_COLORS, DEFAULT_TAG_COLOR, parseColor } from '../core/colors.ts'
 
 /** The hosted product's default pipeline, in order. */
 export const DEFAULT_STAGES = [
@@ -37,8 +37,8 @@ export async function createDefaultStages(trx: Trx, organizationId: string, now:
     .execute()
 }
 
-export function listStages(trx: ReadDb, organizationId: string) {
-  return trx
+export async function listStages(trx: ReadDb, organizationId: string) {
+  const stages = await trx
     .selectFrom('pipeline_stages as s')
     .leftJoin('contacts as c', (j) => j.onRef('c.pipeline_stage_id', '=', 's.id').on('c.archived_at', 'is', null))
     .select(['s.id', 's.name', 's.color', 's.position', 's.active'])
@@ -47,6 +47,7 @@ export function listStages(trx: ReadDb, organizationId: string) {
     .groupBy('s.id')
     .orderBy('s.position')
     .execute()
+  return stages.map((s) => ({ ...s, active: s.active === 1 }))
 }
 
 /** Finds a stage by name, case-insensitively (ASCII), or throws a 404 naming it. */
@@ -98,6 +99,13 @@ function validStageName(name: string): string {
   return result.output
 }
 
+/** Stage colours are set by an operator at the CLI, so a typo is refused rather than turned gray. */
+function stageColor(input: string): string {
+  const color = parseColor(input)
+  if (!color) throw new AppError('validation', `Unknown colour "${input}"; use one of ${ACCEPTED_COLORS}`)
+  return color
+}
+
 async function assertNameFree(trx: Trx, organizationId: string, name: string, exceptId?: number) {
   const existing = await findStageByName(trx, organizationId, name)
   if (existing && existing.id !== exceptId) throw new AppError('validation', `A stage named "${existing.name}" already exists`)
@@ -113,7 +121,7 @@ export async function addStage(trx: Trx, organizationId: string, rawName: string
     .executeTakeFirstOrThrow()
   return trx
     .insertInto('pipeline_stages')
-    .values({ organization_id: organizationId, name, color: resolveTagColor(color), position: Number(last) + 1, active: 1, created_at: now })
+    .values({ organization_id: organizationId, name, color: color === undefined ? DEFAULT_TAG_COLOR : stageColor(color), position: Number(last) + 1, active: 1, created_at: now })
     .returningAll()
     .executeTakeFirstOrThrow()
 }
@@ -128,7 +136,7 @@ export async function renameStage(trx: Trx, organizationId: string, oldName: str
 
 export async function recolorStage(trx: Trx, organizationId: string, name: string, color: string) {
   const stage = await findStage(trx, organizationId, name)
-  await trx.updateTable('pipeline_stages').set({ color: resolveTagColor(color) }).where('id', '=', stage.id).execute()
+  await trx.updateTable('pipeline_stages').set({ color: stageColor(color) }).where('id', '=', stage.id).execute()
 }
 
 /** Moves a stage to a 1-based position, shifting the others; positions stay 1..n. */

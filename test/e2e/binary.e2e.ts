@@ -126,9 +126,35 @@ describe('first run', () => {
       assert.equal(res.status, 200)
       assert.equal(((await res.json()) as any).data.organization_id, orgId)
       assert.ok(!stdout.includes(token), 'the token is not in the request log')
+      // The banner names the binary as it can be run from here, and the command it prints works.
+      const more = /more with `(\.\/dmtracker) (token create \S+)`/.exec(stderr)
+      assert.ok(more, stderr)
+      assert.equal(more[2], `token create ${orgId}`)
+      const created = spawnSync(join(dir, more[1]!), [...more[2]!.split(' '), '--json'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH } })
+      assert.equal(created.status, 0, created.stderr)
+      assert.match(JSON.parse(created.stdout).token, /^dmt_/)
     } finally {
       server.kill('SIGTERM')
       await once(server, 'exit')
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('the CLI from a checkout', () => {
+  it('runs as `npm run dmtracker -- ...` and prints commands in that form', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmtracker-npm-'))
+    try {
+      const npm = (...args: string[]) => spawnSync('npm', ['run', '--silent', 'dmtracker', '--', ...args, '--db', join(dir, 'data/x.db')], { cwd: root, encoding: 'utf8' })
+      const missing = npm('org', 'list')
+      assert.equal(missing.status, 1)
+      assert.match(missing.stderr, /no database at .*; nothing was created\. .*`npm run dmtracker -- org create --name NAME`/)
+      assert.ok(!readdirSync(dir).includes('data'), 'org list created the data folder')
+      const created = npm('org', 'create', '--name', 'Checkout')
+      assert.equal(created.status, 0, created.stderr)
+      assert.match(npm('org', 'list').stdout, /Checkout/)
+      assert.match(npm('token', '--help').stdout, /^ {2}npm run dmtracker -- token create ORG_ID/m)
+    } finally {
       rmSync(dir, { recursive: true, force: true })
     }
   })
