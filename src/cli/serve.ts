@@ -4,7 +4,7 @@ import { loadConfig } from '../config.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { openStore, type Store } from '../db/open.ts'
 import { jsonLogger, type Logger } from '../core/logger.ts'
-import { createOrganization } from '../organizations/service.ts'
+import { createOrganization, hasOrganizations } from '../organizations/service.ts'
 import { VERSION } from '../system/routes.ts'
 import { commandOf, parse, positionals, showHelp, type CliIo } from './common.ts'
 import { baseUrl, curlExample } from './hints.ts'
@@ -79,8 +79,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
 
 /** On an empty database, one organization so that the API can be called right away. */
 async function firstRun(store: Store) {
-  const any = await store.db.selectFrom('organizations').select('id').limit(1).executeTakeFirst()
-  if (any) return undefined
+  if (await hasOrganizations(store.db)) return undefined
   return store.write((trx) => createOrganization(trx, { name: 'My Organization' }, isoTime()))
 }
 

@@ -39,6 +39,11 @@ export async function setPageName(trx: Trx, id: string, pageName: string) {
   await trx.updateTable('organizations').set({ page_name: pageName }).where('id', '=', id).execute()
 }
 
+/** Whether the database holds any organization yet (a first start creates one). */
+export async function hasOrganizations(db: ReadDb): Promise<boolean> {
+  return (await db.selectFrom('organizations').select('id').limit(1).executeTakeFirst()) !== undefined
+}
+
 export function listOrganizations(trx: ReadDb) {
   return trx.selectFrom('organizations').select(['id', 'name', 'page_name', 'subscription_status', 'created_at']).orderBy('created_at').execute()
 }
