@@ -205,6 +205,12 @@ describe('PATCH /contact/contact-status', () => {
       { name: 'invalid email', body: () => ({ organization_id: env.org.id, contact_id: john.id, lead_status: 'won', email: 'nope' }), message: /email must be a valid email address/ },
       { name: 'contact_id and manychat_id of different contacts', body: () => ({ organization_id: env.org.id, contact_id: john.id, manychat_id: '555', lead_status: 'won' }), message: /manychat_id and contact_id name different contacts/ },
     ]
+    it('names both identifiers when contact_id and manychat_id name different contacts (as update-tags does)', async () => {
+      const res = await patch({ organization_id: env.org.id, contact_id: john.id, manychat_id: '555', lead_status: 'won' })
+      assert.equal(res.status, 400)
+      assert.deepEqual(res.body.details.map((d: { field: string }) => d.field), ['contact_id', 'manychat_id'])
+    })
+
     for (const c of bad) {
       it(`400 for ${c.name}, nothing changed`, async () => {
         const res = await patch(c.body())

@@ -257,6 +257,12 @@ describe('POST /contact/update-tags-external', () => {
       }
       assert.deepEqual(await orgTags(), [])
     })
+
+    it('says which identifier found nobody, in the reference\'s words (as contact-status does)', async () => {
+      const res = await update({ username: 'nobody', mode: 'add', tag_names: ['x'] })
+      assert.equal(res.status, 404)
+      assert.equal(res.body.message, 'Contact not found with username nobody')
+    })
   })
 
   describe('email', () => {

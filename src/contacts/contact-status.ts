@@ -1,5 +1,5 @@
 import { runAutomations } from './run-automations.ts'
-import { findActiveById, findActiveByManychatId } from './repo.ts'
+import { findActiveById, findActiveByManychatId, findNamedContact } from './repo.ts'
 import { contactView, type ContactView } from './view.ts'
 import type { Contact } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
@@ -24,28 +24,15 @@ export async function updateContactStatus(trx: Trx, caller: Caller, input: Conta
   if (isCancelled(org)) return null
   const stage = input.pipelineStage === undefined ? undefined : await findActiveStage(trx, org.id, input.pipelineStage, 'pipeline_stage')
   const user = input.email === undefined ? undefined : await resolveMember(trx, org.id, input.email)
-  const contact = await findRequestedContact(trx, org.id, input)
+  const contact = await findNamedContact(
+    trx,
+    org.id,
+    { field: 'contact_id', value: input.contactId, find: findActiveById },
+    { field: 'manychat_id', value: input.manychatId, find: findActiveByManychatId },
+  )
   const result = await changeStatusAndStage(trx, contact, { leadStatusId: input.leadStatusId, stage }, { via: 'api', userId: user?.id }, now)
   const requested = { leadStatus: input.leadStatusId !== undefined, stage: stage !== undefined }
   const after = await runAutomations(trx, result.contact, result.changed, requested, now)
   const { id, username, lead_status, pipeline_stage, lead_status_id, manychat_id } = await contactView(trx, after)
   return { id, username, lead_status, pipeline_stage, lead_status_id, manychat_id }
-}
-
-/** The active contact named by contact_id and/or manychat_id; both given must name the same one. */
-async function findRequestedContact(trx: Trx, organizationId: string, { contactId, manychatId }: ContactStatusInput): Promise<Contact> {
-  const lookup = async (field: string, value: string | undefined, find: (trx: Trx, orgId: string, value: string) => Promise<Contact | undefined>) => {
-    if (value === undefined) return undefined
-    const contact = await find(trx, organizationId, value)
-    if (!contact) throw new AppError('not_found', `Contact not found with ${field} ${value}`)
-    return contact
-  }
-  const byId = await lookup('contact_id', contactId, findActiveById)
-  const byManychat = await lookup('manychat_id', manychatId, findActiveByManychatId)
-  if (byId && byManychat && byId.id !== byManychat.id) {
-    const message = `and contact_id name different contacts (manychat_id ${manychatId} belongs to @${byManychat.username})`
-    throw new AppError('validation', `manychat_id ${message}`, [{ field: 'manychat_id', message }])
-  }
-  // The schema guarantees at least one of the two, so one lookup ran and found a contact.
-  return (byId ?? byManychat)!
 }

@@ -1,3 +1,4 @@
+import { AppError } from '../core/errors.ts'
 import { compiled } from '../db/compiled.ts'
 import type { Contact, ContactUpdate, NewContact } from '../db/schema.ts'
 import { uuidV7 } from '../db/uuid-v7.ts'
@@ -47,4 +48,36 @@ export async function updateContact(trx: Trx, id: string, patch: ContactUpdate, 
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow()
+}
+
+/** One way a request names a contact: the field it came in, its value (if sent), and the lookup. */
+export interface ContactIdentifier {
+  field: string
+  value: string | null | undefined
+  find: (db: ReadDb, organizationId: string, value: string) => Promise<Contact | undefined>
+}
+
+/**
+ * The active contact that a request names by one or two identifiers (contact_id and username, or
+ * contact_id and manychat_id); when both are sent they must name the same contact. Scoped to the
+ * organization, so another organization's contact is simply not found (404).
+ */
+export async function findNamedContact(db: ReadDb, organizationId: string, first: ContactIdentifier, second: ContactIdentifier): Promise<Contact> {
+  const lookup = async ({ field, value, find }: ContactIdentifier) => {
+    if (value == null) return undefined
+    const contact = await find(db, organizationId, value)
+    if (!contact) throw new AppError('not_found', `Contact not found with ${field} ${value}`)
+    return contact
+  }
+  const byFirst = await lookup(first)
+  const bySecond = await lookup(second)
+  if (byFirst && bySecond && byFirst.id !== bySecond.id) {
+    const message = `and ${first.field} name different contacts (${second.field} ${second.value} belongs to @${bySecond.username})`
+    throw new AppError('validation', `${second.field} ${message}`, [
+      { field: first.field, message: `names a different contact than ${second.field}` },
+      { field: second.field, message },
+    ])
+  }
+  // The request schemas require at least one of the two, so one lookup ran and found a contact.
+  return (byFirst ?? bySecond)!
 }

@@ -1,5 +1,5 @@
 import { logActivity, type ActivityEntry } from '../activity/repo.ts'
-import { findActiveById, findActiveByUsername, updateContact } from './repo.ts'
+import { findActiveById, findActiveByUsername, findNamedContact, updateContact } from './repo.ts'
 import type { Contact } from '../db/schema.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
 import type { Caller } from '../core/actor.ts'
@@ -32,7 +32,12 @@ export async function updateContactTags(trx: Trx, caller: Caller, input: UpdateT
   const org = await requestOrganization(trx, caller, input.organization_id)
   if (isCancelled(org)) return { message: CANCELLED_MESSAGE }
   const user = input.email != null ? await resolveMember(trx, org.id, input.email) : undefined
-  const contact = await findContact(trx, org.id, input)
+  const contact = await findNamedContact(
+    trx,
+    org.id,
+    { field: 'contact_id', value: input.contact_id, find: findActiveById },
+    { field: 'username', value: input.username, find: findActiveByUsername },
+  )
   const mode = MODES[input.mode]
   const { added, removed } = await mode.apply(trx, contact, input.tag_names, input.tag_color, now)
 
@@ -48,27 +53,6 @@ export async function updateContactTags(trx: Trx, caller: Caller, input: UpdateT
     message: mode.message,
     data: { contact_id: contact.id, username: contact.username, tags: await contactTags(trx, contact.id) },
   }
-}
-
-/** The contact named by contact_id and/or username; both given must name the same one. */
-async function findContact(trx: ReadDb, organizationId: string, input: UpdateTagsInput): Promise<Contact> {
-  const { contact_id: id, username } = input
-  // Scoped to the caller's organization, so another organization's contact is simply not found.
-  const byId = id != null ? await found(findActiveById(trx, organizationId, id), `contact_id ${id}`) : undefined
-  const byName = username != null ? await found(findActiveByUsername(trx, organizationId, username), `username ${username}`) : undefined
-  if (byId && byName && byId.id !== byName.id) {
-    throw new AppError('validation', `contact_id ${id} and username ${username} name different contacts`, [
-      { field: 'contact_id', message: 'names a different contact than username' },
-      { field: 'username', message: 'names a different contact than contact_id' },
-    ])
-  }
-  return (byId ?? byName)!
-}
-
-async function found(lookup: Promise<Contact | undefined>, what: string): Promise<Contact> {
-  const contact = await lookup
-  if (!contact) throw new AppError('not_found', `No contact with ${what} in this organization`)
-  return contact
 }
 
 async function setTags(trx: Trx, contact: Contact, names: string[], color: string, now: string): Promise<TagChange> {
