@@ -215,6 +215,15 @@ describe('GET /api/v1/contacts', () => {
     assert.match(res.body.message, /^stage must not contain NUL/)
   })
 
+  it('names unknown tags the way update-tags does', async () => {
+    await addContact(env, { username: 'someone' })
+    const res = await env.call('GET', '/api/v1/contacts?tag=ghost&tag=spook')
+    assert.equal(res.status, 400)
+    assert.equal(res.body.message, 'tag names tags this organization does not have: "ghost", "spook"')
+    const update = await env.call('POST', '/api/v1/contact/update-tags-external', { organization_id: env.org.id, username: 'someone', mode: 'remove', tag_names: ['ghost'] })
+    assert.equal(update.body.message, 'tag_names names tags this organization does not have: "ghost"')
+  })
+
   it('lists the stages in the 400 for an unknown stage', async () => {
     const res = await env.call('GET', '/api/v1/contacts?stage=Nowhere')
     assert.match(res.body.message, /Outreach Sent, In Conversation, Interested, Meeting Booked, Closed, Lost/)

@@ -4,7 +4,7 @@ import { leadStatusId } from '../core/lead-status.ts'
 import { todayBounds } from '../core/time-zone.ts'
 import { invalidField } from '../core/validate.ts'
 import { findStageByName } from '../pipeline/service.ts'
-import { findTagsByName } from '../tags/repo.ts'
+import { findExistingTags } from '../tags/repo.ts'
 import type { ContactFilterInput, FollowUpGroup } from './schemas.ts'
 
 /** Which active contacts a list holds, resolved to ids and times the query can use directly. */
@@ -46,12 +46,6 @@ export async function resolveFilter(db: ReadDb, org: Organization, input: Contac
     }
     filter.stageId = stage.id
   }
-  if (input.tag?.length) {
-    const tags = await findTagsByName(db, org.id, input.tag)
-    const known = new Set(tags.map((t) => t.name.toLowerCase()))
-    const missing = input.tag.filter((name) => !known.has(name.toLowerCase()))
-    if (missing.length) throw invalidField('tag', `${missing.map((n) => `"${n}"`).join(', ')} ${missing.length === 1 ? 'is not a tag' : 'are not tags'} of this organization`)
-    filter.tagIds = tags.map((t) => t.id)
-  }
+  if (input.tag?.length) filter.tagIds = (await findExistingTags(db, org.id, input.tag, 'tag')).map((t) => t.id)
   return filter
 }

@@ -6,7 +6,7 @@ import type { Caller } from '../core/actor.ts'
 import { AppError } from '../core/errors.ts'
 import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organizations/access.ts'
 import { resolveMember } from '../users/service.ts'
-import { attachTags, contactTags, detachTags, ensureTags, findTagsByName, tagNamesForLog, type TagView } from '../tags/repo.ts'
+import { attachTags, contactTags, detachTags, ensureTags, findExistingTags, tagNamesForLog, type TagView } from '../tags/repo.ts'
 import type { TagMode, UpdateTagsInput } from './schemas.ts'
 
 export interface UpdateTagsResult {
@@ -71,13 +71,7 @@ async function addTags(trx: Trx, contact: Contact, names: string[], color: strin
 }
 
 async function removeTags(trx: Trx, contact: Contact, names: string[]): Promise<TagChange> {
-  const tags = await findTagsByName(trx, contact.organization_id, names)
-  const known = new Set(tags.map((t) => t.name.toLowerCase()))
-  const unknown = names.filter((n) => !known.has(n.toLowerCase()))
-  if (unknown.length > 0) {
-    const message = `contains tags this organization does not have: ${unknown.map((n) => JSON.stringify(n)).join(', ')}`
-    throw new AppError('validation', `tag_names ${message}`, [{ field: 'tag_names', message }])
-  }
+  const tags = await findExistingTags(trx, contact.organization_id, names, 'tag_names')
   const detached = new Set(await detachTags(trx, contact.id, tags.map((t) => t.id)))
   return { added: [], removed: tags.filter((t) => detached.has(t.id)) }
 }

@@ -1,3 +1,4 @@
+import { invalidField } from '../core/validate.ts'
 import { compiled } from '../db/compiled.ts'
 import type { Tag } from '../db/schema.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
@@ -17,6 +18,15 @@ export function findTagsByName(trx: ReadDb, organizationId: string, names: strin
     .where('organization_id', '=', organizationId)
     .where('name', 'in', names) // COLLATE NOCASE column
     .execute()
+}
+
+/** The organization's tags with these names, or a 400 naming `field` and every name it has no tag for. */
+export async function findExistingTags(db: ReadDb, organizationId: string, names: string[], field: string): Promise<Tag[]> {
+  const tags = await findTagsByName(db, organizationId, names)
+  const known = new Set(tags.map((t) => t.name.toLowerCase()))
+  const unknown = names.filter((n) => !known.has(n.toLowerCase()))
+  if (unknown.length > 0) throw invalidField(field, `names tags this organization does not have: ${unknown.map((n) => JSON.stringify(n)).join(', ')}`)
+  return tags
 }
 
 /**
