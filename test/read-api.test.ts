@@ -252,7 +252,7 @@ describe('GET /api/v1/contacts', () => {
         ['board group', { follow_up: 'overdue' }, position],
         ['whole board', { follow_up: 'any' }, position],
         ['stage filter', { stage: 'Closed' }, position],
-        ['lead status filter', { lead_status: 'won' }, position],
+        ['lead status filter', { lead_status: 2 }, position], // won, as the query schema gives it
         ['username search', { q: 'an' }, ['anna']],
         ['changes since', { updated_since: '2026-01-01T00:00:00.000Z' }, position],
       ] as const) {

@@ -1,6 +1,5 @@
 import type { Organization } from '../db/schema.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
-import { leadStatusId } from '../core/lead-status.ts'
 import { todayBounds } from '../core/time-zone.ts'
 import { invalidField } from '../core/validate.ts'
 import { findStageByName } from '../pipeline/service.ts'
@@ -32,7 +31,7 @@ export function dueRange(group: FollowUpGroup, timeZone: string, now: number): N
 /** Resolves names to ids; a stage or tag the organization does not have is a 400 naming it. */
 export async function resolveFilter(db: ReadDb, org: Organization, input: ContactFilterInput, now: number): Promise<ContactFilter> {
   const filter: ContactFilter = {
-    leadStatusId: input.lead_status === undefined ? undefined : leadStatusId(input.lead_status),
+    leadStatusId: input.lead_status,
     hadOutreach: input.type === undefined ? undefined : input.type === 'outreach' ? 1 : 0,
     usernamePrefix: input.q,
     updatedSince: input.updated_since,

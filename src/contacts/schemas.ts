@@ -19,7 +19,7 @@ import {
   text,
   uuid,
 } from '../core/fields.ts'
-import { LEAD_STATUSES, leadStatusId } from '../core/lead-status.ts'
+import { LEAD_STATUSES, leadStatus } from '../core/lead-status.ts'
 import { queryParams } from '../core/query.ts'
 
 // The requests of every contact endpoint, as valibot schemas: what routes.ts validates with and
@@ -242,15 +242,7 @@ export type UpdateTagsInput = v.InferOutput<typeof updateTagsSchema>
 
 // PATCH /contact/contact-status
 
-const STATUS_LIST = LEAD_STATUSES.join(', ')
 const STATUS_IDS = LEAD_STATUSES.map((name, i) => `${i + 1} ${name}`).join(', ')
-
-/** A status name in any case, as its id. */
-const leadStatus = v.pipe(
-  v.string('must be a string'),
-  v.check((name) => leadStatusId(name) !== undefined, `must be one of ${STATUS_LIST}`),
-  v.transform((name) => leadStatusId(name)!),
-)
 
 const ID_MESSAGE = `must be a whole number from 1 to ${LEAD_STATUSES.length} (${STATUS_IDS})`
 
@@ -323,7 +315,7 @@ const oneOf = <const T extends readonly string[]>(values: T) => v.picklist(value
 const contactFilterEntries = {
   follow_up: v.optional(oneOf(FOLLOW_UP_GROUPS)),
   stage: v.optional(stageName),
-  lead_status: v.optional(v.pipe(v.string('must be a string'), v.trim(), v.toLowerCase(), oneOf(LEAD_STATUSES))),
+  lead_status: v.optional(leadStatus),
   tag: v.optional(v.pipe(v.array(tagName), v.maxLength(MAX_TAG_FILTERS, `must be given at most ${MAX_TAG_FILTERS} times`))),
   type: v.optional(oneOf(CONTACT_TYPES)),
   q: v.optional(looseUsername),

@@ -1,3 +1,5 @@
+import * as v from 'valibot'
+
 // A contact's lead status: four fixed values, stored as their ids.
 
 export const LEAD_STATUSES = ['open', 'won', 'lost', 'abandoned'] as const
@@ -13,3 +15,12 @@ export function leadStatusId(name: string): number | undefined {
   const index = (LEAD_STATUSES as readonly string[]).indexOf(name.trim().toLowerCase())
   return index === -1 ? undefined : index + 1
 }
+
+/** A lead status name in a request (any case, trimmed), as its id: the one schema for it. */
+export const leadStatus = v.pipe(
+  v.string('must be a string'),
+  v.trim(),
+  v.toLowerCase(),
+  v.picklist(LEAD_STATUSES, `must be one of ${LEAD_STATUSES.join(', ')}`),
+  v.transform((name) => leadStatusId(name)!),
+)
