@@ -22,9 +22,9 @@ export interface Config {
   readonly checkpoint: 'background' | 'inline'
 }
 
-export const DEFAULT_DB_PATH = './data/dmtracker.db'
+const DEFAULT_DB_PATH = './data/dmtracker.db'
 /** The reference's create-contact limit: 60 requests per minute per organization. */
-export const DEFAULT_RATE_LIMIT = 60
+const DEFAULT_RATE_LIMIT = 60
 
 export class ConfigError extends Error {}
 

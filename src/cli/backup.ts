@@ -2,7 +2,7 @@ import { dbPathFrom } from '../config.ts'
 import { BackupError, backupTo, restoreFrom } from '../db/backup.ts'
 import { parse, positionals, showHelp, UsageError, withExistingStore, type CliIo, type Command } from './common.ts'
 
-export const BACKUP_HELP = `Usage:
+const BACKUP_HELP = `Usage:
   dmtracker backup FILE [--db PATH]    consistent copy of the live database (safe while the server runs)
   dmtracker restore FILE [--db PATH]   puts a backup in place (stop the server first); the replaced
                                        database is kept beside it as <db>.before-restore-<time>`

@@ -13,7 +13,7 @@ import { findActiveByManychatId, findActiveByUsername, updateContact } from './r
 import { contactView, type ContactView } from './view.ts'
 
 /** How contacts made by this endpoint came in, and the source of the replies it records. */
-export const CUSTOM_API_IMPORT = 'custom-api-import'
+const CUSTOM_API_IMPORT = 'custom-api-import'
 
 export interface CreateContactResult {
   httpStatus: 200 | 201

@@ -10,8 +10,8 @@ import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organiza
 import { findOrganizationByPageName, setPageName } from '../organizations/service.ts'
 import type { DefaultReplyInput } from './schemas.ts'
 
-export const PROCESSED_MESSAGE = 'Contact processed successfully'
-export const SKIPPED_MESSAGE =
+const PROCESSED_MESSAGE = 'Contact processed successfully'
+const SKIPPED_MESSAGE =
   'No reply to record (message_content is empty or an unfilled ManyChat variable): treated as outreach and skipped, nothing was written'
 
 /** Messages this endpoint records, and contacts it creates, are marked as coming from ManyChat. */

@@ -28,7 +28,7 @@ interface MessageView {
 type ActivityView = Omit<Selectable<ActivityLogTable>, 'organization_id' | 'contact_id'> & { user_email: string | null }
 
 /** A contact of the organization, active or archived, or a 404 (also for another organization's contact). */
-export async function findContact(db: ReadDb, organizationId: string, id: string): Promise<Contact> {
+async function findContact(db: ReadDb, organizationId: string, id: string): Promise<Contact> {
   const contact = await db.selectFrom('contacts').selectAll().where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst()
   if (!contact) throw new AppError('not_found', `No contact with id ${id}`)
   return contact

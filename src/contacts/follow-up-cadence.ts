@@ -2,7 +2,7 @@ import type { ContactUpdate } from '../db/schema.ts'
 import { isoTime } from '../core/time.ts'
 
 const DAY_MS = 86_400_000
-export const DEFAULT_CADENCE_DAYS = [1, 2, 4, 7]
+const DEFAULT_CADENCE_DAYS = [1, 2, 4, 7]
 
 /** The organization's follow-up intervals in days, as stored (JSON array of positive numbers). */
 export function parseCadence(stored: string): number[] {
@@ -15,7 +15,7 @@ export function parseCadence(stored: string): number[] {
   return DEFAULT_CADENCE_DAYS
 }
 
-export function addDays(iso: string, days: number): string {
+function addDays(iso: string, days: number): string {
   return isoTime(Date.parse(iso) + days * DAY_MS)
 }
 

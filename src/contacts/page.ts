@@ -24,7 +24,7 @@ const ORDERS = {
 
 export type ContactOrder = keyof typeof ORDERS
 
-export function orderOf(filter: ContactFilter): ContactOrder {
+function orderOf(filter: ContactFilter): ContactOrder {
   if (filter.due) return 'due'
   if (filter.usernamePrefix !== undefined) return 'username'
   return filter.updatedSince === undefined ? 'created' : 'updated'
@@ -38,7 +38,7 @@ export const COUNT_LIMIT = 10_000
  * for a rare tag would pass over most of the organization before a page fills, so such a list
  * starts from the tag's contacts instead and sorts them (a few thousand at most).
  */
-export const RARE_TAG = 5_000
+const RARE_TAG = 5_000
 
 // The largest code point: every username that starts with the prefix sorts below prefix + it.
 const AFTER_PREFIX = '\u{10FFFF}'
@@ -80,7 +80,7 @@ function matches(organizationId: string, f: ContactFilter) {
 }
 
 /** How many contacts match, counting no further than COUNT_LIMIT so that a count costs at most that many index steps. */
-export async function countContacts(db: ReadDb, organizationId: string, filter: ContactFilter): Promise<{ count: number; count_exact: boolean }> {
+async function countContacts(db: ReadDb, organizationId: string, filter: ContactFilter): Promise<{ count: number; count_exact: boolean }> {
   const n = await countUpTo(db, db.selectFrom('contacts').select(sql.lit(1 as const).as('one')).where(matches(organizationId, filter)), COUNT_LIMIT)
   return n > COUNT_LIMIT ? { count: COUNT_LIMIT, count_exact: false } : { count: n, count_exact: true }
 }

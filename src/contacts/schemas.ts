@@ -205,7 +205,7 @@ export type DefaultReplyInput = v.InferOutput<typeof defaultReplySchema>
 
 // POST /contact/update-tags-external
 
-export const TAG_MODES = ['set', 'add', 'remove'] as const
+const TAG_MODES = ['set', 'add', 'remove'] as const
 export type TagMode = (typeof TAG_MODES)[number]
 
 // ManyChat sends an unset custom field as null; an optional field that is null counts as not given.
@@ -304,10 +304,10 @@ export type ContactStatusInput = v.InferOutput<typeof contactStatusSchema>
 
 // GET /contacts, its CSV export, GET and DELETE /contacts/{id}, and the boards
 
-export const FOLLOW_UP_GROUPS = ['overdue', 'today', 'upcoming', 'any'] as const
+const FOLLOW_UP_GROUPS = ['overdue', 'today', 'upcoming', 'any'] as const
 export type FollowUpGroup = (typeof FOLLOW_UP_GROUPS)[number]
-export const CONTACT_TYPES = ['inbound', 'outreach'] as const
-export const MAX_TAG_FILTERS = 20
+const CONTACT_TYPES = ['inbound', 'outreach'] as const
+const MAX_TAG_FILTERS = 20
 
 const oneOf = <const T extends readonly string[]>(values: T) => v.picklist(values, `must be one of ${values.join(', ')}`)
 

@@ -30,7 +30,7 @@ export class AppError extends Error {
 }
 
 /** Seconds a client should wait before retrying when the database is busy or out of space. */
-export const DATABASE_RETRY_AFTER_SECONDS = 1
+const DATABASE_RETRY_AFTER_SECONDS = 1
 
 // SQLite result codes that mean "try again later", not "your request was wrong".
 const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|NOMEM|READONLY|PROTOCOL)/

@@ -6,7 +6,7 @@ import { isoTime } from './time.ts'
 
 export const MAX_TEXT = 10_000
 export const MAX_SHORT_TEXT = 500
-export const MAX_TAG_NAME = 50
+const MAX_TAG_NAME = 50
 
 export const text = (max: number) =>
   v.pipe(v.string('must be a string'), v.maxLength(max, `must be at most ${max} characters`))
@@ -51,7 +51,7 @@ export function normalizeUsername(input: string): string {
   return input.trim().replace(/^@+/, '').trim().toLowerCase()
 }
 
-export const MAX_USERNAME = 30
+const MAX_USERNAME = 30
 
 /** Whatever ManyChat sends, normalized, 1-30 characters. */
 export const looseUsername = v.pipe(
@@ -88,7 +88,7 @@ const DATE_OUT_OF_RANGE = 'must fall between the years 0000 and 9999 once its of
  * are cut off), or says why it is not one. The only date parser: every date a request carries
  * goes through `isoDate`, which uses it.
  */
-export function parseIsoDate(input: string): { value: string } | { problem: string } {
+function parseIsoDate(input: string): { value: string } | { problem: string } {
   const m = ISO_8601.exec(input.trim())
   if (!m) return { problem: INVALID_DATE }
   const [, y, mo, d, h = '00', mi = '00', s = '00', fraction = '', , sign, offsetH = '00', offsetM = '00'] = m
@@ -129,7 +129,7 @@ export const tagColor = v.pipe(text(MAX_SHORT_TEXT), v.transform((value: string)
 export const noNul = v.check((value: string) => !value.includes('\u0000'), 'must not contain NUL (\\u0000) characters')
 
 /** The longest name a pipeline stage can have (and so the longest worth looking up). */
-export const MAX_STAGE_NAME = 50
+const MAX_STAGE_NAME = 50
 
 /** A pipeline stage's name, wherever one is given: in a body, a query or the CLI. */
 export const stageName = v.pipe(

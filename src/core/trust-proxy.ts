@@ -10,7 +10,7 @@ export type TrustProxy =
   | { readonly kind: 'hops'; readonly hops: number }
   | { readonly kind: 'addresses'; readonly proxies: BlockList }
 
-export const MAX_TRUSTED_HOPS = 10
+const MAX_TRUSTED_HOPS = 10
 
 /**
  * Parses `--trust-proxy`: `off`, a number of hops from 1 to 10, or a comma-separated list of

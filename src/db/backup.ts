@@ -18,7 +18,7 @@ export function backupTo(store: Store, file: string): { bytes: number } {
 }
 
 /** integrity_check of a database file, opened on its own. */
-export function checkFile(file: string): string {
+function checkFile(file: string): string {
   const db = runtime.openSqlite(file)
   try {
     return String(db.value('pragma integrity_check'))

@@ -5,7 +5,7 @@ import type { ReadDb, Trx } from '../db/write.ts'
 import { followUpSettings } from './settings.ts'
 import { todayBounds } from '../core/time-zone.ts'
 
-export const BOARD_GROUPS = ['overdue', 'today', 'upcoming'] as const
+const BOARD_GROUPS = ['overdue', 'today', 'upcoming'] as const
 
 /**
  * The follow-up board: contacts waiting on the organization, grouped by their next follow-up

@@ -11,15 +11,15 @@ export interface FollowUpSettings {
   cadence_days: number[]
 }
 
-export const MAX_INTERVALS = 20
-export const MAX_INTERVAL_DAYS = 365
+const MAX_INTERVALS = 20
+const MAX_INTERVAL_DAYS = 365
 
 export function followUpSettings(org: Pick<Organization, 'timezone' | 'follow_up_cadence_days'>): FollowUpSettings {
   return { timezone: org.timezone, cadence_days: parseCadence(org.follow_up_cadence_days) }
 }
 
 /** An IANA time zone name in its canonical spelling, or a 400 naming `timezone`. */
-export function validTimeZone(name: string): string {
+function validTimeZone(name: string): string {
   const zone = canonicalTimeZone(name)
   if (!zone) throw new AppError('validation', `timezone "${name}" is not an IANA time zone name, like Europe/Berlin or UTC`)
   return zone

@@ -45,7 +45,7 @@ export function errorStatus(kind: ErrorKind) {
 }
 
 /** The reference's error shape, plus details and the request id. */
-export function errorBody(error: AppError, requestId?: string) {
+function errorBody(error: AppError, requestId?: string) {
   return {
     error: KINDS[error.kind].title,
     message: error.message,

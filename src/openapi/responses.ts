@@ -52,7 +52,7 @@ export const contactSchema = v.strictObject({
 const cursor = v.pipe(v.nullable(v.string()), v.description('Pass as the cursor parameter for the next page; null on the last page'))
 const itemsPage = <S extends v.GenericSchema>(item: S) => v.strictObject({ items: v.array(item), next_cursor: cursor })
 
-export const contactDetailSchema = v.strictObject({
+const contactDetailSchema = v.strictObject({
   ...contactSchema.entries,
   archived_at: maybeTimestamp,
   activate_followups: v.boolean(),
@@ -76,14 +76,14 @@ export const contactDetailSchema = v.strictObject({
   ),
 })
 
-export const countedPageSchema = v.strictObject({
+const countedPageSchema = v.strictObject({
   count: v.pipe(v.number(), v.description(`Exact up to ${COUNT_LIMIT}; past it ${COUNT_LIMIT} with count_exact false`)),
   count_exact: v.boolean(),
   items: v.array(contactSchema),
   next_cursor: cursor,
 })
 
-export const pipelineColumnSchema = v.strictObject({
+const pipelineColumnSchema = v.strictObject({
   id: v.number(),
   name: text,
   color: text,

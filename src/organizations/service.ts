@@ -24,7 +24,7 @@ export async function createOrganization(trx: Trx, input: { name: string; pageNa
   return { id, name, page_name: pageName, token }
 }
 
-export async function assertPageNameFree(trx: ReadDb, pageName: string, exceptOrgId?: string) {
+async function assertPageNameFree(trx: ReadDb, pageName: string, exceptOrgId?: string) {
   const taken = await findOrganizationByPageName(trx, pageName)
   if (taken && taken.id !== exceptOrgId) {
     const message = `The page name "${pageName}" belongs to another organization`

@@ -8,7 +8,7 @@ import { stageName } from '../core/fields.ts'
 import { ACCEPTED_COLORS, DEFAULT_TAG_COLOR, parseColor } from '../core/colors.ts'
 
 /** The hosted product's default pipeline, in order. */
-export const DEFAULT_STAGES = [
+const DEFAULT_STAGES = [
   { name: 'Outreach Sent', color: '#2563eb' },
   { name: 'In Conversation', color: '#4f46e5' },
   { name: 'Interested', color: '#ca8a04' },
@@ -17,8 +17,8 @@ export const DEFAULT_STAGES = [
   { name: 'Lost', color: '#dc2626' },
 ] as const
 
-export const DEFAULT_OUTREACH_STAGE = 'Outreach Sent'
-export const DEFAULT_INBOUND_STAGE = 'In Conversation'
+const DEFAULT_OUTREACH_STAGE = 'Outreach Sent'
+const DEFAULT_INBOUND_STAGE = 'In Conversation'
 
 export type EntryKind = 'inbound' | 'outreach'
 
@@ -51,7 +51,7 @@ export async function listStages(trx: ReadDb, organizationId: string) {
 }
 
 /** Finds a stage by name, case-insensitively (ASCII), or throws a 404 naming it. */
-export async function findStage(trx: ReadDb, organizationId: string, name: string): Promise<PipelineStage> {
+async function findStage(trx: ReadDb, organizationId: string, name: string): Promise<PipelineStage> {
   const stage = await findStageByName(trx, organizationId, name)
   if (!stage) throw new AppError('not_found', `No pipeline stage named "${name}" in organization ${organizationId}`)
   return stage

@@ -10,7 +10,7 @@ export interface TagView {
 }
 
 /** The organization's tags with these names (case-insensitive), in no particular order. */
-export function findTagsByName(trx: ReadDb, organizationId: string, names: string[]): Promise<Tag[]> {
+function findTagsByName(trx: ReadDb, organizationId: string, names: string[]): Promise<Tag[]> {
   if (names.length === 0) return Promise.resolve([])
   return trx
     .selectFrom('tags')

@@ -3,10 +3,10 @@ import type { ReadDb, Trx } from '../db/write.ts'
 import { AppError } from '../core/errors.ts'
 
 /** Recognisable by secret scanners; the rest is 256 random bits. */
-export const TOKEN_PREFIX = 'dmt_'
+const TOKEN_PREFIX = 'dmt_'
 const DISPLAY_LENGTH = TOKEN_PREFIX.length + 6
 
-export function generateToken(): string {
+function generateToken(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url')
 }
 

@@ -8,7 +8,7 @@ import { email as emailField } from '../core/fields.ts'
 
 export const ROLES: readonly Role[] = ['member', 'admin', 'owner']
 
-export function findUserByEmail(trx: ReadDb, email: string) {
+function findUserByEmail(trx: ReadDb, email: string) {
   // email is a COLLATE NOCASE column, so this lookup is case-insensitive and indexed.
   return trx.selectFrom('users').selectAll().where('email', '=', email.trim()).executeTakeFirst()
 }
