@@ -11,6 +11,7 @@ import { sql } from 'kysely'
 import { createApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { openStore } from '../src/db/open.ts'
+import { ensureTags } from '../src/tags/repo.ts'
 import { seed } from './bench/seed.ts'
 
 const MAX_CONTACTS = 1_000_000
@@ -59,7 +60,7 @@ await store.write(async (trx) => {
       where substr(id, 1, 1) in ('0', '1')`.execute(trx)
   const org = await trx.selectFrom('organizations').select('id').executeTakeFirstOrThrow()
   const now = new Date().toISOString()
-  const tag = await trx.insertInto('tags').values({ organization_id: org.id, name: 'bench-rare', color: '#374151', created_at: now }).onConflict((oc) => oc.doNothing()).returning('id').executeTakeFirst()
+  const [tag] = await ensureTags(trx, org.id, ['bench-rare'], '#374151', now)
   if (tag) await sql`insert into contact_tags (contact_id, tag_id, created_at) select id, ${tag.id}, ${now} from contacts where substr(id, 1, 3) = 'abc'`.execute(trx)
 })
 const app = createApp({ store, config: { ...loadConfig({}, {}), dbPath: path, logRequests: false } })

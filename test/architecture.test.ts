@@ -23,6 +23,11 @@ describe('architecture', () => {
     assert.deepEqual(upwardImports(graph), [])
   })
 
+  it('keeps core/ at the bottom: it imports only core/', () => {
+    const upward = [...graph].flatMap(([file, targets]) => (file.startsWith('src/core/') ? targets.filter((t) => !t.startsWith('src/core/')) : []))
+    assert.deepEqual(upward, [])
+  })
+
   it('keeps HTTP out of core/ and out of the entities (route files aside)', () => {
     const offenders = [...graph.keys()]
       .filter((file) => layerOf(file) === 'core/db' || layerOf(file) === 'entities')

@@ -52,11 +52,11 @@ describe('dmtracker automation', () => {
 
   it('enables, disables and removes a rule by id', async () => {
     const { id } = await json('add', env.org.id, '--when-status', 'won', '--set-stage', 'Closed')
-    assert.match((await run('disable', String(id))).out, new RegExp(`^Disabled automation rule #${id}: .* \\(disabled\\)$`))
+    assert.match((await run('disable', env.org.id, String(id))).out, new RegExp(`^Disabled automation rule #${id}: .* \\(disabled\\)$`))
     assert.deepEqual((await rules()).map((r) => r.enabled), [0])
-    assert.match((await run('enable', String(id))).out, new RegExp(`^Enabled automation rule #${id}: when the status becomes won, move to stage "Closed"$`))
+    assert.match((await run('enable', env.org.id, String(id))).out, new RegExp(`^Enabled automation rule #${id}: when the status becomes won, move to stage "Closed"$`))
     assert.deepEqual((await rules()).map((r) => r.enabled), [1])
-    assert.match((await run('remove', String(id))).out, new RegExp(`^Removed automation rule #${id}`))
+    assert.match((await run('remove', env.org.id, String(id))).out, new RegExp(`^Removed automation rule #${id}`))
     assert.deepEqual(await rules(), [])
   })
 
@@ -65,7 +65,7 @@ describe('dmtracker automation', () => {
     const { id } = await json('add', env.org.id, '--when-status', 'won', '--set-stage', 'Closed')
     const patch = (status: string) => env.call('PATCH', '/api/v1/contact/contact-status', { organization_id: env.org.id, contact_id: contact.id, lead_status: status })
     assert.equal((await patch('won')).body.data.pipeline_stage, 'Closed')
-    await run('disable', String(id))
+    await run('disable', env.org.id, String(id))
     await patch('open')
     await patch('won')
     const logged = await env.store.db.selectFrom('activity_log').select(['via', 'automation_id']).orderBy('id').execute()
@@ -85,8 +85,8 @@ describe('dmtracker automation', () => {
     { name: 'both kinds at once', argv: (org) => ['add', org, '--when-stage', 'Closed', '--set-status', 'won', '--when-status', 'won', '--set-stage', 'Closed'], error: /give either/ },
     { name: 'an unknown organization', argv: () => ['add', '00000000-0000-4000-8000-000000000000', '--when-stage', 'Closed', '--set-status', 'won'], error: /No organization with id/ },
     { name: 'a missing ORG_ID', argv: () => ['list'], error: /missing ORG_ID/ },
-    { name: 'an unknown rule id', argv: () => ['enable', '99'], error: /No automation rule #99/ },
-    { name: 'a rule id that is not a number', argv: () => ['remove', 'first'], error: /ID must be a rule number/ },
+    { name: 'an unknown rule id', argv: () => ['enable', env.org.id, '99'], error: /No automation rule #99/ },
+    { name: 'a rule id that is not a number', argv: () => ['remove', env.org.id, 'first'], error: /ID must be a rule number/ },
   ]
   for (const c of refused) {
     it(`refuses ${c.name} with a clear message`, async () => {
@@ -100,11 +100,11 @@ describe('dmtracker automation', () => {
     assert.match(await failure('add', env.org.id, '--when-stage', 'CLOSED', '--set-status', 'won', '--disabled'), new RegExp(`Rule #${first.id} already does this`))
     assert.match(await failure('add', env.org.id, '--when-stage', 'Closed', '--set-status', 'lost'), new RegExp(`Rule #${first.id} \\(when the stage becomes "Closed", set the status to won\\) is enabled for the same trigger`))
     const spare = await json('add', env.org.id, '--when-stage', 'Closed', '--set-status', 'lost', '--disabled')
-    assert.match(await failure('enable', String(spare.id)), /is enabled for the same trigger/)
+    assert.match(await failure('enable', env.org.id, String(spare.id)), /is enabled for the same trigger/)
     // A status-to-stage rule naming the same stage has another trigger (the status), so it is fine.
     await json('add', env.org.id, '--when-status', 'won', '--set-stage', 'Closed')
-    assert.equal((await run('disable', String(first.id))).code, 0)
-    assert.equal((await run('enable', String(spare.id))).code, 0)
+    assert.equal((await run('disable', env.org.id, String(first.id))).code, 0)
+    assert.equal((await run('enable', env.org.id, String(spare.id))).code, 0)
     assert.deepEqual((await rules()).map((r) => r.enabled), [0, 1, 1])
   })
 

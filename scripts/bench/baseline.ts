@@ -54,7 +54,7 @@ const q = {
   message: db.prepare(`insert into messages (contact_id, direction, content, sent_at, source, created_at) values (?, 'inbound', ?, ?, ?, ?)`),
   note: db.prepare('insert into notes (contact_id, body, created_at) values (?, ?, ?)'),
   activity: db.prepare(`insert into activity_log (organization_id, contact_id, action, old_value, new_value, via, created_at) values (?, ?, ?, ?, ?, 'api', ?)`),
-  ensureTag: db.prepare('insert into tags (organization_id, name, color, created_at) values (?, ?, ?, ?) on conflict do nothing'),
+  ensureTag: db.prepare('insert into tags (organization_id, number, name, color, created_at) values (?1, (select coalesce(max(number), 0) + 1 from tags where organization_id = ?1), ?2, ?3, ?4) on conflict do nothing'),
   tagByName: db.prepare<{ id: number }, any[]>('select id from tags where organization_id = ? and name = ?'),
   attachTag: db.prepare('insert into contact_tags (contact_id, tag_id, created_at) values (?, ?, ?) on conflict do nothing'),
   detachTag: db.prepare('delete from contact_tags where contact_id = ? and tag_id = ?'),

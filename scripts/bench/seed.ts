@@ -42,8 +42,8 @@ export async function seed(path: string, { contacts, orgCount }: { contacts: num
   const entry = orgs.map((o) => stages.get(o.id)!)
   const iso = new Date(now.getTime()).toISOString()
   const tagIds = orgs.map((org, o) => {
-    const insert = db.query<{ id: number }, [string, string, string, string]>('insert into tags (organization_id, name, color, created_at) values (?, ?, ?, ?) returning id')
-    return TAG_NAMES.map((name, t) => insert.get(org.id, name, SEED_COLORS[(t + o) % SEED_COLORS.length]!, iso)!.id)
+    const insert = db.query<{ id: number }, [string, number, string, string, string]>('insert into tags (organization_id, number, name, color, created_at) values (?, ?, ?, ?, ?) returning id')
+    return TAG_NAMES.map((name, t) => insert.get(org.id, t + 1, name, SEED_COLORS[(t + o) % SEED_COLORS.length]!, iso)!.id)
   })
 
   const insertContact = db.prepare(
@@ -52,7 +52,9 @@ export async function seed(path: string, { contacts, orgCount }: { contacts: num
        pipeline_stage_id, contact_ingestion_type, created_at, updated_at)
      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, ?, 1, ?, ?, ?, ?)`,
   )
-  const insertMessage = db.prepare(`insert into messages (contact_id, direction, content, sent_at, source, created_at) values (?, 'inbound', ?, ?, 'manychat', ?)`)
+  // Messages are numbered per organization, as the server numbers them (src/db/id-numbers.ts).
+  const insertMessage = db.prepare(`insert into messages (contact_id, number, direction, content, sent_at, source, created_at) values (?, ?, 'inbound', ?, ?, 'manychat', ?)`)
+  const messageNumbers = orgs.map(() => 0)
   const insertTag = db.prepare('insert into contact_tags (contact_id, tag_id, created_at) values (?, ?, ?)')
   const chunk = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) {
@@ -66,12 +68,17 @@ export async function seed(path: string, { contacts, orgCount }: { contacts: num
         outreach?.text ?? null, at, message, at, outreach ? entry[o]!.outreach : entry[o]!.inbound,
         i % 5 === 0 ? 'custom-api-import' : 'manychat', at, at,
       )
-      insertMessage.run(id, message, at, at)
+      insertMessage.run(id, ++messageNumbers[o]!, message, at, at)
       const tag = seededTag(i)
       if (tag !== undefined) insertTag.run(id, tagIds[o]![tag]!, at)
     }
   })
   for (let from = 0; from < contacts; from += CHUNK) chunk(from, Math.min(contacts, from + CHUNK))
+  const last = db.prepare('insert into id_numbers (organization_id, kind, last) values (?, ?, ?)')
+  orgs.forEach((org, o) => {
+    last.run(org.id, 'tags', TAG_NAMES.length)
+    if (messageNumbers[o]! > 0) last.run(org.id, 'messages', messageNumbers[o]!)
+  })
   db.exec('pragma wal_checkpoint(truncate)')
   db.close()
   return { orgs, contacts }

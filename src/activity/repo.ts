@@ -1,4 +1,5 @@
-import type { ActivityVia } from '../db/schema.ts'
+import type { ActivityVia } from '../core/actor.ts'
+import { takeNumbers } from '../db/id-numbers.ts'
 import type { Trx } from '../db/write.ts'
 
 /** One change to a contact: what changed, from what, to what, and who or what did it. */
@@ -17,11 +18,16 @@ export interface ActivityEntry {
 /** Writes activity-log rows in the caller's transaction, all stamped with `at`. */
 export async function logActivity(trx: Trx, entries: ActivityEntry[], at: string): Promise<void> {
   if (entries.length === 0) return
+  // Every caller logs the changes of one organization at a time.
+  const organizationId = entries[0]!.organizationId
+  if (entries.some((e) => e.organizationId !== organizationId)) throw new Error('logActivity: entries of several organizations')
+  const first = await takeNumbers(trx, organizationId, 'activity', entries.length)
   await trx
     .insertInto('activity_log')
     .values(
-      entries.map((e) => ({
-        organization_id: e.organizationId,
+      entries.map((e, i) => ({
+        organization_id: organizationId,
+        number: first + i,
         contact_id: e.contactId,
         action: e.action,
         old_value: e.oldValue ?? null,

@@ -6,7 +6,10 @@ import type { ReadDb, Trx } from '../db/write.ts'
 
 /** A rule with its stage's name and state (null once the stage was removed). */
 export interface RuleRow {
+  /** Internal: what activity_log.automation_id references. */
   id: number
+  /** The rule's number within its organization, shown as its id (see takeNumbers). */
+  number: number
   organization_id: string
   kind: AutomationKind
   stage_id: number | null
@@ -24,15 +27,15 @@ function rules(trx: ReadDb) {
   return trx
     .selectFrom('automations as a')
     .leftJoin('pipeline_stages as s', 's.id', 'a.stage_id')
-    .select(['a.id', 'a.organization_id', 'a.kind', 'a.stage_id', 'a.lead_status_id', 'a.enabled', 'a.created_at', 's.name as stage_name', 's.active as stage_active'])
+    .select(['a.id', 'a.number', 'a.organization_id', 'a.kind', 'a.stage_id', 'a.lead_status_id', 'a.enabled', 'a.created_at', 's.name as stage_name', 's.active as stage_active'])
 }
 
 export function listRules(trx: ReadDb, organizationId: string): Promise<RuleRow[]> {
   return rules(trx).where('a.organization_id', '=', organizationId).orderBy('a.id').execute()
 }
 
-export function findRule(trx: ReadDb, id: number): Promise<RuleRow | undefined> {
-  return rules(trx).where('a.id', '=', id).executeTakeFirst()
+export function findRule(trx: ReadDb, organizationId: string, number: number): Promise<RuleRow | undefined> {
+  return rules(trx).where('a.organization_id', '=', organizationId).where('a.number', '=', number).executeTakeFirst()
 }
 
 /**

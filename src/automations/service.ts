@@ -1,5 +1,6 @@
 import { LEAD_STATUSES, leadStatusId, leadStatusName, type LeadStatusName } from '../core/lead-status.ts'
 import type { AutomationKind } from '../db/schema.ts'
+import { takeNumbers } from '../db/id-numbers.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
 import { AppError } from '../core/errors.ts'
 import { getOrganization } from '../organizations/service.ts'
@@ -29,7 +30,7 @@ export interface NewRule {
 
 function view(rule: RuleRow): RuleView {
   return {
-    id: rule.id,
+    id: rule.number,
     organization_id: rule.organization_id,
     kind: rule.kind,
     stage: rule.stage_name,
@@ -63,13 +64,13 @@ function parseStatus(name: string): number {
 async function assertTriggerFree(trx: ReadDb, organizationId: string, rule: RuleShape, selfId?: number) {
   const other = await enabledRuleFor(trx, organizationId, trigger(rule))
   if (other && other.id !== selfId) {
-    throw new AppError('validation', `Rule #${other.id} (${describe(other)}) is enabled for the same trigger; disable or remove it first`)
+    throw new AppError('validation', `Rule #${other.number} (${describe(other)}) is enabled for the same trigger; disable or remove it first`)
   }
 }
 
-async function getRule(trx: ReadDb, id: number): Promise<RuleRow> {
-  const rule = await findRule(trx, id)
-  if (!rule) throw new AppError('not_found', `No automation rule #${id}`)
+async function getRule(trx: ReadDb, organizationId: string, number: number): Promise<RuleRow> {
+  const rule = await findRule(trx, organizationId, number)
+  if (!rule) throw new AppError('not_found', `No automation rule #${number} in organization ${organizationId}`)
   return rule
 }
 
@@ -80,14 +81,14 @@ export async function addRule(trx: Trx, organizationId: string, input: NewRule, 
   const stage = await findActiveStage(trx, organizationId, input.stage, 'Stage')
   const draft = { kind: input.kind, stage_id: stage.id, lead_status_id: status }
   const same = (await listRules(trx, organizationId)).find((r) => r.kind === draft.kind && r.stage_id === draft.stage_id && r.lead_status_id === draft.lead_status_id)
-  if (same) throw new AppError('validation', `Rule #${same.id} already does this (${describe(same)})`)
+  if (same) throw new AppError('validation', `Rule #${same.number} already does this (${describe(same)})`)
   if (input.enabled) await assertTriggerFree(trx, organizationId, draft)
-  const { id } = await trx
+  const number = await takeNumbers(trx, organizationId, 'automations')
+  await trx
     .insertInto('automations')
-    .values({ ...draft, organization_id: organizationId, enabled: input.enabled ? 1 : 0, created_at: now })
-    .returning('id')
-    .executeTakeFirstOrThrow()
-  return view(await getRule(trx, id))
+    .values({ ...draft, organization_id: organizationId, number, enabled: input.enabled ? 1 : 0, created_at: now })
+    .execute()
+  return view(await getRule(trx, organizationId, number))
 }
 
 export async function listRuleViews(trx: ReadDb, organizationId: string): Promise<RuleView[]> {
@@ -96,19 +97,19 @@ export async function listRuleViews(trx: ReadDb, organizationId: string): Promis
 }
 
 /** Enables or disables a rule. Enabling needs its stage to exist and be active. */
-export async function setRuleEnabled(trx: Trx, id: number, enabled: boolean): Promise<RuleView> {
-  const rule = await getRule(trx, id)
+export async function setRuleEnabled(trx: Trx, organizationId: string, number: number, enabled: boolean): Promise<RuleView> {
+  const rule = await getRule(trx, organizationId, number)
   if (enabled) {
-    if (rule.stage_id === null) throw new AppError('validation', `Rule #${id}'s stage was removed; remove the rule and add a new one`)
-    if (!rule.stage_active) throw new AppError('validation', `Rule #${id} uses stage "${rule.stage_name}", which is not active; activate the stage first`)
+    if (rule.stage_id === null) throw new AppError('validation', `Rule #${number}'s stage was removed; remove the rule and add a new one`)
+    if (!rule.stage_active) throw new AppError('validation', `Rule #${number} uses stage "${rule.stage_name}", which is not active; activate the stage first`)
     await assertTriggerFree(trx, rule.organization_id, rule, rule.id)
   }
-  await trx.updateTable('automations').set({ enabled: enabled ? 1 : 0 }).where('id', '=', id).execute()
+  await trx.updateTable('automations').set({ enabled: enabled ? 1 : 0 }).where('id', '=', rule.id).execute()
   return view({ ...rule, enabled: enabled ? 1 : 0 })
 }
 
-export async function removeRule(trx: Trx, id: number): Promise<RuleView> {
-  const rule = await getRule(trx, id)
-  await trx.deleteFrom('automations').where('id', '=', id).execute()
+export async function removeRule(trx: Trx, organizationId: string, number: number): Promise<RuleView> {
+  const rule = await getRule(trx, organizationId, number)
+  await trx.deleteFrom('automations').where('id', '=', rule.id).execute()
   return view(rule)
 }

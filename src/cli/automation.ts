@@ -7,13 +7,14 @@ const HELP = `Usage:
   dmtracker automation add ORG_ID --when-stage STAGE --set-status STATUS [--disabled] [--json]
   dmtracker automation add ORG_ID --when-status STATUS --set-stage STAGE [--disabled] [--json]
   dmtracker automation list ORG_ID [--json]
-  dmtracker automation enable ID
-  dmtracker automation disable ID
-  dmtracker automation remove ID
+  dmtracker automation enable ORG_ID ID
+  dmtracker automation disable ORG_ID ID
+  dmtracker automation remove ORG_ID ID
 Smart automations run when contact-status changes a contact: "when the stage becomes STAGE, set
 the status" or "when the status becomes STATUS, move to STAGE". A rule's own change never
 triggers another rule. STATUS is open, won, lost or abandoned; STAGE an active stage (any case).
 At most one enabled rule per stage (--when-stage) and per status (--when-status).
+ID is the rule's number within its organization, as automation list shows it.
 Removing or deactivating a stage disables the rules that use it.
 Every command takes --db PATH.`
 
@@ -44,13 +45,13 @@ function ruleFromFlags(flags: RuleFlags): Omit<NewRule, 'enabled'> {
   throw new UsageError('give either --when-stage STAGE --set-status STATUS, or --when-status STATUS --set-stage STAGE')
 }
 
-/** enable, disable and remove: one change to one rule, named by its id. */
-function byId(verb: string, work: (trx: Trx, id: number) => Promise<RuleView>): Command {
+/** enable, disable and remove: one change to one rule, named by its organization and number. */
+function byId(verb: string, work: (trx: Trx, organizationId: string, number: number) => Promise<RuleView>): Command {
   return async (args, io) => {
     const { values, positionals: given } = parse(args, {})
-    const [raw] = positionals(given, ['ID'])
+    const [orgId, raw] = positionals(given, ['ORG_ID', 'ID'])
     if (!/^\d+$/.test(raw!)) throw new UsageError(`ID must be a rule number (see automation list), got "${raw}"`)
-    const rule = await withExistingStore(values, io, (store) => store.write((trx) => work(trx, Number(raw))))
+    const rule = await withExistingStore(values, io, (store) => store.write((trx) => work(trx, orgId!, Number(raw))))
     output(io, values.json, rule, () => ruleLine(verb, rule))
     return 0
   }
@@ -80,7 +81,7 @@ export const automationCommand = group(HELP, {
     return 0
   },
 
-  enable: byId('Enabled', (trx, id) => setRuleEnabled(trx, id, true)),
-  disable: byId('Disabled', (trx, id) => setRuleEnabled(trx, id, false)),
+  enable: byId('Enabled', (trx, orgId, number) => setRuleEnabled(trx, orgId, number, true)),
+  disable: byId('Disabled', (trx, orgId, number) => setRuleEnabled(trx, orgId, number, false)),
   remove: byId('Removed', removeRule),
 })

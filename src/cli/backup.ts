@@ -1,6 +1,7 @@
 import { dbPathFrom } from '../config.ts'
 import { BackupError, backupTo, restoreFrom } from '../db/backup.ts'
 import { parse, positionals, showHelp, UsageError, withExistingStore, type CliIo, type Command } from './common.ts'
+import { isoTime } from '../core/time.ts'
 
 const BACKUP_HELP = `Usage:
   dmtracker backup FILE [--db PATH]    consistent copy of the live database (safe while the server runs)
@@ -33,7 +34,7 @@ export const restoreCommand: Command = async (args, io) => {
   const [file] = positionals(rest, ['FILE'])
   const target = dbPathFrom(values, io.env)
   try {
-    const { keptAs } = restoreFrom(file!, target, new Date())
+    const { keptAs } = restoreFrom(file!, target, isoTime())
     io.out(`Restored ${target} from ${file}${keptAs ? `; the previous database is kept as ${keptAs}` : ''}`)
   } catch (error) {
     throw new UsageError(error instanceof BackupError ? error.message : `restore failed: ${(error as Error).message}`)

@@ -4,7 +4,7 @@ import { loadConfig } from '../config.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { openStore, type Store } from '../db/open.ts'
 import { jsonLogger, type Logger } from '../core/logger.ts'
-import { createOrganization, hasOrganizations } from '../organizations/service.ts'
+import { createFirstOrganization } from '../organizations/service.ts'
 import { VERSION } from '../system/routes.ts'
 import { commandOf, parse, positionals, showHelp, type CliIo } from './common.ts'
 import { baseUrl, curlExample } from './hints.ts'
@@ -53,9 +53,15 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const log = jsonLogger()
   const store = openStore(config.dbPath, config)
   await migrateToLatest(store.db)
-  const welcome = await firstRun(store)
   const app = createApp({ store, config, log })
-  const server = await runtime.listen(app.fetch, { hostname: config.host, port: config.port })
+  const server = await runtime.listen(app.fetch, { hostname: config.host, port: config.port }).catch(async (error) => {
+    await app.close()
+    await store.close()
+    throw error
+  })
+  // Only once the port is ours: a server that cannot listen must not create an organization
+  // whose token nobody sees.
+  const welcome = await firstRun(store)
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
   log({ level: 'info', msg: 'listening', url: base, db: config.dbPath, runtime: runtime.name, version: VERSION, durability: config.durability })
   if (welcome) {
@@ -79,8 +85,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
 
 /** On an empty database, one organization so that the API can be called right away. */
 async function firstRun(store: Store) {
-  if (await hasOrganizations(store.db)) return undefined
-  return store.write((trx) => createOrganization(trx, { name: 'My Organization' }, isoTime()))
+  return store.write((trx) => createFirstOrganization(trx, isoTime()))
 }
 
 function shutdownSignal(): Promise<string> {

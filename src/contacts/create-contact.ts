@@ -56,7 +56,7 @@ export async function createContactFromApi(trx: Trx, caller: Caller, req: Create
       if (added.length > 0) changes.push({ action: 'tags_added', newValue: tagNamesForLog(added) })
     }
     if (req.note !== undefined) {
-      await addNote(trx, contact.id, req.note, userId, now)
+      await addNote(trx, org.id, contact.id, req.note, userId, now)
       changes.push({ action: 'note_added', newValue: req.note })
     }
   }

@@ -25,7 +25,7 @@ interface MessageView {
 }
 
 /** An activity-log row as stored, without the ids the detail already names, plus who did it. */
-type ActivityView = Omit<Selectable<ActivityLogTable>, 'organization_id' | 'contact_id'> & { user_email: string | null }
+type ActivityView = Omit<Selectable<ActivityLogTable>, 'organization_id' | 'contact_id' | 'number'> & { user_email: string | null }
 
 /** A contact of the organization, active or archived, or a 404 (also for another organization's contact). */
 async function findContact(db: ReadDb, organizationId: string, id: string): Promise<Contact> {
@@ -50,6 +50,8 @@ function page<T>(rows: T[], limit: number, cursorOf: (last: T) => string) {
 /**
  * A contact with its tags, notes, conversation history and activity log. History and activity
  * are newest first and paginated; archived contacts stay readable, so their history does too.
+ * Messages, notes, activity and the rules named in it are shown by their numbers within the
+ * organization (see takeNumbers), never by their internal ids.
  */
 export async function contactDetail(
   db: ReadDb,
@@ -63,24 +65,25 @@ export async function contactDetail(
 
   let messages = db
     .selectFrom('messages')
-    .select(['id', 'direction', 'content', 'sent_at', 'source', 'created_at'])
+    .select(['number as id', 'direction', 'content', 'sent_at', 'source', 'created_at'])
     .where('contact_id', '=', contact.id)
-  if (messagesAfter) messages = messages.where((eb) => eb(eb.refTuple('sent_at', 'id'), '<', eb.tuple(...messagesAfter)))
-  const messageRows = await messages.orderBy('sent_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute()
+  if (messagesAfter) messages = messages.where((eb) => eb(eb.refTuple('sent_at', 'number'), '<', eb.tuple(...messagesAfter)))
+  const messageRows = await messages.orderBy('sent_at', 'desc').orderBy('number', 'desc').limit(query.limit + 1).execute()
 
   let activity = db
     .selectFrom('activity_log as a')
     .leftJoin('users as u', 'u.id', 'a.user_id')
-    .select(['a.id', 'a.action', 'a.old_value', 'a.new_value', 'a.via', 'a.automation_id', 'a.user_id', 'u.email as user_email', 'a.created_at'])
+    .leftJoin('automations as r', 'r.id', 'a.automation_id')
+    .select(['a.number as id', 'a.action', 'a.old_value', 'a.new_value', 'a.via', 'r.number as automation_id', 'a.user_id', 'u.email as user_email', 'a.created_at'])
     .where('a.contact_id', '=', contact.id)
-  if (activityAfter) activity = activity.where('a.id', '<', activityAfter[0])
-  const activityRows = await activity.orderBy('a.id', 'desc').limit(query.limit + 1).execute()
+  if (activityAfter) activity = activity.where('a.number', '<', activityAfter[0])
+  const activityRows = await activity.orderBy('a.number', 'desc').limit(query.limit + 1).execute()
 
   const notes = await db
     .selectFrom('notes')
-    .select(['id', 'body', 'created_by_user_id', 'created_at'])
+    .select(['number as id', 'body', 'created_by_user_id', 'created_at'])
     .where('contact_id', '=', contact.id)
-    .orderBy('id', 'desc')
+    .orderBy('number', 'desc')
     .execute()
 
   return {

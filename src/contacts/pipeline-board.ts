@@ -17,13 +17,14 @@ export interface PipelineColumn extends CountedPage {
 export async function pipelineBoard(db: ReadDb, organizationId: string, limit: number): Promise<PipelineColumn[]> {
   const stages = await db
     .selectFrom('pipeline_stages')
-    .select(['id', 'name', 'color', 'position', 'active'])
+    .select(['id', 'number', 'name', 'color', 'position', 'active'])
     .where('organization_id', '=', organizationId)
     .orderBy('position')
     .execute()
   const columns: PipelineColumn[] = []
-  for (const stage of stages) {
-    columns.push({ ...stage, active: stage.active === 1, ...(await countedFirstPage(db, organizationId, { stageId: stage.id }, limit)) })
+  // A stage is shown by its number within the organization (see takeNumbers), not its internal id.
+  for (const { id, number, ...stage } of stages) {
+    columns.push({ id: number, ...stage, active: stage.active === 1, ...(await countedFirstPage(db, organizationId, { stageId: id }, limit)) })
   }
   return columns
 }

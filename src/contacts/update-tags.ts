@@ -1,12 +1,12 @@
 import { logActivity, type ActivityEntry } from '../activity/repo.ts'
 import { findActiveById, findActiveByUsername, findNamedContact, updateContact } from './repo.ts'
-import type { Contact } from '../db/schema.ts'
+import type { Contact, Tag } from '../db/schema.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
 import type { Caller } from '../core/actor.ts'
 import { AppError } from '../core/errors.ts'
 import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organizations/access.ts'
 import { resolveMember } from '../users/service.ts'
-import { attachTags, contactTags, detachTags, ensureTags, findExistingTags, tagNamesForLog, type TagView } from '../tags/repo.ts'
+import { appliedTags, attachTags, contactTags, detachTags, ensureTags, findExistingTags, tagNamesForLog, type TagView } from '../tags/repo.ts'
 import type { TagMode, UpdateTagsInput } from './schemas.ts'
 
 export interface UpdateTagsResult {
@@ -15,8 +15,8 @@ export interface UpdateTagsResult {
 }
 
 interface TagChange {
-  added: TagView[]
-  removed: TagView[]
+  added: Tag[]
+  removed: Tag[]
 }
 
 type ApplyMode = (trx: Trx, contact: Contact, names: string[], color: string, now: string) => Promise<TagChange>
@@ -58,7 +58,7 @@ export async function updateContactTags(trx: Trx, caller: Caller, input: UpdateT
 async function setTags(trx: Trx, contact: Contact, names: string[], color: string, now: string): Promise<TagChange> {
   const target = await ensureTags(trx, contact.organization_id, names, color, now)
   const keep = new Set(target.map((t) => t.id))
-  const current = await contactTags(trx, contact.id)
+  const current = await appliedTags(trx, contact.id)
   const dropped = current.filter((t) => !keep.has(t.id))
   await detachTags(trx, contact.id, dropped.map((t) => t.id))
   const added = await attachTags(trx, contact.id, target, now)

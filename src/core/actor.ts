@@ -1,5 +1,3 @@
-import type { ActivityVia } from '../db/schema.ts'
-
 /** The name clients send their organization token under; messages quote it so they can act on them. */
 export const TOKEN_HEADER = 'x-org-auth-token'
 
@@ -8,6 +6,9 @@ export interface Caller {
   organizationId: string
   tokenId: string
 }
+
+/** Which door a change came through, as the activity log records it. */
+export type ActivityVia = 'api' | 'automation' | 'cli'
 
 /** Who makes a change, as the activity log records it. */
 export interface Actor {

@@ -1,4 +1,5 @@
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs'
+import { createPrivateFile } from './private-files.ts'
 import { runtime } from '#runtime'
 import type { Store } from './open.ts'
 
@@ -9,9 +10,20 @@ export class BackupError extends Error {}
  * keeps writing meanwhile), checked with integrity_check before it is reported good.
  */
 export function backupTo(store: Store, file: string): { bytes: number } {
-  if (existsSync(file)) throw new BackupError(`${file} already exists; choose a new file name`)
-  // The path is bound as a parameter of the statement text: no quoting of user input into SQL.
-  store.sqlite.run('vacuum into ?', [file])
+  try {
+    // Created empty and 0600 first: VACUUM INTO would create it 0644.
+    createPrivateFile(file)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new BackupError(`${file} already exists; choose a new file name`)
+    throw error
+  }
+  try {
+    // The path is bound as a parameter of the statement text: no quoting of user input into SQL.
+    store.sqlite.run('vacuum into ?', [file])
+  } catch (error) {
+    rmSync(file, { force: true })
+    throw error
+  }
   const check = checkFile(file)
   if (check !== 'ok') throw new BackupError(`the copy at ${file} failed its integrity check: ${check}`)
   return { bytes: statSync(file).size }
@@ -43,7 +55,7 @@ function isDmtrackerDatabase(file: string): boolean {
  * exclusive lock first, which fails while any other process has the database open. The file
  * being replaced is kept beside it as `<target>.before-restore-<time>`.
  */
-export function restoreFrom(file: string, target: string, now: Date): { keptAs: string | null } {
+export function restoreFrom(file: string, target: string, now: string): { keptAs: string | null } {
   if (!existsSync(file)) throw new BackupError(`${file} does not exist`)
   const check = checkFile(file)
   if (check !== 'ok') throw new BackupError(`${file} failed its integrity check: ${check}`)
@@ -51,13 +63,15 @@ export function restoreFrom(file: string, target: string, now: Date): { keptAs: 
   let keptAs: string | null = null
   if (existsSync(target)) {
     assertNotInUse(target)
-    keptAs = `${target}.before-restore-${now.toISOString().replace(/[:.]/g, '-')}`
+    keptAs = `${target}.before-restore-${now.replace(/[:.]/g, '-')}`
     renameSync(target, keptAs)
   }
   // A WAL left beside the old file would be replayed onto the restored one.
   rmSync(`${target}-wal`, { force: true })
   rmSync(`${target}-shm`, { force: true })
   const staged = `${target}.restoring`
+  rmSync(staged, { force: true })
+  createPrivateFile(staged)
   const source = runtime.openSqlite(file)
   try {
     source.run('vacuum into ?', [staged])

@@ -1,10 +1,9 @@
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
 import { Kysely, SqliteDialect } from 'kysely'
 import { runtime } from '#runtime'
 import type { SqliteHandle } from '../runtime/types.ts'
 import type { Database } from './schema.ts'
 import { startCheckpointer } from './checkpointer.ts'
+import { makeDatabaseFilesPrivate, makePrivateFolderFor } from './private-files.ts'
 import { createWriter, type Write } from './write.ts'
 
 export type Durability = 'normal' | 'full'
@@ -49,9 +48,12 @@ export function pragmas({ durability = 'normal', busyTimeoutMs = 5000 }: StoreOp
   ]
 }
 
-/** Opens (creating file and folder if needed) the database with bun:sqlite or better-sqlite3. */
+/** Opens (creating file and folder if needed, private to the owner: 0600 and 0700) the database with bun:sqlite or better-sqlite3. */
 export function openStore(path: string, options: StoreOptions = {}): Store {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  if (path !== ':memory:') {
+    makePrivateFolderFor(path)
+    makeDatabaseFilesPrivate(path)
+  }
   const sqlite = runtime.openSqlite(path)
   const settings = pragmas(options)
   for (const statement of settings) sqlite.exec(statement)

@@ -1,4 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
+import type { ActivityVia } from '../core/actor.ts'
 
 /** Kysely's view of the tables made by migrations/. Booleans are 0 | 1, times ISO 8601 UTC text. */
 export interface Database {
@@ -15,6 +16,7 @@ export interface Database {
   contact_tags: ContactTagTable
   automations: AutomationTable
   activity_log: ActivityLogTable
+  id_numbers: IdNumberTable
 }
 
 export type Flag = 0 | 1
@@ -65,6 +67,8 @@ export interface MembershipTable {
 
 export interface PipelineStageTable {
   id: Generated<number>
+  /** Shown as its id: counted per organization (id-numbers.ts); `id` is internal. */
+  number: number
   organization_id: string
   name: string
   color: string
@@ -102,6 +106,8 @@ export interface ContactTable {
 
 export interface MessageTable {
   id: Generated<number>
+  /** Shown as its id: counted per organization (id-numbers.ts); `id` is internal. */
+  number: number
   contact_id: string
   direction: Generated<'inbound' | 'outbound'>
   content: string
@@ -112,6 +118,8 @@ export interface MessageTable {
 
 export interface NoteTable {
   id: Generated<number>
+  /** Shown as its id: counted per organization (id-numbers.ts); `id` is internal. */
+  number: number
   contact_id: string
   body: string
   created_by_user_id: string | null
@@ -120,6 +128,8 @@ export interface NoteTable {
 
 export interface TagTable {
   id: Generated<number>
+  /** Shown as its id: counted per organization (id-numbers.ts); `id` is internal. */
+  number: number
   organization_id: string
   name: string
   color: string
@@ -136,6 +146,8 @@ export type AutomationKind = 'stage_to_status' | 'status_to_stage'
 
 export interface AutomationTable {
   id: Generated<number>
+  /** Shown as its id: counted per organization (id-numbers.ts); `id` is internal. */
+  number: number
   organization_id: string
   kind: AutomationKind
   /** Null once the stage was removed; such a rule stays disabled. */
@@ -145,10 +157,11 @@ export interface AutomationTable {
   created_at: string
 }
 
-export type ActivityVia = 'api' | 'automation' | 'cli'
 
 export interface ActivityLogTable {
   id: Generated<number>
+  /** Shown as its id: counted per organization (id-numbers.ts); `id` is internal. */
+  number: number
   organization_id: string
   contact_id: string | null
   action: string
@@ -159,6 +172,15 @@ export interface ActivityLogTable {
   user_id: string | null
   created_at: string
 }
+
+/** Each organization's last `number` per kind of row. */
+export interface IdNumberTable {
+  organization_id: string
+  kind: NumberedKind
+  last: number
+}
+
+export type NumberedKind = 'tags' | 'automations' | 'activity' | 'messages' | 'notes' | 'stages'
 
 export type Contact = Selectable<ContactTable>
 export type NewContact = Insertable<ContactTable>

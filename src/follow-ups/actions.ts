@@ -34,7 +34,7 @@ export async function actOnFollowUp(trx: Trx, org: Organization, id: string, act
       : { ...base, action: 'follow_up_snoozed', oldValue: contact.next_follow_up_at, newValue: snooze },
   ]
   if (action.note) {
-    await addNote(trx, contact.id, action.note, userId, now)
+    await addNote(trx, contact.organization_id, contact.id, action.note, userId, now)
     entries.push({ ...base, action: 'note_added', newValue: action.note })
   }
   await logActivity(trx, entries, now)

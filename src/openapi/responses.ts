@@ -18,8 +18,10 @@ const maybeText = v.nullable(v.string())
 const timestamp = v.pipe(v.string(), v.description('ISO 8601 UTC with milliseconds'))
 const maybeTimestamp = v.nullable(timestamp)
 const success = v.literal('success')
+// Tags, notes, messages, activity, rules and stages are numbered per organization: 1, 2, 3 ...
+const orgNumber = v.pipe(v.number(), v.description('Counted within the organization (1, 2, 3 ...); says nothing of other organizations'))
 
-export const tagSchema = v.strictObject({ id: v.number(), name: text, color: v.pipe(v.string(), v.description('#rrggbb')) })
+export const tagSchema = v.strictObject({ id: orgNumber, name: text, color: v.pipe(v.string(), v.description('#rrggbb')) })
 
 export const contactSchema = v.strictObject({
   id: text,
@@ -57,18 +59,18 @@ const contactDetailSchema = v.strictObject({
   archived_at: maybeTimestamp,
   activate_followups: v.boolean(),
   last_follow_up_at: maybeTimestamp,
-  notes: v.array(v.strictObject({ id: v.number(), body: text, created_by_user_id: maybeText, created_at: timestamp })),
+  notes: v.array(v.strictObject({ id: orgNumber, body: text, created_by_user_id: maybeText, created_at: timestamp })),
   messages: itemsPage(
-    v.strictObject({ id: v.number(), direction: v.picklist(['inbound', 'outbound']), content: text, sent_at: timestamp, source: text, created_at: timestamp }),
+    v.strictObject({ id: orgNumber, direction: v.picklist(['inbound', 'outbound']), content: text, sent_at: timestamp, source: text, created_at: timestamp }),
   ),
   activity: itemsPage(
     v.strictObject({
-      id: v.number(),
+      id: orgNumber,
       action: v.pipe(text, v.description('e.g. contact_created, lead_status, pipeline_stage, tags_added, follow_up_done, archived')),
       old_value: maybeText,
       new_value: maybeText,
       via: v.picklist(['api', 'automation', 'cli']),
-      automation_id: v.nullable(v.number()),
+      automation_id: v.pipe(v.nullable(v.number()), v.description('The rule, numbered as `automation list` shows it')),
       user_id: maybeText,
       user_email: maybeText,
       created_at: timestamp,
@@ -84,7 +86,7 @@ const countedPageSchema = v.strictObject({
 })
 
 const pipelineColumnSchema = v.strictObject({
-  id: v.number(),
+  id: orgNumber,
   name: text,
   color: text,
   position: v.number(),

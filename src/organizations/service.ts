@@ -39,9 +39,11 @@ export async function setPageName(trx: Trx, id: string, pageName: string) {
   await trx.updateTable('organizations').set({ page_name: pageName }).where('id', '=', id).execute()
 }
 
-/** Whether the database holds any organization yet (a first start creates one). */
-export async function hasOrganizations(db: ReadDb): Promise<boolean> {
-  return (await db.selectFrom('organizations').select('id').limit(1).executeTakeFirst()) !== undefined
+/** On an empty database, one organization so that the API can be called right away; undefined otherwise. */
+export async function createFirstOrganization(trx: Trx, now: string) {
+  // Looked up inside the write, so that of servers started together only one creates it.
+  const any = await trx.selectFrom('organizations').select('id').limit(1).executeTakeFirst()
+  return any ? undefined : createOrganization(trx, { name: 'My Organization' }, now)
 }
 
 export function listOrganizations(trx: ReadDb) {

@@ -1,5 +1,6 @@
 import { logActivity } from '../activity/repo.ts'
 import { compiled } from '../db/compiled.ts'
+import { takeNumbers } from '../db/id-numbers.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
 import type { PipelineStage } from '../db/schema.ts'
 import * as v from 'valibot'
@@ -24,9 +25,10 @@ export type EntryKind = 'inbound' | 'outreach'
 
 /** Creates the default stages and makes them the organization's entry stages. */
 export async function createDefaultStages(trx: Trx, organizationId: string, now: string): Promise<void> {
+  const first = await takeNumbers(trx, organizationId, 'stages', DEFAULT_STAGES.length)
   const rows = await trx
     .insertInto('pipeline_stages')
-    .values(DEFAULT_STAGES.map((s, i) => ({ organization_id: organizationId, name: s.name, color: s.color, position: i + 1, active: 1 as const, created_at: now })))
+    .values(DEFAULT_STAGES.map((s, i) => ({ organization_id: organizationId, number: first + i, name: s.name, color: s.color, position: i + 1, active: 1 as const, created_at: now })))
     .returning(['id', 'name'])
     .execute()
   const idOf = (name: string) => rows.find((r) => r.name === name)!.id
@@ -41,7 +43,7 @@ export async function listStages(trx: ReadDb, organizationId: string) {
   const stages = await trx
     .selectFrom('pipeline_stages as s')
     .leftJoin('contacts as c', (j) => j.onRef('c.pipeline_stage_id', '=', 's.id').on('c.archived_at', 'is', null))
-    .select(['s.id', 's.name', 's.color', 's.position', 's.active'])
+    .select(['s.number as id', 's.name', 's.color', 's.position', 's.active'])
     .select((eb) => eb.fn.count<number>('c.id').as('contacts'))
     .where('s.organization_id', '=', organizationId)
     .groupBy('s.id')
@@ -121,7 +123,7 @@ export async function addStage(trx: Trx, organizationId: string, rawName: string
     .executeTakeFirstOrThrow()
   return trx
     .insertInto('pipeline_stages')
-    .values({ organization_id: organizationId, name, color: color === undefined ? DEFAULT_TAG_COLOR : stageColor(color), position: Number(last) + 1, active: 1, created_at: now })
+    .values({ organization_id: organizationId, number: await takeNumbers(trx, organizationId, 'stages'), name, color: color === undefined ? DEFAULT_TAG_COLOR : stageColor(color), position: Number(last) + 1, active: 1, created_at: now })
     .returningAll()
     .executeTakeFirstOrThrow()
 }
@@ -212,11 +214,11 @@ export async function removeStage(trx: Trx, organizationId: string, name: string
 }
 
 /**
- * Disables the enabled automation rules that use a stage and returns their ids, so the caller can
+ * Disables the enabled automation rules that use a stage and returns their numbers, so the caller can
  * say so. It acts like an ON DELETE clause of the rule's stage: automations/ sits above pipeline/
  * (a rule looks its stage up here), so this one write to the automations table lives here.
  */
 async function disableRulesUsingStage(trx: Trx, stageId: number): Promise<number[]> {
-  const rows = await trx.updateTable('automations').set({ enabled: 0 }).where('stage_id', '=', stageId).where('enabled', '=', 1).returning('id').execute()
-  return rows.map((r) => r.id).sort((a, b) => a - b)
+  const rows = await trx.updateTable('automations').set({ enabled: 0 }).where('stage_id', '=', stageId).where('enabled', '=', 1).returning('number').execute()
+  return rows.map((r) => r.number).sort((a, b) => a - b)
 }

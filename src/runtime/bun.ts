@@ -1,5 +1,6 @@
 import type { Server } from 'bun'
 import { Database, type Statement } from 'bun:sqlite'
+import { assertPortFree, PortInUseError } from './port-in-use.ts'
 import { statementCache } from './statement-cache.ts'
 import type { Runtime, SqliteHandle } from './types.ts'
 
@@ -45,7 +46,14 @@ export const runtime: Runtime = {
   sqliteModule: 'bun:sqlite',
   openSqlite,
   async listen(fetch, { hostname, port }) {
-    const server = Bun.serve({ fetch, hostname, port, development: false })
+    // Port 0 asks the kernel for a free port, which no other socket holds.
+    if (port !== 0) await assertPortFree(hostname, port)
+    let server: Server<unknown>
+    try {
+      server = Bun.serve({ fetch, hostname, port, development: false, reusePort: false })
+    } catch (error) {
+      throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUseError(hostname, port) : error
+    }
     return {
       port: server.port ?? port,
       stop: () => server.stop(false),

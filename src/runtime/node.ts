@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import Database from 'better-sqlite3'
 import { serve } from '@hono/node-server'
+import { PortInUseError } from './port-in-use.ts'
 import { statementCache } from './statement-cache.ts'
 import type { Runtime, SqliteHandle } from './types.ts'
 
@@ -40,7 +41,7 @@ export const runtime: Runtime = {
             }),
         })
       })
-      server.once('error', reject)
+      server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new PortInUseError(hostname, port) : error))
     })
   },
   peerAddress: (_request, env) => (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress,

@@ -1,6 +1,7 @@
 import { invalidField } from '../core/validate.ts'
 import { compiled } from '../db/compiled.ts'
 import type { Tag } from '../db/schema.ts'
+import { takeNumbers } from '../db/id-numbers.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
 
 export interface TagView {
@@ -38,9 +39,10 @@ export async function ensureTags(trx: Trx, organizationId: string, names: string
   const known = new Set(existing.map((t) => t.name.toLowerCase()))
   const missing = names.filter((n) => !known.has(n.toLowerCase()))
   if (missing.length === 0) return existing
+  const first = await takeNumbers(trx, organizationId, 'tags', missing.length)
   const created = await trx
     .insertInto('tags')
-    .values(missing.map((name) => ({ organization_id: organizationId, name, color, created_at: now })))
+    .values(missing.map((name, i) => ({ organization_id: organizationId, number: first + i, name, color, created_at: now })))
     .returningAll()
     .execute()
   return [...existing, ...created]
@@ -59,11 +61,12 @@ export async function attachTags(trx: Trx, contactId: string, tags: Tag[], now: 
   return tags.filter((t) => added.has(t.id))
 }
 
+// A tag is shown by its number within the organization (see takeNumbers), never its internal id.
 const tagsOf = compiled((db, contactId: string) =>
   db
     .selectFrom('contact_tags as ct')
     .innerJoin('tags as t', 't.id', 'ct.tag_id')
-    .select(['t.id', 't.name', 't.color'])
+    .select(['t.number as id', 't.name', 't.color'])
     .where('ct.contact_id', '=', contactId)
     .orderBy('t.name') // COLLATE NOCASE: case-insensitive order
     .orderBy('t.id'),
@@ -81,7 +84,7 @@ export async function tagsOfContacts(trx: ReadDb, contactIds: string[]): Promise
   const rows = await trx
     .selectFrom('contact_tags as ct')
     .innerJoin('tags as t', 't.id', 'ct.tag_id')
-    .select(['ct.contact_id', 't.id', 't.name', 't.color'])
+    .select(['ct.contact_id', 't.number as id', 't.name', 't.color'])
     .where('ct.contact_id', 'in', contactIds)
     .orderBy('t.name')
     .orderBy('t.id')
@@ -92,6 +95,11 @@ export async function tagsOfContacts(trx: ReadDb, contactIds: string[]): Promise
     byContact.set(contact_id, list)
   }
   return byContact
+}
+
+/** The tags a contact carries, as stored. */
+export function appliedTags(trx: Trx, contactId: string): Promise<Tag[]> {
+  return trx.selectFrom('contact_tags as ct').innerJoin('tags as t', 't.id', 'ct.tag_id').selectAll('t').where('ct.contact_id', '=', contactId).execute()
 }
 
 /** Takes tags off a contact, ignoring those it does not carry; returns the ids actually removed. */

@@ -87,6 +87,23 @@ describe('compiled binary', () => {
     assert.equal(typeof ((await denied.json()) as any).message, 'string')
   })
 
+  it('refuses to start a second server on the busy port: one line, exit code 1, the first keeps every request', async () => {
+    const port = new URL(base).port
+    // Even on another database: the port alone decides. A second server that wrongly starts is killed by the timeout.
+    const second = spawnSync(binary, ['serve', '--port', port, '--db', './data/second.db'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 10_000 })
+    assert.equal(second.status, 1, second.stdout)
+    assert.equal(second.stderr.trim(), `dmtracker: port ${port} on 127.0.0.1 is already in use (is another server running?); stop it or choose another --port`)
+    assert.doesNotMatch(second.stdout, /listening/)
+    for (let i = 0; i < 10; i++) {
+      const res = await fetch(`${base}/api/v1/contact/default-reply`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-org-auth-token': org.token },
+        body: JSON.stringify({ organization_id: org.id, manychat_id: 987654, username: 'e2e_lead', message_content: `again ${i}` }),
+      })
+      assert.equal(res.status, 200)
+    }
+  })
+
   it('stops cleanly on SIGTERM and leaves no token in the logs or the database', async () => {
     server!.kill('SIGTERM')
     const [code] = await once(server!, 'exit')
