@@ -1,9 +1,8 @@
 import { logActivity } from '../activity/repo.ts'
-import { updateContact } from './repo.ts'
+import { findActiveContact, updateContact } from './repo.ts'
 import type { Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import { resolveMember } from '../users/service.ts'
-import { findActiveContact } from './detail.ts'
 
 /**
  * Archives a contact: it leaves the board and every list; its history, notes and activity stay.

@@ -8,8 +8,7 @@ import { attachTags, ensureTags, tagNamesForLog } from '../tags/repo.ts'
 import { resolveMember } from '../users/service.ts'
 import type { CreateContactRequest } from './schemas.ts'
 import { createContact, recordReply } from './lifecycle.ts'
-import { addNote } from './notes.ts'
-import { findActiveByManychatId, findActiveByUsername, updateContact } from './repo.ts'
+import { addNote, findActiveByManychatId, findActiveByUsername, updateContact } from './repo.ts'
 import { contactView, type ContactView } from './view.ts'
 
 /** How contacts made by this endpoint came in, and the source of the replies it records. */

@@ -1,4 +1,3 @@
-import { findActiveById } from './repo.ts'
 import { contactView, type ContactView } from './view.ts'
 import type { Selectable } from 'kysely'
 import type { ActivityLogTable, Contact } from '../db/schema.ts'
@@ -31,13 +30,6 @@ type ActivityView = Omit<Selectable<ActivityLogTable>, 'organization_id' | 'cont
 async function findContact(db: ReadDb, organizationId: string, id: string): Promise<Contact> {
   const contact = await db.selectFrom('contacts').selectAll().where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst()
   if (!contact) throw new AppError('not_found', `No contact with id ${id}`)
-  return contact
-}
-
-/** An active contact of the organization, or a 404: archived contacts take no more changes. */
-export async function findActiveContact(db: ReadDb, organizationId: string, id: string): Promise<Contact> {
-  const contact = await findActiveById(db, organizationId, id)
-  if (!contact) throw new AppError('not_found', `No active contact with id ${id}`)
   return contact
 }
 

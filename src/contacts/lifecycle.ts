@@ -1,16 +1,9 @@
-import { compiledWrite } from '../db/compiled.ts'
 import type { Contact, Organization } from '../db/schema.ts'
-import { takeNumbers } from '../db/id-numbers.ts'
 import type { Trx } from '../db/write.ts'
 import { outreachFollowUp, parseCadence, replyFollowUp } from './follow-up-cadence.ts'
-import { insertContact, updateContact, type ContactDraft } from './repo.ts'
+import { addInboundMessage, insertContact, updateContact, type ContactDraft } from './repo.ts'
 
 // Creating contacts and recording replies: shared by default-reply and create-contact.
-
-// Runs on every recorded reply: built and compiled once (see compiled()).
-const insertMessage = compiledWrite((db, contactId: string, number: number, content: string, sentAt: string, source: string, now: string) =>
-  db.insertInto('messages').values({ contact_id: contactId, number, direction: 'inbound', content, sent_at: sentAt, source, created_at: now }),
-)
 
 export interface Reply {
   content: string
@@ -68,7 +61,7 @@ export async function createContact(trx: Trx, org: Organization, input: NewConta
  * unless follow-ups are off for this contact.
  */
 export async function recordReply(trx: Trx, contact: Contact, reply: Reply, now: string): Promise<Contact> {
-  await insertMessage(trx, contact.id, await takeNumbers(trx, contact.organization_id, 'messages'), reply.content, reply.sentAt, reply.source, now)
+  await addInboundMessage(trx, contact, reply, now)
   const isLatest = contact.last_response_at === null || reply.sentAt >= contact.last_response_at
   return updateContact(
     trx,

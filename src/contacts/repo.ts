@@ -1,6 +1,8 @@
+import type { Selectable } from 'kysely'
 import { AppError } from '../core/errors.ts'
-import { compiled } from '../db/compiled.ts'
-import type { Contact, ContactUpdate, NewContact } from '../db/schema.ts'
+import { compiled, compiledWrite } from '../db/compiled.ts'
+import type { Contact, ContactUpdate, NewContact, NoteTable } from '../db/schema.ts'
+import { takeNumbers } from '../db/id-numbers.ts'
 import { uuidV7 } from '../db/uuid-v7.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
 
@@ -46,6 +48,35 @@ export async function updateContact(trx: Trx, id: string, patch: ContactUpdate, 
     .updateTable('contacts')
     .set({ ...patch, updated_at: now })
     .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}
+
+/** An active contact of the organization, or a 404: archived contacts take no more changes. */
+export async function findActiveContact(db: ReadDb, organizationId: string, id: string): Promise<Contact> {
+  const contact = await findActiveById(db, organizationId, id)
+  if (!contact) throw new AppError('not_found', `No active contact with id ${id}`)
+  return contact
+}
+
+// Runs on every recorded reply: built and compiled once (see compiled()).
+const insertMessage = compiledWrite((db, contactId: string, number: number, content: string, sentAt: string, source: string, now: string) =>
+  db.insertInto('messages').values({ contact_id: contactId, number, direction: 'inbound', content, sent_at: sentAt, source, created_at: now }),
+)
+
+/** Keeps a message the lead sent in the contact's conversation history. */
+export async function addInboundMessage(trx: Trx, contact: Pick<Contact, 'id' | 'organization_id'>, message: { content: string; sentAt: string; source: string }, now: string) {
+  await insertMessage(trx, contact.id, await takeNumbers(trx, contact.organization_id, 'messages'), message.content, message.sentAt, message.source, now)
+}
+
+export type Note = Selectable<NoteTable>
+
+/** Stores a note on a contact. The caller logs the activity (it knows the organization and how). */
+export async function addNote(trx: Trx, organizationId: string, contactId: string, body: string, userId: string | null, now: string): Promise<Note> {
+  const number = await takeNumbers(trx, organizationId, 'notes')
+  return trx
+    .insertInto('notes')
+    .values({ contact_id: contactId, number, body, created_by_user_id: userId, created_at: now })
     .returningAll()
     .executeTakeFirstOrThrow()
 }

@@ -1,7 +1,5 @@
 import { logActivity, type ActivityEntry } from '../activity/repo.ts'
-import { findActiveContact } from '../contacts/detail.ts'
-import { addNote } from '../contacts/notes.ts'
-import { updateContact } from '../contacts/repo.ts'
+import { addNote, findActiveContact, updateContact } from '../contacts/repo.ts'
 import type { Contact, Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import { AppError } from '../core/errors.ts'
