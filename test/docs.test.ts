@@ -35,8 +35,7 @@ describe('README and docs', () => {
       for (const target of targets) {
         const path = resolve(dirname(join(root, doc)), target)
         assert.ok(!relative(root, path).startsWith('..'), `${doc} refers to ${target}, outside the repository`)
-        // docs/architecture.md is being written alongside (issue 14); every other target must exist.
-        if (relative(root, path) !== 'docs/architecture.md') assert.ok(existsSync(path), `${doc} links ${target}, which does not exist`)
+        assert.ok(existsSync(path), `${doc} links ${target}, which does not exist`)
       }
     }
   })

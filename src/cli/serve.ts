@@ -61,7 +61,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   })
   // Only once the port is ours: a server that cannot listen must not create an organization
   // whose token nobody sees.
-  const welcome = await firstRun(store)
+  const welcome = await store.write((trx) => createFirstOrganization(trx, isoTime()))
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
   log({ level: 'info', msg: 'listening', url: base, db: config.dbPath, runtime: runtime.name, version: VERSION, durability: config.durability })
   if (welcome) {
@@ -81,11 +81,6 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   await shutdownSignal()
   await shutdown(log, server, app, store)
   return 0
-}
-
-/** On an empty database, one organization so that the API can be called right away. */
-async function firstRun(store: Store) {
-  return store.write((trx) => createFirstOrganization(trx, isoTime()))
 }
 
 function shutdownSignal(): Promise<string> {
