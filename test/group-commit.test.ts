@@ -63,7 +63,10 @@ describe('group commit', () => {
   it('commits a batch once, answers only after that commit, in arrival order', async () => {
     const write = createGroupWriter(db)
     const ran: string[] = []
-    const requests = Object.fromEntries(['a', 'b', 'c', 'd'].map((n) => [n, async (trx: Kysely<Database>) => (ran.push(n), insert(n)(trx))]))
+    const requests = Object.fromEntries(['a', 'b', 'c', 'd'].map((n) => [n, async (trx: Kysely<Database>) => {
+          ran.push(n)
+          return insert(n)(trx)
+        }]))
     const results = await together(write, requests)
     assert.deepEqual(results.map((r) => r.status === 'fulfilled' && r.value), ['a', 'b', 'c', 'd'])
     assert.deepEqual(ran, ['a', 'b', 'c', 'd'])

@@ -27,7 +27,8 @@ export class Ledger {
   readonly problems: string[] = []
 
   count(endpoint: EndpointName, status: string) {
-    const byStatus = (this.answers[endpoint] ??= {})
+    this.answers[endpoint] ??= {}
+    const byStatus = this.answers[endpoint]
     byStatus[status] = (byStatus[status] ?? 0) + 1
   }
 
@@ -225,7 +226,7 @@ export async function verifyLedger(dbPath: string, orgId: string, ledger: Ledger
         }
         case 'contact-status': {
           const contact = byId.get(ack.contactId)
-          if (!contact || contact.lead_status_id !== 2 || contact.pipeline_stage_id !== stage.id) problems.push(`acknowledged status change of ${ack.contactId} is missing`)
+          if (contact?.lead_status_id !== 2 || contact.pipeline_stage_id !== stage.id) problems.push(`acknowledged status change of ${ack.contactId} is missing`)
           once(activityByKey, `${ack.contactId} lead_status`, 'status change')
           once(activityByKey, `${ack.contactId} pipeline_stage`, 'stage change')
           break

@@ -1,5 +1,5 @@
 import type { AutomationKind } from '../db/schema.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
+import type { ReadDb, } from '../db/write.ts'
 
 // Rule queries (Kysely only). Kept apart from the service so pipeline/stages.ts can use them
 // without importing the service, which itself imports the stage functions.

@@ -1,7 +1,7 @@
 import { contactView, type ContactView } from './view.ts'
 import type { Selectable } from 'kysely'
 import type { ActivityLogTable, Contact } from '../db/schema.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
+import type { ReadDb, } from '../db/write.ts'
 import { encodeCursor, readCursor, type Cursor } from '../core/cursor.ts'
 import { AppError } from '../core/errors.ts'
 

@@ -1,5 +1,5 @@
 import type { Organization } from '../db/schema.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
+import type { ReadDb, } from '../db/write.ts'
 import { todayBounds } from '../core/time-zone.ts'
 import { invalidField } from '../core/validate.ts'
 import { findStageByName } from '../pipeline/service.ts'

@@ -1,7 +1,7 @@
 import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely'
 import { contactViews, type ContactView } from './view.ts'
 import type { Contact, Database } from '../db/schema.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
+import type { ReadDb, } from '../db/write.ts'
 import { encodeCursor, readCursor, type Cursor, type Position } from '../core/cursor.ts'
 import type { ContactFilter } from './filter.ts'
 
@@ -46,6 +46,7 @@ const AFTER_PREFIX = '\u{10FFFF}'
 type Contacts = ExpressionBuilder<Database, 'contacts'>
 
 /** Counts the rows of `query`, stopping past `limit`. */
+// biome-ignore lint/suspicious/noExplicitAny: the counted query may join and alias any tables
 async function countUpTo(db: ReadDb, query: SelectQueryBuilder<Database, any, { one: 1 }>, limit: number): Promise<number> {
   const { n } = await db
     .selectFrom(query.limit(limit + 1).as('matching'))

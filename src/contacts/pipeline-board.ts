@@ -1,5 +1,5 @@
 import { countedFirstPage, type CountedPage } from './page.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
+import type { ReadDb, } from '../db/write.ts'
 
 /** A stage; continue its contacts with GET /contacts?stage=<name>&cursor=<next_cursor>. */
 export interface PipelineColumn extends CountedPage {

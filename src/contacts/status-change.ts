@@ -4,7 +4,7 @@ import { updateContact } from './repo.ts'
 import { leadStatusName } from '../core/lead-status.ts'
 import type { Actor } from '../core/actor.ts'
 import type { Contact, ContactUpdate, PipelineStage } from '../db/schema.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
+import type { Trx } from '../db/write.ts'
 
 /** The status and/or stage a contact should have; a field left out stays as it is. */
 export interface StatusTarget {

@@ -1,6 +1,6 @@
 import { stageNameById, stageNamesById } from '../pipeline/service.ts'
 import type { Contact } from '../db/schema.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
+import type { ReadDb, } from '../db/write.ts'
 import { type LeadStatusName, leadStatusName } from '../core/lead-status.ts'
 import { contactTags, tagsOfContacts, type TagView } from '../tags/repo.ts'
 

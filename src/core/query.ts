@@ -2,6 +2,7 @@ import * as v from 'valibot'
 import { invalidField, parseInput } from './validate.ts'
 
 type Entries = v.ObjectEntries
+// biome-ignore lint/suspicious/noExplicitAny: any error message; the schemas differ only in their messages
 export type QuerySchema = v.ObjectSchema<Entries, any> | v.StrictObjectSchema<Entries, any>
 
 /** A query string's schema. A misspelt parameter would otherwise be ignored and widen a list: it is a 400. */

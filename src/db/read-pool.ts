@@ -48,8 +48,10 @@ export interface SerializedError {
 }
 
 /** Reads that answer with one value: `(db, args) => result`, args and result structured-cloneable. */
+// biome-ignore lint/suspicious/noExplicitAny: each task names its own argument type; unknown would refuse them all
 export type RunTasks = Record<string, (db: ReadDb, args: any) => Promise<unknown>>
 /** Reads that answer with a stream of text chunks, one page of rows each. */
+// biome-ignore lint/suspicious/noExplicitAny: as for RunTasks
 export type StreamTasks = Record<string, (db: ReadDb, args: any, options: { pageSize?: number }) => AsyncIterable<string>>
 
 export interface ReadPoolOptions {
@@ -188,6 +190,7 @@ export function createReadPool<R extends RunTasks, S extends StreamTasks>({ entr
 
   return {
     run(task: string, args: unknown) {
+      // biome-ignore lint/suspicious/noExplicitAny: the worker's answer is the task's result, typed by ReadPool's signature
       return new Promise<any>((resolve, reject) => {
         const job: Job = enqueue(
           {

@@ -1,4 +1,4 @@
-import { BlockList, isIP } from 'node:net'
+import { type BlockList, isIP } from 'node:net'
 import type { Context } from 'hono'
 import { runtime } from '#runtime'
 import type { TrustProxy } from '../core/trust-proxy.ts'

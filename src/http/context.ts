@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono'
+
 import type { Caller } from '../core/actor.ts'
 import type { Store } from '../db/open.ts'
 import type { Config } from '../config.ts'

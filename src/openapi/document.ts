@@ -1,5 +1,5 @@
 import { toJsonSchema, toJsonSchemaDefs, type ConversionConfig, type JsonSchema } from '@valibot/to-json-schema'
-import * as v from 'valibot'
+import type * as v from 'valibot'
 import { cursorParam } from '../core/cursor.ts'
 import { igId, isoDate, manychatId, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, pageSize, tagColor } from '../core/fields.ts'
 import { isRepeatable } from '../core/query.ts'
@@ -109,7 +109,10 @@ let built: object | undefined
 export function openApiDocument(): object {
   if (built) return built
   const paths: Record<string, Record<string, unknown>> = {}
-  for (const op of OPERATIONS) (paths[openApiPath(op.path)] ??= {})[op.method] = operation(op)
+  for (const op of OPERATIONS) {
+    const path = openApiPath(op.path)
+    paths[path] = { ...paths[path], [op.method]: operation(op) }
+  }
   const { definitions: _, ...defsConversion } = CONVERSION
   const schemas = toJsonSchemaDefs(DEFINITIONS, defsConversion)
   built = {

@@ -24,6 +24,7 @@ export interface Operation {
   tag: 'Reference' | 'Contacts' | 'Follow-ups' | 'Pipeline' | 'System'
   summary: string
   description?: string
+  // biome-ignore lint/suspicious/noExplicitAny: any error message; only the entries matter here
   params?: v.ObjectSchema<v.ObjectEntries, any>
   query?: QuerySchema
   body?: v.GenericSchema

@@ -1,5 +1,5 @@
 import type { Organization } from '../db/schema.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
+import type { ReadDb, } from '../db/write.ts'
 import { TOKEN_HEADER, type Caller } from '../core/actor.ts'
 import { AppError } from '../core/errors.ts'
 import { findOrganization } from './service.ts'
