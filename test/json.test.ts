@@ -1,5 +1,5 @@
-import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
 import { parseJson } from '../src/http/json.ts'
 
 describe('parseJson', () => {
@@ -49,7 +49,18 @@ describe('parseJson', () => {
   })
 
   it('rejects malformed documents on both paths', () => {
-    for (const bad of ['{', '{"a":}', '[1,]', '{"a" 1}', 'tru', '01', '"\u0001"', '[1] x', '{"a":1234567890123456789', '"unterminated 1234567890123456789']) {
+    for (const bad of [
+      '{',
+      '{"a":}',
+      '[1,]',
+      '{"a" 1}',
+      'tru',
+      '01',
+      '"\u0001"',
+      '[1] x',
+      '{"a":1234567890123456789',
+      '"unterminated 1234567890123456789',
+    ]) {
       assert.throws(() => parseJson(bad), SyntaxError, bad)
     }
   })

@@ -29,7 +29,8 @@ export function parseQuery<S extends QuerySchema>(schema: S, queries: Record<str
   for (const [name, values] of Object.entries(queries)) {
     const entry = schema.entries[name]
     if (entry && isRepeatable(entry)) input[name] = values
-    else if (values.length === 1 || !entry) input[name] = values[0]! // an unknown one is reported by the schema
+    else if (values.length === 1 || !entry)
+      input[name] = values[0]! // an unknown one is reported by the schema
     else throw invalidField(name, 'must be given once')
   }
   return parseInput(schema, input)

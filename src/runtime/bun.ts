@@ -1,7 +1,7 @@
-import type { Server } from 'bun'
 import { Database, type SQLQueryBindings, type Statement } from 'bun:sqlite'
-import { assertPortFree, PortInUseError } from './port-in-use.ts'
 import { Worker } from 'node:worker_threads'
+import type { Server } from 'bun'
+import { assertPortFree, PortInUseError } from './port-in-use.ts'
 import { statementCache } from './statement-cache.ts'
 import type { Runtime, SqliteHandle } from './types.ts'
 
