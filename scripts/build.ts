@@ -2,15 +2,19 @@
 // Run with Bun (`npm run build`). Usage: bun scripts/build.ts [--outfile PATH] [--target bun-linux-arm64]
 // The binary knows the commit and date it was built from (`dmtracker version`, GET /version).
 import { execFileSync } from 'node:child_process'
-import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
 
 const root = resolve(import.meta.dir, '..')
 
 /** The commit this checkout is at, short; `unknown` outside git. */
 export function checkoutCommit(): string {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim()
   } catch {
     return 'unknown'
   }

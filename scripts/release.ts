@@ -28,10 +28,13 @@ export function releaseName(platform: Platform, version = pkg.version): string {
 }
 
 const root = resolve(import.meta.dir, '..')
-const { values } = parseArgs({ options: { outdir: { type: 'string', default: 'dist/release' }, platform: { type: 'string', multiple: true } } })
+const { values } = parseArgs({
+  options: { outdir: { type: 'string', default: 'dist/release' }, platform: { type: 'string', multiple: true } },
+})
 const outdir = resolve(root, values.outdir!)
 const platforms = (values.platform ?? Object.keys(PLATFORMS)) as Platform[]
-for (const platform of platforms) if (!(platform in PLATFORMS)) throw new Error(`unknown platform ${platform}; one of ${Object.keys(PLATFORMS).join(', ')}`)
+for (const platform of platforms)
+  if (!(platform in PLATFORMS)) throw new Error(`unknown platform ${platform}; one of ${Object.keys(PLATFORMS).join(', ')}`)
 
 rmSync(outdir, { recursive: true, force: true })
 mkdirSync(outdir, { recursive: true })
@@ -41,7 +44,11 @@ for (const platform of platforms) {
   const started = performance.now()
   const name = releaseName(platform)
   await buildBinary(join(outdir, name), PLATFORMS[platform], built)
-  sums.push(`${createHash('sha256').update(readFileSync(join(outdir, name))).digest('hex')}  ${name}`)
+  sums.push(
+    `${createHash('sha256')
+      .update(readFileSync(join(outdir, name)))
+      .digest('hex')}  ${name}`,
+  )
   console.log(`built ${name} (${((performance.now() - started) / 1000).toFixed(1)} s)`)
 }
 writeFileSync(join(outdir, 'SHA256SUMS'), `${sums.join('\n')}\n`)

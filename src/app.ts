@@ -1,26 +1,22 @@
 import { Hono } from 'hono'
-import type { Store } from './db/open.ts'
 import type { Config } from './config.ts'
+import { contactRoutes } from './contacts/routes.ts'
+import { type Logger, silentLogger } from './core/logger.ts'
+import type { Store } from './db/open.ts'
 import { createReadPool, type ReadHooks } from './db/read-pool.ts'
-import type { Reads } from './read-tasks.ts'
-import { silentLogger, type Logger } from './logger.ts'
+import { followUpRoutes } from './follow-ups/routes.ts'
+import { guardRoutes } from './http/access.ts'
 import { orgAuth } from './http/auth.ts'
 import { clientAddressOf } from './http/client-address.ts'
 import type { AppDeps, AppEnv } from './http/context.ts'
 import { notFoundOrMethodNotAllowed } from './http/fallback.ts'
+import { transportSecurity } from './http/https.ts'
 import { errorRenderer } from './http/render-error.ts'
 import { requestLog } from './http/request-log.ts'
-import { transportSecurity } from './http/https.ts'
-import { TokenUsage } from './tokens/usage.ts'
-import { systemRoutes } from './system/routes.ts'
-import { replyRoutes } from './replies/routes.ts'
-import { contactRoutes } from './contacts/routes.ts'
-import { tagRoutes } from './tags/routes.ts'
-import { statusRoutes } from './pipeline/routes.ts'
-import { contactListRoutes } from './contact-list/routes.ts'
-import { followUpRoutes } from './follow-ups/routes.ts'
-import { pipelineViewRoutes } from './pipeline-view/routes.ts'
 import { openApiRoutes } from './openapi/routes.ts'
+import type { Reads } from './read-tasks.ts'
+import { systemRoutes } from './system/routes.ts'
+import { TokenUsage } from './tokens/usage.ts'
 
 export interface AppOptions {
   store: Store
@@ -46,8 +42,21 @@ export function createApp({ store, config, log = silentLogger, now = Date.now, r
   const usage = new TokenUsage(store)
   // The worker's file sits beside this one, as Bun's compiled executables require (scripts/build.ts).
   const entry = new URL('./read-worker.ts', import.meta.url)
-  const reads: Reads = createReadPool({ entry, path: config.dbPath, workers: config.readWorkers, busyTimeoutMs: config.busyTimeoutMs, hooks: readHooks })
-  const deps: AppDeps = { store, reads, config, log, now, auth: orgAuth({ db: store.db, usage, now, failuresPerMinute: config.authFailuresPerMinute, clientAddress: clientAddressOf(config.trustProxy) }) }
+  const reads: Reads = createReadPool({
+    entry,
+    path: config.dbPath,
+    workers: config.readWorkers,
+    busyTimeoutMs: config.busyTimeoutMs,
+    hooks: readHooks,
+  })
+  const deps: AppDeps = { store, reads, config, log, now }
+  const routes = new Hono<AppEnv>()
+  routes.route('/', systemRoutes(deps))
+  // The API lives under /api/v1, as on the hosted product.
+  routes.route('/api/v1', contactRoutes(deps))
+  routes.route('/api/v1', followUpRoutes(deps))
+  routes.route('/api/v1', openApiRoutes())
+
   // Not strict: /path/ reaches /path. A pasted URL with a trailing slash (ManyChat's step editor,
   // curl) should work, and the 405 fallback, which also matches it, must not contradict the router.
   const app = new Hono<AppEnv>({ strict: false })
@@ -57,18 +66,16 @@ export function createApp({ store, config, log = silentLogger, now = Date.now, r
   app.use(async function foreground(_c, next) {
     await reads.foreground(next)
   })
-
-  app.route('/', systemRoutes(deps))
-  // The reference's four endpoints live under /api/v1, as on the hosted product.
-  app.route('/api/v1', replyRoutes(deps))
-  app.route('/api/v1', contactRoutes(deps))
-  app.route('/api/v1', tagRoutes(deps))
-  app.route('/api/v1', statusRoutes(deps))
-  // The read side (issue 9): lists, the follow-up board and its actions, the pipeline.
-  app.route('/api/v1', contactListRoutes(deps))
-  app.route('/api/v1', followUpRoutes(deps))
-  app.route('/api/v1', pipelineViewRoutes(deps))
-  app.route('/api/v1', openApiRoutes())
+  // Who may call what is declared in http/access.ts; each route gets its guard before its handler.
+  const orgToken = orgAuth({
+    db: store.db,
+    usage,
+    now,
+    failuresPerMinute: config.authFailuresPerMinute,
+    clientAddress: clientAddressOf(config.trustProxy),
+  })
+  guardRoutes(app, routes.routes, { 'org-token': orgToken })
+  app.route('/', routes)
 
   const renderError = errorRenderer(log)
   app.notFound(notFoundOrMethodNotAllowed(app, renderError))

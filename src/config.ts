@@ -1,6 +1,6 @@
 import { accessSync, constants } from 'node:fs'
+import { parseTrustProxy, type TrustProxy } from './core/trust-proxy.ts'
 import type { Durability } from './db/open.ts'
-import { parseTrustProxy, type TrustProxy } from './http/client-address.ts'
 
 /** Everything `serve` can be told, from flags first, then environment, then defaults. */
 export interface Config {
@@ -46,7 +46,7 @@ export const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/dire
 
 export const DEFAULT_DB_PATH = './data/dmtracker.db'
 /** The reference's create-contact limit: 60 requests per minute per organization. */
-export const DEFAULT_RATE_LIMIT = 60
+const DEFAULT_RATE_LIMIT = 60
 
 export class ConfigError extends Error {}
 
@@ -78,7 +78,12 @@ export function loadConfig(flags: Flags, env: Env = process.env): Config {
     dbPath: dbPathFrom(flags, env),
     durability: oneOf('durability', str(flags.durability) ?? env.DMTRACKER_DURABILITY ?? 'full', ['normal', 'full'] as const),
     busyTimeoutMs: integer('busy-timeout', str(flags['busy-timeout']) ?? env.DMTRACKER_BUSY_TIMEOUT_MS ?? '5000', 0, 600_000),
-    bodyLimitBytes: integer('body-limit', str(flags['body-limit']) ?? env.DMTRACKER_BODY_LIMIT ?? String(1024 * 1024), 1024, 64 * 1024 * 1024),
+    bodyLimitBytes: integer(
+      'body-limit',
+      str(flags['body-limit']) ?? env.DMTRACKER_BODY_LIMIT ?? String(1024 * 1024),
+      1024,
+      64 * 1024 * 1024,
+    ),
     logRequests: !(flags.quiet === true || env.DMTRACKER_QUIET === '1'),
     rateLimitPerMinute: rateLimit,
     rateLimitBurst: limitOrOff('rate-burst', str(flags['rate-burst']) ?? env.DMTRACKER_RATE_BURST ?? String(rateLimit)),
@@ -107,7 +112,8 @@ function acmeFrom(flags: Flags, env: Env): AcmeConfig | undefined {
     }
   }
   const email = str(flags['acme-email']) ?? env.DMTRACKER_ACME_EMAIL
-  if (email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new ConfigError(`--acme-email must be an email address, got "${email}"`)
+  if (email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+    throw new ConfigError(`--acme-email must be an email address, got "${email}"`)
   const directoryUrl = str(flags['acme-directory']) ?? env.DMTRACKER_ACME_DIRECTORY ?? LETS_ENCRYPT_DIRECTORY
   if (!URL.canParse(directoryUrl) || new URL(directoryUrl).protocol !== 'https:') {
     throw new ConfigError(`--acme-directory must be an https:// URL, got "${directoryUrl}"`)

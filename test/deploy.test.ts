@@ -1,11 +1,12 @@
 // deploy/dmtracker.service (issue 19): the hardening the operations guide promises is in the unit,
 // and systemd itself accepts it (systemd-analyze, where systemd is installed).
-import { after, describe, it } from 'node:test'
+
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
 
 const unitText = readFileSync(new URL('../deploy/dmtracker.service', import.meta.url), 'utf8')
 const settings = new Map<string, string[]>()
@@ -46,7 +47,10 @@ describe('deploy/dmtracker.service', () => {
     it('verify: no errors and no warnings (an unknown key is only a warning)', () => {
       const result = spawnSync('systemd-analyze', ['verify', unit], { encoding: 'utf8' })
       assert.equal(result.status, 0, result.stderr)
-      assert.deepEqual(result.stderr.split('\n').filter((line) => line.includes('dmtracker.service')), [])
+      assert.deepEqual(
+        result.stderr.split('\n').filter((line) => line.includes('dmtracker.service')),
+        [],
+      )
     })
 
     it('security: exposure rated OK or better', (t) => {

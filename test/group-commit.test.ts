@@ -1,14 +1,13 @@
-import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import { Kysely, SqliteDialect, sql } from 'kysely'
 import { runtime } from '#runtime'
-import { createGroupWriter } from '../src/db/group-commit.ts'
+import { createGroupWriter, type GroupWriter } from '../src/db/group-commit.ts'
 import { pragmas } from '../src/db/open.ts'
 import type { Database } from '../src/db/schema.ts'
-import type { Trx, Write } from '../src/db/write.ts'
 import type { SqliteHandle } from '../src/runtime/types.ts'
 
 describe('group commit', () => {
@@ -39,13 +38,13 @@ describe('group commit', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  const insert = (name: string) => async (trx: Trx) => {
+  const insert = (name: string) => async (trx: Kysely<Database>) => {
     await sql`insert into items (name) values (${name})`.execute(trx)
     return name
   }
   const names = async () => (await sql<{ name: string }>`select name from items order by rowid`.execute(db)).rows.map((r) => r.name)
   /** Sends the requests in one go, as concurrent HTTP requests would, and records how each ends. */
-  const together = (write: Write, requests: Record<string, (trx: Trx) => Promise<unknown>>) =>
+  const together = (write: GroupWriter, requests: Record<string, (trx: Kysely<Database>) => Promise<unknown>>) =>
     Promise.allSettled(
       Object.entries(requests).map(([name, work]) =>
         write(work).then(
@@ -64,9 +63,20 @@ describe('group commit', () => {
   it('commits a batch once, answers only after that commit, in arrival order', async () => {
     const write = createGroupWriter(db)
     const ran: string[] = []
-    const requests = Object.fromEntries(['a', 'b', 'c', 'd'].map((n) => [n, async (trx: Trx) => (ran.push(n), insert(n)(trx))]))
+    const requests = Object.fromEntries(
+      ['a', 'b', 'c', 'd'].map((n) => [
+        n,
+        async (trx: Kysely<Database>) => {
+          ran.push(n)
+          return insert(n)(trx)
+        },
+      ]),
+    )
     const results = await together(write, requests)
-    assert.deepEqual(results.map((r) => r.status === 'fulfilled' && r.value), ['a', 'b', 'c', 'd'])
+    assert.deepEqual(
+      results.map((r) => r.status === 'fulfilled' && r.value),
+      ['a', 'b', 'c', 'd'],
+    )
     assert.deepEqual(ran, ['a', 'b', 'c', 'd'])
     assert.deepEqual(events, ['commit', 'answer a', 'answer b', 'answer c', 'answer d'])
     assert.deepEqual(await names(), ['a', 'b', 'c', 'd'])
@@ -82,7 +92,10 @@ describe('group commit', () => {
       },
       c: insert('c'),
     })
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled'])
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    )
     assert.match(String((results[1] as PromiseRejectedResult).reason), /request b is invalid/)
     assert.deepEqual(events, ['commit', 'answer a', 'failed b', 'answer c'])
     assert.deepEqual(await names(), ['a', 'c'])
@@ -95,7 +108,10 @@ describe('group commit', () => {
       a: insert('a'),
       orphan: async (trx) => sql`insert into children (parent_id) values (42)`.execute(trx),
     })
-    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected'])
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'rejected'],
+    )
     assert.deepEqual(events, ['commit failed', 'rollback', 'failed a', 'failed orphan'])
     assert.deepEqual(await names(), [])
     assert.deepEqual(await write(insert('later')), 'later', 'the writer carries on')
@@ -112,7 +128,10 @@ describe('group commit', () => {
       },
       c: insert('c'),
     })
-    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected', 'fulfilled'])
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'rejected', 'fulfilled'],
+    )
     assert.match(String((results[0] as PromiseRejectedResult).reason), /disk I\/O error/)
     assert.deepEqual(await names(), ['c'])
   })

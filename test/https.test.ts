@@ -1,12 +1,13 @@
 // serve --domain's pieces that need no CA (issue 19): its flags, port 80's answers, HSTS and
 // c.var.https, and the renewal schedule with its back-off. The whole flow runs against pebble in
 // test/e2e/acme.e2e.ts.
-import { afterEach, describe, it } from 'node:test'
+
 import assert from 'node:assert/strict'
-import { ConfigError, LETS_ENCRYPT_DIRECTORY, loadConfig } from '../src/config.ts'
+import { afterEach, describe, it } from 'node:test'
+import type { Certificate } from '../src/acme/certificates.ts'
 import { challengeOrRedirect } from '../src/acme/http-01.ts'
 import { keepRenewed, renewalTime, retryDelay } from '../src/acme/renewal.ts'
-import type { Certificate } from '../src/acme/certificates.ts'
+import { ConfigError, LETS_ENCRYPT_DIRECTORY, loadConfig } from '../src/config.ts'
 import { setup, type TestEnv } from './helpers.ts'
 
 const DAY = 86_400_000
@@ -19,7 +20,7 @@ describe('--domain flags', () => {
     assert.equal(config.port, 8080)
   })
 
-  it('with --domain: HTTPS on 443, port 80, Let\'s Encrypt, every address', () => {
+  it("with --domain: HTTPS on 443, port 80, Let's Encrypt, every address", () => {
     const config = loadConfig({ domain: ['CRM.example.com', 'www.example.com'] }, {})
     assert.deepEqual(config.acme, {
       domains: ['crm.example.com', 'www.example.com'],
@@ -34,8 +35,16 @@ describe('--domain flags', () => {
     assert.equal(config.port, 443)
   })
 
-  it('reads the environment too (the systemd unit\'s environment file)', () => {
-    const config = loadConfig({}, { DMTRACKER_DOMAIN: 'a.example.com, b.example.com', DMTRACKER_ACME_EMAIL: 'me@example.com', DMTRACKER_HTTPS_PORT: '8443', DMTRACKER_ACME_RENEW_BEFORE_DAYS: '1.5' })
+  it("reads the environment too (the systemd unit's environment file)", () => {
+    const config = loadConfig(
+      {},
+      {
+        DMTRACKER_DOMAIN: 'a.example.com, b.example.com',
+        DMTRACKER_ACME_EMAIL: 'me@example.com',
+        DMTRACKER_HTTPS_PORT: '8443',
+        DMTRACKER_ACME_RENEW_BEFORE_DAYS: '1.5',
+      },
+    )
     assert.deepEqual(config.acme?.domains, ['a.example.com', 'b.example.com'])
     assert.equal(config.acme?.email, 'me@example.com')
     assert.equal(config.acme?.httpsPort, 8443)
@@ -56,7 +65,10 @@ describe('--domain flags', () => {
     [{ domain: ['crm.example.com'] }, { DMTRACKER_ACME_RENEW_BEFORE_DAYS: '0' }, /DMTRACKER_ACME_RENEW_BEFORE_DAYS must be/],
   ] as const) {
     it(`refuses ${JSON.stringify({ ...flags, ...env })}`, () => {
-      assert.throws(() => loadConfig(flags as never, env), (e: Error) => e instanceof ConfigError && message.test(e.message))
+      assert.throws(
+        () => loadConfig(flags as never, env),
+        (e: Error) => e instanceof ConfigError && message.test(e.message),
+      )
     })
   }
 })
@@ -97,7 +109,11 @@ describe('HSTS and c.var.https', () => {
 
   it('HTTPS answers, errors included, carry Strict-Transport-Security', async () => {
     env = await setup({ acme: loadConfig({ domain: ['crm.example.com'] }, {}).acme })
-    for (const [path, status] of [['/healthz', 200], ['/api/v1/contacts', 401], ['/nowhere', 404]] as const) {
+    for (const [path, status] of [
+      ['/healthz', 200],
+      ['/api/v1/contacts', 401],
+      ['/nowhere', 404],
+    ] as const) {
       const res = await env.call('GET', path, undefined, { token: null })
       assert.equal(res.status, status)
       assert.equal(res.headers.get('strict-transport-security'), 'max-age=31536000', path)
@@ -121,7 +137,12 @@ describe('HSTS and c.var.https', () => {
 })
 
 describe('certificate renewal', () => {
-  const cert = (notBefore: number, days: number, name = 'c'): Certificate => ({ cert: name, key: 'k', notBefore: new Date(notBefore), notAfter: new Date(notBefore + days * DAY) })
+  const cert = (notBefore: number, days: number, name = 'c'): Certificate => ({
+    cert: name,
+    key: 'k',
+    notBefore: new Date(notBefore),
+    notAfter: new Date(notBefore + days * DAY),
+  })
 
   it('is due 30 days before expiry, or with a third of the lifetime left for short certificates', () => {
     assert.equal(renewalTime(cert(0, 90)), 60 * DAY)

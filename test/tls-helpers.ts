@@ -12,11 +12,29 @@ import type { TlsPair } from '../src/runtime/types.ts'
 export function selfSignedPair(name: string): TlsPair {
   const dir = mkdtempSync(join(tmpdir(), 'dmtracker-tls-'))
   try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', `/CN=${name}`,
-      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ], { stdio: 'ignore' })
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '2',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-subj',
+        `/CN=${name}`,
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    )
     return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') }
   } finally {
     rmSync(dir, { recursive: true, force: true })
@@ -53,12 +71,24 @@ export interface HttpsRequest {
 /** One request to 127.0.0.1 on a fresh connection, verifying the server's certificate against `ca` for `host`. */
 export function httpsRequest({ port, path, ca, host, method = 'GET', headers = {}, body }: HttpsRequest): Promise<HttpsAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', servername: host, port, path, ca, method, agent: false, headers: { host, ...headers } }, (res) => {
-      const peer = (res.socket as TLSSocket).getPeerCertificate()
-      let text = ''
-      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text, certificateName: String(peer.subject?.CN), serial: peer.serialNumber, raw: peer.raw }))
-    })
+    const req = request(
+      { host: '127.0.0.1', servername: host, port, path, ca, method, agent: false, headers: { host, ...headers } },
+      (res) => {
+        const peer = (res.socket as TLSSocket).getPeerCertificate()
+        let text = ''
+        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode!,
+            headers: res.headers,
+            body: text,
+            certificateName: String(peer.subject?.CN),
+            serial: peer.serialNumber,
+            raw: peer.raw,
+          }),
+        )
+      },
+    )
     req.on('error', reject)
     req.end(body)
   })

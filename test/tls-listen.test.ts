@@ -1,10 +1,11 @@
 // HTTPS on both runtimes, and what certificate renewal needs from them: a new certificate is served
 // without a restart and a request in flight during the swap still gets its answer (issue 19).
-import { after, before, describe, it } from 'node:test'
+
 import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
 import { runtime } from '#runtime'
-import { selfSignedPair, httpsGet } from './tls-helpers.ts'
 import type { TlsPair } from '../src/runtime/types.ts'
+import { httpsGet, selfSignedPair } from './tls-helpers.ts'
 
 describe(`HTTPS listener (${runtime.name})`, () => {
   let first: TlsPair

@@ -1,9 +1,10 @@
 // `dmtracker version`, --version and GET /version (issue 19): in a checkout, the version, the
 // current commit and `dev`; the compiled binary's baked-in values are checked in test/e2e/binary.e2e.ts.
-import { afterEach, describe, it } from 'node:test'
+
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { afterEach, describe, it } from 'node:test'
 import { runCli } from '../src/cli/run.ts'
 import { setup, type TestEnv } from './helpers.ts'
 

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path'
 import { rootCertificates } from 'node:tls'
 import acme from 'acme-client'
 import type { AcmeConfig } from '../config.ts'
-import type { Logger } from '../logger.ts'
+import type { Logger } from '../core/logger.ts'
 import type { TlsPair } from '../runtime/types.ts'
 
 /** A certificate chain and key as served, with what renewal needs to know of it. */
@@ -46,7 +46,17 @@ export function loadCertificate(folder: string, domains: readonly string[], now 
  * validated its tokens sit in `tokens`, which port 80 answers from. The account key is made once
  * and kept, so the CA sees the same account on every renewal.
  */
-export function acmeIssuer({ config, folder, tokens, log }: { config: AcmeConfig; folder: string; tokens: Map<string, string>; log: Logger }) {
+export function acmeIssuer({
+  config,
+  folder,
+  tokens,
+  log,
+}: {
+  config: AcmeConfig
+  folder: string
+  tokens: Map<string, string>
+  log: Logger
+}) {
   if (config.caFile) {
     // acme-client talks through its own axios instance: trust the extra root there, and only there.
     acme.axios.defaults.httpsAgent = new Agent({ ca: [...rootCertificates, readFileSync(config.caFile, 'utf8')] })
@@ -57,7 +67,10 @@ export function acmeIssuer({ config, folder, tokens, log }: { config: AcmeConfig
       ? readFileSync(join(folder, FILES.account), 'utf8')
       : writePrivate(folder, FILES.account, (await acme.crypto.createPrivateEcdsaKey()).toString())
     const client = new acme.Client({ directoryUrl: config.directoryUrl, accountKey })
-    const [key, csr] = await acme.crypto.createCsr({ commonName: config.domains[0], altNames: [...config.domains] }, await acme.crypto.createPrivateEcdsaKey())
+    const [key, csr] = await acme.crypto.createCsr(
+      { commonName: config.domains[0], altNames: [...config.domains] },
+      await acme.crypto.createPrivateEcdsaKey(),
+    )
     log({ level: 'info', msg: 'requesting certificate', domains: config.domains, directory: config.directoryUrl })
     const cert = await client.auto({
       csr,

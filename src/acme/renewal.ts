@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Logger } from '../logger.ts'
+import type { Logger } from '../core/logger.ts'
 import type { Certificate } from './certificates.ts'
 
 const DAY = 86_400_000
@@ -96,7 +96,13 @@ export async function obtainWithRetry(obtain: () => Promise<Certificate>, log: L
       return await obtain()
     } catch (error) {
       const delay = retryDelay(failures)
-      log({ level: 'error', msg: 'certificate request failed', error: error instanceof Error ? error.message : String(error), failures, retry_in_s: delay / 1000 })
+      log({
+        level: 'error',
+        msg: 'certificate request failed',
+        error: error instanceof Error ? error.message : String(error),
+        failures,
+        retry_in_s: delay / 1000,
+      })
       await wait(delay, new AbortController().signal)
     }
   }

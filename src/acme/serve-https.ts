@@ -1,6 +1,6 @@
 import { runtime } from '#runtime'
 import type { AcmeConfig } from '../config.ts'
-import type { Logger } from '../logger.ts'
+import type { Logger } from '../core/logger.ts'
 import type { FetchHandler, RunningServer } from '../runtime/types.ts'
 import { acmeFolder, acmeIssuer, loadCertificate } from './certificates.ts'
 import { challengeOrRedirect } from './http-01.ts'
@@ -15,10 +15,16 @@ export interface HttpsServer extends RunningServer {
  * serve --domain: port 80 first (the CA validates through it), then a certificate (the stored one
  * at once while still valid, else a new one), then HTTPS, and renewal for as long as it runs.
  */
-export async function listenHttps(fetch: FetchHandler, { acme, host, dbPath, log }: { acme: AcmeConfig; host: string; dbPath: string; log: Logger }): Promise<HttpsServer> {
+export async function listenHttps(
+  fetch: FetchHandler,
+  { acme, host, dbPath, log }: { acme: AcmeConfig; host: string; dbPath: string; log: Logger },
+): Promise<HttpsServer> {
   const tokens = new Map<string, string>()
   let https: RunningServer | undefined
-  const port80 = await runtime.listen(challengeOrRedirect({ tokens, domains: acme.domains, httpsPort: () => https?.port ?? acme.httpsPort }), { hostname: host, port: acme.httpPort })
+  const port80 = await runtime.listen(
+    challengeOrRedirect({ tokens, domains: acme.domains, httpsPort: () => https?.port ?? acme.httpsPort }),
+    { hostname: host, port: acme.httpPort },
+  )
   const folder = acmeFolder(dbPath)
   const obtain = acmeIssuer({ config: acme, folder, tokens, log })
   const stored = loadCertificate(folder, acme.domains)

@@ -1,5 +1,5 @@
 import type { AutomationKind } from '../db/schema.ts'
-import type { Trx } from '../db/write.ts'
+import type { ReadDb } from '../db/write.ts'
 
 // Rule queries (Kysely only). Kept apart from the service so pipeline/stages.ts can use them
 // without importing the service, which itself imports the stage functions.
@@ -23,18 +23,29 @@ export interface RuleRow {
 /** What a rule reacts to: its stage for stage_to_status, its status for status_to_stage. */
 export type RuleTrigger = { kind: 'stage_to_status'; stageId: number } | { kind: 'status_to_stage'; leadStatusId: number }
 
-function rules(trx: Trx) {
+function rules(trx: ReadDb) {
   return trx
     .selectFrom('automations as a')
     .leftJoin('pipeline_stages as s', 's.id', 'a.stage_id')
-    .select(['a.id', 'a.number', 'a.organization_id', 'a.kind', 'a.stage_id', 'a.lead_status_id', 'a.enabled', 'a.created_at', 's.name as stage_name', 's.active as stage_active'])
+    .select([
+      'a.id',
+      'a.number',
+      'a.organization_id',
+      'a.kind',
+      'a.stage_id',
+      'a.lead_status_id',
+      'a.enabled',
+      'a.created_at',
+      's.name as stage_name',
+      's.active as stage_active',
+    ])
 }
 
-export function listRules(trx: Trx, organizationId: string): Promise<RuleRow[]> {
+export function listRules(trx: ReadDb, organizationId: string): Promise<RuleRow[]> {
   return rules(trx).where('a.organization_id', '=', organizationId).orderBy('a.id').execute()
 }
 
-export function findRule(trx: Trx, organizationId: string, number: number): Promise<RuleRow | undefined> {
+export function findRule(trx: ReadDb, organizationId: string, number: number): Promise<RuleRow | undefined> {
   return rules(trx).where('a.organization_id', '=', organizationId).where('a.number', '=', number).executeTakeFirst()
 }
 
@@ -42,13 +53,11 @@ export function findRule(trx: Trx, organizationId: string, number: number): Prom
  * The enabled rule that reacts to a contact's stage becoming `stageId` (stage_to_status) or its
  * status becoming `leadStatusId` (status_to_stage). The service keeps at most one per trigger.
  */
-export function enabledRuleFor(trx: Trx, organizationId: string, trigger: RuleTrigger): Promise<RuleRow | undefined> {
+export function enabledRuleFor(trx: ReadDb, organizationId: string, trigger: RuleTrigger): Promise<RuleRow | undefined> {
   const query = rules(trx).where('a.organization_id', '=', organizationId).where('a.kind', '=', trigger.kind).where('a.enabled', '=', 1)
-  return (trigger.kind === 'stage_to_status' ? query.where('a.stage_id', '=', trigger.stageId) : query.where('a.lead_status_id', '=', trigger.leadStatusId)).executeTakeFirst()
-}
-
-/** Disables the enabled rules that use a stage and returns their numbers, so the caller can say so. */
-export async function disableRulesUsingStage(trx: Trx, stageId: number): Promise<number[]> {
-  const rows = await trx.updateTable('automations').set({ enabled: 0 }).where('stage_id', '=', stageId).where('enabled', '=', 1).returning('number').execute()
-  return rows.map((r) => r.number).sort((a, b) => a - b)
+  return (
+    trigger.kind === 'stage_to_status'
+      ? query.where('a.stage_id', '=', trigger.stageId)
+      : query.where('a.lead_status_id', '=', trigger.leadStatusId)
+  ).executeTakeFirst()
 }

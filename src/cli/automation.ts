@@ -1,6 +1,7 @@
-import { addRule, listRuleViews, removeRule, setRuleEnabled, type NewRule, type RuleView } from '../automations/service.ts'
+import { addRule, listRuleViews, type NewRule, type RuleView, removeRule, setRuleEnabled } from '../automations/service.ts'
+import { isoTime } from '../core/time.ts'
 import type { Trx } from '../db/write.ts'
-import { group, output, parse, positionals, table, UsageError, withExistingStore, type Command } from './common.ts'
+import { type Command, group, output, parse, positionals, table, UsageError, withExistingStore } from './common.ts'
 
 const HELP = `Usage:
   dmtracker automation add ORG_ID --when-stage STAGE --set-status STATUS [--disabled] [--json]
@@ -67,7 +68,7 @@ export const automationCommand = group(HELP, {
     })
     const [orgId] = positionals(given, ['ORG_ID'])
     const input = { ...ruleFromFlags(values), enabled: !values.disabled }
-    const rule = await withExistingStore(values, io, (store) => store.write((trx) => addRule(trx, orgId!, input, new Date().toISOString())))
+    const rule = await withExistingStore(values, io, (store) => store.write((trx) => addRule(trx, orgId!, input, isoTime())))
     output(io, values.json, rule, () => ruleLine('Added', rule))
     return 0
   },
@@ -76,7 +77,12 @@ export const automationCommand = group(HELP, {
     const { values, positionals: given } = parse(args, {})
     const [orgId] = positionals(given, ['ORG_ID'])
     const rules = await withExistingStore(values, io, (store) => listRuleViews(store.db, orgId!))
-    output(io, values.json, rules, () => table(rules.map((r) => ({ ...r, enabled: r.enabled ? 'yes' : 'no' })), ['id', 'enabled', 'description']))
+    output(io, values.json, rules, () =>
+      table(
+        rules.map((r) => ({ ...r, enabled: r.enabled ? 'yes' : 'no' })),
+        ['id', 'enabled', 'description'],
+      ),
+    )
     return 0
   },
 

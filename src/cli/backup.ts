@@ -1,8 +1,9 @@
 import { dbPathFrom } from '../config.ts'
+import { isoTime } from '../core/time.ts'
 import { BackupError, backupTo, restoreFrom } from '../db/backup.ts'
-import { parse, positionals, showHelp, UsageError, withExistingStore, type CliIo, type Command } from './common.ts'
+import { type CliIo, type Command, parse, positionals, showHelp, UsageError, withExistingStore } from './common.ts'
 
-export const BACKUP_HELP = `Usage:
+const BACKUP_HELP = `Usage:
   dmtracker backup FILE [--db PATH]    consistent copy of the live database (safe while the server runs)
   dmtracker restore FILE [--db PATH]   puts a backup in place (stop the server first); the replaced
                                        database is kept beside it as <db>.before-restore-<time>`
@@ -33,7 +34,7 @@ export const restoreCommand: Command = async (args, io) => {
   const [file] = positionals(rest, ['FILE'])
   const target = dbPathFrom(values, io.env)
   try {
-    const { keptAs } = restoreFrom(file!, target, new Date())
+    const { keptAs } = restoreFrom(file!, target, isoTime())
     io.out(`Restored ${target} from ${file}${keptAs ? `; the previous database is kept as ${keptAs}` : ''}`)
   } catch (error) {
     throw new UsageError(error instanceof BackupError ? error.message : `restore failed: ${(error as Error).message}`)

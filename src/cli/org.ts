@@ -1,3 +1,4 @@
+import { isoTime } from '../core/time.ts'
 import { updateFollowUpSettings } from '../follow-ups/settings.ts'
 import { createOrganization, listOrganizations, setSubscriptionStatus } from '../organizations/service.ts'
 import { group, output, parse, positionals, table, UsageError, withExistingStore, withStore } from './common.ts'
@@ -18,7 +19,7 @@ export const orgCommand = group(HELP, {
     positionals(rest, [])
     if (!values.name) throw new UsageError('--name is required')
     const org = await withStore(values, io.env, (store) =>
-      store.write((trx) => createOrganization(trx, { name: values.name!, pageName: values['page-name'] }, new Date())),
+      store.write((trx) => createOrganization(trx, { name: values.name!, pageName: values['page-name'] }, isoTime())),
     )
     output(io, values.json, { id: org.id, name: org.name, page_name: org.page_name, token: org.token.token }, () =>
       [
@@ -56,7 +57,11 @@ export const orgCommand = group(HELP, {
       store.write((trx) => updateFollowUpSettings(trx, orgId!, { timezone: values.timezone, cadence: values.cadence })),
     )
     output(io, values.json, settings, () =>
-      [`Follow-up settings of ${orgId}`, `  timezone: ${settings.timezone}`, `  cadence:  ${settings.cadence_days.map((d) => `${d}d`).join(',')}`].join('\n'),
+      [
+        `Follow-up settings of ${orgId}`,
+        `  timezone: ${settings.timezone}`,
+        `  cadence:  ${settings.cadence_days.map((d) => `${d}d`).join(',')}`,
+      ].join('\n'),
     )
     return 0
   },

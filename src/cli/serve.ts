@@ -2,12 +2,13 @@ import { runtime } from '#runtime'
 import { listenHttps } from '../acme/serve-https.ts'
 import { createApp } from '../app.ts'
 import { loadConfig } from '../config.ts'
+import { jsonLogger, type Logger } from '../core/logger.ts'
+import { isoTime } from '../core/time.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { openStore, type Store } from '../db/open.ts'
-import { jsonLogger, type Logger } from '../logger.ts'
-import { createOrganization } from '../organizations/service.ts'
+import { createFirstOrganization } from '../organizations/service.ts'
 import { VERSION } from '../system/routes.ts'
-import { commandOf, parse, positionals, showHelp, type CliIo } from './common.ts'
+import { type CliIo, commandOf, parse, positionals, showHelp } from './common.ts'
 import { baseUrl, curlExample } from './hints.ts'
 
 export const SERVE_HELP = `Usage: dmtracker [serve] [options]
@@ -83,12 +84,21 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   })
   // Only once the port is ours: a server that cannot listen must not create an organization
   // whose token nobody sees.
-  const welcome = await firstRun(store)
+  const welcome = await store.write((trx) => createFirstOrganization(trx, isoTime()))
   const base = config.acme
     ? `https://${config.acme.domains[0]}${server.port === 443 ? '' : `:${server.port}`}`
     : `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
   const ports = 'httpPort' in server ? { https_port: server.port, http_port: server.httpPort } : {}
-  log({ level: 'info', msg: 'listening', url: base, ...ports, db: config.dbPath, runtime: runtime.name, version: VERSION, durability: config.durability })
+  log({
+    level: 'info',
+    msg: 'listening',
+    url: base,
+    ...ports,
+    db: config.dbPath,
+    runtime: runtime.name,
+    version: VERSION,
+    durability: config.durability,
+  })
   if (welcome) {
     // Shown once, on the terminal that started the first run; never in the request log.
     io.err(
@@ -106,15 +116,6 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   await shutdownSignal()
   await shutdown(log, server, app, store)
   return 0
-}
-
-/** On an empty database, one organization so that the API can be called right away. */
-async function firstRun(store: Store) {
-  // Looked up inside the write, so that of servers started together only one creates it.
-  return store.write(async (trx) => {
-    const any = await trx.selectFrom('organizations').select('id').limit(1).executeTakeFirst()
-    return any ? undefined : createOrganization(trx, { name: 'My Organization' }, new Date())
-  })
 }
 
 function shutdownSignal(): Promise<string> {

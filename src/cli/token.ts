@@ -1,5 +1,6 @@
-import { createToken, listTokens, revokeToken } from '../tokens/tokens.ts'
+import { isoTime } from '../core/time.ts'
 import { getOrganization } from '../organizations/service.ts'
+import { createToken, listTokens, revokeToken } from '../tokens/service.ts'
 import { group, output, parse, positionals, table, withExistingStore } from './common.ts'
 
 const HELP = `Usage:
@@ -15,7 +16,7 @@ export const tokenCommand = group(HELP, {
     const created = await withExistingStore(values, io, (store) =>
       store.write(async (trx) => {
         await getOrganization(trx, orgId!)
-        return createToken(trx, orgId!, values.label ?? null, new Date())
+        return createToken(trx, orgId!, values.label ?? null, isoTime())
       }),
     )
     output(io, values.json, created, () => `${created.token}\n(id ${created.id}; shown only this once)`)
@@ -36,7 +37,7 @@ export const tokenCommand = group(HELP, {
   async revoke(args, io) {
     const { values, positionals: rest } = parse(args, {})
     const [tokenId] = positionals(rest, ['TOKEN_ID'])
-    await withExistingStore(values, io, (store) => store.write((trx) => revokeToken(trx, tokenId!, new Date())))
+    await withExistingStore(values, io, (store) => store.write((trx) => revokeToken(trx, tokenId!, isoTime())))
     io.out(`Token ${tokenId} revoked`)
     return 0
   },

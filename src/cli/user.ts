@@ -1,3 +1,4 @@
+import { isoTime } from '../core/time.ts'
 import type { Role } from '../db/schema.ts'
 import { addUser, ROLES } from '../users/service.ts'
 import { group, output, parse, positionals, UsageError, withStore } from './common.ts'
@@ -21,7 +22,7 @@ export const userCommand = group(HELP, {
     if (!ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${values.role}"`)
     if (values.role && !values.org) throw new UsageError('--role needs --org')
     const user = await withStore(values, io.env, (store) =>
-      store.write((trx) => addUser(trx, { email: values.email!, name: values.name, organizationId: values.org, role }, new Date())),
+      store.write((trx) => addUser(trx, { email: values.email!, name: values.name, organizationId: values.org, role }, isoTime())),
     )
     output(io, values.json, user, () => `User ${user.email} (${user.id})${values.org ? ` is a ${role} of ${values.org}` : ''}`)
     return 0

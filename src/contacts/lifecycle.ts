@@ -1,17 +1,9 @@
-import { compiled } from '../db/compiled.ts'
 import type { Contact, Organization } from '../db/schema.ts'
-import { takeNumbers } from '../db/id-numbers.ts'
 import type { Trx } from '../db/write.ts'
-import { outreachFollowUp, parseCadence, replyFollowUp } from '../follow-ups/cadence.ts'
-import { entryStageId } from '../pipeline/stages.ts'
-import { insertContact, updateContact, type ContactDraft } from './repo.ts'
+import { outreachFollowUp, parseCadence, replyFollowUp } from './follow-up-cadence.ts'
+import { addInboundMessage, type ContactDraft, insertContact, updateContact } from './repo.ts'
 
 // Creating contacts and recording replies: shared by default-reply and create-contact.
-
-// Runs on every recorded reply: built and compiled once (see compiled()).
-const insertMessage = compiled((db, contactId: string, number: number, content: string, sentAt: string, source: string, now: string) =>
-  db.insertInto('messages').values({ contact_id: contactId, number, direction: 'inbound', content, sent_at: sentAt, source, created_at: now }),
-)
 
 export interface Reply {
   content: string
@@ -53,7 +45,7 @@ export async function createContact(trx: Trx, org: Organization, input: NewConta
     followups_active: followupsActive ? 1 : 0,
     last_follow_up_at: null,
     next_follow_up_at: null,
-    pipeline_stage_id: await entryStageId(trx, org.id, input.type),
+    pipeline_stage_id: input.type === 'inbound' ? org.inbound_stage_id : org.outreach_stage_id,
     contact_ingestion_type: input.ingestionType,
     created_by_user_id: input.createdByUserId ?? null,
     archived_at: null,
@@ -69,7 +61,7 @@ export async function createContact(trx: Trx, org: Organization, input: NewConta
  * unless follow-ups are off for this contact.
  */
 export async function recordReply(trx: Trx, contact: Contact, reply: Reply, now: string): Promise<Contact> {
-  await insertMessage(trx, contact.id, await takeNumbers(trx, contact.organization_id, 'messages'), reply.content, reply.sentAt, reply.source, now)
+  await addInboundMessage(trx, contact, reply, now)
   const isLatest = contact.last_response_at === null || reply.sentAt >= contact.last_response_at
   return updateContact(
     trx,

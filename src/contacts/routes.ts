@@ -1,25 +1,120 @@
 import { Hono } from 'hono'
+import { parseQuery } from '../core/query.ts'
+import { isoTime } from '../core/time.ts'
+import { parseInput } from '../core/validate.ts'
 import { readJsonObject } from '../http/body.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
 import { rateLimit } from '../http/rate-limit.ts'
-import { parseInput } from '../http/validate.ts'
-import { createContactSchema } from './create-schema.ts'
-import { createContactFromApi } from './create-service.ts'
+import { success } from '../http/respond.ts'
+import { CANCELLED_MESSAGE, callerOrganization, isCancelled } from '../organizations/access.ts'
+import { archiveContact } from './archive.ts'
+import { updateContactStatus } from './contact-status.ts'
+import { createContactFromApi } from './create-contact.ts'
+import { handleDefaultReply } from './default-reply.ts'
+import {
+  archiveQuery,
+  boardQuery,
+  contactDetailQuery,
+  contactExportQuery,
+  contactIdParam,
+  contactListQuery,
+  contactStatusSchema,
+  createContactSchema,
+  defaultReplySchema,
+  updateTagsSchema,
+} from './schemas.ts'
+import { updateContactTags } from './update-tags.ts'
 
-/** POST /organization/create-contact. */
+/**
+ * Every contact endpoint: the reference's four (default-reply, create-contact, update-tags,
+ * contact-status), the lists, the export, one contact's detail and archive, and the pipeline board.
+ */
 export function contactRoutes(deps: AppDeps) {
+  const { store } = deps
   // After authentication, so the bucket is the caller's organization; one set of buckets per app.
-  const limit = rateLimit({
+  const createLimit = rateLimit({
     perMinute: deps.config.rateLimitPerMinute,
     burst: deps.config.rateLimitBurst,
     now: deps.now,
     key: (c) => c.get('caller').organizationId,
     policy: 'org',
   })
-  return new Hono<AppEnv>().post('/organization/create-contact', deps.auth, limit, async (c) => {
-    const input = parseInput(createContactSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
-    const now = new Date(deps.now()).toISOString()
-    const { httpStatus, ...body } = await deps.store.write((trx) => createContactFromApi(trx, c.get('caller'), input, now))
-    return c.json({ status: 'success', ...body }, httpStatus)
-  })
+  return (
+    new Hono<AppEnv>()
+      // The webhook ManyChat calls when a subscriber replies to a DM.
+      .post('/contact/default-reply', async (c) => {
+        const input = parseInput(defaultReplySchema, await readJsonObject(c, deps.config.bodyLimitBytes))
+        const caller = c.get('caller')
+        const now = isoTime(deps.now())
+        const outcome = await store.write((trx) => handleDefaultReply(trx, caller, input, now))
+        return c.json(success(outcome))
+      })
+      .post('/organization/create-contact', createLimit, async (c) => {
+        const input = parseInput(createContactSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
+        const now = isoTime(deps.now())
+        const { httpStatus, ...body } = await store.write((trx) => createContactFromApi(trx, c.get('caller'), input, now))
+        return c.json(success(body), httpStatus)
+      })
+      // Set, add or remove a contact's tags by name.
+      .post('/contact/update-tags-external', async (c) => {
+        const input = parseInput(updateTagsSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
+        const now = isoTime(deps.now())
+        return c.json(success(await store.write((trx) => updateContactTags(trx, c.get('caller'), input, now))))
+      })
+      // Lead status and/or pipeline stage, then smart automations.
+      .patch('/contact/contact-status', async (c) => {
+        const input = parseInput(contactStatusSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
+        const now = isoTime(deps.now())
+        const contact = await store.write((trx) => updateContactStatus(trx, c.get('caller'), input, now))
+        return c.json(success(contact ? { data: contact } : { message: CANCELLED_MESSAGE }))
+      })
+      // Lists, the export and the detail grow with the organization: they run in a read worker.
+      .get('/contacts', async (c) => {
+        const query = parseQuery(contactListQuery, c.req.queries())
+        const page = await deps.reads.run('contactList', { caller: c.get('caller'), query, now: deps.now() })
+        return c.json(success(page))
+      })
+      // Registered before /contacts/:id, which would otherwise take "export.csv" for an id.
+      .get('/contacts/export.csv', async (c) => {
+        const query = parseQuery(contactExportQuery, c.req.queries())
+        const day = isoTime(deps.now()).slice(0, 10)
+        const headers = {
+          'Content-Type': 'text/csv; charset=utf-8',
+          'Content-Disposition': `attachment; filename="contacts-${day}.csv"`,
+          'Cache-Control': 'no-store',
+        }
+        // Hono answers HEAD by dropping the GET's body without cancelling it, which would hold a
+        // read worker until the export's time limit: a HEAD starts no export.
+        if (c.req.method === 'HEAD') return c.body(null, 200, headers)
+        // Bad filters are a JSON 400 here: the stream settles only once its first chunk is ready.
+        const stream = await deps.reads.stream('contactsCsv', { caller: c.get('caller'), query, now: deps.now() }, (error) =>
+          // The status line has gone out; all that is left is to cut the stream short and say why.
+          deps.log({ level: 'error', msg: 'csv export failed', error: String(error), request_id: c.get('requestId') }),
+        )
+        return c.body(stream, 200, headers)
+      })
+      .get('/contacts/:id', async (c) => {
+        const { id } = parseInput(contactIdParam, { id: c.req.param('id') })
+        const query = parseQuery(contactDetailQuery, c.req.queries())
+        const data = await deps.reads.run('contactDetail', { organizationId: c.get('caller').organizationId, id, query })
+        return c.json(success({ data }))
+      })
+      .delete('/contacts/:id', async (c) => {
+        const { id } = parseInput(contactIdParam, { id: c.req.param('id') })
+        const { email } = parseQuery(archiveQuery, c.req.queries())
+        const now = isoTime(deps.now())
+        const body = await store.write(async (trx) => {
+          const org = await callerOrganization(trx, c.get('caller'))
+          if (isCancelled(org)) return success({ message: CANCELLED_MESSAGE })
+          return success({ message: 'Contact archived', data: await archiveContact(trx, org, id, email, now) })
+        })
+        return c.json(body)
+      })
+      // The stages in order with counts and their first contacts.
+      .get('/pipeline', async (c) => {
+        const { limit } = parseQuery(boardQuery, c.req.queries())
+        const stages = await deps.reads.run('pipeline', { organizationId: c.get('caller').organizationId, limit })
+        return c.json(success({ data: { stages } }))
+      })
+  )
 }

@@ -1,21 +1,8 @@
-import { compiled } from '../db/compiled.ts'
+import { type LeadStatusName, leadStatusName } from '../core/lead-status.ts'
 import type { Contact } from '../db/schema.ts'
-import type { Trx } from '../db/write.ts'
-import { contactTags, tagsOfContacts, type TagView } from '../tags/repo.ts'
-
-export const LEAD_STATUSES = ['open', 'won', 'lost', 'abandoned'] as const
-export type LeadStatusName = (typeof LEAD_STATUSES)[number]
-
-/** Lead status ids are fixed: open=1, won=2, lost=3, abandoned=4. */
-export function leadStatusName(id: number): LeadStatusName {
-  return LEAD_STATUSES[id - 1] ?? 'open'
-}
-
-/** The id of a lead status name (case-insensitive, trimmed), or undefined if there is none. */
-export function leadStatusId(name: string): number | undefined {
-  const index = (LEAD_STATUSES as readonly string[]).indexOf(name.trim().toLowerCase())
-  return index === -1 ? undefined : index + 1
-}
+import type { ReadDb } from '../db/write.ts'
+import { stageNameById, stageNamesById } from '../pipeline/service.ts'
+import { contactTags, type TagView, tagsOfContacts } from '../tags/repo.ts'
 
 /**
  * A contact as every endpoint returns it: the fields the reference shows for default-reply and
@@ -49,23 +36,24 @@ export interface ContactView {
   tags: TagView[]
 }
 
-const stageName = compiled((db, id: number) => db.selectFrom('pipeline_stages').select('name').where('id', '=', id))
-
-export async function contactView(trx: Trx, contact: Contact): Promise<ContactView> {
-  const stage = contact.pipeline_stage_id === null
-    ? undefined
-    : (await stageName(trx, contact.pipeline_stage_id))[0]
-  return toContactView(contact, stage?.name ?? null, await contactTags(trx, contact.id))
+export async function contactView(trx: ReadDb, contact: Contact): Promise<ContactView> {
+  return toContactView(contact, await stageNameById(trx, contact.pipeline_stage_id), await contactTags(trx, contact.id))
 }
 
 /** Views of many contacts with two queries in all (stage names, tags), for lists. */
-export async function contactViews(trx: Trx, contacts: Contact[]): Promise<ContactView[]> {
+export async function contactViews(trx: ReadDb, contacts: Contact[]): Promise<ContactView[]> {
   if (contacts.length === 0) return []
-  const stageIds = [...new Set(contacts.flatMap((c) => (c.pipeline_stage_id === null ? [] : [c.pipeline_stage_id])))]
-  const stages = stageIds.length === 0 ? [] : await trx.selectFrom('pipeline_stages').select(['id', 'name']).where('id', 'in', stageIds).execute()
-  const stageName = new Map(stages.map((s) => [s.id, s.name]))
-  const tags = await tagsOfContacts(trx, contacts.map((c) => c.id))
-  return contacts.map((c) => toContactView(c, c.pipeline_stage_id === null ? null : stageName.get(c.pipeline_stage_id) ?? null, tags.get(c.id) ?? []))
+  const stageName = await stageNamesById(
+    trx,
+    contacts.flatMap((c) => (c.pipeline_stage_id === null ? [] : [c.pipeline_stage_id])),
+  )
+  const tags = await tagsOfContacts(
+    trx,
+    contacts.map((c) => c.id),
+  )
+  return contacts.map((c) =>
+    toContactView(c, c.pipeline_stage_id === null ? null : (stageName.get(c.pipeline_stage_id) ?? null), tags.get(c.id) ?? []),
+  )
 }
 
 function toContactView(contact: Contact, stageName: string | null, tags: TagView[]): ContactView {

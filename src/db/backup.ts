@@ -1,7 +1,7 @@
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs'
-import { createPrivateFile } from './private-files.ts'
 import { runtime } from '#runtime'
 import type { Store } from './open.ts'
+import { createPrivateFile } from './private-files.ts'
 
 export class BackupError extends Error {}
 
@@ -30,7 +30,7 @@ export function backupTo(store: Store, file: string): { bytes: number } {
 }
 
 /** integrity_check of a database file, opened on its own. */
-export function checkFile(file: string): string {
+function checkFile(file: string): string {
   const db = runtime.openSqlite(file)
   try {
     return String(db.value('pragma integrity_check'))
@@ -55,7 +55,7 @@ function isDmtrackerDatabase(file: string): boolean {
  * exclusive lock first, which fails while any other process has the database open. The file
  * being replaced is kept beside it as `<target>.before-restore-<time>`.
  */
-export function restoreFrom(file: string, target: string, now: Date): { keptAs: string | null } {
+export function restoreFrom(file: string, target: string, now: string): { keptAs: string | null } {
   if (!existsSync(file)) throw new BackupError(`${file} does not exist`)
   const check = checkFile(file)
   if (check !== 'ok') throw new BackupError(`${file} failed its integrity check: ${check}`)
@@ -63,7 +63,7 @@ export function restoreFrom(file: string, target: string, now: Date): { keptAs: 
   let keptAs: string | null = null
   if (existsSync(target)) {
     assertNotInUse(target)
-    keptAs = `${target}.before-restore-${now.toISOString().replace(/[:.]/g, '-')}`
+    keptAs = `${target}.before-restore-${now.replace(/[:.]/g, '-')}`
     renameSync(target, keptAs)
   }
   // A WAL left beside the old file would be replayed onto the restored one.

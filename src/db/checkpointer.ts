@@ -48,18 +48,20 @@ export interface CheckpointPace {
 /**
  * Copies the WAL into the database file from a worker thread with its own connection. SQLite
  * otherwise does this inside the COMMIT that crosses the autocheckpoint size, on the thread
- * that answers requests, including two fsyncs: under load that stall was a sixth of each
- * request's time. A PASSIVE checkpoint never waits for the writer, and the writer keeps
- * appending while it runs. Small rounds keep the tail latency low: each round's fsyncs, and
- * the WAL restart that follows a round that caught up (the writer syncs the new WAL header),
- * stall the writer for as long as the disk needs for what piled up since the previous round.
- * Measured on default-reply, durability normal, at a fixed ~1,800 req/s (README, Performance):
- * p99 28 ms with 10 ms rounds, 13 ms with 5 ms, 7 ms with 1 ms, and flat-out req/s unchanged.
- * So the worker runs every `busyMs` while the WAL changes and backs off (doubling) to `idleMs`
- * while nothing is written: an idle server does not poll a thousand times a second. `pragmas`
- * are the connection's (synchronous decides whether the checkpoint fsyncs).
+ * that answers requests, including two fsyncs. A PASSIVE checkpoint never waits for the writer,
+ * and the writer keeps appending while it runs. Small rounds keep the tail latency low: each
+ * round's fsyncs, and the WAL restart that follows a round that caught up (the writer syncs the
+ * new WAL header), stall the writer for as long as the disk needs for what piled up since the
+ * previous round (docs/performance.md has the measurements). So the worker runs every `busyMs`
+ * while the WAL changes and backs off (doubling) to `idleMs` while nothing is written: an idle
+ * server does not poll a thousand times a second. `pragmas` are the connection's (synchronous
+ * decides whether the checkpoint fsyncs).
  */
-export function startCheckpointer(path: string, pragmas: string[], { busyMs, idleMs }: CheckpointPace = { busyMs: 1, idleMs: 64 }): Checkpointer {
+export function startCheckpointer(
+  path: string,
+  pragmas: string[],
+  { busyMs, idleMs }: CheckpointPace = { busyMs: 1, idleMs: 64 },
+): Checkpointer {
   const worker = new Worker(WORKER, { eval: true, workerData: { module: runtime.sqliteModule, path, pragmas, busyMs, idleMs } })
   worker.unref() // never what keeps the process alive
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))

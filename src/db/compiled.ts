@@ -1,5 +1,6 @@
 import type { Compilable, CompiledQuery, Kysely } from 'kysely'
 import type { Database } from './schema.ts'
+import type { ReadDb, Trx } from './write.ts'
 
 /** Stands in for an argument while the query is compiled; each call puts the real value in its place. */
 class Slot {
@@ -20,17 +21,27 @@ type Binding = { arg: number } | { value: unknown }
  *   db.selectFrom('contacts').selectAll().where('organization_id', '=', orgId).where('manychat_id', '=', manychatId))
  * const [contact] = await byManychatId(trx, org.id, '123')
  */
-export function compiled<Args extends unknown[], Row>(build: (db: Kysely<Database>, ...args: Args) => Compilable<Row>) {
+export function compiled<Args extends unknown[], Row>(build: (db: ReadDb, ...args: Args) => Compilable<Row>) {
+  return prepare<ReadDb, Args, Row>(build)
+}
+
+/** compiled() for an insert, update or delete: it runs only on the write transaction's handle. */
+export function compiledWrite<Args extends unknown[], Row>(build: (db: Trx, ...args: Args) => Compilable<Row>) {
+  return prepare<Trx, Args, Row>(build)
+}
+
+function prepare<H extends ReadDb, Args extends unknown[], Row>(build: (db: H, ...args: Args) => Compilable<Row>) {
   let once: { query: CompiledQuery<Row>; bindings: Binding[] } | undefined
-  return async (db: Kysely<Database>, ...args: Args): Promise<Row[]> => {
-    once ??= compile(db, build, args.length)
+  return async (db: H, ...args: Args): Promise<Row[]> => {
+    once ??= compile(db, build as (db: H, ...args: unknown[]) => Compilable<Row>, args.length)
     const parameters = once.bindings.map((b) => ('arg' in b ? args[b.arg] : b.value))
-    const { rows } = await db.executeQuery<Row>({ ...once.query, parameters })
+    // Every handle is a Kysely underneath; ReadDb only hides what read code must not call.
+    const { rows } = await (db as unknown as Kysely<Database>).executeQuery<Row>({ ...once.query, parameters })
     return rows
   }
 }
 
-function compile<Row>(db: Kysely<Database>, build: (db: Kysely<Database>, ...args: any[]) => Compilable<Row>, arity: number) {
+function compile<H, Row>(db: H, build: (db: H, ...args: unknown[]) => Compilable<Row>, arity: number) {
   const slots = Array.from({ length: arity }, (_, i) => new Slot(i))
   const query = build(db, ...slots).compile()
   const bindings = query.parameters.map((p): Binding => (p instanceof Slot ? { arg: p.index } : { value: p }))

@@ -1,6 +1,5 @@
 import { CompiledQuery, type Kysely } from 'kysely'
 import type { Database } from './schema.ts'
-import type { Trx, Write } from './write.ts'
 
 export interface GroupCommitOptions {
   /** Most requests one transaction holds, so a long queue cannot hold its first answer back indefinitely. */
@@ -10,10 +9,16 @@ export interface GroupCommitOptions {
 }
 
 interface Pending {
-  work: (trx: Trx) => Promise<unknown>
+  work: (conn: Conn) => Promise<unknown>
   resolve: (value: unknown) => void
   reject: (error: unknown) => void
 }
+
+/** The connection a batch runs on, inside its transaction. */
+type Conn = Kysely<Database>
+
+/** Runs `work` in the next batch; settles after the COMMIT that holds it. */
+export type GroupWriter = <T>(work: (conn: Conn) => Promise<T>) => Promise<T>
 
 type Outcome = { pending: Pending; ok: true; value: unknown } | { pending: Pending; ok: false; error: unknown }
 
@@ -36,7 +41,10 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
  * when nothing else is waiting after a turn of the event loop, or at `maxBatch`; a lone request
  * is run at once and committed after that one turn.
  */
-export function createGroupWriter(db: Kysely<Database>, { maxBatch = 128, yieldToEventLoop = nextTurn }: GroupCommitOptions = {}): Write {
+export function createGroupWriter(
+  db: Kysely<Database>,
+  { maxBatch = 128, yieldToEventLoop = nextTurn }: GroupCommitOptions = {},
+): GroupWriter {
   const queue: Pending[] = []
   let draining = false
 
@@ -52,7 +60,7 @@ export function createGroupWriter(db: Kysely<Database>, { maxBatch = 128, yieldT
     }
   }
 
-  async function runBatch(conn: Trx) {
+  async function runBatch(conn: Conn) {
     try {
       await conn.executeQuery(BEGIN)
     } catch (error) {
@@ -84,7 +92,7 @@ export function createGroupWriter(db: Kysely<Database>, { maxBatch = 128, yieldT
     settle(outcomes)
   }
 
-  return <T>(work: (trx: Trx) => Promise<T>) =>
+  return <T>(work: (conn: Conn) => Promise<T>) =>
     new Promise<T>((resolve, reject) => {
       queue.push({ work, resolve: resolve as (value: unknown) => void, reject })
       if (!draining) {
@@ -94,7 +102,7 @@ export function createGroupWriter(db: Kysely<Database>, { maxBatch = 128, yieldT
     })
 }
 
-async function runOne(conn: Trx, pending: Pending): Promise<Outcome> {
+async function runOne(conn: Conn, pending: Pending): Promise<Outcome> {
   try {
     await conn.executeQuery(SAVEPOINT)
     const value = await pending.work(conn)
@@ -106,7 +114,7 @@ async function runOne(conn: Trx, pending: Pending): Promise<Outcome> {
 }
 
 /** Undoes the failed request's changes; false when there is no transaction left to roll back into. */
-async function rolledBackTo(conn: Trx): Promise<boolean> {
+async function rolledBackTo(conn: Conn): Promise<boolean> {
   try {
     await conn.executeQuery(ROLLBACK_TO)
     await conn.executeQuery(RELEASE)

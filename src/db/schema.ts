@@ -1,4 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
+import type { ActivityVia } from '../core/actor.ts'
 
 /** Kysely's view of the tables made by migrations/. Booleans are 0 | 1, times ISO 8601 UTC text. */
 export interface Database {
@@ -155,8 +156,6 @@ export interface AutomationTable {
   enabled: Generated<Flag>
   created_at: string
 }
-
-export type ActivityVia = 'api' | 'automation' | 'cli'
 
 export interface ActivityLogTable {
   id: Generated<number>

@@ -2,8 +2,19 @@ import type { Kysely } from 'kysely'
 import { createGroupWriter } from './group-commit.ts'
 import type { Database } from './schema.ts'
 
-/** A Kysely handle bound to the open write transaction. */
-export type Trx = Kysely<Database>
+declare const writeHandle: unique symbol
+
+/**
+ * A Kysely handle bound to the open write transaction. Only `createWriter` (that is, `store.write`)
+ * makes one, so a function that takes a `Trx` cannot be called outside a write transaction.
+ */
+export type Trx = Kysely<Database> & { readonly [writeHandle]: true }
+
+/**
+ * What read code gets: the query builders that only read. A write handle is one too, so the same
+ * read function serves a write service, but an insert, update or delete on it does not compile.
+ */
+export type ReadDb = Pick<Kysely<Database>, 'selectFrom' | 'selectNoFrom' | 'fn'>
 
 /**
  * Runs `work` as one atomic change: kept if it returns, undone if it throws, and settled only
@@ -19,5 +30,6 @@ export type Write = <T>(work: (trx: Trx) => Promise<T>) => Promise<T>
  * (group commit, see group-commit.ts): durable commits cost one fsync per batch, not per request.
  */
 export function createWriter(db: Kysely<Database>): Write {
-  return createGroupWriter(db)
+  const write = createGroupWriter(db)
+  return (work) => write((conn) => work(conn as Trx))
 }

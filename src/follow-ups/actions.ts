@@ -1,13 +1,11 @@
-import { logActivity, type ActivityEntry } from '../activity/log.ts'
-import { findActiveContact } from '../contact-list/detail.ts'
-import { addNote } from '../contacts/notes.ts'
-import { updateContact } from '../contacts/repo.ts'
+import { type ActivityEntry, logActivity } from '../activity/repo.ts'
+import { doneFollowUp, parseCadence } from '../contacts/follow-up-cadence.ts'
+import { addNote, findActiveContact, updateContact } from '../contacts/repo.ts'
+import { AppError } from '../core/errors.ts'
+import { invalidField } from '../core/validate.ts'
 import type { Contact, Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
-import { AppError } from '../http/errors.ts'
-import { invalidField } from '../http/validate.ts'
 import { resolveMember } from '../users/service.ts'
-import { doneFollowUp, parseCadence } from './cadence.ts'
 import type { FollowUpAction } from './schemas.ts'
 
 /**
@@ -20,7 +18,7 @@ export async function actOnFollowUp(trx: Trx, org: Organization, id: string, act
   if (!contact.follow_up_needed) {
     throw new AppError('bad_request', `Contact ${id} is not waiting for a follow-up (follow_up_needed is false)`)
   }
-  const snooze = action.snooze_until ?? undefined
+  const snooze = action.snoozeUntil
   if (snooze !== undefined && snooze <= now) {
     throw invalidField('snooze_until', 'must be in the future')
   }

@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import { AppError } from './errors.ts'
+import { AppError } from '../core/errors.ts'
 import { parseJson } from './json.ts'
 
 /**

@@ -1,14 +1,8 @@
-import type { MiddlewareHandler } from 'hono'
-import type { Store } from '../db/open.ts'
 import type { Config } from '../config.ts'
-import type { Logger } from '../logger.ts'
+import type { Caller } from '../core/actor.ts'
+import type { Logger } from '../core/logger.ts'
+import type { Store } from '../db/open.ts'
 import type { Reads } from '../read-tasks.ts'
-
-/** What the auth middleware knows about the caller. */
-export interface Caller {
-  organizationId: string
-  tokenId: string
-}
 
 /** Hono's typed context variables for every route of this app. */
 export interface AppEnv {
@@ -29,6 +23,4 @@ export interface AppDeps {
   log: Logger
   /** Injected so tests can move time (rate limits, follow-ups); defaults to Date.now. */
   now: () => number
-  /** Authenticates x-org-auth-token; put it on each API route so 404/405 come before 401. */
-  auth: MiddlewareHandler<AppEnv>
 }

@@ -1,11 +1,13 @@
 import * as v from 'valibot'
-import type { ContactDetail } from '../contact-list/detail.ts'
-import { COUNT_LIMIT, type CountedPage } from '../contact-list/page.ts'
-import { LEAD_STATUSES, type ContactView } from '../contacts/view.ts'
-import type { PipelineColumn } from '../pipeline-view/pipeline.ts'
-import type { StatusView } from '../pipeline/status-service.ts'
-import type { RequestIdentifiers } from '../replies/service.ts'
-import type { UpdateTagsResult } from '../tags/service.ts'
+import type { StatusView } from '../contacts/contact-status.ts'
+import type { RequestIdentifiers } from '../contacts/default-reply.ts'
+import type { ContactDetail } from '../contacts/detail.ts'
+import { COUNT_LIMIT, type CountedPage } from '../contacts/page.ts'
+import type { PipelineColumn } from '../contacts/pipeline-board.ts'
+import type { UpdateTagsResult } from '../contacts/update-tags.ts'
+import type { ContactView } from '../contacts/view.ts'
+import { LEAD_STATUSES } from '../core/lead-status.ts'
+import type { Success } from '../http/respond.ts'
 
 // What the endpoints answer, as valibot schemas: the OpenAPI document is generated from them, the
 // compile-time checks below fail when they and the types the code returns drift apart, and the
@@ -52,14 +54,21 @@ export const contactSchema = v.strictObject({
 const cursor = v.pipe(v.nullable(v.string()), v.description('Pass as the cursor parameter for the next page; null on the last page'))
 const itemsPage = <S extends v.GenericSchema>(item: S) => v.strictObject({ items: v.array(item), next_cursor: cursor })
 
-export const contactDetailSchema = v.strictObject({
+const contactDetailSchema = v.strictObject({
   ...contactSchema.entries,
   archived_at: maybeTimestamp,
   activate_followups: v.boolean(),
   last_follow_up_at: maybeTimestamp,
   notes: v.array(v.strictObject({ id: orgNumber, body: text, created_by_user_id: maybeText, created_at: timestamp })),
   messages: itemsPage(
-    v.strictObject({ id: orgNumber, direction: v.picklist(['inbound', 'outbound']), content: text, sent_at: timestamp, source: text, created_at: timestamp }),
+    v.strictObject({
+      id: orgNumber,
+      direction: v.picklist(['inbound', 'outbound']),
+      content: text,
+      sent_at: timestamp,
+      source: text,
+      created_at: timestamp,
+    }),
   ),
   activity: itemsPage(
     v.strictObject({
@@ -76,14 +85,14 @@ export const contactDetailSchema = v.strictObject({
   ),
 })
 
-export const countedPageSchema = v.strictObject({
+const countedPageSchema = v.strictObject({
   count: v.pipe(v.number(), v.description(`Exact up to ${COUNT_LIMIT}; past it ${COUNT_LIMIT} with count_exact false`)),
   count_exact: v.boolean(),
   items: v.array(contactSchema),
   next_cursor: cursor,
 })
 
-export const pipelineColumnSchema = v.strictObject({
+const pipelineColumnSchema = v.strictObject({
   id: orgNumber,
   name: text,
   color: text,
@@ -144,7 +153,10 @@ const identifiersSchema = v.strictObject({
 export const defaultReplyResponse = v.strictObject({
   status: success,
   message: text,
-  data: v.pipe(v.union([contactSchema, identifiersSchema]), v.description('The contact, or the request’s identifiers when a skipped reply names nobody known')),
+  data: v.pipe(
+    v.union([contactSchema, identifiersSchema]),
+    v.description('The contact, or the request’s identifiers when a skipped reply names nobody known'),
+  ),
 })
 
 export const createContactResponse = v.strictObject({ status: success, message: text, data: v.optional(contactSchema) })
@@ -162,8 +174,18 @@ export const contactStatusResponse = v.strictObject({
 })
 
 export const healthResponse = v.strictObject({ status: v.literal('ok') })
-export const versionResponse = v.strictObject({ name: text, version: text, commit: text, built: text, runtime: v.picklist(['bun', 'node']) })
-export const openApiResponse = v.looseObject({ openapi: v.literal('3.1.0'), info: v.looseObject({}), paths: v.record(v.string(), v.unknown()) })
+export const versionResponse = v.strictObject({
+  name: text,
+  version: text,
+  commit: text,
+  built: text,
+  runtime: v.picklist(['bun', 'node']),
+})
+export const openApiResponse = v.looseObject({
+  openapi: v.literal('3.1.0'),
+  info: v.looseObject({}),
+  paths: v.record(v.string(), v.unknown()),
+})
 
 // Compile-time drift checks: this fails to type-check if a schema and the type the code returns disagree.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
@@ -174,6 +196,6 @@ export type ResponseDriftChecks = [
   Holds<Same<v.InferOutput<typeof countedPageSchema>, CountedPage>>,
   Holds<Same<v.InferOutput<typeof pipelineColumnSchema>, PipelineColumn>>,
   Holds<Same<v.InferOutput<typeof identifiersSchema>, RequestIdentifiers>>,
-  Holds<Same<v.InferOutput<typeof updateTagsResponse>, UpdateTagsResult>>,
+  Holds<Same<v.InferOutput<typeof updateTagsResponse>, Success<UpdateTagsResult>>>,
   Holds<Same<NonNullable<v.InferOutput<typeof contactStatusResponse>['data']>, StatusView>>,
 ]

@@ -1,21 +1,18 @@
-import { compiled } from '../db/compiled.ts'
+import { type Caller, TOKEN_HEADER } from '../core/actor.ts'
+import { AppError } from '../core/errors.ts'
 import type { Organization } from '../db/schema.ts'
-import type { Trx } from '../db/write.ts'
-import { assertCallerOrg } from '../http/auth.ts'
-import type { Caller } from '../http/context.ts'
-import { AppError } from '../http/errors.ts'
-
-const orgById = compiled((db, id: string) => db.selectFrom('organizations').selectAll().where('id', '=', id))
+import type { ReadDb } from '../db/write.ts'
+import { findOrganization } from './service.ts'
 
 /** What write endpoints answer (200, status "success") for a cancelled organization. */
 export const CANCELLED_MESSAGE = 'Organization subscription is cancelled; the request was accepted but nothing was processed'
 
 /** The organization a request names, after checking that the caller's token belongs to it. */
-export async function requestOrganization(trx: Trx, caller: Caller, organizationId: string): Promise<Organization> {
+export async function requestOrganization(trx: ReadDb, caller: Caller, organizationId: string): Promise<Organization> {
   assertCallerOrg(caller, organizationId)
-  const [org] = await orgById(trx, organizationId)
+  const org = await findOrganization(trx, organizationId)
   // A token's organization always exists (tokens cascade with it); this guards a race with deletion.
-  if (!org) throw new AppError('unauthorized', 'The x-org-auth-token does not belong to an existing organization')
+  if (!org) throw new AppError('unauthorized', `The ${TOKEN_HEADER} does not belong to an existing organization`)
   return org
 }
 
@@ -25,6 +22,13 @@ export function isCancelled(org: Organization): boolean {
 }
 
 /** The caller's own organization, for endpoints that take no organization_id (the read API). */
-export function callerOrganization(trx: Trx, caller: Caller): Promise<Organization> {
+export function callerOrganization(trx: ReadDb, caller: Caller): Promise<Organization> {
   return requestOrganization(trx, caller, caller.organizationId)
+}
+
+/** A token belongs to one organization; naming another one is a 401, whether or not it exists. */
+function assertCallerOrg(caller: Caller, organizationId: string): void {
+  if (caller.organizationId !== organizationId) {
+    throw new AppError('unauthorized', `The ${TOKEN_HEADER} does not belong to organization ${organizationId}`)
+  }
 }

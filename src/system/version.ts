@@ -18,9 +18,10 @@ let cached: BuildInfo | undefined
 
 /** What `dmtracker version` and GET /version report. */
 export function buildInfo(): BuildInfo {
-  cached ??= typeof DMTRACKER_BUILD_COMMIT === 'string'
-    ? { version: pkg.version, commit: DMTRACKER_BUILD_COMMIT, built: DMTRACKER_BUILD_DATE }
-    : { version: pkg.version, commit: gitCommit(), built: 'dev' }
+  cached ??=
+    typeof DMTRACKER_BUILD_COMMIT === 'string'
+      ? { version: pkg.version, commit: DMTRACKER_BUILD_COMMIT, built: DMTRACKER_BUILD_DATE }
+      : { version: pkg.version, commit: gitCommit(), built: 'dev' }
   return cached
 }
 
@@ -31,7 +32,11 @@ export function versionLine(info = buildInfo()): string {
 
 function gitCommit(): string {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: import.meta.dirname, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: import.meta.dirname,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim()
   } catch {
     return 'unknown'
   }

@@ -1,7 +1,8 @@
+import { invalidField } from '../core/validate.ts'
 import { compiled } from '../db/compiled.ts'
-import type { Tag } from '../db/schema.ts'
 import { takeNumbers } from '../db/id-numbers.ts'
-import type { Trx } from '../db/write.ts'
+import type { Tag } from '../db/schema.ts'
+import type { ReadDb, Trx } from '../db/write.ts'
 
 export interface TagView {
   id: number
@@ -10,7 +11,7 @@ export interface TagView {
 }
 
 /** The organization's tags with these names (case-insensitive), in no particular order. */
-export function findTagsByName(trx: Trx, organizationId: string, names: string[]): Promise<Tag[]> {
+function findTagsByName(trx: ReadDb, organizationId: string, names: string[]): Promise<Tag[]> {
   if (names.length === 0) return Promise.resolve([])
   return trx
     .selectFrom('tags')
@@ -18,6 +19,16 @@ export function findTagsByName(trx: Trx, organizationId: string, names: string[]
     .where('organization_id', '=', organizationId)
     .where('name', 'in', names) // COLLATE NOCASE column
     .execute()
+}
+
+/** The organization's tags with these names, or a 400 naming `field` and every name it has no tag for. */
+export async function findExistingTags(db: ReadDb, organizationId: string, names: string[], field: string): Promise<Tag[]> {
+  const tags = await findTagsByName(db, organizationId, names)
+  const known = new Set(tags.map((t) => t.name.toLowerCase()))
+  const unknown = names.filter((n) => !known.has(n.toLowerCase()))
+  if (unknown.length > 0)
+    throw invalidField(field, `names tags this organization does not have: ${unknown.map((n) => JSON.stringify(n)).join(', ')}`)
+  return tags
 }
 
 /**
@@ -63,12 +74,12 @@ const tagsOf = compiled((db, contactId: string) =>
 )
 
 /** A contact's tags, sorted by name (case-insensitively). */
-export function contactTags(trx: Trx, contactId: string): Promise<TagView[]> {
+export function contactTags(trx: ReadDb, contactId: string): Promise<TagView[]> {
   return tagsOf(trx, contactId)
 }
 
 /** The tags of many contacts at once, each list sorted as contactTags sorts it. */
-export async function tagsOfContacts(trx: Trx, contactIds: string[]): Promise<Map<string, TagView[]>> {
+export async function tagsOfContacts(trx: ReadDb, contactIds: string[]): Promise<Map<string, TagView[]>> {
   const byContact = new Map<string, TagView[]>()
   if (contactIds.length === 0) return byContact
   const rows = await trx
@@ -89,7 +100,12 @@ export async function tagsOfContacts(trx: Trx, contactIds: string[]): Promise<Ma
 
 /** The tags a contact carries, as stored. */
 export function appliedTags(trx: Trx, contactId: string): Promise<Tag[]> {
-  return trx.selectFrom('contact_tags as ct').innerJoin('tags as t', 't.id', 'ct.tag_id').selectAll('t').where('ct.contact_id', '=', contactId).execute()
+  return trx
+    .selectFrom('contact_tags as ct')
+    .innerJoin('tags as t', 't.id', 'ct.tag_id')
+    .selectAll('t')
+    .where('ct.contact_id', '=', contactId)
+    .execute()
 }
 
 /** Takes tags off a contact, ignoring those it does not carry; returns the ids actually removed. */
@@ -106,5 +122,8 @@ export async function detachTags(trx: Trx, contactId: string, tagIds: number[]):
 
 /** Tag names as activity-log values: stored spelling, sorted case-insensitively, comma-joined. */
 export function tagNamesForLog(tags: { name: string }[]): string {
-  return tags.map((t) => t.name).sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())).join(', ')
+  return tags
+    .map((t) => t.name)
+    .sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()))
+    .join(', ')
 }

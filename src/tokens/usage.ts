@@ -1,3 +1,4 @@
+import { isoTime } from '../core/time.ts'
 import type { Store } from '../db/open.ts'
 
 /**
@@ -8,7 +9,10 @@ export class TokenUsage {
   private pending = new Map<string, number>()
   private timer: ReturnType<typeof setInterval> | undefined
 
-  constructor(private readonly store: Store, intervalMs = 60_000) {
+  constructor(
+    private readonly store: Store,
+    intervalMs = 60_000,
+  ) {
     this.timer = setInterval(() => void this.flush().catch(() => {}), intervalMs)
     this.timer.unref?.()
   }
@@ -24,7 +28,11 @@ export class TokenUsage {
     try {
       await this.store.write(async (trx) => {
         for (const [id, at] of batch) {
-          await trx.updateTable('api_tokens').set({ last_used_at: new Date(at).toISOString() }).where('id', '=', id).execute()
+          await trx
+            .updateTable('api_tokens')
+            .set({ last_used_at: isoTime(at) })
+            .where('id', '=', id)
+            .execute()
         }
       })
     } catch (error) {

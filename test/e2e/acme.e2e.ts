@@ -3,17 +3,18 @@
 // (pebble-challtestsrv answers pebble's DNS questions with 127.0.0.1). Then: an HTTPS client that
 // trusts only pebble's root gets the API's answers, port 80 redirects, a restart uses the stored
 // certificate without the CA, and renewal replaces the certificate without a restart.
-import { after, before, describe, it } from 'node:test'
+
 import assert from 'node:assert/strict'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { createSocket } from 'node:dgram'
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { type HttpsAnswer, httpsRequest, selfSignedPair } from '../tls-helpers.ts'
 import { binaryForE2e } from './binary.ts'
-import { httpsRequest, selfSignedPair, type HttpsAnswer } from '../tls-helpers.ts'
 
 const DOMAIN = 'crm.dmtracker.test'
 const hasPebble = spawnSync('sh', ['-c', 'command -v pebble && command -v pebble-challtestsrv']).status === 0
@@ -34,32 +35,66 @@ describe('serve --domain against pebble', { skip }, () => {
     assert.ok(hasPebble, 'CI=true and pebble is missing: .ci/run should have installed it (apt-get install pebble)')
     dir = mkdtempSync(join(tmpdir(), 'dmtracker-acme-'))
     binary = binaryForE2e(dir)
-    ports = { acme: await freeTcpPort(), management: await freeTcpPort(), dns: await freeUdpPort(), challtest: await freeTcpPort(), https: await freeTcpPort(), http: await freeTcpPort() }
+    ports = {
+      acme: await freeTcpPort(),
+      management: await freeTcpPort(),
+      dns: await freeUdpPort(),
+      challtest: await freeTcpPort(),
+      https: await freeTcpPort(),
+      http: await freeTcpPort(),
+    }
     // pebble's own HTTPS listener needs a certificate: ours, which the server then trusts with --acme-ca-file.
     const listener = selfSignedPair('pebble listener')
     caFile = join(dir, 'pebble-listener.pem')
     writeFileSync(caFile, listener.cert)
     writeFileSync(join(dir, 'pebble-listener.key'), listener.key)
-    writeFileSync(join(dir, 'pebble.json'), JSON.stringify({
-      pebble: {
-        listenAddress: `127.0.0.1:${ports.acme}`,
-        managementListenAddress: `127.0.0.1:${ports.management}`,
-        certificate: caFile,
-        privateKey: join(dir, 'pebble-listener.key'),
-        httpPort: ports.http, // HTTP-01 is validated on the server's --http-port
-        tlsPort: await freeTcpPort(),
-        ocspResponderURL: '',
-        externalAccountBindingRequired: false,
-      },
-    }))
-    children.push(spawn('pebble-challtestsrv', ['-defaultIPv4', '127.0.0.1', '-defaultIPv6', '', '-dns01', `127.0.0.1:${ports.dns}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `127.0.0.1:${ports.challtest}`], { stdio: 'ignore' }))
+    writeFileSync(
+      join(dir, 'pebble.json'),
+      JSON.stringify({
+        pebble: {
+          listenAddress: `127.0.0.1:${ports.acme}`,
+          managementListenAddress: `127.0.0.1:${ports.management}`,
+          certificate: caFile,
+          privateKey: join(dir, 'pebble-listener.key'),
+          httpPort: ports.http, // HTTP-01 is validated on the server's --http-port
+          tlsPort: await freeTcpPort(),
+          ocspResponderURL: '',
+          externalAccountBindingRequired: false,
+        },
+      }),
+    )
+    children.push(
+      spawn(
+        'pebble-challtestsrv',
+        [
+          '-defaultIPv4',
+          '127.0.0.1',
+          '-defaultIPv6',
+          '',
+          '-dns01',
+          `127.0.0.1:${ports.dns}`,
+          '-http01',
+          '',
+          '-https01',
+          '',
+          '-tlsalpn01',
+          '',
+          '-management',
+          `127.0.0.1:${ports.challtest}`,
+        ],
+        { stdio: 'ignore' },
+      ),
+    )
     const pebble = spawn('pebble', ['-config', join(dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${ports.dns}`, '-strict=false'], {
       env: { PATH: process.env.PATH, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' },
     })
     children.push(pebble)
     let pebbleLog = ''
     pebble.stdout!.setEncoding('utf8').on('data', (chunk: string) => (pebbleLog += chunk))
-    await until(() => pebbleLog.includes('ACME directory available'), () => `pebble did not start: ${pebbleLog}`)
+    await until(
+      () => pebbleLog.includes('ACME directory available'),
+      () => `pebble did not start: ${pebbleLog}`,
+    )
     // The roots pebble signs with are made anew at each start; its management port hands them out.
     pebbleRoot = (await httpsRequest({ port: ports.management, path: '/roots/0', ca: [listener.cert], host: '127.0.0.1' })).body
     assert.match(pebbleRoot, /BEGIN CERTIFICATE/)
@@ -71,17 +106,38 @@ describe('serve --domain against pebble', { skip }, () => {
   })
 
   const start = async (directoryPort: number, env: Record<string, string> = {}) => {
-    const child = spawn(binary, [
-      'serve', '--db', './data/acme.db', '--host', '127.0.0.1', '--domain', DOMAIN, '--acme-email', 'ops@dmtracker.test',
-      '--acme-directory', `https://127.0.0.1:${directoryPort}/dir`, '--acme-ca-file', caFile,
-      '--https-port', String(ports.https), '--http-port', String(ports.http),
-    ], { cwd: dir, env: { PATH: process.env.PATH, ...env } })
+    const child = spawn(
+      binary,
+      [
+        'serve',
+        '--db',
+        './data/acme.db',
+        '--host',
+        '127.0.0.1',
+        '--domain',
+        DOMAIN,
+        '--acme-email',
+        'ops@dmtracker.test',
+        '--acme-directory',
+        `https://127.0.0.1:${directoryPort}/dir`,
+        '--acme-ca-file',
+        caFile,
+        '--https-port',
+        String(ports.https),
+        '--http-port',
+        String(ports.http),
+      ],
+      { cwd: dir, env: { PATH: process.env.PATH, ...env } },
+    )
     let stdout = ''
     let stderr = ''
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     server = { child, stdout: () => stdout, stderr: () => stderr }
-    await until(() => stdout.includes('"msg":"listening"'), () => `server did not start: ${stdout} ${stderr}`)
+    await until(
+      () => stdout.includes('"msg":"listening"'),
+      () => `server did not start: ${stdout} ${stderr}`,
+    )
   }
   const stop = async () => {
     server.child.kill('SIGTERM')
@@ -105,7 +161,11 @@ describe('serve --domain against pebble', { skip }, () => {
     const token = /x-org-auth-token:\s+(\S+)/.exec(server.stderr())![1]!
     assert.match(server.stderr(), new RegExp(`curl -X POST https://${DOMAIN}:${ports.https}/api/v1/contact/default-reply`))
     const reply = await httpsRequest({
-      port: ports.https, path: '/api/v1/contact/default-reply', ca: [pebbleRoot], host: DOMAIN, method: 'POST',
+      port: ports.https,
+      path: '/api/v1/contact/default-reply',
+      ca: [pebbleRoot],
+      host: DOMAIN,
+      method: 'POST',
       headers: { 'content-type': 'application/json', 'x-org-auth-token': token },
       body: JSON.stringify({ organization_id: orgId, manychat_id: '42', username: 'tls_lead', message_content: 'over HTTPS' }),
     })
@@ -119,7 +179,10 @@ describe('serve --domain against pebble', { skip }, () => {
   })
 
   it('on port 80, redirects to HTTPS and answers only challenges it is waiting for', async () => {
-    const redirect = await fetch(`http://127.0.0.1:${ports.http}/api/v1/contacts?status=new`, { redirect: 'manual', headers: { host: DOMAIN } })
+    const redirect = await fetch(`http://127.0.0.1:${ports.http}/api/v1/contacts?status=new`, {
+      redirect: 'manual',
+      headers: { host: DOMAIN },
+    })
     assert.equal(redirect.status, 308)
     assert.equal(redirect.headers.get('location'), `https://${DOMAIN}:${ports.https}/api/v1/contacts?status=new`)
     const elsewhere = await fetch(`http://127.0.0.1:${ports.http}/`, { redirect: 'manual', headers: { host: 'evil.example' } })
@@ -142,7 +205,10 @@ describe('serve --domain against pebble', { skip }, () => {
     await start(ports.acme, { DMTRACKER_ACME_RENEW_BEFORE_DAYS: '3650' })
     assert.match(server.stdout(), /"msg":"using stored certificate"/)
     const pid = server.child.pid
-    await until(() => server.stdout().includes('"msg":"certificate renewed"'), () => `no renewal: ${server.stdout()}`)
+    await until(
+      () => server.stdout().includes('"msg":"certificate renewed"'),
+      () => `no renewal: ${server.stdout()}`,
+    )
     const renewed = await get('/healthz')
     assert.equal(renewed.status, 200)
     assert.notEqual(renewed.serial, firstSerial, 'the new certificate is served')

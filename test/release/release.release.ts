@@ -2,13 +2,14 @@
 // take a minute or more): builds the release as `npm run release` does and checks what a user
 // downloads: every file is there, SHA256SUMS matches and `sha256sum -c` accepts it, `file` sees
 // the right format and architecture, and the binary for this machine passes the end-to-end tests.
-import { after, before, describe, it } from 'node:test'
+
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { after, before, describe, it } from 'node:test'
 
 const root = resolve(import.meta.dirname, '../..')
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string
@@ -27,7 +28,10 @@ describe('npm run release', () => {
   let outdir: string
   before(() => {
     outdir = mkdtempSync(join(tmpdir(), 'dmtracker-release-'))
-    const release = spawnSync(join(root, 'node_modules/.bin/bun'), ['scripts/release.ts', '--outdir', outdir], { cwd: root, encoding: 'utf8' })
+    const release = spawnSync(join(root, 'node_modules/.bin/bun'), ['scripts/release.ts', '--outdir', outdir], {
+      cwd: root,
+      encoding: 'utf8',
+    })
     assert.equal(release.status, 0, `${release.stdout}\n${release.stderr}`)
   })
   after(() => rmSync(outdir, { recursive: true, force: true }))
@@ -36,12 +40,18 @@ describe('npm run release', () => {
     assert.deepEqual(readdirSync(outdir).sort(), [...Object.keys(FORMATS).map(nameOf), 'SHA256SUMS'].sort())
   })
 
-  it('SHA256SUMS holds each file\'s checksum, in the form sha256sum -c checks', () => {
+  it("SHA256SUMS holds each file's checksum, in the form sha256sum -c checks", () => {
     const lines = readFileSync(join(outdir, 'SHA256SUMS'), 'utf8').trim().split('\n')
     assert.equal(lines.length, Object.keys(FORMATS).length)
     for (const line of lines) {
       const [sum, name] = line.split('  ')
-      assert.equal(sum, createHash('sha256').update(readFileSync(join(outdir, name!))).digest('hex'), name)
+      assert.equal(
+        sum,
+        createHash('sha256')
+          .update(readFileSync(join(outdir, name!)))
+          .digest('hex'),
+        name,
+      )
     }
     const check = spawnSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: outdir, encoding: 'utf8' })
     assert.equal(check.status, 0, check.stdout + check.stderr)
@@ -56,17 +66,28 @@ describe('npm run release', () => {
   }
 
   const here = `linux-${process.arch}`
-  it(`${here}: prints its version, commit and build date, and passes the end-to-end tests`, { skip: process.platform !== 'linux' || !(here in FORMATS) ? `no release binary runs on ${process.platform}-${process.arch}` : false }, () => {
+  it(`${here}: prints its version, commit and build date, and passes the end-to-end tests`, {
+    skip: process.platform !== 'linux' || !(here in FORMATS) ? `no release binary runs on ${process.platform}-${process.arch}` : false,
+  }, () => {
     const binary = join(outdir, nameOf(here))
     const printed = spawnSync(binary, ['version'], { encoding: 'utf8' })
-    assert.match(printed.stdout.trim(), new RegExp(`^dmtracker ${version.replaceAll('.', '\\.')} \\(commit [0-9a-f]{7,}, built \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\)$`))
+    assert.match(
+      printed.stdout.trim(),
+      new RegExp(
+        `^dmtracker ${version.replaceAll('.', '\\.')} \\(commit [0-9a-f]{7,}, built \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\)$`,
+      ),
+    )
     // Without NODE_TEST_CONTEXT: with it, the inner runner reports to this one instead of printing.
     const { NODE_TEST_CONTEXT: _, ...env } = process.env
-    const e2e = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-concurrency=1', 'test/e2e/binary.e2e.ts', 'test/e2e/acme.e2e.ts'], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...env, DMTRACKER_E2E_BINARY: binary },
-    })
+    const e2e = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-concurrency=1', 'test/e2e/binary.e2e.ts', 'test/e2e/acme.e2e.ts'],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...env, DMTRACKER_E2E_BINARY: binary },
+      },
+    )
     assert.equal(e2e.status, 0, e2e.stdout.split('\n').slice(-60).join('\n') + e2e.stderr)
     assert.match(e2e.stdout, /^# fail 0$/m)
     assert.match(e2e.stdout, /^# pass [1-9]\d*$/m)

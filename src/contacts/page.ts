@@ -1,0 +1,208 @@
+import { type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool, sql } from 'kysely'
+import { type Cursor, encodeCursor, type Position, readCursor } from '../core/cursor.ts'
+import type { Contact, Database } from '../db/schema.ts'
+import type { ReadDb } from '../db/write.ts'
+import type { ContactFilter } from './filter.ts'
+import { type ContactView, contactViews } from './view.ts'
+
+// Keyset pages over active contacts, in the order that fits the list, each order the tail of an
+// index (see the read-indexes migration), so a first page is a short index walk at any size:
+// - due: next follow-up time, soonest (most overdue) first, when the list is about follow-ups;
+// - username: alphabetical, when searching by username prefix (`q`);
+// - updated: oldest change first, for `updated_since` (a sync client walks forward to the newest;
+//   a contact changed during the walk comes again at the end, so none is missed);
+// - created: otherwise newest first. created_at never changes, so walking the pages while
+//   contacts are being updated neither skips nor repeats one.
+// Ties are broken by id (usernames are unique among active contacts).
+
+const ORDERS = {
+  due: { keys: ['next_follow_up_at', 'id'], direction: 'asc' },
+  username: { keys: ['username'], direction: 'asc' },
+  updated: { keys: ['updated_at', 'id'], direction: 'asc' },
+  created: { keys: ['created_at', 'id'], direction: 'desc' },
+} as const
+
+export type ContactOrder = keyof typeof ORDERS
+
+function orderOf(filter: ContactFilter): ContactOrder {
+  if (filter.due) return 'due'
+  if (filter.usernamePrefix !== undefined) return 'username'
+  return filter.updatedSince === undefined ? 'created' : 'updated'
+}
+
+/** Counts stop here: past it a board shows "10000+" (count_exact false) instead of scanning on. */
+export const COUNT_LIMIT = 10_000
+
+/**
+ * A tag on at most this many contacts is rare. Walking an order's index and probing each contact
+ * for a rare tag would pass over most of the organization before a page fills, so such a list
+ * starts from the tag's contacts instead and sorts them (a few thousand at most).
+ */
+const RARE_TAG = 5_000
+
+// The largest code point: every username that starts with the prefix sorts below prefix + it.
+const AFTER_PREFIX = '\u{10FFFF}'
+
+type Contacts = ExpressionBuilder<Database, 'contacts'>
+
+/** Counts the rows of `query`, stopping past `limit`. */
+// biome-ignore lint/suspicious/noExplicitAny: the counted query may join and alias any tables
+async function countUpTo(db: ReadDb, query: SelectQueryBuilder<Database, any, { one: 1 }>, limit: number): Promise<number> {
+  const { n } = await db
+    .selectFrom(query.limit(limit + 1).as('matching'))
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
+  return Number(n)
+}
+
+/** The filter as one WHERE condition, written so that SQLite can use the partial indexes. */
+function matches(organizationId: string, f: ContactFilter) {
+  // Columns are qualified: a rare-tag list joins contact_tags, which has a created_at too.
+  return (eb: Contacts) => {
+    const all: Expression<SqlBool>[] = [eb('contacts.organization_id', '=', organizationId), eb('contacts.archived_at', 'is', null)]
+    if (f.due) {
+      // A literal, not a parameter: the board index is partial on exactly this condition.
+      all.push(sql<SqlBool>`contacts.follow_up_needed = 1`)
+      all.push(
+        f.due.from === undefined ? eb('contacts.next_follow_up_at', 'is not', null) : eb('contacts.next_follow_up_at', '>=', f.due.from),
+      )
+      if (f.due.before !== undefined) all.push(eb('contacts.next_follow_up_at', '<', f.due.before))
+    }
+    if (f.stageId !== undefined) all.push(eb('contacts.pipeline_stage_id', '=', f.stageId))
+    if (f.leadStatusId !== undefined) all.push(eb('contacts.lead_status_id', '=', f.leadStatusId))
+    if (f.hadOutreach !== undefined) all.push(eb('contacts.had_outreach', '=', f.hadOutreach))
+    if (f.usernamePrefix !== undefined) {
+      all.push(eb('contacts.username', '>=', f.usernamePrefix), eb('contacts.username', '<', f.usernamePrefix + AFTER_PREFIX))
+    }
+    if (f.updatedSince !== undefined) all.push(eb('contacts.updated_at', '>=', f.updatedSince))
+    for (const tagId of f.tagIds ?? []) {
+      all.push(
+        eb.exists(
+          eb.selectFrom('contact_tags as t').select('t.tag_id').whereRef('t.contact_id', '=', 'contacts.id').where('t.tag_id', '=', tagId),
+        ),
+      )
+    }
+    return eb.and(all)
+  }
+}
+
+/** How many contacts match, counting no further than COUNT_LIMIT so that a count costs at most that many index steps. */
+async function countContacts(db: ReadDb, organizationId: string, filter: ContactFilter): Promise<{ count: number; count_exact: boolean }> {
+  const n = await countUpTo(
+    db,
+    db
+      .selectFrom('contacts')
+      .select(sql.lit(1 as const).as('one'))
+      .where(matches(organizationId, filter)),
+    COUNT_LIMIT,
+  )
+  return n > COUNT_LIMIT ? { count: COUNT_LIMIT, count_exact: false } : { count: n, count_exact: true }
+}
+
+/** The filter's rarest tag, when it is rare enough to start the list from (see RARE_TAG). */
+export async function rareTag(db: ReadDb, filter: ContactFilter): Promise<number | undefined> {
+  let rarest: { id: number; n: number } | undefined
+  for (const id of filter.tagIds ?? []) {
+    const n = await countUpTo(
+      db,
+      db
+        .selectFrom('contact_tags')
+        .select(sql.lit(1 as const).as('one'))
+        .where('tag_id', '=', id),
+      RARE_TAG,
+    )
+    if (n <= RARE_TAG && (!rarest || n < rarest.n)) rarest = { id, n }
+  }
+  return rarest?.id
+}
+
+export interface ContactPage {
+  contacts: Contact[]
+  /** Where the next page starts, or undefined on the last page. */
+  next?: Position
+}
+
+/**
+ * The query a page runs (also used by the EXPLAIN QUERY PLAN test). With `fromTag`, SQLite's
+ * CROSS JOIN makes the tag's contacts the outer loop, whatever the planner would guess.
+ */
+export function pageQuery(
+  db: ReadDb,
+  organizationId: string,
+  filter: ContactFilter,
+  after: Position | undefined,
+  limit: number,
+  fromTag?: number,
+) {
+  const { keys, direction } = ORDERS[orderOf(filter)]
+  const base =
+    fromTag === undefined
+      ? db.selectFrom('contacts')
+      : db
+          .selectFrom('contact_tags as start')
+          .crossJoin('contacts')
+          .whereRef('contacts.id', '=', 'start.contact_id')
+          .where('start.tag_id', '=', fromTag)
+  let query = base.selectAll('contacts').where(matches(organizationId, filter))
+  if (after) {
+    const comparison = direction === 'asc' ? '>' : '<'
+    const [first, second] = keys.map((key) => `contacts.${key}` as const)
+    query = query.where((eb) =>
+      second === undefined
+        ? eb(first!, comparison, String(after[0]))
+        : eb(eb.refTuple(first!, second), comparison, eb.tuple(String(after[0]), String(after[1]))),
+    )
+  }
+  for (const key of keys) query = query.orderBy(`contacts.${key}`, direction)
+  return query.limit(limit + 1)
+}
+
+/** One page of the filtered list, starting after `after` (where the previous page ended). */
+export async function contactPage(
+  db: ReadDb,
+  organizationId: string,
+  filter: ContactFilter,
+  after: Position | undefined,
+  limit: number,
+): Promise<ContactPage> {
+  const rows = await pageQuery(db, organizationId, filter, after, limit, await rareTag(db, filter)).execute()
+  const contacts = rows.slice(0, limit)
+  const last = contacts.at(-1)
+  if (rows.length <= limit || !last) return { contacts }
+  return { contacts, next: ORDERS[orderOf(filter)].keys.map((key) => last[key] ?? '') }
+}
+
+/** The position a client's cursor names, checked against this list's order (a 400 naming `field` if it does not fit). */
+export function cursorPosition(filter: ContactFilter, cursor: Cursor | undefined, field = 'cursor'): Position | undefined {
+  const order = orderOf(filter)
+  return readCursor(
+    cursor,
+    order,
+    ORDERS[order].keys.map(() => 'string' as const),
+    field,
+  )
+}
+
+/** The cursor a client sends for the page after `next`. */
+export function nextCursor(filter: ContactFilter, next: Position | undefined): string | null {
+  return next ? encodeCursor(orderOf(filter), next) : null
+}
+
+/** A list as the boards show it: how many contacts it holds and its first page. */
+export interface CountedPage {
+  /** Exact up to COUNT_LIMIT; past it `count` is the limit and `count_exact` false. */
+  count: number
+  count_exact: boolean
+  items: ContactView[]
+  /** Continues the list with GET /contacts and the same filter, plus cursor=<next_cursor>. */
+  next_cursor: string | null
+}
+
+export async function countedFirstPage(db: ReadDb, organizationId: string, filter: ContactFilter, limit: number): Promise<CountedPage> {
+  const page = await contactPage(db, organizationId, filter, undefined, limit)
+  return {
+    ...(await countContacts(db, organizationId, filter)),
+    items: await contactViews(db, page.contacts),
+    next_cursor: nextCursor(filter, page.next),
+  }
+}

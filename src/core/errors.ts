@@ -1,0 +1,48 @@
+/** Every failure a client can be told about. Services throw these; http/render-error.ts renders them. */
+export type ErrorKind =
+  | 'bad_request'
+  | 'validation'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'rate_limited'
+  | 'internal'
+  | 'unavailable'
+
+export interface FieldError {
+  field: string
+  message: string
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    readonly details?: FieldError[],
+    /** What the client is told to do next, as response headers (Allow, Retry-After); mostly for http/. */
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message)
+    this.name = 'AppError'
+  }
+}
+
+/** Seconds a client should wait before retrying when the database is busy or out of space. */
+const DATABASE_RETRY_AFTER_SECONDS = 1
+
+// SQLite result codes that mean "try again later", not "your request was wrong".
+const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|NOMEM|READONLY|PROTOCOL)/
+
+/** Turns anything thrown into an AppError; unknown errors become a 500 without internals. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error
+  const code = (error as { code?: unknown } | null)?.code
+  if (typeof code === 'string' && UNAVAILABLE_CODES.test(code)) {
+    return new AppError('unavailable', 'The database is temporarily unavailable. Try again shortly.', undefined, {
+      'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS),
+    })
+  }
+  return new AppError('internal', 'An unexpected error occurred.')
+}

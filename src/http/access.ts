@@ -1,0 +1,58 @@
+import type { Hono, MiddlewareHandler } from 'hono'
+import type { AppEnv } from './context.ts'
+
+/** Who may call a route: anyone, or a caller holding an organization's API token. */
+export type Access = 'public' | 'org-token'
+
+/**
+ * Every route the app serves, by method and path as registered, and who may call it. This is
+ * the one place access is declared: the app guards each route by it, refuses to start if a
+ * route is missing here, and the OpenAPI document marks its security from it.
+ */
+export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
+  'GET /healthz': 'public',
+  'GET /version': 'public',
+  'GET /api/v1/openapi.json': 'public',
+  'POST /api/v1/contact/default-reply': 'org-token',
+  'POST /api/v1/organization/create-contact': 'org-token',
+  'POST /api/v1/contact/update-tags-external': 'org-token',
+  'PATCH /api/v1/contact/contact-status': 'org-token',
+  'GET /api/v1/contacts': 'org-token',
+  'GET /api/v1/contacts/export.csv': 'org-token',
+  'GET /api/v1/contacts/:id': 'org-token',
+  'DELETE /api/v1/contacts/:id': 'org-token',
+  'POST /api/v1/contacts/:id/follow-ups': 'org-token',
+  'GET /api/v1/follow-ups': 'org-token',
+  'GET /api/v1/pipeline': 'org-token',
+}
+
+/** The access a route was declared with, or undefined if it was not. */
+export function routeAccess(method: string, path: string): Access | undefined {
+  return ROUTE_ACCESS[`${method.toUpperCase()} ${path}`]
+}
+
+type Guards = Record<Exclude<Access, 'public'>, MiddlewareHandler<AppEnv>>
+
+/**
+ * Puts each route's guard on `app` ahead of the routes in `routes` (mount them on `app`
+ * afterwards). Guards go on the routes themselves, not on a prefix, so an unknown path or
+ * method is a 404 or 405 before it is a 401.
+ */
+export function guardRoutes(app: Hono<AppEnv>, routes: Hono<AppEnv>['routes'], guards: Guards): void {
+  const seen = new Set<string>()
+  for (const { method, path } of routes) {
+    if (method === 'ALL' || seen.has(`${method} ${path}`)) continue
+    seen.add(`${method} ${path}`)
+    const access = routeAccess(method, path)
+    if (access === undefined) throw new Error(`${method} ${path} is served but has no entry in ROUTE_ACCESS (src/http/access.ts)`)
+    if (access !== 'public') app.on(method, path, once(guards[access]))
+  }
+}
+
+/** A request can match two guarded patterns (/contacts/export.csv and /contacts/:id): check it once. */
+function once(guard: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> {
+  return async function guardOnce(c, next) {
+    if (c.get('caller')) return next()
+    return guard(c, next)
+  }
+}
