@@ -14,6 +14,7 @@ import { systemRoutes } from './system/routes.ts'
 import { contactRoutes } from './contacts/routes.ts'
 import { followUpRoutes } from './follow-ups/routes.ts'
 import { openApiRoutes } from './openapi/routes.ts'
+import { analyticsRoutes } from './analytics/routes.ts'
 
 export interface AppOptions {
   store: Store
@@ -39,6 +40,7 @@ export function createApp({ store, config, log = silentLogger, now = Date.now }:
   // The API lives under /api/v1, as on the hosted product.
   routes.route('/api/v1', contactRoutes(deps))
   routes.route('/api/v1', followUpRoutes(deps))
+  routes.route('/api/v1', analyticsRoutes(deps))
   routes.route('/api/v1', openApiRoutes())
 
   // Not strict: /path/ reaches /path. A pasted URL with a trailing slash (ManyChat's step editor,

@@ -107,7 +107,7 @@ async function updateExisting(trx: Trx, existing: Contact, req: CreateContactReq
     contact = await updateContact(
       trx,
       contact.id,
-      { had_outreach: 1, outreach_reason: reason, outreach_text: text, outreach_reason_label: reasonLabel, outreach_message_label: messageLabel },
+      { had_outreach: 1, outreach_at: now, first_reply_at: null, outreach_reason: reason, outreach_text: text, outreach_reason_label: reasonLabel, outreach_message_label: messageLabel },
       now,
     )
     changes.push({ action: 'converted_to_outreach', oldValue: 'inbound', newValue: 'outreach' })

@@ -7,6 +7,7 @@ import type { AppDeps, AppEnv } from '../http/context.ts'
 import { rateLimit } from '../http/rate-limit.ts'
 import { callerOrganization, CANCELLED_MESSAGE, isCancelled } from '../organizations/access.ts'
 import { archiveContact } from './archive.ts'
+import { assignContact } from './assign.ts'
 import { updateContactStatus } from './contact-status.ts'
 import { createContactFromApi } from './create-contact.ts'
 import { contactsCsv } from './csv.ts'
@@ -25,10 +26,11 @@ import {
   contactStatusSchema,
   createContactSchema,
   defaultReplySchema,
+  updateContactSchema,
   updateTagsSchema,
 } from './schemas.ts'
 import { updateContactTags } from './update-tags.ts'
-import { contactViews } from './view.ts'
+import { contactView, contactViews } from './view.ts'
 import { isoTime } from '../core/time.ts'
 import { success } from '../http/respond.ts'
 
@@ -116,6 +118,18 @@ export function contactRoutes(deps: AppDeps) {
         const query = parseQuery(contactDetailQuery, c.req.queries())
         const data = await readTogether(store.db, (db) => contactDetail(db, c.get('caller').organizationId, id, query))
         return c.json(success({ data }))
+      })
+      // The contact's assigned setter (the one field it changes today).
+      .patch('/contacts/:id', async (c) => {
+        const { id } = parseInput(contactIdParam, { id: c.req.param('id') })
+        const input = parseInput(updateContactSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
+        const now = isoTime(deps.now())
+        const body = await store.write(async (trx) => {
+          const org = await callerOrganization(trx, c.get('caller'))
+          if (isCancelled(org)) return success({ message: CANCELLED_MESSAGE })
+          return success({ message: 'Contact updated', data: await contactView(trx, await assignContact(trx, org, id, input.assigned_email, now)) })
+        })
+        return c.json(body)
       })
       .delete('/contacts/:id', async (c) => {
         const { id } = parseInput(contactIdParam, { id: c.req.param('id') })

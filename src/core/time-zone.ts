@@ -72,3 +72,40 @@ export function todayBounds(timeZone: string, now: number): { start: string; end
   const next = { year: tomorrow.getUTCFullYear(), month: tomorrow.getUTCMonth() + 1, day: tomorrow.getUTCDate() }
   return { start: isoTime(startOfDay(timeZone, today)), end: isoTime(startOfDay(timeZone, next)) }
 }
+
+/** A calendar day as `YYYY-MM-DD` text (years 1000-9999), or undefined if it is not a real date. */
+export function parseDay(text: string): Wall | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text)
+  if (!m) return undefined
+  const date = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!))
+  const wall = { year: +m[1]!, month: +m[2]!, day: +m[3]! }
+  return wall.year >= 1000 && sameDate(wallOf(date), wall) ? wall : undefined
+}
+
+const wallOf = (d: Date): Wall => ({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() })
+const pad = (n: number, width = 2) => String(n).padStart(width, '0')
+
+/** `YYYY-MM-DD` of a calendar day. */
+export function dayText(date: Wall): string {
+  return `${pad(date.year, 4)}-${pad(date.month)}-${pad(date.day)}`
+}
+
+/** The calendar day `days` after `date` (negative: before). */
+export function addCalendarDays(date: Wall, days: number): Wall {
+  return wallOf(new Date(Date.UTC(date.year, date.month - 1, date.day + days)))
+}
+
+/** The calendar day it is at `instant` in `timeZone`. */
+export function calendarDay(timeZone: string, instant: number): Wall {
+  return wallDate(timeZone, instant)
+}
+
+/**
+ * Where each of the days `first`, `first + 1`, ... (`count` of them) begins in `timeZone`, and where
+ * the last one ends: `count + 1` ISO 8601 UTC instants, so day i is [bounds[i], bounds[i + 1]).
+ */
+export function dayBounds(timeZone: string, first: Wall, count: number): string[] {
+  return Array.from({ length: count + 1 }, (_, i) => isoTime(startOfDay(timeZone, addCalendarDays(first, i))))
+}
+
+export type { Wall as CalendarDay }

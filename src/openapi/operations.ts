@@ -9,6 +9,7 @@ import {
   contactStatusSchema,
   createContactSchema,
   defaultReplySchema,
+  updateContactSchema,
   updateTagsSchema,
 } from '../contacts/schemas.ts'
 import { followUpActionSchema } from '../follow-ups/schemas.ts'
@@ -110,6 +111,15 @@ export const OPERATIONS: Operation[] = [
     description: `A later create-contact or default-reply for the username starts a new contact. Logged as "archived" (with the user when email is given). ${CANCELLED}`,
     params: contactIdParam, query: archiveQuery,
     ok: { 200: { description: 'Archived', schema: r.archiveResponse } }, errors: [400, 403, 404],
+  },
+  {
+    id: 'updateContact', method: 'patch', path: '/api/v1/contacts/:id', tag: 'Contacts',
+    summary: 'Change a contact’s assigned setter',
+    description:
+      'assigned_email: a member’s email (404 if there is no such user, 403 if not a member), or null to unassign. Analytics count the ' +
+      `contact for its current assignee. Logged as "assigned" with the old and new email; the same assignee again changes nothing. ${CANCELLED}`,
+    params: contactIdParam, body: updateContactSchema,
+    ok: { 200: { description: 'The contact after the change', schema: r.updateContactResponse } }, errors: [400, 403, 404, 413],
   },
   {
     id: 'actOnFollowUp', method: 'post', path: '/api/v1/contacts/:id/follow-ups', tag: 'Follow-ups',

@@ -48,6 +48,7 @@ export const contactSchema = v.strictObject({
   pipeline_stage: v.pipe(maybeText, v.description('The stage name')),
   contact_ingestion_type: text,
   created_by_user_id: maybeText,
+  assigned_user_id: v.pipe(maybeText, v.description('The assigned setter (a member); analytics count the contact for them')),
   tags: v.array(tagSchema),
 })
 
@@ -114,6 +115,9 @@ export const pipelineResponse = v.strictObject({ status: success, data: v.strict
 
 /** The contact after the action; without data when the organization is cancelled (nothing done). */
 export const followUpResponse = v.strictObject({ status: success, message: text, data: v.optional(contactSchema) })
+
+/** The contact after the change; without data when the organization is cancelled (nothing done). */
+export const updateContactResponse = v.strictObject({ status: success, message: text, data: v.optional(contactSchema) })
 
 export const archiveResponse = v.strictObject({
   status: success,

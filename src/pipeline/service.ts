@@ -8,12 +8,15 @@ import { AppError } from '../core/errors.ts'
 import { stageName } from '../core/fields.ts'
 import { ACCEPTED_COLORS, DEFAULT_TAG_COLOR, parseColor } from '../core/colors.ts'
 
+/** The default stage whose contacts analytics count as booked (organizations.booking_stage_id). */
+export const DEFAULT_BOOKING_STAGE = 'Meeting Booked'
+
 /** The hosted product's default pipeline, in order. */
 const DEFAULT_STAGES = [
   { name: 'Outreach Sent', color: '#2563eb' },
   { name: 'In Conversation', color: '#4f46e5' },
   { name: 'Interested', color: '#ca8a04' },
-  { name: 'Meeting Booked', color: '#9333ea' },
+  { name: DEFAULT_BOOKING_STAGE, color: '#9333ea' },
   { name: 'Closed', color: '#16a34a' },
   { name: 'Lost', color: '#dc2626' },
 ] as const
@@ -204,6 +207,11 @@ export async function removeStage(trx: Trx, organizationId: string, name: string
   }
   if (target && contacts.length > 0) {
     await trx.updateTable('contacts').set({ pipeline_stage_id: target.id, updated_at: now }).where('pipeline_stage_id', '=', stage.id).execute()
+    // Moved into the booking stage: booked now, unless booked before (analytics).
+    const booking = await trx.selectFrom('organizations').select('booking_stage_id').where('id', '=', organizationId).executeTakeFirst()
+    if (booking?.booking_stage_id === target.id) {
+      await trx.updateTable('contacts').set({ booked_at: now }).where('id', 'in', contacts.map((c) => c.id)).where('booked_at', 'is', null).execute()
+    }
     const moves = contacts.map((c) => ({ organizationId, contactId: c.id, action: 'pipeline_stage', oldValue: stage.name, newValue: target.name, via: 'cli' as const }))
     await logActivity(trx, moves, now)
   }
