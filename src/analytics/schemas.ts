@@ -3,8 +3,9 @@ import { email } from '../core/fields.ts'
 import { queryParams } from '../core/query.ts'
 import { parseDay } from '../core/time-zone.ts'
 
-const day = v.pipe(
-  v.string(),
+/** A calendar day, `YYYY-MM-DD`. */
+export const day = v.pipe(
+  v.string('must be a date like 2026-01-31 (YYYY-MM-DD)'),
   v.check((text) => parseDay(text) !== undefined, 'must be a date like 2026-01-31 (YYYY-MM-DD)'),
 )
 

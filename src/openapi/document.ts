@@ -7,6 +7,7 @@ import { routeAccess } from '../http/access.ts'
 import { VERSION } from '../system/routes.ts'
 import { OPERATIONS, type Operation } from './operations.ts'
 import { contactSchema, errorResponse, tagSchema } from './responses.ts'
+import { day } from '../analytics/schemas.ts'
 
 // The OpenAPI 3.1 document, generated from the valibot schemas the server validates requests with
 // (and the response schemas the tests check answers against), so it cannot drift from the code.
@@ -18,6 +19,7 @@ const TAG_COLOR_NAMES = 'red, blue, green, yellow, purple, pink, indigo, orange,
 // pipe is recognised by its last step.
 const lastStep = (schema: { pipe: readonly unknown[] }) => schema.pipe.at(-1)
 const OVERRIDES = new Map<unknown, JsonSchema>([
+  [lastStep(day), { type: 'string', format: 'date', description: 'A calendar day in the organization’s time zone, YYYY-MM-DD' }],
   [lastStep(isoDate), { type: 'string', format: 'date-time', description: 'ISO 8601; without an offset the time is UTC; years 0000-9999 once the offset is applied' }],
   [lastStep(igId), { anyOf: [{ type: 'string', pattern: '^\\d{1,30}$' }, { type: 'integer', minimum: 0 }], description: 'Instagram id; large ids are kept exact' }],
   [lastStep(manychatId), { anyOf: [{ type: 'string', minLength: 1, maxLength: 100 }, { type: 'integer', minimum: 0 }] }],
@@ -121,7 +123,7 @@ export function openApiDocument(): object {
     },
     servers: [{ url: '/' }],
     security: [{ orgToken: [] }],
-    tags: ['Reference', 'Contacts', 'Follow-ups', 'Pipeline', 'System'].map((name) => ({ name })),
+    tags: ['Reference', 'Contacts', 'Follow-ups', 'Pipeline', 'Analytics', 'System'].map((name) => ({ name })),
     paths,
     components: {
       securitySchemes: { orgToken: { type: 'apiKey', in: 'header', name: 'x-org-auth-token' } },

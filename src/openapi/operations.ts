@@ -13,6 +13,7 @@ import {
   updateTagsSchema,
 } from '../contacts/schemas.ts'
 import { followUpActionSchema } from '../follow-ups/schemas.ts'
+import { dailyQuery, outreachQuery, settersQuery } from '../analytics/schemas.ts'
 import type { QuerySchema } from '../core/query.ts'
 import * as r from './responses.ts'
 
@@ -22,7 +23,7 @@ export interface Operation {
   method: 'get' | 'post' | 'patch' | 'delete'
   /** As registered with Hono (`:id`), so the coverage test compares it with the app's routes. */
   path: string
-  tag: 'Reference' | 'Contacts' | 'Follow-ups' | 'Pipeline' | 'System'
+  tag: 'Reference' | 'Contacts' | 'Follow-ups' | 'Pipeline' | 'Analytics' | 'System'
   summary: string
   description?: string
   params?: v.ObjectSchema<v.ObjectEntries, any>
@@ -144,9 +145,41 @@ export const OPERATIONS: Operation[] = [
     query: boardQuery,
     ok: { 200: { description: 'The stages', schema: r.pipelineResponse } }, errors: [400],
   },
+  ...analyticsOperations(),
   {
     id: 'getOpenApi', method: 'get', path: '/api/v1/openapi.json', tag: 'System',
     summary: 'This document (OpenAPI 3.1), generated from the schemas the server validates with',
     ok: { 200: { description: 'The document', schema: r.openApiResponse } }, errors: [],
   },
 ]
+
+/** The three analytics answers, each also as CSV with the same query (docs/analytics.md). */
+function analyticsOperations(): Operation[] {
+  const range =
+    'from/to: calendar days in the organization’s time zone, both included; default the last 30 days up to today. ' +
+    'A range over 366 days, a bad date or to before from is a 400. Rates are rounded to 4 decimals and null when their denominator is 0.'
+  const csv =
+    'The same rows as the JSON answer, then a `total` row; the first column (`row`) says which. UTF-8 with a byte order mark, ' +
+    'every field quoted, CRLF; cells starting with = + - @ (or tab, CR) get a leading single quote.'
+  const reports = [
+    {
+      id: 'Setters', path: '/api/v1/analytics/setters', query: settersQuery, schema: r.analyticsSettersResponse,
+      summary: 'Outreach, replies, bookings and follow-up consistency per setter (assignee), with an unassigned row and totals',
+    },
+    {
+      id: 'Outreach', path: '/api/v1/analytics/outreach', query: outreachQuery, schema: r.analyticsOutreachResponse,
+      summary: 'The same numbers per outreach reason or A/B label (by=reason|reason_label|message_label), contacts without one in a null row',
+    },
+    {
+      id: 'Daily', path: '/api/v1/analytics/daily', query: dailyQuery, schema: r.analyticsDailyResponse,
+      summary: 'The same numbers per calendar day, optionally for one setter (assigned_email)',
+    },
+  ]
+  return reports.flatMap(({ id, path, query, schema, summary }): Operation[] => [
+    { id: `analytics${id}`, method: 'get', path, tag: 'Analytics', summary, description: range, query, ok: { 200: { description: 'The report', schema } }, errors: [400] },
+    {
+      id: `analytics${id}Csv`, method: 'get', path: `${path}.csv`, tag: 'Analytics', summary: `${summary}, as CSV`, description: `${range} ${csv}`,
+      query, ok: { 200: { description: 'CSV', csv: true } }, errors: [400],
+    },
+  ])
+}
