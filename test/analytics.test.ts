@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { updateFollowUpSettings } from '../src/follow-ups/settings.ts'
 import { renameStage } from '../src/pipeline/service.ts'
 import { addUser } from '../src/users/service.ts'
-import { isErrorShape, setup, type TestEnv } from './helpers.ts'
+import { cli, isErrorShape, setup, type TestEnv } from './helpers.ts'
 
 // Setter analytics on hand-computed data (docs/analytics.md has the definitions). The organization
 // is in New York (UTC-5 in January): its 14 January runs from 05:00 UTC on the 14th to 05:00 UTC on
@@ -345,5 +345,39 @@ describe('assigning a contact (PATCH /contacts/{id})', () => {
     assert.ok(isErrorShape(extra.body))
     assert.equal((await env.call('PATCH', `/api/v1/contacts/${id}`, {})).status, 400)
     assert.equal((await env.call('PATCH', `/api/v1/contacts/${id}`, { assigned_email: 'not an email' })).status, 400)
+  })
+})
+
+describe('the booking stage setting', () => {
+  let env: TestEnv
+  before(async () => {
+    env = await setup()
+  })
+  after(async () => {
+    await env.close()
+  })
+
+  it('counts contacts entering the stage named by `dmtracker stage set-booking` as booked, and no longer the old one', async () => {
+    const booked = async () => (await env.call('GET', '/api/v1/analytics/setters')).body.data.totals.booked_count
+    const replied = async (username: string) => {
+      const res = await env.call('POST', '/api/v1/organization/create-contact', { organization_id: env.org.id, username, had_outreach: true, outreach_reason: 'x', outreach_text: 'y' })
+      env.advance(60_000)
+      await env.call('POST', '/api/v1/contact/default-reply', { organization_id: env.org.id, manychat_id: `mc_${username}`, username, message_content: 'hi' })
+      return res.body.data.id as string
+    }
+    const move = (id: string, stage: string) => env.call('PATCH', '/api/v1/contact/contact-status', { organization_id: env.org.id, contact_id: id, pipeline_stage: stage })
+
+    const first = await replied('first')
+    assert.equal((await move(first, 'Interested')).status, 200)
+    assert.equal(await booked(), 0)
+    const set = await cli(env.dbPath, 'stage', 'set-booking', env.org.id, 'interested')
+    assert.equal(set.code, 0, set.err)
+    assert.match(set.out, /"Interested" now count as booked/)
+    const second = await replied('second')
+    await move(second, 'Interested')
+    const third = await replied('third')
+    await move(third, 'Meeting Booked') // the default booking stage no longer books
+    assert.equal(await booked(), 1)
+    assert.equal((await cli(env.dbPath, 'stage', 'set-booking', env.org.id, 'Nope')).code, 1)
   })
 })

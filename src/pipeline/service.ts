@@ -189,6 +189,17 @@ export async function setEntryStage(trx: Trx, organizationId: string, kind: Entr
 }
 
 /**
+ * Names the stage whose contacts analytics count as booked (docs/analytics.md), kept by id so a
+ * rename keeps it. Contacts that entered the previous one stay booked; from now on, entering
+ * this one books a contact.
+ */
+export async function setBookingStage(trx: Trx, organizationId: string, name: string) {
+  const stage = await findStage(trx, organizationId, name)
+  await trx.updateTable('organizations').set({ booking_stage_id: stage.id }).where('id', '=', organizationId).execute()
+  return stage
+}
+
+/**
  * Removes a stage. Contacts in it move to `moveTo` (required when there are any), each move
  * logged; positions close up. Automation rules that use it are disabled and kept without a stage.
  */
