@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { updateFollowUpSettings } from '../src/follow-ups/settings.ts'
 import { renameStage } from '../src/pipeline/service.ts'
 import { addUser } from '../src/users/service.ts'
+import { dayBounds, parseDay } from '../src/core/time-zone.ts'
 import { cli, isErrorShape, setup, type TestEnv } from './helpers.ts'
 
 // Setter analytics on hand-computed data (docs/analytics.md has the definitions). The organization
@@ -304,6 +305,7 @@ describe('assigning a contact (PATCH /contacts/{id})', () => {
     await env.store.write(async (trx) => {
       await addUser(trx, { email: 'alice@example.com', organizationId: env.org.id, role: 'member' }, '2026-01-01T00:00:00.000Z')
       await addUser(trx, { email: 'outsider@example.com', role: 'member' }, '2026-01-01T00:00:00.000Z')
+      await addUser(trx, { email: 'bob@example.com', organizationId: env.org.id, role: 'member' }, '2026-01-01T00:00:00.000Z')
     })
   })
   after(async () => {
@@ -332,6 +334,23 @@ describe('assigning a contact (PATCH /contacts/{id})', () => {
       [null, 'alice@example.com'],
       ['alice@example.com', null],
     ])
+  })
+
+  it('moves the contact’s numbers, past follow-ups included, to the new setter', async () => {
+    const created = await env.call('POST', '/api/v1/organization/create-contact', {
+      organization_id: env.org.id, username: 'moving', had_outreach: true, outreach_reason: 'x', outreach_text: 'y', email: 'alice@example.com',
+    })
+    env.advance(24 * 3_600_000) // the first follow-up is due now
+    assert.equal((await env.call('POST', `/api/v1/contacts/${created.body.data.id}/follow-ups`, {})).status, 200)
+    const row = async (email: string) => {
+      const data = (await env.call('GET', '/api/v1/analytics/setters')).body.data
+      const r = data.setters.find((s: { email: string }) => s.email === email)
+      return [r.outreach_count, r.follow_ups_due, r.follow_ups_done_on_time]
+    }
+    const before = await row('alice@example.com')
+    await env.call('PATCH', `/api/v1/contacts/${created.body.data.id}`, { assigned_email: 'bob@example.com' })
+    assert.deepEqual(await row('bob@example.com'), [1, 1, 1]) // the next one is due in 2 days, after the range
+    assert.deepEqual(await row('alice@example.com'), [before[0]! - 1, before[1]! - 1, before[2]! - 1])
   })
 
   it('refuses a non-member (403), an unknown user or contact (404) and other fields (400)', async () => {
@@ -379,5 +398,19 @@ describe('the booking stage setting', () => {
     await move(third, 'Meeting Booked') // the default booking stage no longer books
     assert.equal(await booked(), 1)
     assert.equal((await cli(env.dbPath, 'stage', 'set-booking', env.org.id, 'Nope')).code, 1)
+  })
+})
+
+describe('report days', () => {
+  it('run from local midnight to local midnight, 23 or 25 hours long when the clocks change', () => {
+    assert.deepEqual(dayBounds('America/New_York', parseDay('2026-03-07')!, 3), [
+      '2026-03-07T05:00:00.000Z', '2026-03-08T05:00:00.000Z', '2026-03-09T04:00:00.000Z', '2026-03-10T04:00:00.000Z',
+    ])
+    assert.deepEqual(dayBounds('Europe/Berlin', parseDay('2026-10-24')!, 3), [
+      '2026-10-23T22:00:00.000Z', '2026-10-24T22:00:00.000Z', '2026-10-25T23:00:00.000Z', '2026-10-26T23:00:00.000Z',
+    ])
+    // A day a zone skipped (Samoa, 30 December 2011) is empty.
+    const apia = dayBounds('Pacific/Apia', parseDay('2011-12-29')!, 2)
+    assert.equal(apia[1], apia[2])
   })
 })

@@ -1,3 +1,4 @@
+import { sql, type SqlBool } from 'kysely'
 import type { Organization } from '../db/schema.ts'
 import type { ReadDb } from '../db/write.ts'
 import { addCalendarDays, calendarDay, dayBounds, dayText, parseDay, type CalendarDay } from '../core/time-zone.ts'
@@ -172,21 +173,22 @@ export async function tallies(db: ReadDb, organizationId: string, range: Range, 
       .where('organization_id', '=', organizationId)
       .where('created_at', '>=', start)
       .where('created_at', '<', end)
-      .where((eb) => eb.or([eb('outreach_at', 'is', null), eb('outreach_at', '>', eb.ref('created_at'))])),
+      // Written as the partial index contacts_org_inbound says, so that SQLite uses it.
+      .where(sql<SqlBool>`(outreach_at is null or outreach_at > created_at)`),
     'assigned_user_id',
   ).execute()
   for (const c of inbound) tallyFor(c, days[dayIndex(bounds, c.created_at)]!).inbound++
 
   // Follow-ups due in the range: due unless cancelled (reply, snooze, archive) before their due
   // day ended; done on time when marked done before it ended.
+  // The follow-ups carry their contact's setter and outreach fields: one covering index read.
   const followUps = await bySetter(
-    db.selectFrom('follow_ups as f')
-      .innerJoin('contacts as c', 'c.id', 'f.contact_id')
-      .select(['c.assigned_user_id', 'c.outreach_reason', 'c.outreach_reason_label', 'c.outreach_message_label', 'f.due_at', 'f.closed_at', 'f.outcome'])
-      .where('f.organization_id', '=', organizationId)
-      .where('f.due_at', '>=', start)
-      .where('f.due_at', '<', end),
-    'c.assigned_user_id',
+    db.selectFrom('follow_ups')
+      .select([...KEY_COLUMNS, 'due_at', 'closed_at', 'outcome'])
+      .where('organization_id', '=', organizationId)
+      .where('due_at', '>=', start)
+      .where('due_at', '<', end),
+    'assigned_user_id',
   ).execute()
   for (const f of followUps) {
     const i = dayIndex(bounds, f.due_at)

@@ -2,6 +2,7 @@ import { logActivity } from '../activity/repo.ts'
 import type { Contact, Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import { resolveMember } from '../users/service.ts'
+import { copyKeysToFollowUps } from './follow-up-log.ts'
 import { findActiveContact, updateContact } from './repo.ts'
 
 /**
@@ -16,6 +17,7 @@ export async function assignContact(trx: Trx, org: Organization, id: string, ass
   if (userId === contact.assigned_user_id) return contact
   const before = contact.assigned_user_id === null ? undefined : await trx.selectFrom('users').select('email').where('id', '=', contact.assigned_user_id).executeTakeFirst()
   const updated = await updateContact(trx, contact.id, { assigned_user_id: userId }, now)
+  await copyKeysToFollowUps(trx, updated)
   await logActivity(trx, [{ organizationId: org.id, contactId: contact.id, action: 'assigned', oldValue: before?.email ?? null, newValue: user?.email ?? null, via: 'api' }], now)
   return updated
 }

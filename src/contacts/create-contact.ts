@@ -8,6 +8,7 @@ import { attachTags, ensureTags, tagNamesForLog } from '../tags/repo.ts'
 import { resolveMember } from '../users/service.ts'
 import type { CreateContactRequest } from './schemas.ts'
 import { createContact, recordReply } from './lifecycle.ts'
+import { copyKeysToFollowUps } from './follow-up-log.ts'
 import { addNote, findActiveByManychatId, findActiveByUsername, updateContact } from './repo.ts'
 import { contactView, type ContactView } from './view.ts'
 
@@ -110,6 +111,7 @@ async function updateExisting(trx: Trx, existing: Contact, req: CreateContactReq
       { had_outreach: 1, outreach_at: now, first_reply_at: null, outreach_reason: reason, outreach_text: text, outreach_reason_label: reasonLabel, outreach_message_label: messageLabel },
       now,
     )
+    await copyKeysToFollowUps(trx, contact)
     changes.push({ action: 'converted_to_outreach', oldValue: 'inbound', newValue: 'outreach' })
     return { httpStatus: 200, message: 'Contact converted to outreach', contact, changes, applyExtras: true }
   }

@@ -11,8 +11,17 @@ const closeOpen = compiledWrite((db, contactId: string, now: string, outcome: 'd
   db.updateTable('follow_ups').set({ closed_at: now, outcome }).where('contact_id', '=', contactId).where('closed_at', 'is', null),
 )
 
-const insertOpen = compiledWrite((db, organizationId: string, contactId: string, dueAt: string) =>
-  db.insertInto('follow_ups').values({ organization_id: organizationId, contact_id: contactId, due_at: dueAt }),
+const insertOpen = compiledWrite(
+  (db, organizationId: string, contactId: string, dueAt: string, userId: string | null, reason: string | null, reasonLabel: string | null, messageLabel: string | null) =>
+    db.insertInto('follow_ups').values({
+      organization_id: organizationId,
+      contact_id: contactId,
+      due_at: dueAt,
+      assigned_user_id: userId,
+      outreach_reason: reason,
+      outreach_reason_label: reasonLabel,
+      outreach_message_label: messageLabel,
+    }),
 )
 
 /**
@@ -28,5 +37,23 @@ export async function trackFollowUp(trx: Trx, after: Contact, closedAs: 'done' |
 /** Opens the follow-up a contact is now waiting for, if any (a new contact has none open yet). */
 export async function openFollowUp(trx: Trx, contact: Contact): Promise<void> {
   if (contact.follow_up_needed !== 1 || contact.next_follow_up_at === null || contact.archived_at !== null) return
-  await insertOpen(trx, contact.organization_id, contact.id, contact.next_follow_up_at)
+  const c = contact
+  await insertOpen(trx, c.organization_id, c.id, c.next_follow_up_at!, c.assigned_user_id, c.outreach_reason, c.outreach_reason_label, c.outreach_message_label)
+}
+
+/**
+ * Call after a change to the contact's setter or outreach fields: its follow-ups, past ones too,
+ * count for its current setter and fields (docs/analytics.md).
+ */
+export async function copyKeysToFollowUps(trx: Trx, contact: Contact): Promise<void> {
+  await trx
+    .updateTable('follow_ups')
+    .set({
+      assigned_user_id: contact.assigned_user_id,
+      outreach_reason: contact.outreach_reason,
+      outreach_reason_label: contact.outreach_reason_label,
+      outreach_message_label: contact.outreach_message_label,
+    })
+    .where('contact_id', '=', contact.id)
+    .execute()
 }

@@ -100,12 +100,35 @@ export function calendarDay(timeZone: string, instant: number): Wall {
   return wallDate(timeZone, instant)
 }
 
+const HOUR_MS = 3_600_000
+const dayStarts = new Map<string, number>()
+const MAX_CACHED_DAY_STARTS = 100_000
+
 /**
  * Where each of the days `first`, `first + 1`, ... (`count` of them) begins in `timeZone`, and where
  * the last one ends: `count + 1` ISO 8601 UTC instants, so day i is [bounds[i], bounds[i + 1]).
+ * Intl is slow (a report's 367 days took tens of ms), so each day start is worked out once per
+ * zone, and a day usually starts 24 hours after the one before: that guess is checked with one
+ * Intl call, and only a day with a clock change takes the full search.
  */
 export function dayBounds(timeZone: string, first: Wall, count: number): string[] {
-  return Array.from({ length: count + 1 }, (_, i) => isoTime(startOfDay(timeZone, addCalendarDays(first, i))))
+  if (dayStarts.size > MAX_CACHED_DAY_STARTS) dayStarts.clear()
+  const out: string[] = []
+  let previous: number | undefined
+  for (let i = 0; i <= count; i++) {
+    const date = addCalendarDays(first, i)
+    const key = `${timeZone} ${dayText(date)}`
+    let start = dayStarts.get(key)
+    if (start === undefined) {
+      const guess = previous === undefined ? undefined : previous + 24 * HOUR_MS
+      const midnight = Date.UTC(date.year, date.month - 1, date.day)
+      start = guess !== undefined && wallTime(timeZone, guess) === midnight && wallTime(timeZone, guess - 1000) < midnight ? guess : startOfDay(timeZone, date)
+      dayStarts.set(key, start)
+    }
+    out.push(isoTime(start))
+    previous = start
+  }
+  return out
 }
 
 export type { Wall as CalendarDay }

@@ -192,6 +192,11 @@ export interface FollowUpTable {
   due_at: string
   closed_at: string | null
   outcome: 'done' | 'cancelled' | null
+  /** Copies of the contact's fields (follow-up-log.ts keeps them equal), so reports read no contact row. */
+  assigned_user_id: string | null
+  outreach_reason: string | null
+  outreach_reason_label: string | null
+  outreach_message_label: string | null
 }
 
 /** Each organization's last `number` per kind of row. */
