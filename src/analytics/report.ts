@@ -1,4 +1,4 @@
-import { sql, type SqlBool } from 'kysely'
+import { sql } from 'kysely'
 import type { Organization } from '../db/schema.ts'
 import type { ReadDb } from '../db/write.ts'
 import { addCalendarDays, calendarDay, dayBounds, dayText, parseDay, type CalendarDay } from '../core/time-zone.ts'
@@ -64,16 +64,8 @@ export interface Tally {
 
 const emptyTally = (): Tally => ({ outreach: 0, replied: 0, booked: 0, due: 0, doneOnTime: 0, inbound: 0, hours: [] })
 
-/** What a fact is counted under: the contact's setter and outreach fields. */
-export interface ContactKeys {
-  assigned_user_id: string | null
-  outreach_reason: string | null
-  outreach_reason_label: string | null
-  outreach_message_label: string | null
-}
-
-/** How an answer splits its rows: a key from the contact and the day of the fact. */
-export type KeyOf = (contact: ContactKeys, day: string) => string | null
+/** What a report splits its rows by: the day of each fact, or a field of its contact. */
+export type Grouping = 'day' | 'assigned_user_id' | 'outreach_reason' | 'outreach_reason_label' | 'outreach_message_label'
 
 const rate = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000)
 
@@ -115,89 +107,76 @@ export function sumTallies(tallies: Iterable<Tally>): Tally {
   return total
 }
 
-/** The index of the day holding `instant` (the range's scans only return instants inside it). */
-function dayIndex(bounds: string[], instant: string): number {
-  let lo = 0
-  let hi = bounds.length - 2
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1
-    if (bounds[mid]! <= instant) lo = mid
-    else hi = mid - 1
-  }
-  return lo
+const HOUR_MS = 3_600_000
+
+interface Cell {
+  day: number
+  key: string | null
 }
 
-const HOUR_MS = 3_600_000
-const KEY_COLUMNS = ['assigned_user_id', 'outreach_reason', 'outreach_reason_label', 'outreach_message_label'] as const
-
 /**
- * Counts the organization's facts in the range into one tally per key. `assignedUserId` keeps
- * only one setter's contacts (undefined: everyone). `now` is ISO 8601 UTC: replies count until now.
+ * Counts the organization's facts in the range into one tally per group (`day`: keyed by
+ * `YYYY-MM-DD`). `assignedUserId` keeps one setter's contacts (undefined: everyone). `now` is
+ * ISO 8601 UTC: replies and bookings count until now.
+ *
+ * SQLite does the counting: each fact is matched to its day by joining the range's day bounds
+ * (a JSON array, one parameter) with a range read of a covering index, and grouped there; only
+ * the replied contacts come back one by one, for the median.
  */
-export async function tallies(db: ReadDb, organizationId: string, range: Range, now: string, keyOf: KeyOf, assignedUserId?: string): Promise<Map<string | null, Tally>> {
+export async function tallies(db: ReadDb, organizationId: string, range: Range, now: string, groupBy: Grouping, assignedUserId?: string): Promise<Map<string | null, Tally>> {
   const out = new Map<string | null, Tally>()
-  const tallyFor = (contact: ContactKeys, day: string) => {
-    const key = keyOf(contact, day)
-    let t = out.get(key)
-    if (!t) out.set(key, (t = emptyTally()))
+  const tallyFor = ({ day, key }: Cell) => {
+    const name = groupBy === 'day' ? range.days[day]! : key
+    let t = out.get(name)
+    if (!t) out.set(name, (t = emptyTally()))
     return t
   }
-  const { bounds, days } = range
-  const start = bounds[0]!
-  const end = bounds[bounds.length - 1]!
-  const bySetter = <Q extends { where: (...args: any[]) => Q }>(q: Q, column: string): Q =>
-    assignedUserId === undefined ? q : q.where(column, '=', assignedUserId)
+  const days = JSON.stringify(range.days.map((_, i) => [range.bounds[i], range.bounds[i + 1]]))
+  const withDays = sql`with d (i, s, e) as (select cast(key as integer), json_extract(value, '$[0]'), json_extract(value, '$[1]') from json_each(${days}))`
+  const key = (table: string) => (groupBy === 'day' ? sql`null` : sql.ref(`${table}.${groupBy}`))
+  const setter = (table: string) => (assignedUserId === undefined ? sql`` : sql`and ${sql.ref(`${table}.assigned_user_id`)} = ${assignedUserId}`)
+  // Each query is a derived table, so that read-only code (ReadDb) can run raw SQL.
+  const rows = <R>(query: ReturnType<typeof sql>) => db.selectFrom(sql<R>`(${query})`.as('q')).selectAll().execute() as Promise<R[]>
 
-  // The cohort: outreach recorded in the range, its first reply after it and its booking.
-  const cohort = await bySetter(
-    db.selectFrom('contacts')
-      .select([...KEY_COLUMNS, 'outreach_at', 'first_reply_at', 'booked_at'])
-      .where('organization_id', '=', organizationId)
-      .where('outreach_at', '>=', start)
-      .where('outreach_at', '<', end),
-    'assigned_user_id',
-  ).execute()
-  for (const c of cohort) {
-    const t = tallyFor(c, days[dayIndex(bounds, c.outreach_at!)]!)
-    t.outreach++
-    if (c.first_reply_at === null || c.first_reply_at > now) continue
+  // The cohort: outreach recorded in the range; then its replied contacts, one by one.
+  const cohort = await rows<Cell & { n: number }>(sql`${withDays}
+    select d.i as day, ${key('c')} as key, count(*) as n
+    from d join contacts c on c.organization_id = ${organizationId} and c.outreach_at >= d.s and c.outreach_at < d.e ${setter('c')}
+    group by 1, 2`)
+  for (const r of cohort) tallyFor(r).outreach += r.n
+  const replied = await rows<Cell & { outreach_at: string; first_reply_at: string; booked: 0 | 1 }>(sql`${withDays}
+    select d.i as day, ${key('c')} as key, c.outreach_at, c.first_reply_at, c.booked_at is not null and c.booked_at <= ${now} as booked
+    from d join contacts c on c.organization_id = ${organizationId} and c.outreach_at >= d.s and c.outreach_at < d.e ${setter('c')}
+    where c.first_reply_at <= ${now}`)
+  for (const r of replied) {
+    const t = tallyFor(r)
     t.replied++
-    t.hours.push((Date.parse(c.first_reply_at) - Date.parse(c.outreach_at!)) / HOUR_MS)
-    if (c.booked_at !== null && c.booked_at <= now) t.booked++
+    t.hours.push((Date.parse(r.first_reply_at) - Date.parse(r.outreach_at)) / HOUR_MS)
+    if (r.booked) t.booked++
   }
 
   // Inbound volume: contacts created as inbound in the range (a later conversion keeps them here).
-  const inbound = await bySetter(
-    db.selectFrom('contacts')
-      .select([...KEY_COLUMNS, 'created_at'])
-      .where('organization_id', '=', organizationId)
-      .where('created_at', '>=', start)
-      .where('created_at', '<', end)
-      // Written as the partial index contacts_org_inbound says, so that SQLite uses it.
-      .where(sql<SqlBool>`(outreach_at is null or outreach_at > created_at)`),
-    'assigned_user_id',
-  ).execute()
-  for (const c of inbound) tallyFor(c, days[dayIndex(bounds, c.created_at)]!).inbound++
+  // The last condition is written as the partial index contacts_org_inbound says, so SQLite uses it.
+  const inbound = await rows<Cell & { n: number }>(sql`${withDays}
+    select d.i as day, ${key('c')} as key, count(*) as n
+    from d join contacts c on c.organization_id = ${organizationId} and c.created_at >= d.s and c.created_at < d.e ${setter('c')}
+    where (outreach_at is null or outreach_at > created_at)
+    group by 1, 2`)
+  for (const r of inbound) tallyFor(r).inbound += r.n
 
   // Follow-ups due in the range: due unless cancelled (reply, snooze, archive) before their due
-  // day ended; done on time when marked done before it ended.
-  // The follow-ups carry their contact's setter and outreach fields: one covering index read.
-  const followUps = await bySetter(
-    db.selectFrom('follow_ups')
-      .select([...KEY_COLUMNS, 'due_at', 'closed_at', 'outcome'])
-      .where('organization_id', '=', organizationId)
-      .where('due_at', '>=', start)
-      .where('due_at', '<', end),
-    'assigned_user_id',
-  ).execute()
-  for (const f of followUps) {
-    const i = dayIndex(bounds, f.due_at)
-    const dayEnd = bounds[i + 1]!
-    const onTime = f.outcome === 'done' && f.closed_at! < dayEnd
-    if (f.outcome === 'cancelled' && f.closed_at! < dayEnd) continue
-    const t = tallyFor(f, days[i]!)
-    t.due++
-    if (onTime) t.doneOnTime++
+  // day ended; done on time when marked done before it ended. They carry their contact's setter
+  // and outreach fields, so this reads one covering index and no contact.
+  const followUps = await rows<Cell & { due: number; on_time: number }>(sql`${withDays}
+    select d.i as day, ${key('f')} as key,
+      sum(case when f.outcome = 'cancelled' and f.closed_at < d.e then 0 else 1 end) as due,
+      sum(case when f.outcome = 'done' and f.closed_at < d.e then 1 else 0 end) as on_time
+    from d join follow_ups f on f.organization_id = ${organizationId} and f.due_at >= d.s and f.due_at < d.e ${setter('f')}
+    group by 1, 2`)
+  for (const r of followUps) {
+    const t = tallyFor(r)
+    t.due += r.due
+    t.doneOnTime += r.on_time
   }
   return out
 }

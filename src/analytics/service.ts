@@ -33,7 +33,7 @@ export interface SettersReport extends RangeView {
  */
 export async function settersReport(db: ReadDb, org: Organization, input: RangeInput, now: number): Promise<SettersReport> {
   const range = resolveRange(org, input, now)
-  const byUser = await tallies(db, org.id, range, iso(now), (c) => c.assigned_user_id)
+  const byUser = await tallies(db, org.id, range, iso(now), 'assigned_user_id')
   const members = await db
     .selectFrom('memberships')
     .innerJoin('users', 'users.id', 'memberships.user_id')
@@ -72,7 +72,7 @@ export interface OutreachReport extends RangeView {
 export async function outreachReport(db: ReadDb, org: Organization, input: RangeInput & { by: OutreachGrouping }, now: number): Promise<OutreachReport> {
   const range = resolveRange(org, input, now)
   const field = OUTREACH_GROUPINGS[input.by]
-  const byValue = await tallies(db, org.id, range, iso(now), (c) => c[field])
+  const byValue = await tallies(db, org.id, range, iso(now), field)
   const values = [...byValue.keys()].filter((k): k is string => k !== null).sort()
   const rows = [...values, null].map((value) => ({ [field]: value, ...numbers(byValue.get(value) ?? sumTallies([])) }))
   return { ...rangeView(range), by: input.by, rows, totals: numbers(sumTallies(byValue.values())) }
@@ -103,7 +103,7 @@ export async function dailyReport(db: ReadDb, org: Organization, input: RangeInp
     if (!user) throw invalidField('assigned_email', `${input.assigned_email} is not a member of this organization`)
     userId = user.id
   }
-  const byDay = await tallies(db, org.id, range, iso(now), (_, day) => day, userId)
+  const byDay = await tallies(db, org.id, range, iso(now), 'day', userId)
   const empty: Tally = sumTallies([])
   return {
     ...rangeView(range),
