@@ -121,7 +121,8 @@ interface Cell {
  *
  * SQLite does the counting: each fact is matched to its day by joining the range's day bounds
  * (a JSON array, one parameter) with a range read of a covering index, and grouped there; only
- * the replied contacts come back one by one, for the median.
+ * the replied contacts come back one by one, for the median. CROSS JOIN keeps the days outside:
+ * left to itself SQLite walked the organization's whole index once and the days for every row.
  */
 export async function tallies(db: ReadDb, organizationId: string, range: Range, now: string, groupBy: Grouping, assignedUserId?: string): Promise<Map<string | null, Tally>> {
   const out = new Map<string | null, Tally>()
@@ -132,7 +133,7 @@ export async function tallies(db: ReadDb, organizationId: string, range: Range, 
     return t
   }
   const days = JSON.stringify(range.days.map((_, i) => [range.bounds[i], range.bounds[i + 1]]))
-  const withDays = sql`with d (i, s, e) as (select cast(key as integer), json_extract(value, '$[0]'), json_extract(value, '$[1]') from json_each(${days}))`
+  const withDays = sql`with d (i, s, e) as materialized (select cast(key as integer), json_extract(value, '$[0]'), json_extract(value, '$[1]') from json_each(${days}))`
   const key = (table: string) => (groupBy === 'day' ? sql`null` : sql.ref(`${table}.${groupBy}`))
   const setter = (table: string) => (assignedUserId === undefined ? sql`` : sql`and ${sql.ref(`${table}.assigned_user_id`)} = ${assignedUserId}`)
   // Each query is a derived table, so that read-only code (ReadDb) can run raw SQL.
@@ -141,13 +142,13 @@ export async function tallies(db: ReadDb, organizationId: string, range: Range, 
   // The cohort: outreach recorded in the range; then its replied contacts, one by one.
   const cohort = await rows<Cell & { n: number }>(sql`${withDays}
     select d.i as day, ${key('c')} as key, count(*) as n
-    from d join contacts c on c.organization_id = ${organizationId} and c.outreach_at >= d.s and c.outreach_at < d.e ${setter('c')}
+    from d cross join contacts c where c.organization_id = ${organizationId} and c.outreach_at >= d.s and c.outreach_at < d.e ${setter('c')}
     group by 1, 2`)
   for (const r of cohort) tallyFor(r).outreach += r.n
   const replied = await rows<Cell & { outreach_at: string; first_reply_at: string; booked: 0 | 1 }>(sql`${withDays}
     select d.i as day, ${key('c')} as key, c.outreach_at, c.first_reply_at, c.booked_at is not null and c.booked_at <= ${now} as booked
-    from d join contacts c on c.organization_id = ${organizationId} and c.outreach_at >= d.s and c.outreach_at < d.e ${setter('c')}
-    where c.first_reply_at <= ${now}`)
+    from d cross join contacts c where c.organization_id = ${organizationId} and c.outreach_at >= d.s and c.outreach_at < d.e ${setter('c')}
+    and c.first_reply_at <= ${now}`)
   for (const r of replied) {
     const t = tallyFor(r)
     t.replied++
@@ -159,8 +160,8 @@ export async function tallies(db: ReadDb, organizationId: string, range: Range, 
   // The last condition is written as the partial index contacts_org_inbound says, so SQLite uses it.
   const inbound = await rows<Cell & { n: number }>(sql`${withDays}
     select d.i as day, ${key('c')} as key, count(*) as n
-    from d join contacts c on c.organization_id = ${organizationId} and c.created_at >= d.s and c.created_at < d.e ${setter('c')}
-    where (outreach_at is null or outreach_at > created_at)
+    from d cross join contacts c where c.organization_id = ${organizationId} and c.created_at >= d.s and c.created_at < d.e ${setter('c')}
+    and (outreach_at is null or outreach_at > created_at)
     group by 1, 2`)
   for (const r of inbound) tallyFor(r).inbound += r.n
 
@@ -171,7 +172,7 @@ export async function tallies(db: ReadDb, organizationId: string, range: Range, 
     select d.i as day, ${key('f')} as key,
       sum(case when f.outcome = 'cancelled' and f.closed_at < d.e then 0 else 1 end) as due,
       sum(case when f.outcome = 'done' and f.closed_at < d.e then 1 else 0 end) as on_time
-    from d join follow_ups f on f.organization_id = ${organizationId} and f.due_at >= d.s and f.due_at < d.e ${setter('f')}
+    from d cross join follow_ups f where f.organization_id = ${organizationId} and f.due_at >= d.s and f.due_at < d.e ${setter('f')}
     group by 1, 2`)
   for (const r of followUps) {
     const t = tallyFor(r)
