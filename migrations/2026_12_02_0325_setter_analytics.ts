@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 
 // Setter analytics (issue 17, docs/analytics.md). The numbers are read from facts recorded when
 // they happen, so a 90-day report is a range read, not a replay of the activity log:
@@ -72,7 +72,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index contacts_org_outreach on contacts (organization_id, outreach_at, assigned_user_id, first_reply_at, booked_at,
     outreach_reason, outreach_reason_label, outreach_message_label) where outreach_at is not null`.execute(db)
   await sql`create index contacts_org_inbound on contacts (organization_id, created_at, assigned_user_id,
-    outreach_reason, outreach_reason_label, outreach_message_label, outreach_at) where outreach_at is null or outreach_at > created_at`.execute(db)
+    outreach_reason, outreach_reason_label, outreach_message_label, outreach_at) where outreach_at is null or outreach_at > created_at`.execute(
+    db,
+  )
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

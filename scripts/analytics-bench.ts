@@ -14,7 +14,7 @@ import { migrateToLatest } from '../src/db/migrate.ts'
 import { openStore } from '../src/db/open.ts'
 import { createOrganization } from '../src/organizations/service.ts'
 import { createToken } from '../src/tokens/service.ts'
-import { contactId, manychatId, MESSAGES, OUTREACH, username } from './bench/population.ts'
+import { contactId, MESSAGES, manychatId, OUTREACH, username } from './bench/population.ts'
 
 const { values } = parseArgs({
   options: {
@@ -61,7 +61,9 @@ async function seed(path: string, now: number): Promise<{ id: string; token: str
   await migrateToLatest(store.db)
   const orgs: { id: string; token: string; booking: number; setters: string[] }[] = []
   for (let o = 0; o < orgCount; o++) {
-    const org = await store.write((trx) => createOrganization(trx, { name: `Analytics ${o}`, pageName: `analytics_${o}` }, new Date(now - 400 * DAY_MS).toISOString()))
+    const org = await store.write((trx) =>
+      createOrganization(trx, { name: `Analytics ${o}`, pageName: `analytics_${o}` }, new Date(now - 400 * DAY_MS).toISOString()),
+    )
     orgs.push({ id: org.id, token: org.token.token, booking: 0, setters: [] })
   }
   await store.close()
@@ -72,7 +74,9 @@ async function seed(path: string, now: number): Promise<{ id: string; token: str
   const addUser = db.prepare('insert into users (id, email, name, created_at) values (?, ?, ?, ?)')
   const addMember = db.prepare("insert into memberships (organization_id, user_id, role, created_at) values (?, ?, 'member', ?)")
   orgs.forEach((org, o) => {
-    org.booking = db.query<{ booking_stage_id: number }, [string]>('select booking_stage_id from organizations where id = ?').get(org.id)!.booking_stage_id
+    org.booking = db
+      .query<{ booking_stage_id: number }, [string]>('select booking_stage_id from organizations where id = ?')
+      .get(org.id)!.booking_stage_id
     for (let s = 0; s < SETTERS; s++) {
       const id = `setter-${o}-${s}`
       addUser.run(id, `setter${s}@org${o}.example`, `Setter ${s}`, t0)
@@ -86,7 +90,9 @@ async function seed(path: string, now: number): Promise<{ id: string; token: str
        pipeline_stage_id, contact_ingestion_type, created_by_user_id, assigned_user_id, outreach_at, first_reply_at, booked_at, created_at, updated_at)
      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 1, ?, 'custom-api-import', ?, ?, ?, ?, ?, ?, ?)`,
   )
-  const insertMessage = db.prepare(`insert into messages (contact_id, number, direction, content, sent_at, source, created_at) values (?, ?, 'inbound', ?, ?, 'manychat', ?)`)
+  const insertMessage = db.prepare(
+    `insert into messages (contact_id, number, direction, content, sent_at, source, created_at) values (?, ?, 'inbound', ?, ?, 'manychat', ?)`,
+  )
   const insertFollowUp = db.prepare(
     `insert into follow_ups (organization_id, contact_id, due_at, closed_at, outcome, assigned_user_id, outreach_reason, outreach_reason_label, outreach_message_label)
      values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -110,15 +116,42 @@ async function seed(path: string, now: number): Promise<{ id: string; token: str
       const lastMessage = firstMessage + (MESSAGES_PER_CONTACT - 1) * HOUR_MS
       const id = contactId(i)
       const open = unit(i, 11) < 0.3
-      const labels = [outreach ? kind.reason : null, outreach ? ['follower', 'cold', 'story'][i % 3]! : null, outreach ? (unit(i, 12) < 0.5 ? 'A' : 'B') : null] as const
+      const labels = [
+        outreach ? kind.reason : null,
+        outreach ? ['follower', 'cold', 'story'][i % 3]! : null,
+        outreach ? (unit(i, 12) < 0.5 ? 'A' : 'B') : null,
+      ] as const
       insertContact.run(
-        id, org.id, username(i), manychatId(i), outreach ? 1 : 0, labels[0], outreach ? kind.text : null, labels[1], labels[2],
-        iso(lastMessage), MESSAGES[i % MESSAGES.length]!, open ? 1 : 0, open ? iso(lastMessage + DAY_MS) : null,
-        booked === undefined ? null : org.booking, setter, setter, outreachAt === undefined ? null : iso(outreachAt),
-        firstReply === undefined ? null : iso(firstReply), booked === undefined ? null : iso(booked), iso(created), iso(lastMessage),
+        id,
+        org.id,
+        username(i),
+        manychatId(i),
+        outreach ? 1 : 0,
+        labels[0],
+        outreach ? kind.text : null,
+        labels[1],
+        labels[2],
+        iso(lastMessage),
+        MESSAGES[i % MESSAGES.length]!,
+        open ? 1 : 0,
+        open ? iso(lastMessage + DAY_MS) : null,
+        booked === undefined ? null : org.booking,
+        setter,
+        setter,
+        outreachAt === undefined ? null : iso(outreachAt),
+        firstReply === undefined ? null : iso(firstReply),
+        booked === undefined ? null : iso(booked),
+        iso(created),
+        iso(lastMessage),
       )
       for (let m = 0; m < MESSAGES_PER_CONTACT; m++) {
-        insertMessage.run(id, ++messageNumbers[o]!, MESSAGES[(i + m) % MESSAGES.length]!, iso(firstMessage + m * HOUR_MS), iso(firstMessage + m * HOUR_MS))
+        insertMessage.run(
+          id,
+          ++messageNumbers[o]!,
+          MESSAGES[(i + m) % MESSAGES.length]!,
+          iso(firstMessage + m * HOUR_MS),
+          iso(firstMessage + m * HOUR_MS),
+        )
       }
       // The first follow-up (done early, on time or late, or replaced), and the open one when there is one.
       const due = (outreachAt ?? created) + DAY_MS
@@ -133,7 +166,9 @@ async function seed(path: string, now: number): Promise<{ id: string; token: str
     if ((from / CHUNK) % 4 === 3) log(`seeded ${from + CHUNK} contacts`)
   }
   const last = db.prepare("insert or replace into id_numbers (organization_id, kind, last) values (?, 'messages', ?)")
-  orgs.forEach((org, o) => last.run(org.id, messageNumbers[o]!))
+  orgs.forEach((org, o) => {
+    last.run(org.id, messageNumbers[o]!)
+  })
   db.exec('pragma wal_checkpoint(truncate)')
   db.close()
   return orgs.map((o) => ({ id: o.id, token: o.token }))
@@ -152,13 +187,21 @@ if (values.db) {
 } else {
   const seedStarted = performance.now()
   token = (await seed(path, now))[0]!.token
-  log(`seeded ${contacts} contacts and ${contacts * MESSAGES_PER_CONTACT} messages in ${((performance.now() - seedStarted) / 1000).toFixed(0)} s`)
+  log(
+    `seeded ${contacts} contacts and ${contacts * MESSAGES_PER_CONTACT} messages in ${((performance.now() - seedStarted) / 1000).toFixed(0)} s`,
+  )
 }
 
 const store = openStore(path)
 const app = createApp({ store, config: { ...loadConfig({}, {}), dbPath: path } })
-const organizationContacts = (await store.db.selectFrom('contacts').innerJoin('organizations', 'organizations.id', 'contacts.organization_id')
-  .where('organizations.name', '=', 'Analytics 0').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n
+const organizationContacts = (
+  await store.db
+    .selectFrom('contacts')
+    .innerJoin('organizations', 'organizations.id', 'contacts.organization_id')
+    .where('organizations.name', '=', 'Analytics 0')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
+).n
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 const range = `from=${day(now - (days - 1) * DAY_MS)}&to=${day(now)}`
 const requests = [
@@ -183,7 +226,9 @@ for (const [name, url] of requests) {
     if (r === 0 && !name.includes('.csv')) outreach = JSON.parse(text).data.totals.outreach_count
   }
   times.sort((a, b) => a - b)
-  console.log(`| \`${name}\`${outreach ? ` (${outreach} outreach contacts)` : ''} | ${quantile(times, 0.5).toFixed(0)} | ${quantile(times, 0.95).toFixed(0)} | ${times.at(-1)!.toFixed(0)} |`)
+  console.log(
+    `| \`${name}\`${outreach ? ` (${outreach} outreach contacts)` : ''} | ${quantile(times, 0.5).toFixed(0)} | ${quantile(times, 0.95).toFixed(0)} | ${times.at(-1)!.toFixed(0)} |`,
+  )
 }
 await app.close()
 await store.close()

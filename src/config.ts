@@ -1,5 +1,5 @@
-import type { Durability } from './db/open.ts'
 import { parseTrustProxy, type TrustProxy } from './core/trust-proxy.ts'
+import type { Durability } from './db/open.ts'
 
 /** Everything `serve` can be told, from flags first, then environment, then defaults. */
 export interface Config {
@@ -18,6 +18,8 @@ export interface Config {
   readonly authFailuresPerMinute: number
   /** Which X-Forwarded-For entries name proxies rather than clients; off (the TCP peer is the client) by default. */
   readonly trustProxy: TrustProxy
+  /** Read worker threads: how many long reads (exports, lists, boards) run at once; more wait in a queue. */
+  readonly readWorkers: number
   /** Who copies the WAL into the database file: a worker thread (default) or each commit that fills it. */
   readonly checkpoint: 'background' | 'inline'
 }
@@ -52,12 +54,18 @@ export function loadConfig(flags: Flags, env: Env = process.env): Config {
     dbPath: dbPathFrom(flags, env),
     durability: oneOf('durability', str(flags.durability) ?? env.DMTRACKER_DURABILITY ?? 'full', ['normal', 'full'] as const),
     busyTimeoutMs: integer('busy-timeout', str(flags['busy-timeout']) ?? env.DMTRACKER_BUSY_TIMEOUT_MS ?? '5000', 0, 600_000),
-    bodyLimitBytes: integer('body-limit', str(flags['body-limit']) ?? env.DMTRACKER_BODY_LIMIT ?? String(1024 * 1024), 1024, 64 * 1024 * 1024),
+    bodyLimitBytes: integer(
+      'body-limit',
+      str(flags['body-limit']) ?? env.DMTRACKER_BODY_LIMIT ?? String(1024 * 1024),
+      1024,
+      64 * 1024 * 1024,
+    ),
     logRequests: !(flags.quiet === true || env.DMTRACKER_QUIET === '1'),
     rateLimitPerMinute: rateLimit,
     rateLimitBurst: limitOrOff('rate-burst', str(flags['rate-burst']) ?? env.DMTRACKER_RATE_BURST ?? String(rateLimit)),
     authFailuresPerMinute: limitOrOff('auth-failure-limit', str(flags['auth-failure-limit']) ?? env.DMTRACKER_AUTH_FAILURE_LIMIT ?? '20'),
     trustProxy: trustProxy(str(flags['trust-proxy']) ?? env.DMTRACKER_TRUST_PROXY ?? 'off'),
+    readWorkers: integer('read-workers', str(flags['read-workers']) ?? env.DMTRACKER_READ_WORKERS ?? '2', 1, 64),
     checkpoint: oneOf('checkpoint (env DMTRACKER_CHECKPOINT)', env.DMTRACKER_CHECKPOINT ?? 'background', ['background', 'inline'] as const),
   })
 }

@@ -1,9 +1,9 @@
-import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { dayBounds, parseDay } from '../src/core/time-zone.ts'
 import { updateFollowUpSettings } from '../src/follow-ups/settings.ts'
 import { renameStage } from '../src/pipeline/service.ts'
 import { addUser } from '../src/users/service.ts'
-import { dayBounds, parseDay } from '../src/core/time-zone.ts'
 import { cli, isErrorShape, setup, type TestEnv } from './helpers.ts'
 
 // Setter analytics on hand-computed data (docs/analytics.md has the definitions). The organization
@@ -19,14 +19,29 @@ describe('setter analytics', () => {
 
   // The story's steps run in time order, whatever order they are written in (the clock only moves forward).
   const steps: { time: string; run: () => Promise<void> }[] = []
-  const step = (time: string, run: () => Promise<void>) => steps.push({ time, run: async () => (at(time), run()) })
+  const step = (time: string, run: () => Promise<void>) =>
+    steps.push({
+      time,
+      run: async () => {
+        at(time)
+        await run()
+      },
+    })
   const createContact = (time: string, body: Record<string, unknown>, expect: (res: { status: number; body: any; text: string }) => void) =>
     step(time, async () => {
-      const res = await env.call('POST', '/api/v1/organization/create-contact', { organization_id: env.org.id, activate_followups: false, ...body })
+      const res = await env.call('POST', '/api/v1/organization/create-contact', {
+        organization_id: env.org.id,
+        activate_followups: false,
+        ...body,
+      })
       expect(res)
       ids[body.username as string] ??= res.body.data.id
     })
-  const outreach = (time: string, username: string, fields: { email?: string; reason: string; reasonLabel?: string; messageLabel?: string; followUps?: boolean }) =>
+  const outreach = (
+    time: string,
+    username: string,
+    fields: { email?: string; reason: string; reasonLabel?: string; messageLabel?: string; followUps?: boolean },
+  ) =>
     createContact(
       time,
       {
@@ -55,7 +70,11 @@ describe('setter analytics', () => {
     })
   const status = (time: string, username: string, change: { pipeline_stage?: string; lead_status?: string }) =>
     step(time, async () => {
-      const res = await env.call('PATCH', '/api/v1/contact/contact-status', { organization_id: env.org.id, contact_id: ids[username], ...change })
+      const res = await env.call('PATCH', '/api/v1/contact/contact-status', {
+        organization_id: env.org.id,
+        contact_id: ids[username],
+        ...change,
+      })
       assert.equal(res.status, 200, res.text)
     })
   const followUp = (time: string, username: string, body: Record<string, unknown> = {}) =>
@@ -77,7 +96,11 @@ describe('setter analytics', () => {
     env = await setup()
     await env.store.write(async (trx) => {
       await updateFollowUpSettings(trx, env.org.id, { timezone: 'America/New_York', cadence: '1d,30d' })
-      for (const [email, name] of [['alice@example.com', 'Alice'], ['bob@example.com', 'Bob'], ['carol@example.com', 'Carol']]) {
+      for (const [email, name] of [
+        ['alice@example.com', 'Alice'],
+        ['bob@example.com', 'Bob'],
+        ['carol@example.com', 'Carol'],
+      ]) {
         await addUser(trx, { email: email!, name, organizationId: env.org.id, role: 'member' }, '2026-01-01T00:00:00.000Z')
       }
     })
@@ -97,14 +120,21 @@ describe('setter analytics', () => {
     outreach('2026-01-15T10:00:00.000Z', 'b_one', { email: bob, reason: 'referral', messageLabel: 'A' }) // 15 Jan
     status('2026-01-15T10:30:00.000Z', 'b_one', { lead_status: 'won' }) // won without a reply: not booked
     // Inbound on 15 Jan (bob's), converted to outreach at 12:00 UTC: in the 15 Jan cohort.
-    createContact('2026-01-15T11:00:00.000Z', { username: 'conv', had_outreach: false, last_message_content: 'Hi!', last_response_at: '2026-01-15T11:00:00.000Z', email: bob }, (res) =>
-      assert.equal(res.status, 201, res.text),
+    createContact(
+      '2026-01-15T11:00:00.000Z',
+      { username: 'conv', had_outreach: false, last_message_content: 'Hi!', last_response_at: '2026-01-15T11:00:00.000Z', email: bob },
+      (res) => assert.equal(res.status, 201, res.text),
     )
-    createContact('2026-01-15T12:00:00.000Z', { username: 'conv', had_outreach: true, outreach_reason: 'referral', outreach_text: 'Hey there' }, (res) =>
-      assert.equal(res.body.message, 'Contact converted to outreach', res.text),
+    createContact(
+      '2026-01-15T12:00:00.000Z',
+      { username: 'conv', had_outreach: true, outreach_reason: 'referral', outreach_text: 'Hey there' },
+      (res) => assert.equal(res.body.message, 'Contact converted to outreach', res.text),
     )
     reply('2026-01-15T18:00:00.000Z', 'conv') // 6 h after the conversion
-    step('2026-01-15T18:30:00.000Z', async () => void (await env.store.write((trx) => renameStage(trx, env.org.id, 'Meeting Booked', 'Call Booked'))))
+    step(
+      '2026-01-15T18:30:00.000Z',
+      async () => void (await env.store.write((trx) => renameStage(trx, env.org.id, 'Meeting Booked', 'Call Booked'))),
+    )
     status('2026-01-15T19:00:00.000Z', 'conv', { pipeline_stage: 'Call Booked' }) // the booking stage, renamed
     outreach('2026-01-16T06:00:00.000Z', 'nobody_one', { reason: 'podcast' }) // unassigned, 16 Jan
     reply('2026-01-16T07:00:00.000Z', 'nobody_one') // 1 h
@@ -122,7 +152,8 @@ describe('setter analytics', () => {
     reply('2026-01-17T05:00:00.000Z', 'dm_late') // 17 Jan: outside
 
     // Follow-ups: outreach on 13 Jan at 10:00 in New York (outside the cohort), each due on 14 Jan at 10:00.
-    for (const name of ['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f9']) outreach('2026-01-13T15:00:00.000Z', name, { email: alice, reason: 'followup', followUps: true })
+    for (const name of ['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f9'])
+      outreach('2026-01-13T15:00:00.000Z', name, { email: alice, reason: 'followup', followUps: true })
     outreach('2026-01-13T15:00:00.000Z', 'f8', { email: bob, reason: 'followup', followUps: true })
     followUp('2026-01-14T20:00:00.000Z', 'f1') // done on the due day: on time
     followUp('2026-01-15T04:30:00.000Z', 'f2') // 23:30 on the due day in New York (15 Jan in UTC): on time
@@ -144,8 +175,16 @@ describe('setter analytics', () => {
   })
 
   const zero = {
-    outreach_count: 0, replied_count: 0, reply_rate: null, booked_count: 0, booking_rate: null,
-    follow_ups_due: 0, follow_ups_done_on_time: 0, follow_up_consistency: null, median_hours_to_first_reply: null, inbound_count: 0,
+    outreach_count: 0,
+    replied_count: 0,
+    reply_rate: null,
+    booked_count: 0,
+    booking_rate: null,
+    follow_ups_due: 0,
+    follow_ups_done_on_time: 0,
+    follow_up_consistency: null,
+    median_hours_to_first_reply: null,
+    inbound_count: 0,
   }
 
   it('counts per setter, attributed to the current assignee, with an unassigned row', async () => {
@@ -158,24 +197,58 @@ describe('setter analytics', () => {
     const { user_id, email, name, ...alice } = rows['alice@example.com']
     assert.equal(name, 'Alice')
     assert.deepEqual(alice, {
-      outreach_count: 3, replied_count: 3, reply_rate: 1, booked_count: 2, booking_rate: 0.6667,
-      follow_ups_due: 8, follow_ups_done_on_time: 3, follow_up_consistency: 0.375, median_hours_to_first_reply: 2, inbound_count: 0,
+      outreach_count: 3,
+      replied_count: 3,
+      reply_rate: 1,
+      booked_count: 2,
+      booking_rate: 0.6667,
+      follow_ups_due: 8,
+      follow_ups_done_on_time: 3,
+      follow_up_consistency: 0.375,
+      median_hours_to_first_reply: 2,
+      inbound_count: 0,
     })
     const { user_id: _b, email: _be, name: _bn, ...bob } = rows['bob@example.com']
     assert.deepEqual(bob, {
-      outreach_count: 3, replied_count: 1, reply_rate: 0.3333, booked_count: 1, booking_rate: 1,
-      follow_ups_due: 1, follow_ups_done_on_time: 1, follow_up_consistency: 1, median_hours_to_first_reply: 6, inbound_count: 1,
+      outreach_count: 3,
+      replied_count: 1,
+      reply_rate: 0.3333,
+      booked_count: 1,
+      booking_rate: 1,
+      follow_ups_due: 1,
+      follow_ups_done_on_time: 1,
+      follow_up_consistency: 1,
+      median_hours_to_first_reply: 6,
+      inbound_count: 1,
     })
     const { user_id: _c, email: _ce, name: _cn, ...carol } = rows['carol@example.com']
     assert.deepEqual(carol, zero)
     assert.deepEqual(rows.unassigned, {
-      user_id: null, email: null, name: null,
-      outreach_count: 1, replied_count: 1, reply_rate: 1, booked_count: 0, booking_rate: 0,
-      follow_ups_due: 1, follow_ups_done_on_time: 0, follow_up_consistency: 0, median_hours_to_first_reply: 1, inbound_count: 1,
+      user_id: null,
+      email: null,
+      name: null,
+      outreach_count: 1,
+      replied_count: 1,
+      reply_rate: 1,
+      booked_count: 0,
+      booking_rate: 0,
+      follow_ups_due: 1,
+      follow_ups_done_on_time: 0,
+      follow_up_consistency: 0,
+      median_hours_to_first_reply: 1,
+      inbound_count: 1,
     })
     assert.deepEqual(data.totals, {
-      outreach_count: 7, replied_count: 5, reply_rate: 0.7143, booked_count: 3, booking_rate: 0.6,
-      follow_ups_due: 10, follow_ups_done_on_time: 4, follow_up_consistency: 0.4, median_hours_to_first_reply: 2, inbound_count: 2,
+      outreach_count: 7,
+      replied_count: 5,
+      reply_rate: 0.7143,
+      booked_count: 3,
+      booking_rate: 0.6,
+      follow_ups_due: 10,
+      follow_ups_done_on_time: 4,
+      follow_up_consistency: 0.4,
+      median_hours_to_first_reply: 2,
+      inbound_count: 2,
     })
     assert.ok(user_id)
   })
@@ -183,24 +256,78 @@ describe('setter analytics', () => {
   it('counts per calendar day in the organization’s time zone', async () => {
     const data = await get(`/api/v1/analytics/daily?${RANGE}`)
     assert.deepEqual(data.days, [
-      { day: '2026-01-14', outreach_count: 2, replied_count: 2, reply_rate: 1, booked_count: 2, booking_rate: 1, follow_ups_due: 8, follow_ups_done_on_time: 4, follow_up_consistency: 0.5, median_hours_to_first_reply: 3, inbound_count: 1 },
-      { day: '2026-01-15', outreach_count: 2, replied_count: 1, reply_rate: 0.5, booked_count: 1, booking_rate: 1, follow_ups_due: 1, follow_ups_done_on_time: 0, follow_up_consistency: 0, median_hours_to_first_reply: 6, inbound_count: 1 },
-      { day: '2026-01-16', outreach_count: 3, replied_count: 2, reply_rate: 0.6667, booked_count: 0, booking_rate: 0, follow_ups_due: 1, follow_ups_done_on_time: 0, follow_up_consistency: 0, median_hours_to_first_reply: 1, inbound_count: 0 },
+      {
+        day: '2026-01-14',
+        outreach_count: 2,
+        replied_count: 2,
+        reply_rate: 1,
+        booked_count: 2,
+        booking_rate: 1,
+        follow_ups_due: 8,
+        follow_ups_done_on_time: 4,
+        follow_up_consistency: 0.5,
+        median_hours_to_first_reply: 3,
+        inbound_count: 1,
+      },
+      {
+        day: '2026-01-15',
+        outreach_count: 2,
+        replied_count: 1,
+        reply_rate: 0.5,
+        booked_count: 1,
+        booking_rate: 1,
+        follow_ups_due: 1,
+        follow_ups_done_on_time: 0,
+        follow_up_consistency: 0,
+        median_hours_to_first_reply: 6,
+        inbound_count: 1,
+      },
+      {
+        day: '2026-01-16',
+        outreach_count: 3,
+        replied_count: 2,
+        reply_rate: 0.6667,
+        booked_count: 0,
+        booking_rate: 0,
+        follow_ups_due: 1,
+        follow_ups_done_on_time: 0,
+        follow_up_consistency: 0,
+        median_hours_to_first_reply: 1,
+        inbound_count: 0,
+      },
     ])
   })
 
   it('filters the days to one setter', async () => {
     const data = await get(`/api/v1/analytics/daily?${RANGE}&assigned_email=BOB@example.com`)
     assert.deepEqual(
-      data.days.map((d: { day: string; outreach_count: number; replied_count: number; follow_ups_due: number; inbound_count: number }) => [d.day, d.outreach_count, d.replied_count, d.follow_ups_due, d.inbound_count]),
-      [['2026-01-14', 0, 0, 1, 0], ['2026-01-15', 2, 1, 0, 1], ['2026-01-16', 1, 0, 0, 0]],
+      data.days.map((d: { day: string; outreach_count: number; replied_count: number; follow_ups_due: number; inbound_count: number }) => [
+        d.day,
+        d.outreach_count,
+        d.replied_count,
+        d.follow_ups_due,
+        d.inbound_count,
+      ]),
+      [
+        ['2026-01-14', 0, 0, 1, 0],
+        ['2026-01-15', 2, 1, 0, 1],
+        ['2026-01-16', 1, 0, 0, 0],
+      ],
     )
   })
 
   it('counts per outreach reason and per message label, contacts without one in the null row', async () => {
     const byReason = await get(`/api/v1/analytics/outreach?${RANGE}&by=reason`)
     assert.equal(byReason.by, 'reason')
-    const pick = (r: Record<string, unknown>) => [r.outreach_count, r.replied_count, r.booked_count, r.median_hours_to_first_reply, r.follow_ups_due, r.follow_ups_done_on_time, r.inbound_count]
+    const pick = (r: Record<string, unknown>) => [
+      r.outreach_count,
+      r.replied_count,
+      r.booked_count,
+      r.median_hours_to_first_reply,
+      r.follow_ups_due,
+      r.follow_ups_done_on_time,
+      r.inbound_count,
+    ]
     assert.deepEqual(
       byReason.rows.map((r: Record<string, unknown>) => [r.outreach_reason, ...pick(r)]),
       [
@@ -238,7 +365,10 @@ describe('setter analytics', () => {
 
   it('answers an empty range with zeros and null rates, one row per day', async () => {
     const data = await get('/api/v1/analytics/daily?from=2025-03-01&to=2025-03-03')
-    assert.deepEqual(data.days.map((d: { day: string }) => d.day), ['2025-03-01', '2025-03-02', '2025-03-03'])
+    assert.deepEqual(
+      data.days.map((d: { day: string }) => d.day),
+      ['2025-03-01', '2025-03-02', '2025-03-03'],
+    )
     for (const d of data.days) assert.deepEqual({ ...d, day: undefined }, { ...zero, day: undefined })
     assert.deepEqual(data.totals, zero)
   })
@@ -264,7 +394,10 @@ describe('setter analytics', () => {
         const res = await env.call('GET', `/api/v1/analytics/${path}?${query}`)
         assert.equal(res.status, 400, `${path}?${query}: ${res.text}`)
         assert.ok(isErrorShape(res.body))
-        assert.ok(res.body.details.some((d: { field: string }) => d.field === field), `${query}: ${res.text}`)
+        assert.ok(
+          res.body.details.some((d: { field: string }) => d.field === field),
+          `${query}: ${res.text}`,
+        )
       }
     }
     assert.equal((await env.call('GET', '/api/v1/analytics/outreach?by=tag')).status, 400)
@@ -280,8 +413,14 @@ describe('setter analytics', () => {
     assert.equal(res.status, 200)
     assert.match(res.headers.get('content-type')!, /^text\/csv/)
     assert.match(res.headers.get('content-disposition')!, /attachment; filename="analytics-setters-2026-01-1\d\.csv"/)
-    const lines = res.text.replace(/^\uFEFF/, '').trimEnd().split('\r\n')
-    assert.equal(lines[0], '"row","user_id","email","name","outreach_count","replied_count","reply_rate","booked_count","booking_rate","follow_ups_due","follow_ups_done_on_time","follow_up_consistency","median_hours_to_first_reply","inbound_count"')
+    const lines = res.text
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n')
+    assert.equal(
+      lines[0],
+      '"row","user_id","email","name","outreach_count","replied_count","reply_rate","booked_count","booking_rate","follow_ups_due","follow_ups_done_on_time","follow_up_consistency","median_hours_to_first_reply","inbound_count"',
+    )
     assert.equal(lines.length, 1 + 4 + 1)
     assert.match(lines[1]!, /^"setter","[^"]+","alice@example.com","Alice","3","3","1","2","0.6667","8","3","0.375","2","0"$/)
     assert.equal(lines[4], '"unassigned","","","","1","1","1","0","0","1","0","0","1","1"')
@@ -292,7 +431,14 @@ describe('setter analytics', () => {
 
     // A reason that a spreadsheet would run as a formula is neutralised.
     at('2026-01-17T04:30:00.000Z') // still 16 Jan in New York
-    await env.call('POST', '/api/v1/organization/create-contact', { organization_id: env.org.id, username: 'formula', had_outreach: true, outreach_reason: '=HYPERLINK("x")', outreach_text: 'hi', activate_followups: false })
+    await env.call('POST', '/api/v1/organization/create-contact', {
+      organization_id: env.org.id,
+      username: 'formula',
+      had_outreach: true,
+      outreach_reason: '=HYPERLINK("x")',
+      outreach_text: 'hi',
+      activate_followups: false,
+    })
     const csv = await env.call('GET', `/api/v1/analytics/outreach.csv?${RANGE}&by=reason`)
     assert.ok(csv.text.includes('"value","\'=HYPERLINK(""x"")","1","0",'), csv.text)
   })
@@ -314,7 +460,12 @@ describe('assigning a contact (PATCH /contacts/{id})', () => {
 
   it('sets the assignee from create-contact’s email, changes and clears it, and logs each change', async () => {
     const created = await env.call('POST', '/api/v1/organization/create-contact', {
-      organization_id: env.org.id, username: 'lead_one', had_outreach: true, outreach_reason: 'x', outreach_text: 'y', email: 'alice@example.com',
+      organization_id: env.org.id,
+      username: 'lead_one',
+      had_outreach: true,
+      outreach_reason: 'x',
+      outreach_text: 'y',
+      email: 'alice@example.com',
     })
     const id = created.body.data.id
     const alice = created.body.data.created_by_user_id
@@ -330,15 +481,23 @@ describe('assigning a contact (PATCH /contacts/{id})', () => {
 
     const detail = await env.call('GET', `/api/v1/contacts/${id}`)
     const assigned = detail.body.data.activity.items.filter((a: { action: string }) => a.action === 'assigned')
-    assert.deepEqual(assigned.map((a: { old_value: string | null; new_value: string | null }) => [a.old_value, a.new_value]), [
-      [null, 'alice@example.com'],
-      ['alice@example.com', null],
-    ])
+    assert.deepEqual(
+      assigned.map((a: { old_value: string | null; new_value: string | null }) => [a.old_value, a.new_value]),
+      [
+        [null, 'alice@example.com'],
+        ['alice@example.com', null],
+      ],
+    )
   })
 
   it('moves the contact’s numbers, past follow-ups included, to the new setter', async () => {
     const created = await env.call('POST', '/api/v1/organization/create-contact', {
-      organization_id: env.org.id, username: 'moving', had_outreach: true, outreach_reason: 'x', outreach_text: 'y', email: 'alice@example.com',
+      organization_id: env.org.id,
+      username: 'moving',
+      had_outreach: true,
+      outreach_reason: 'x',
+      outreach_text: 'y',
+      email: 'alice@example.com',
     })
     env.advance(24 * 3_600_000) // the first follow-up is due now
     assert.equal((await env.call('POST', `/api/v1/contacts/${created.body.data.id}/follow-ups`, {})).status, 200)
@@ -354,7 +513,13 @@ describe('assigning a contact (PATCH /contacts/{id})', () => {
   })
 
   it('refuses a non-member (403), an unknown user or contact (404) and other fields (400)', async () => {
-    const created = await env.call('POST', '/api/v1/organization/create-contact', { organization_id: env.org.id, username: 'lead_two', had_outreach: true, outreach_reason: 'x', outreach_text: 'y' })
+    const created = await env.call('POST', '/api/v1/organization/create-contact', {
+      organization_id: env.org.id,
+      username: 'lead_two',
+      had_outreach: true,
+      outreach_reason: 'x',
+      outreach_text: 'y',
+    })
     const id = created.body.data.id
     assert.equal((await env.call('PATCH', `/api/v1/contacts/${id}`, { assigned_email: 'outsider@example.com' })).status, 403)
     assert.equal((await env.call('PATCH', `/api/v1/contacts/${id}`, { assigned_email: 'ghost@example.com' })).status, 404)
@@ -379,12 +544,24 @@ describe('the booking stage setting', () => {
   it('counts contacts entering the stage named by `dmtracker stage set-booking` as booked, and no longer the old one', async () => {
     const booked = async () => (await env.call('GET', '/api/v1/analytics/setters')).body.data.totals.booked_count
     const replied = async (username: string) => {
-      const res = await env.call('POST', '/api/v1/organization/create-contact', { organization_id: env.org.id, username, had_outreach: true, outreach_reason: 'x', outreach_text: 'y' })
+      const res = await env.call('POST', '/api/v1/organization/create-contact', {
+        organization_id: env.org.id,
+        username,
+        had_outreach: true,
+        outreach_reason: 'x',
+        outreach_text: 'y',
+      })
       env.advance(60_000)
-      await env.call('POST', '/api/v1/contact/default-reply', { organization_id: env.org.id, manychat_id: `mc_${username}`, username, message_content: 'hi' })
+      await env.call('POST', '/api/v1/contact/default-reply', {
+        organization_id: env.org.id,
+        manychat_id: `mc_${username}`,
+        username,
+        message_content: 'hi',
+      })
       return res.body.data.id as string
     }
-    const move = (id: string, stage: string) => env.call('PATCH', '/api/v1/contact/contact-status', { organization_id: env.org.id, contact_id: id, pipeline_stage: stage })
+    const move = (id: string, stage: string) =>
+      env.call('PATCH', '/api/v1/contact/contact-status', { organization_id: env.org.id, contact_id: id, pipeline_stage: stage })
 
     const first = await replied('first')
     assert.equal((await move(first, 'Interested')).status, 200)
@@ -404,10 +581,16 @@ describe('the booking stage setting', () => {
 describe('report days', () => {
   it('run from local midnight to local midnight, 23 or 25 hours long when the clocks change', () => {
     assert.deepEqual(dayBounds('America/New_York', parseDay('2026-03-07')!, 3), [
-      '2026-03-07T05:00:00.000Z', '2026-03-08T05:00:00.000Z', '2026-03-09T04:00:00.000Z', '2026-03-10T04:00:00.000Z',
+      '2026-03-07T05:00:00.000Z',
+      '2026-03-08T05:00:00.000Z',
+      '2026-03-09T04:00:00.000Z',
+      '2026-03-10T04:00:00.000Z',
     ])
     assert.deepEqual(dayBounds('Europe/Berlin', parseDay('2026-10-24')!, 3), [
-      '2026-10-23T22:00:00.000Z', '2026-10-24T22:00:00.000Z', '2026-10-25T23:00:00.000Z', '2026-10-26T23:00:00.000Z',
+      '2026-10-23T22:00:00.000Z',
+      '2026-10-24T22:00:00.000Z',
+      '2026-10-25T23:00:00.000Z',
+      '2026-10-26T23:00:00.000Z',
     ])
     // A day a zone skipped (Samoa, 30 December 2011) is empty.
     const apia = dayBounds('Pacific/Apia', parseDay('2011-12-29')!, 2)

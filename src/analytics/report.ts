@@ -1,8 +1,8 @@
 import { sql } from 'kysely'
+import { addCalendarDays, type CalendarDay, calendarDay, dayBounds, dayText, parseDay } from '../core/time-zone.ts'
+import { invalidField } from '../core/validate.ts'
 import type { Organization } from '../db/schema.ts'
 import type { ReadDb } from '../db/write.ts'
-import { addCalendarDays, calendarDay, dayBounds, dayText, parseDay, type CalendarDay } from '../core/time-zone.ts'
-import { invalidField } from '../core/validate.ts'
 import type { RangeInput } from './schemas.ts'
 
 // Setter analytics: every definition is in docs/analytics.md. The reads are range scans over
@@ -27,7 +27,8 @@ export function resolveRange(org: Pick<Organization, 'timezone'>, input: RangeIn
   const from: CalendarDay = input.from === undefined ? addCalendarDays(to, 1 - DEFAULT_RANGE_DAYS) : parseDay(input.from)!
   const count = Math.round((Date.UTC(to.year, to.month - 1, to.day) - Date.UTC(from.year, from.month - 1, from.day)) / 86_400_000) + 1
   if (count < 1) throw invalidField('to', `must not be before from (${dayText(from)})`)
-  if (count > MAX_RANGE_DAYS) throw invalidField('from', `the range from ${dayText(from)} to ${dayText(to)} is ${count} days; at most ${MAX_RANGE_DAYS}`)
+  if (count > MAX_RANGE_DAYS)
+    throw invalidField('from', `the range from ${dayText(from)} to ${dayText(to)} is ${count} days; at most ${MAX_RANGE_DAYS}`)
   const days = Array.from({ length: count }, (_, i) => dayText(addCalendarDays(from, i)))
   return { from: dayText(from), to: dayText(to), timezone: org.timezone, days, bounds: dayBounds(org.timezone, from, count) }
 }
@@ -47,8 +48,16 @@ export interface Numbers {
 }
 
 export const NUMBER_FIELDS: readonly (keyof Numbers)[] = [
-  'outreach_count', 'replied_count', 'reply_rate', 'booked_count', 'booking_rate',
-  'follow_ups_due', 'follow_ups_done_on_time', 'follow_up_consistency', 'median_hours_to_first_reply', 'inbound_count',
+  'outreach_count',
+  'replied_count',
+  'reply_rate',
+  'booked_count',
+  'booking_rate',
+  'follow_ups_due',
+  'follow_ups_done_on_time',
+  'follow_up_consistency',
+  'median_hours_to_first_reply',
+  'inbound_count',
 ]
 
 /** The counts behind Numbers, which add up across rows (hours: one entry per replied contact). */
@@ -124,18 +133,26 @@ interface Cell {
  * the replied contacts come back one by one, for the median. CROSS JOIN keeps the days outside:
  * left to itself SQLite walked the organization's whole index once and the days for every row.
  */
-export async function tallies(db: ReadDb, organizationId: string, range: Range, now: string, groupBy: Grouping, assignedUserId?: string): Promise<Map<string | null, Tally>> {
+export async function tallies(
+  db: ReadDb,
+  organizationId: string,
+  range: Range,
+  now: string,
+  groupBy: Grouping,
+  assignedUserId?: string,
+): Promise<Map<string | null, Tally>> {
   const out = new Map<string | null, Tally>()
   const tallyFor = ({ day, key }: Cell) => {
     const name = groupBy === 'day' ? range.days[day]! : key
-    let t = out.get(name)
-    if (!t) out.set(name, (t = emptyTally()))
+    const t = out.get(name) ?? emptyTally()
+    out.set(name, t)
     return t
   }
   const days = JSON.stringify(range.days.map((_, i) => [range.bounds[i], range.bounds[i + 1]]))
   const withDays = sql`with d (i, s, e) as materialized (select cast(key as integer), json_extract(value, '$[0]'), json_extract(value, '$[1]') from json_each(${days}))`
   const key = (table: string) => (groupBy === 'day' ? sql`null` : sql.ref(`${table}.${groupBy}`))
-  const setter = (table: string) => (assignedUserId === undefined ? sql`` : sql`and ${sql.ref(`${table}.assigned_user_id`)} = ${assignedUserId}`)
+  const setter = (table: string) =>
+    assignedUserId === undefined ? sql`` : sql`and ${sql.ref(`${table}.assigned_user_id`)} = ${assignedUserId}`
   // Each query is a derived table, so that read-only code (ReadDb) can run raw SQL.
   const rows = <R>(query: ReturnType<typeof sql>) => db.selectFrom(sql<R>`(${query})`.as('q')).selectAll().execute() as Promise<R[]>
 

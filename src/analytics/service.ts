@@ -1,7 +1,7 @@
+import { invalidField } from '../core/validate.ts'
 import type { Organization } from '../db/schema.ts'
 import type { ReadDb } from '../db/write.ts'
-import { invalidField } from '../core/validate.ts'
-import { numbers, resolveRange, sumTallies, tallies, type Numbers, type Range, type Tally } from './report.ts'
+import { type Numbers, numbers, type Range, resolveRange, sumTallies, type Tally, tallies } from './report.ts'
 import { OUTREACH_GROUPINGS, type OutreachGrouping, type RangeInput } from './schemas.ts'
 
 // The three analytics answers. Each is one function (db, organization, input, now) => plain data,
@@ -43,7 +43,10 @@ export async function settersReport(db: ReadDb, org: Organization, input: RangeI
     .execute()
   const listed = new Set(members.map((m) => m.id))
   const others = [...byUser.keys()].filter((id): id is string => id !== null && !listed.has(id))
-  const formers = others.length === 0 ? [] : await db.selectFrom('users').select(['id', 'email', 'name']).where('id', 'in', others).orderBy('email').execute()
+  const formers =
+    others.length === 0
+      ? []
+      : await db.selectFrom('users').select(['id', 'email', 'name']).where('id', 'in', others).orderBy('email').execute()
   const row = (user: { id: string | null; email: string | null; name: string | null }): SetterRow => ({
     user_id: user.id,
     email: user.email,
@@ -69,7 +72,12 @@ export interface OutreachReport extends RangeView {
  * One row per value of the outreach field named by `by` (A to Z), then the row for contacts without
  * one (null: inbound contacts, and outreach recorded without that field), then the totals.
  */
-export async function outreachReport(db: ReadDb, org: Organization, input: RangeInput & { by: OutreachGrouping }, now: number): Promise<OutreachReport> {
+export async function outreachReport(
+  db: ReadDb,
+  org: Organization,
+  input: RangeInput & { by: OutreachGrouping },
+  now: number,
+): Promise<OutreachReport> {
   const range = resolveRange(org, input, now)
   const field = OUTREACH_GROUPINGS[input.by]
   const byValue = await tallies(db, org.id, range, iso(now), field)
@@ -89,7 +97,12 @@ export interface DailyReport extends RangeView {
 }
 
 /** One row per day of the range (every day, empty ones too), oldest first, then the totals. */
-export async function dailyReport(db: ReadDb, org: Organization, input: RangeInput & { assigned_email?: string }, now: number): Promise<DailyReport> {
+export async function dailyReport(
+  db: ReadDb,
+  org: Organization,
+  input: RangeInput & { assigned_email?: string },
+  now: number,
+): Promise<DailyReport> {
   const range = resolveRange(org, input, now)
   let userId: string | undefined
   if (input.assigned_email !== undefined) {

@@ -15,9 +15,25 @@ export async function assignContact(trx: Trx, org: Organization, id: string, ass
   const user = assignedEmail === null ? null : await resolveMember(trx, org.id, assignedEmail)
   const userId = user?.id ?? null
   if (userId === contact.assigned_user_id) return contact
-  const before = contact.assigned_user_id === null ? undefined : await trx.selectFrom('users').select('email').where('id', '=', contact.assigned_user_id).executeTakeFirst()
+  const before =
+    contact.assigned_user_id === null
+      ? undefined
+      : await trx.selectFrom('users').select('email').where('id', '=', contact.assigned_user_id).executeTakeFirst()
   const updated = await updateContact(trx, contact.id, { assigned_user_id: userId }, now)
   await copyKeysToFollowUps(trx, updated)
-  await logActivity(trx, [{ organizationId: org.id, contactId: contact.id, action: 'assigned', oldValue: before?.email ?? null, newValue: user?.email ?? null, via: 'api' }], now)
+  await logActivity(
+    trx,
+    [
+      {
+        organizationId: org.id,
+        contactId: contact.id,
+        action: 'assigned',
+        oldValue: before?.email ?? null,
+        newValue: user?.email ?? null,
+        via: 'api',
+      },
+    ],
+    now,
+  )
   return updated
 }

@@ -12,7 +12,16 @@ const closeOpen = compiledWrite((db, contactId: string, now: string, outcome: 'd
 )
 
 const insertOpen = compiledWrite(
-  (db, organizationId: string, contactId: string, dueAt: string, userId: string | null, reason: string | null, reasonLabel: string | null, messageLabel: string | null) =>
+  (
+    db,
+    organizationId: string,
+    contactId: string,
+    dueAt: string,
+    userId: string | null,
+    reason: string | null,
+    reasonLabel: string | null,
+    messageLabel: string | null,
+  ) =>
     db.insertInto('follow_ups').values({
       organization_id: organizationId,
       contact_id: contactId,
@@ -38,7 +47,16 @@ export async function trackFollowUp(trx: Trx, after: Contact, closedAs: 'done' |
 export async function openFollowUp(trx: Trx, contact: Contact): Promise<void> {
   if (contact.follow_up_needed !== 1 || contact.next_follow_up_at === null || contact.archived_at !== null) return
   const c = contact
-  await insertOpen(trx, c.organization_id, c.id, c.next_follow_up_at!, c.assigned_user_id, c.outreach_reason, c.outreach_reason_label, c.outreach_message_label)
+  await insertOpen(
+    trx,
+    c.organization_id,
+    c.id,
+    c.next_follow_up_at!,
+    c.assigned_user_id,
+    c.outreach_reason,
+    c.outreach_reason_label,
+    c.outreach_message_label,
+  )
 }
 
 /**

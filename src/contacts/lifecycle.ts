@@ -2,7 +2,7 @@ import type { Contact, Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import { outreachFollowUp, parseCadence, replyFollowUp } from './follow-up-cadence.ts'
 import { openFollowUp, trackFollowUp } from './follow-up-log.ts'
-import { addInboundMessage, insertContact, updateContact, type ContactDraft } from './repo.ts'
+import { addInboundMessage, type ContactDraft, insertContact, updateContact } from './repo.ts'
 
 // Creating contacts and recording replies: shared by default-reply and create-contact.
 
@@ -71,7 +71,10 @@ export async function createContact(trx: Trx, org: Organization, input: NewConta
 export async function recordReply(trx: Trx, contact: Contact, reply: Reply, now: string): Promise<Contact> {
   await addInboundMessage(trx, contact, reply, now)
   const isLatest = contact.last_response_at === null || reply.sentAt >= contact.last_response_at
-  const isFirstReply = contact.outreach_at !== null && reply.sentAt > contact.outreach_at && (contact.first_reply_at === null || reply.sentAt < contact.first_reply_at)
+  const isFirstReply =
+    contact.outreach_at !== null &&
+    reply.sentAt > contact.outreach_at &&
+    (contact.first_reply_at === null || reply.sentAt < contact.first_reply_at)
   const updated = await updateContact(
     trx,
     contact.id,

@@ -122,7 +122,10 @@ export function dayBounds(timeZone: string, first: Wall, count: number): string[
     if (start === undefined) {
       const guess = previous === undefined ? undefined : previous + 24 * HOUR_MS
       const midnight = Date.UTC(date.year, date.month - 1, date.day)
-      start = guess !== undefined && wallTime(timeZone, guess) === midnight && wallTime(timeZone, guess - 1000) < midnight ? guess : startOfDay(timeZone, date)
+      start =
+        guess !== undefined && wallTime(timeZone, guess) === midnight && wallTime(timeZone, guess - 1000) < midnight
+          ? guess
+          : startOfDay(timeZone, date)
       dayStarts.set(key, start)
     }
     out.push(isoTime(start))

@@ -1,15 +1,15 @@
 import * as v from 'valibot'
-import type { ContactDetail } from '../contacts/detail.ts'
-import { COUNT_LIMIT, type CountedPage } from '../contacts/page.ts'
-import type { ContactView } from '../contacts/view.ts'
-import { LEAD_STATUSES } from '../core/lead-status.ts'
-import type { PipelineColumn } from '../contacts/pipeline-board.ts'
+import type { Numbers } from '../analytics/report.ts'
+import type { DailyReport, OutreachReport, SettersReport } from '../analytics/service.ts'
 import type { StatusView } from '../contacts/contact-status.ts'
 import type { RequestIdentifiers } from '../contacts/default-reply.ts'
+import type { ContactDetail } from '../contacts/detail.ts'
+import { COUNT_LIMIT, type CountedPage } from '../contacts/page.ts'
+import type { PipelineColumn } from '../contacts/pipeline-board.ts'
 import type { UpdateTagsResult } from '../contacts/update-tags.ts'
+import type { ContactView } from '../contacts/view.ts'
+import { LEAD_STATUSES } from '../core/lead-status.ts'
 import type { Success } from '../http/respond.ts'
-import type { DailyReport, OutreachReport, SettersReport } from '../analytics/service.ts'
-import type { Numbers } from '../analytics/report.ts'
 
 // What the endpoints answer, as valibot schemas: the OpenAPI document is generated from them, the
 // compile-time checks below fail when they and the types the code returns drift apart, and the
@@ -64,7 +64,14 @@ const contactDetailSchema = v.strictObject({
   last_follow_up_at: maybeTimestamp,
   notes: v.array(v.strictObject({ id: orgNumber, body: text, created_by_user_id: maybeText, created_at: timestamp })),
   messages: itemsPage(
-    v.strictObject({ id: orgNumber, direction: v.picklist(['inbound', 'outbound']), content: text, sent_at: timestamp, source: text, created_at: timestamp }),
+    v.strictObject({
+      id: orgNumber,
+      direction: v.picklist(['inbound', 'outbound']),
+      content: text,
+      sent_at: timestamp,
+      source: text,
+      created_at: timestamp,
+    }),
   ),
   activity: itemsPage(
     v.strictObject({
@@ -137,10 +144,16 @@ export const analyticsNumbers = {
   reply_rate: maybeRate,
   booked_count: v.pipe(count, v.description('Replied contacts that ever entered the booking stage or reached lead status won')),
   booking_rate: maybeRate,
-  follow_ups_due: v.pipe(count, v.description('Follow-ups due in the range (a snooze or reply before the due day ended moves or replaces one)')),
+  follow_ups_due: v.pipe(
+    count,
+    v.description('Follow-ups due in the range (a snooze or reply before the due day ended moves or replaces one)'),
+  ),
   follow_ups_done_on_time: v.pipe(count, v.description('Of those, the ones marked done on or before their due day')),
   follow_up_consistency: maybeRate,
-  median_hours_to_first_reply: v.pipe(v.nullable(v.number()), v.description('Median hours from outreach to first reply over replied contacts, 2 decimals')),
+  median_hours_to_first_reply: v.pipe(
+    v.nullable(v.number()),
+    v.description('Median hours from outreach to first reply over replied contacts, 2 decimals'),
+  ),
   inbound_count: v.pipe(count, v.description('Contacts created as inbound in the range (ManyChat and API)')),
 }
 const numbersSchema = v.strictObject(analyticsNumbers)
@@ -150,7 +163,14 @@ export const analyticsSettersResponse = v.strictObject({
   status: success,
   data: v.strictObject({
     ...rangeFields,
-    setters: v.array(v.strictObject({ user_id: v.pipe(maybeText, v.description('null on the unassigned row')), email: maybeText, name: maybeText, ...analyticsNumbers })),
+    setters: v.array(
+      v.strictObject({
+        user_id: v.pipe(maybeText, v.description('null on the unassigned row')),
+        email: maybeText,
+        name: maybeText,
+        ...analyticsNumbers,
+      }),
+    ),
     totals: numbersSchema,
   }),
 })
@@ -207,7 +227,10 @@ const identifiersSchema = v.strictObject({
 export const defaultReplyResponse = v.strictObject({
   status: success,
   message: text,
-  data: v.pipe(v.union([contactSchema, identifiersSchema]), v.description('The contact, or the request’s identifiers when a skipped reply names nobody known')),
+  data: v.pipe(
+    v.union([contactSchema, identifiersSchema]),
+    v.description('The contact, or the request’s identifiers when a skipped reply names nobody known'),
+  ),
 })
 
 export const createContactResponse = v.strictObject({ status: success, message: text, data: v.optional(contactSchema) })
@@ -226,7 +249,11 @@ export const contactStatusResponse = v.strictObject({
 
 export const healthResponse = v.strictObject({ status: v.literal('ok') })
 export const versionResponse = v.strictObject({ name: text, version: text, runtime: v.picklist(['bun', 'node']) })
-export const openApiResponse = v.looseObject({ openapi: v.literal('3.1.0'), info: v.looseObject({}), paths: v.record(v.string(), v.unknown()) })
+export const openApiResponse = v.looseObject({
+  openapi: v.literal('3.1.0'),
+  info: v.looseObject({}),
+  paths: v.record(v.string(), v.unknown()),
+})
 
 // Compile-time drift checks: this fails to type-check if a schema and the type the code returns disagree.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
