@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { analyticsRoutes } from './analytics/routes.ts'
 import type { Config } from './config.ts'
 import { contactRoutes } from './contacts/routes.ts'
 import { type Logger, silentLogger } from './core/logger.ts'
@@ -55,6 +56,7 @@ export function createApp({ store, config, log = silentLogger, now = Date.now, r
   // The API lives under /api/v1, as on the hosted product.
   routes.route('/api/v1', contactRoutes(deps))
   routes.route('/api/v1', followUpRoutes(deps))
+  routes.route('/api/v1', analyticsRoutes(deps))
   routes.route('/api/v1', openApiRoutes())
 
   // Not strict: /path/ reaches /path. A pasted URL with a trailing slash (ManyChat's step editor,

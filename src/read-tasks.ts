@@ -3,6 +3,8 @@
 // anything whose cost grows with the organization's data.
 
 import type { InferOutput } from 'valibot'
+import type { dailyQuery, outreachQuery, settersQuery } from './analytics/schemas.ts'
+import { dailyReport, outreachReport, settersReport } from './analytics/service.ts'
 import { contactsCsv } from './contacts/csv.ts'
 import { contactDetail } from './contacts/detail.ts'
 import { resolveFilter } from './contacts/filter.ts'
@@ -33,6 +35,15 @@ export const runTasks = {
   followUpBoard: async (db: ReadDb, { caller, now, limit }: { caller: Caller; now: number; limit: number }) =>
     followUpBoard(db, await callerOrganization(db, caller), now, limit),
   pipeline: (db: ReadDb, { organizationId, limit }: { organizationId: string; limit: number }) => pipelineBoard(db, organizationId, limit),
+  // Setter analytics: range reads over a 90-day (up to 366-day) window of the organization.
+  analyticsSetters: async (db: ReadDb, { caller, query, now }: { caller: Caller; query: InferOutput<typeof settersQuery>; now: number }) =>
+    settersReport(db, await callerOrganization(db, caller), query, now),
+  analyticsOutreach: async (
+    db: ReadDb,
+    { caller, query, now }: { caller: Caller; query: InferOutput<typeof outreachQuery>; now: number },
+  ) => outreachReport(db, await callerOrganization(db, caller), query, now),
+  analyticsDaily: async (db: ReadDb, { caller, query, now }: { caller: Caller; query: InferOutput<typeof dailyQuery>; now: number }) =>
+    dailyReport(db, await callerOrganization(db, caller), query, now),
 } satisfies RunTasks
 
 export const streamTasks = {

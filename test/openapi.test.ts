@@ -144,7 +144,11 @@ describe('OpenAPI document', () => {
         '/api/v1/contact/contact-status',
         { organization_id: env.org.id, contact_id: lead.id, lead_status: 'won' },
       ],
+      ['updateContact', 200, 'PATCH', `/api/v1/contacts/${lead.id}`, { assigned_email: null }],
       ['archiveContact', 200, 'DELETE', `/api/v1/contacts/${lead.id}`],
+      ['analyticsSetters', 200, 'GET', '/api/v1/analytics/setters'],
+      ['analyticsOutreach', 200, 'GET', '/api/v1/analytics/outreach?by=message_label'],
+      ['analyticsDaily', 200, 'GET', '/api/v1/analytics/daily?from=2026-01-01&to=2026-01-15'],
     ]
     for (const [id, status, method, path, body] of answers) {
       const res = await env.call(method, path, body)

@@ -10,6 +10,7 @@ import {
   recolorStage,
   removeStage,
   renameStage,
+  setBookingStage,
   setEntryStage,
 } from '../pipeline/service.ts'
 import { disabledRulesNote } from './automation.ts'
@@ -25,6 +26,7 @@ const HELP = `Usage:
   dmtracker stage activate ORG_ID NAME
   dmtracker stage remove ORG_ID NAME [--move-to OTHER]    --move-to is required if contacts are in it
   dmtracker stage set-entry ORG_ID inbound|outreach NAME  where new contacts of that kind start
+  dmtracker stage set-booking ORG_ID NAME                 analytics count contacts entering it as booked
 Stage names match case-insensitively. Every command takes --db PATH.`
 
 /** Runs one stage change for an existing organization in a transaction and prints `done`. */
@@ -118,5 +120,10 @@ export const stageCommand = group(HELP, {
       if (kind !== 'inbound' && kind !== 'outreach') throw new UsageError(`expected inbound or outreach, got "${kind}"`)
       const stage = await setEntryStage(trx, orgId, kind, name!)
       return `New ${kind} contacts now start in "${stage.name}"`
+    }),
+  'set-booking': (args, io) =>
+    change(args, io, ['NAME'], async (trx, orgId, [name]) => {
+      const stage = await setBookingStage(trx, orgId, name!)
+      return `Contacts entering "${stage.name}" now count as booked`
     }),
 })

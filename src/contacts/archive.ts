@@ -2,6 +2,7 @@ import { logActivity } from '../activity/repo.ts'
 import type { Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import { resolveMember } from '../users/service.ts'
+import { trackFollowUp } from './follow-up-log.ts'
 import { findActiveContact, updateContact } from './repo.ts'
 
 /**
@@ -13,6 +14,7 @@ export async function archiveContact(trx: Trx, org: Organization, id: string, em
   const contact = await findActiveContact(trx, org.id, id)
   const user = email === undefined ? undefined : await resolveMember(trx, org.id, email)
   const archived = await updateContact(trx, contact.id, { archived_at: now }, now)
+  await trackFollowUp(trx, archived, 'cancelled', now)
   await logActivity(
     trx,
     [

@@ -6,6 +6,7 @@ import type { Trx } from '../db/write.ts'
 import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organizations/access.ts'
 import { attachTags, ensureTags, tagNamesForLog } from '../tags/repo.ts'
 import { resolveMember } from '../users/service.ts'
+import { copyKeysToFollowUps } from './follow-up-log.ts'
 import { createContact, recordReply } from './lifecycle.ts'
 import { addNote, findActiveByManychatId, findActiveByUsername, updateContact } from './repo.ts'
 import type { CreateContactRequest } from './schemas.ts'
@@ -119,6 +120,8 @@ async function updateExisting(trx: Trx, existing: Contact, req: CreateContactReq
       contact.id,
       {
         had_outreach: 1,
+        outreach_at: now,
+        first_reply_at: null,
         outreach_reason: reason,
         outreach_text: text,
         outreach_reason_label: reasonLabel,
@@ -126,6 +129,7 @@ async function updateExisting(trx: Trx, existing: Contact, req: CreateContactReq
       },
       now,
     )
+    await copyKeysToFollowUps(trx, contact)
     changes.push({ action: 'converted_to_outreach', oldValue: 'inbound', newValue: 'outreach' })
     return { httpStatus: 200, message: 'Contact converted to outreach', contact, changes, applyExtras: true }
   }

@@ -8,6 +8,7 @@ import { rateLimit } from '../http/rate-limit.ts'
 import { success } from '../http/respond.ts'
 import { CANCELLED_MESSAGE, callerOrganization, isCancelled } from '../organizations/access.ts'
 import { archiveContact } from './archive.ts'
+import { assignContact } from './assign.ts'
 import { updateContactStatus } from './contact-status.ts'
 import { createContactFromApi } from './create-contact.ts'
 import { handleDefaultReply } from './default-reply.ts'
@@ -21,9 +22,11 @@ import {
   contactStatusSchema,
   createContactSchema,
   defaultReplySchema,
+  updateContactSchema,
   updateTagsSchema,
 } from './schemas.ts'
 import { updateContactTags } from './update-tags.ts'
+import { contactView } from './view.ts'
 
 /**
  * Every contact endpoint: the reference's four (default-reply, create-contact, update-tags,
@@ -98,6 +101,21 @@ export function contactRoutes(deps: AppDeps) {
         const query = parseQuery(contactDetailQuery, c.req.queries())
         const data = await deps.reads.run('contactDetail', { organizationId: c.get('caller').organizationId, id, query })
         return c.json(success({ data }))
+      })
+      // The contact's assigned setter (the one field it changes today).
+      .patch('/contacts/:id', async (c) => {
+        const { id } = parseInput(contactIdParam, { id: c.req.param('id') })
+        const input = parseInput(updateContactSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
+        const now = isoTime(deps.now())
+        const body = await store.write(async (trx) => {
+          const org = await callerOrganization(trx, c.get('caller'))
+          if (isCancelled(org)) return success({ message: CANCELLED_MESSAGE })
+          return success({
+            message: 'Contact updated',
+            data: await contactView(trx, await assignContact(trx, org, id, input.assigned_email, now)),
+          })
+        })
+        return c.json(body)
       })
       .delete('/contacts/:id', async (c) => {
         const { id } = parseInput(contactIdParam, { id: c.req.param('id') })

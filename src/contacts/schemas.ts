@@ -380,3 +380,9 @@ export const contactDetailQuery = queryParams({ limit: pageSize, messages_cursor
 export const boardQuery = queryParams({ limit: pageSize })
 
 export const archiveQuery = queryParams({ email: v.optional(email) })
+
+/**
+ * PATCH /contacts/{id}: the fields that may change. Strict, so a field this endpoint does not
+ * change is a 400 rather than silently ignored. `assigned_email: null` unassigns.
+ */
+export const updateContactSchema = v.strictObject({ assigned_email: v.nullable(email) }, 'is not a field this endpoint changes')

@@ -1,8 +1,9 @@
 import { type ActivityEntry, logActivity } from '../activity/repo.ts'
 import type { Actor } from '../core/actor.ts'
-import { leadStatusName } from '../core/lead-status.ts'
+import { leadStatusName, WON_STATUS_ID } from '../core/lead-status.ts'
 import type { Contact, ContactUpdate, PipelineStage } from '../db/schema.ts'
-import type { Trx } from '../db/write.ts'
+import type { ReadDb, Trx } from '../db/write.ts'
+import { findOrganization } from '../organizations/service.ts'
 import { stageNameById } from '../pipeline/service.ts'
 import { updateContact } from './repo.ts'
 
@@ -45,6 +46,14 @@ export async function changeStatusAndStage(
   }
   const changed = { leadStatus: patch.lead_status_id !== undefined, stage: patch.pipeline_stage_id !== undefined }
   if (entries.length === 0) return { contact, changed }
+  if (contact.booked_at === null && (await isBooking(trx, contact, patch))) patch.booked_at = now
   await logActivity(trx, entries, now)
   return { contact: await updateContact(trx, contact.id, patch, now), changed }
+}
+
+/** Whether the change takes the contact to lead status won or into its organization's booking stage. */
+async function isBooking(db: ReadDb, contact: Contact, patch: ContactUpdate): Promise<boolean> {
+  if (patch.lead_status_id === WON_STATUS_ID) return true
+  if (patch.pipeline_stage_id == null) return false
+  return (await findOrganization(db, contact.organization_id))?.booking_stage_id === patch.pipeline_stage_id
 }

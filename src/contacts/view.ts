@@ -33,6 +33,8 @@ export interface ContactView {
   pipeline_stage: string | null
   contact_ingestion_type: string
   created_by_user_id: string | null
+  /** The setter the contact's numbers count for (analytics); PATCH /contacts/{id} changes it. */
+  assigned_user_id: string | null
   tags: TagView[]
 }
 
@@ -83,6 +85,7 @@ function toContactView(contact: Contact, stageName: string | null, tags: TagView
     pipeline_stage: stageName,
     contact_ingestion_type: contact.contact_ingestion_type,
     created_by_user_id: contact.created_by_user_id,
+    assigned_user_id: contact.assigned_user_id,
     tags,
   }
 }

@@ -17,6 +17,7 @@ export interface Database {
   automations: AutomationTable
   activity_log: ActivityLogTable
   id_numbers: IdNumberTable
+  follow_ups: FollowUpTable
 }
 
 export type Flag = 0 | 1
@@ -35,6 +36,8 @@ export interface OrganizationTable {
   outreach_stage_id: number | null
   timezone: Generated<string>
   follow_up_cadence_days: Generated<string>
+  /** The stage whose contacts count as booked (analytics); kept by id across renames. */
+  booking_stage_id: number | null
   created_at: string
 }
 
@@ -102,6 +105,14 @@ export interface ContactTable {
   archived_at: string | null
   created_at: string
   updated_at: string
+  /** The setter the contact's numbers are attributed to (docs/analytics.md). */
+  assigned_user_id: string | null
+  /** When the outreach was recorded: created as outreach, or converted. Null for inbound. */
+  outreach_at: string | null
+  /** The first reply sent after outreach_at. */
+  first_reply_at: string | null
+  /** The first time the contact entered the booking stage or reached lead status won. */
+  booked_at: string | null
 }
 
 export interface MessageTable {
@@ -170,6 +181,21 @@ export interface ActivityLogTable {
   automation_id: number | null
   user_id: string | null
   created_at: string
+}
+
+/** One scheduled follow-up: due at due_at, closed as done or cancelled (replaced by a reply, a snooze, an archive). */
+export interface FollowUpTable {
+  id: Generated<number>
+  organization_id: string
+  contact_id: string
+  due_at: string
+  closed_at: string | null
+  outcome: 'done' | 'cancelled' | null
+  /** Copies of the contact's fields (follow-up-log.ts keeps them equal), so reports read no contact row. */
+  assigned_user_id: string | null
+  outreach_reason: string | null
+  outreach_reason_label: string | null
+  outreach_message_label: string | null
 }
 
 /** Each organization's last `number` per kind of row. */

@@ -1,5 +1,6 @@
 import { type ActivityEntry, logActivity } from '../activity/repo.ts'
 import { doneFollowUp, parseCadence } from '../contacts/follow-up-cadence.ts'
+import { trackFollowUp } from '../contacts/follow-up-log.ts'
 import { addNote, findActiveContact, updateContact } from '../contacts/repo.ts'
 import { AppError } from '../core/errors.ts'
 import { invalidField } from '../core/validate.ts'
@@ -24,6 +25,8 @@ export async function actOnFollowUp(trx: Trx, org: Organization, id: string, act
   }
   const patch = snooze === undefined ? doneFollowUp(parseCadence(org.follow_up_cadence_days), contact, now) : { next_follow_up_at: snooze }
   const updated = await updateContact(trx, contact.id, patch, now)
+  // A snooze replaces the due follow-up with one due at snooze_until.
+  await trackFollowUp(trx, updated, snooze === undefined ? 'done' : 'cancelled', now)
 
   const base = { organizationId: org.id, contactId: contact.id, via: 'api' as const, userId }
   const entries: ActivityEntry[] = [

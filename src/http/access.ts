@@ -21,9 +21,16 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/v1/contacts/export.csv': 'org-token',
   'GET /api/v1/contacts/:id': 'org-token',
   'DELETE /api/v1/contacts/:id': 'org-token',
+  'PATCH /api/v1/contacts/:id': 'org-token',
   'POST /api/v1/contacts/:id/follow-ups': 'org-token',
   'GET /api/v1/follow-ups': 'org-token',
   'GET /api/v1/pipeline': 'org-token',
+  'GET /api/v1/analytics/setters': 'org-token',
+  'GET /api/v1/analytics/setters.csv': 'org-token',
+  'GET /api/v1/analytics/outreach': 'org-token',
+  'GET /api/v1/analytics/outreach.csv': 'org-token',
+  'GET /api/v1/analytics/daily': 'org-token',
+  'GET /api/v1/analytics/daily.csv': 'org-token',
 }
 
 /** The access a route was declared with, or undefined if it was not. */

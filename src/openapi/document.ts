@@ -1,5 +1,6 @@
 import { type ConversionConfig, type JsonSchema, toJsonSchema, toJsonSchemaDefs } from '@valibot/to-json-schema'
 import type * as v from 'valibot'
+import { day } from '../analytics/schemas.ts'
 import { cursorParam } from '../core/cursor.ts'
 import { DEFAULT_PAGE_SIZE, igId, isoDate, MAX_PAGE_SIZE, manychatId, pageSize, tagColor } from '../core/fields.ts'
 import { isRepeatable } from '../core/query.ts'
@@ -19,6 +20,7 @@ const TAG_COLOR_NAMES =
 // pipe is recognised by its last step.
 const lastStep = (schema: { pipe: readonly unknown[] }) => schema.pipe.at(-1)
 const OVERRIDES = new Map<unknown, JsonSchema>([
+  [lastStep(day), { type: 'string', format: 'date', description: 'A calendar day in the organization’s time zone, YYYY-MM-DD' }],
   [
     lastStep(isoDate),
     {
@@ -153,7 +155,7 @@ export function openApiDocument(): object {
     },
     servers: [{ url: '/' }],
     security: [{ orgToken: [] }],
-    tags: ['Reference', 'Contacts', 'Follow-ups', 'Pipeline', 'System'].map((name) => ({ name })),
+    tags: ['Reference', 'Contacts', 'Follow-ups', 'Pipeline', 'Analytics', 'System'].map((name) => ({ name })),
     paths,
     components: {
       securitySchemes: { orgToken: { type: 'apiKey', in: 'header', name: 'x-org-auth-token' } },

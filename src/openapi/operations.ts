@@ -1,4 +1,5 @@
 import type * as v from 'valibot'
+import { dailyQuery, outreachQuery, settersQuery } from '../analytics/schemas.ts'
 import {
   archiveQuery,
   boardQuery,
@@ -9,6 +10,7 @@ import {
   contactStatusSchema,
   createContactSchema,
   defaultReplySchema,
+  updateContactSchema,
   updateTagsSchema,
 } from '../contacts/schemas.ts'
 import type { QuerySchema } from '../core/query.ts'
@@ -21,7 +23,7 @@ export interface Operation {
   method: 'get' | 'post' | 'patch' | 'delete'
   /** As registered with Hono (`:id`), so the coverage test compares it with the app's routes. */
   path: string
-  tag: 'Reference' | 'Contacts' | 'Follow-ups' | 'Pipeline' | 'System'
+  tag: 'Reference' | 'Contacts' | 'Follow-ups' | 'Pipeline' | 'Analytics' | 'System'
   summary: string
   description?: string
   // biome-ignore lint/suspicious/noExplicitAny: any error message; only the entries matter here
@@ -155,6 +157,20 @@ export const OPERATIONS: Operation[] = [
     errors: [400, 403, 404],
   },
   {
+    id: 'updateContact',
+    method: 'patch',
+    path: '/api/v1/contacts/:id',
+    tag: 'Contacts',
+    summary: 'Change a contact’s assigned setter',
+    description:
+      'assigned_email: a member’s email (404 if there is no such user, 403 if not a member), or null to unassign. Analytics count the ' +
+      `contact for its current assignee. Logged as "assigned" with the old and new email; the same assignee again changes nothing. ${CANCELLED}`,
+    params: contactIdParam,
+    body: updateContactSchema,
+    ok: { 200: { description: 'The contact after the change', schema: r.updateContactResponse } },
+    errors: [400, 403, 404, 413],
+  },
+  {
     id: 'actOnFollowUp',
     method: 'post',
     path: '/api/v1/contacts/:id/follow-ups',
@@ -191,6 +207,7 @@ export const OPERATIONS: Operation[] = [
     ok: { 200: { description: 'The stages', schema: r.pipelineResponse } },
     errors: [400],
   },
+  ...analyticsOperations(),
   {
     id: 'getOpenApi',
     method: 'get',
@@ -201,3 +218,61 @@ export const OPERATIONS: Operation[] = [
     errors: [],
   },
 ]
+
+/** The three analytics answers, each also as CSV with the same query (docs/analytics.md). */
+function analyticsOperations(): Operation[] {
+  const range =
+    'from/to: calendar days in the organization’s time zone, both included; default the last 30 days up to today. ' +
+    'A range over 366 days, a bad date or to before from is a 400. Rates are rounded to 4 decimals and null when their denominator is 0.'
+  const csv =
+    'The same rows as the JSON answer, then a `total` row; the first column (`row`) says which. UTF-8 with a byte order mark, ' +
+    'every field quoted, CRLF; cells starting with = + - @ (or tab, CR) get a leading single quote.'
+  const reports = [
+    {
+      id: 'Setters',
+      path: '/api/v1/analytics/setters',
+      query: settersQuery,
+      schema: r.analyticsSettersResponse,
+      summary: 'Outreach, replies, bookings and follow-up consistency per setter (assignee), with an unassigned row and totals',
+    },
+    {
+      id: 'Outreach',
+      path: '/api/v1/analytics/outreach',
+      query: outreachQuery,
+      schema: r.analyticsOutreachResponse,
+      summary:
+        'The same numbers per outreach reason or A/B label (by=reason|reason_label|message_label), contacts without one in a null row',
+    },
+    {
+      id: 'Daily',
+      path: '/api/v1/analytics/daily',
+      query: dailyQuery,
+      schema: r.analyticsDailyResponse,
+      summary: 'The same numbers per calendar day, optionally for one setter (assigned_email)',
+    },
+  ]
+  return reports.flatMap(({ id, path, query, schema, summary }): Operation[] => [
+    {
+      id: `analytics${id}`,
+      method: 'get',
+      path,
+      tag: 'Analytics',
+      summary,
+      description: range,
+      query,
+      ok: { 200: { description: 'The report', schema } },
+      errors: [400],
+    },
+    {
+      id: `analytics${id}Csv`,
+      method: 'get',
+      path: `${path}.csv`,
+      tag: 'Analytics',
+      summary: `${summary}, as CSV`,
+      description: `${range} ${csv}`,
+      query,
+      ok: { 200: { description: 'CSV', csv: true } },
+      errors: [400],
+    },
+  ])
+}

@@ -3,7 +3,7 @@ import { AppError } from '../core/errors.ts'
 import { compiled } from '../db/compiled.ts'
 import type { Organization } from '../db/schema.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
-import { createDefaultStages } from '../pipeline/service.ts'
+import { createDefaultStages, DEFAULT_BOOKING_STAGE, findStageByName } from '../pipeline/service.ts'
 import { type CreatedToken, createToken } from '../tokens/service.ts'
 
 export type SubscriptionStatus = Organization['subscription_status']
@@ -28,6 +28,13 @@ export async function createOrganization(trx: Trx, input: { name: string; pageNa
     })
     .execute()
   await createDefaultStages(trx, id, now)
+  // Analytics count a contact as booked when it enters this stage (docs/analytics.md).
+  const booking = await findStageByName(trx, id, DEFAULT_BOOKING_STAGE)
+  await trx
+    .updateTable('organizations')
+    .set({ booking_stage_id: booking?.id ?? null })
+    .where('id', '=', id)
+    .execute()
   const token: CreatedToken = await createToken(trx, id, 'initial', now)
   return { id, name, page_name: pageName, token }
 }

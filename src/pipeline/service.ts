@@ -8,12 +8,15 @@ import { takeNumbers } from '../db/id-numbers.ts'
 import type { PipelineStage } from '../db/schema.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
 
+/** The default stage whose contacts analytics count as booked (organizations.booking_stage_id). */
+export const DEFAULT_BOOKING_STAGE = 'Meeting Booked'
+
 /** The hosted product's default pipeline, in order. */
 const DEFAULT_STAGES = [
   { name: 'Outreach Sent', color: '#2563eb' },
   { name: 'In Conversation', color: '#4f46e5' },
   { name: 'Interested', color: '#ca8a04' },
-  { name: 'Meeting Booked', color: '#9333ea' },
+  { name: DEFAULT_BOOKING_STAGE, color: '#9333ea' },
   { name: 'Closed', color: '#16a34a' },
   { name: 'Lost', color: '#dc2626' },
 ] as const
@@ -235,6 +238,17 @@ export async function setEntryStage(trx: Trx, organizationId: string, kind: Entr
 }
 
 /**
+ * Names the stage whose contacts analytics count as booked (docs/analytics.md), kept by id so a
+ * rename keeps it. Contacts that entered the previous one stay booked; from now on, entering
+ * this one books a contact.
+ */
+export async function setBookingStage(trx: Trx, organizationId: string, name: string) {
+  const stage = await findStage(trx, organizationId, name)
+  await trx.updateTable('organizations').set({ booking_stage_id: stage.id }).where('id', '=', organizationId).execute()
+  return stage
+}
+
+/**
  * Removes a stage. Contacts in it move to `moveTo` (required when there are any), each move
  * logged; positions close up. Automation rules that use it are disabled and kept without a stage.
  */
@@ -257,6 +271,20 @@ export async function removeStage(trx: Trx, organizationId: string, name: string
       .set({ pipeline_stage_id: target.id, updated_at: now })
       .where('pipeline_stage_id', '=', stage.id)
       .execute()
+    // Moved into the booking stage: booked now, unless booked before (analytics).
+    const booking = await trx.selectFrom('organizations').select('booking_stage_id').where('id', '=', organizationId).executeTakeFirst()
+    if (booking?.booking_stage_id === target.id) {
+      await trx
+        .updateTable('contacts')
+        .set({ booked_at: now })
+        .where(
+          'id',
+          'in',
+          contacts.map((c) => c.id),
+        )
+        .where('booked_at', 'is', null)
+        .execute()
+    }
     const moves = contacts.map((c) => ({
       organizationId,
       contactId: c.id,
