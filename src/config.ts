@@ -20,6 +20,8 @@ export interface Config {
   readonly trustProxy: TrustProxy
   /** Who copies the WAL into the database file: a worker thread (default) or each commit that fills it. */
   readonly checkpoint: 'background' | 'inline'
+  /** Waits between a webhook delivery's attempts, in ms (Standard Webhooks' schedule by default). */
+  readonly webhookRetriesMs: readonly number[]
 }
 
 const DEFAULT_DB_PATH = './data/dmtracker.db'
@@ -58,7 +60,25 @@ export function loadConfig(flags: Flags, env: Env = process.env): Config {
     rateLimitBurst: limitOrOff('rate-burst', str(flags['rate-burst']) ?? env.DMTRACKER_RATE_BURST ?? String(rateLimit)),
     authFailuresPerMinute: limitOrOff('auth-failure-limit', str(flags['auth-failure-limit']) ?? env.DMTRACKER_AUTH_FAILURE_LIMIT ?? '20'),
     trustProxy: trustProxy(str(flags['trust-proxy']) ?? env.DMTRACKER_TRUST_PROXY ?? 'off'),
+    webhookRetriesMs: webhookRetriesFrom(flags, env),
     checkpoint: oneOf('checkpoint (env DMTRACKER_CHECKPOINT)', env.DMTRACKER_CHECKPOINT ?? 'background', ['background', 'inline'] as const),
+  })
+}
+
+/** Standard Webhooks' recommended schedule: retries after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+const DEFAULT_WEBHOOK_RETRIES = '5s,5m,30m,2h,5h,10h,10h'
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+
+/** --webhook-retries (env DMTRACKER_WEBHOOK_RETRIES): waits such as `5s,5m,30m`; `none` means a single attempt. */
+export function webhookRetriesFrom(flags: Flags, env: Env): number[] {
+  const raw = str(flags['webhook-retries']) ?? env.DMTRACKER_WEBHOOK_RETRIES ?? DEFAULT_WEBHOOK_RETRIES
+  if (raw.trim() === 'none') return []
+  return raw.split(',').map((part) => {
+    const match = /^\s*(\d+)(ms|s|m|h)\s*$/.exec(part)
+    if (!match || Number(match[1]) > 7 * 24 * 3_600_000) {
+      throw new ConfigError(`--webhook-retries must be waits such as 5s,5m,30m,2h (units ms, s, m, h) or none, got "${raw}"`)
+    }
+    return Number(match[1]) * DURATION_UNITS[match[2]!]!
   })
 }
 

@@ -9,6 +9,7 @@ import { VERSION } from '../system/routes.ts'
 import { commandOf, parse, positionals, showHelp, type CliIo } from './common.ts'
 import { baseUrl, curlExample } from './hints.ts'
 import { isoTime } from '../core/time.ts'
+import { startDeliveryWorker, type DeliveryWorker } from '../webhooks/worker.ts'
 
 export const SERVE_HELP = `Usage: dmtracker [serve] [options]
   --host HOST            listen address (env DMTRACKER_HOST, default 127.0.0.1)
@@ -29,7 +30,9 @@ export const SERVE_HELP = `Usage: dmtracker [serve] [options]
   --trust-proxy HOPS|ADDRESSES
                          believe X-Forwarded-For from proxies in front: a number of hops (1 for one
                          reverse proxy or tunnel), or addresses/CIDRs such as loopback,10.0.0.0/8
-                         (env DMTRACKER_TRUST_PROXY, default off: the TCP peer is the client)`
+                         (env DMTRACKER_TRUST_PROXY, default off: the TCP peer is the client)
+  --webhook-retries LIST waits between a webhook delivery's attempts (env DMTRACKER_WEBHOOK_RETRIES,
+                         default 5s,5m,30m,2h,5h,10h,10h, each stretched by up to 20% at random)`
 
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals: rest } = parse(args, {
@@ -43,6 +46,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     'rate-burst': { type: 'string' },
     'auth-failure-limit': { type: 'string' },
     'trust-proxy': { type: 'string' },
+    'webhook-retries': { type: 'string' },
   })
   if (values.help) {
     showHelp(io, SERVE_HELP)
@@ -62,6 +66,8 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   // Only once the port is ours: a server that cannot listen must not create an organization
   // whose token nobody sees.
   const welcome = await store.write((trx) => createFirstOrganization(trx, isoTime()))
+  // Sends what the outbox holds, including what an earlier run committed but never sent.
+  const webhooks = startDeliveryWorker(store, { scheduleMs: [...config.webhookRetriesMs], log })
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
   log({ level: 'info', msg: 'listening', url: base, db: config.dbPath, runtime: runtime.name, version: VERSION, durability: config.durability })
   if (welcome) {
@@ -79,7 +85,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     )
   }
   await shutdownSignal()
-  await shutdown(log, server, app, store)
+  await shutdown(log, server, app, store, webhooks)
   return 0
 }
 
@@ -91,9 +97,10 @@ function shutdownSignal(): Promise<string> {
 }
 
 /** Stop accepting, finish in-flight requests, flush, checkpoint and close the database. */
-async function shutdown(log: Logger, server: { stop(): Promise<void> }, app: { close(): Promise<void> }, store: Store) {
+async function shutdown(log: Logger, server: { stop(): Promise<void> }, app: { close(): Promise<void> }, store: Store, webhooks: DeliveryWorker) {
   log({ level: 'info', msg: 'shutting down' })
   await server.stop()
+  await webhooks.stop()
   await app.close()
   await store.close()
   log({ level: 'info', msg: 'stopped' })

@@ -9,6 +9,7 @@ import { AppError } from '../core/errors.ts'
 import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organizations/access.ts'
 import { findOrganizationByPageName, setPageName } from '../organizations/service.ts'
 import type { DefaultReplyInput } from './schemas.ts'
+import { recordContactEvents, replyChanges, type ContactEvent } from './events.ts'
 
 const PROCESSED_MESSAGE = 'Contact processed successfully'
 const SKIPPED_MESSAGE =
@@ -52,6 +53,12 @@ export async function handleDefaultReply(trx: Trx, caller: Caller, input: Defaul
   const contact = existing
     ? await recordReply(trx, await updateIdentity(trx, existing, input, now), reply, now)
     : await createFromReply(trx, org, input, reply, now)
+  const replied: ContactEvent = {
+    type: 'contact.replied',
+    via: 'api',
+    changes: replyChanges(reply, existing?.last_response_at ?? null),
+  }
+  await recordContactEvents(trx, contact, existing ? [replied] : [{ type: 'contact.created', via: 'api' }, replied], now)
   return { message: PROCESSED_MESSAGE, data: await contactView(trx, contact) }
 }
 

@@ -8,6 +8,7 @@ import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organiza
 import { resolveMember } from '../users/service.ts'
 import { appliedTags, attachTags, contactTags, detachTags, ensureTags, findExistingTags, tagNamesForLog, type TagView } from '../tags/repo.ts'
 import type { TagMode, UpdateTagsInput } from './schemas.ts'
+import { recordContactEvents } from './events.ts'
 
 export interface UpdateTagsResult {
   message: string
@@ -47,7 +48,9 @@ export async function updateContactTags(trx: Trx, caller: Caller, input: UpdateT
   if (removed.length > 0) entries.push({ ...base, action: 'tags_removed', oldValue: tagNamesForLog(removed) })
   if (entries.length > 0) {
     await logActivity(trx, entries, now)
-    await updateContact(trx, contact.id, {}, now) // stamps updated_at: the contact changed
+    const updated = await updateContact(trx, contact.id, {}, now) // stamps updated_at: the contact changed
+    const tags = { added: added.map((t) => t.name), removed: removed.map((t) => t.name) }
+    await recordContactEvents(trx, updated, [{ type: 'contact.tags_changed', via: 'api', changes: { tags } }], now)
   }
   return {
     message: mode.message,

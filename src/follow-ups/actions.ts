@@ -7,6 +7,7 @@ import { invalidField } from '../core/validate.ts'
 import { resolveMember } from '../users/service.ts'
 import { doneFollowUp, parseCadence } from '../contacts/follow-up-cadence.ts'
 import type { FollowUpAction } from './schemas.ts'
+import { fromTo, recordContactEvents } from '../contacts/events.ts'
 
 /**
  * Marks the contact's due follow-up done (the next one is scheduled by the cadence, or the contact
@@ -36,5 +37,9 @@ export async function actOnFollowUp(trx: Trx, org: Organization, id: string, act
     entries.push({ ...base, action: 'note_added', newValue: action.note })
   }
   await logActivity(trx, entries, now)
+  if (snooze === undefined) {
+    const changes = { ...fromTo('follow_up_count', contact.follow_up_count, updated.follow_up_count), ...fromTo('next_follow_up_at', contact.next_follow_up_at, updated.next_follow_up_at) }
+    await recordContactEvents(trx, updated, [{ type: 'follow_up.done', via: 'api', changes }], now)
+  }
   return updated
 }

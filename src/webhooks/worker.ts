@@ -1,0 +1,223 @@
+import { isoTime } from '../core/time.ts'
+import { silentLogger, type Logger } from '../core/logger.ts'
+import type { Store } from '../db/open.ts'
+import type { WebhookEndpoint } from '../db/schema.ts'
+import { postTo, type AttemptResult } from './send.ts'
+import { signedHeaders } from './signing.ts'
+import { resolveTarget, type Lookup } from './target.ts'
+
+/** Standard Webhooks' recommended retry schedule: the waits after attempts 1, 2, ... 7. */
+export const DEFAULT_SCHEDULE_MS = [5, 300, 1800, 7200, 18000, 36000, 36000].map((s) => s * 1000)
+
+export interface DeliveryOptions {
+  /** Waits between attempts; one attempt more than its length is made before a delivery fails. */
+  scheduleMs?: number[]
+  /** Each wait is stretched by up to this fraction at random, so retries of many deliveries spread out. */
+  jitter?: number
+  timeoutMs?: number
+  /** An endpoint whose every attempt failed for this long is disabled. */
+  disableAfterMs?: number
+  lookup?: Lookup
+  log?: Logger
+  now?: () => number
+}
+
+export interface WorkerOptions extends DeliveryOptions {
+  /** Attempts in flight at once, in all and per endpoint: a slow receiver holds only its own slots. */
+  maxConcurrent?: number
+  maxPerEndpoint?: number
+  /** How often the outbox is looked at when nothing is happening. */
+  pollMs?: number
+}
+
+const DEFAULTS = {
+  scheduleMs: DEFAULT_SCHEDULE_MS,
+  jitter: 0.2,
+  timeoutMs: 10_000,
+  disableAfterMs: 5 * 24 * 60 * 60 * 1000,
+  maxConcurrent: 16,
+  maxPerEndpoint: 4,
+  pollMs: 500,
+}
+
+interface Claimed {
+  id: string
+  message_id: string
+  payload: string
+  attempts: number
+  endpoint: WebhookEndpoint
+}
+
+/**
+ * Sends the outbox: a loop outside any transaction that claims due deliveries (one short write),
+ * posts them with bounded concurrency, and records each outcome (another short write). A claim
+ * is a lease: should the process die mid-attempt, the delivery is due again once the lease ends.
+ */
+export function startDeliveryWorker(store: Store, options: WorkerOptions = {}) {
+  const o = { ...DEFAULTS, ...options }
+  const now = options.now ?? Date.now
+  const inFlight = new Map<string, Promise<unknown>>()
+  const perEndpoint = new Map<string, number>()
+  let stopped = false
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let ticking: Promise<void> | undefined
+  let again = false
+
+  async function tick() {
+    const endpoints = await store.db.selectFrom('webhook_endpoints').selectAll().where('enabled', '=', 1).where('pending', '>', 0).execute()
+    const at = isoTime(now())
+    for (const endpoint of endpoints) {
+      const free = Math.min(o.maxPerEndpoint - (perEndpoint.get(endpoint.id) ?? 0), o.maxConcurrent - inFlight.size)
+      if (free <= 0) continue
+      const due = await store.db
+        .selectFrom('webhook_deliveries')
+        .select('id')
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '<=', at)
+        .where('endpoint_id', '=', endpoint.id)
+        .orderBy('next_attempt_at')
+        .limit(free)
+        .execute()
+      if (due.length === 0) continue
+      for (const delivery of await claim(store, due.map((d) => d.id), o.timeoutMs, now)) {
+        perEndpoint.set(endpoint.id, (perEndpoint.get(endpoint.id) ?? 0) + 1)
+        const run = attemptAndRecord(store, delivery, o).finally(() => {
+          inFlight.delete(delivery.id)
+          perEndpoint.set(endpoint.id, perEndpoint.get(endpoint.id)! - 1)
+          wake()
+        })
+        inFlight.set(delivery.id, run)
+      }
+    }
+  }
+
+  /** Looks at the outbox now (one look at a time; a wake during a look asks for one more). */
+  function wake() {
+    if (stopped) return
+    if (ticking) {
+      again = true
+      return
+    }
+    clearTimeout(timer)
+    ticking = tick()
+      .catch((error) => (options.log ?? silentLogger)({ level: 'error', msg: 'webhook worker', error: String(error) }))
+      .finally(() => {
+        ticking = undefined
+        if (stopped) return
+        if (again) {
+          again = false
+          wake()
+        } else timer = setTimeout(wake, o.pollMs)
+      })
+  }
+
+  wake()
+  return {
+    wake,
+    /** Deliveries being attempted right now. */
+    get inFlight() {
+      return inFlight.size
+    },
+    /** Stops claiming and waits for the attempts in flight to be recorded. */
+    async stop() {
+      stopped = true
+      clearTimeout(timer)
+      await ticking
+      await Promise.all(inFlight.values())
+    },
+  }
+}
+
+export type DeliveryWorker = ReturnType<typeof startDeliveryWorker>
+
+/** Claims due deliveries: counts the attempt and leases them past the attempt's timeout. */
+async function claim(store: Store, ids: string[], timeoutMs: number, now: () => number): Promise<Claimed[]> {
+  const at = isoTime(now())
+  const lease = isoTime(now() + timeoutMs + 5_000)
+  return store.write(async (trx) => {
+    const claimed = await trx
+      .updateTable('webhook_deliveries')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_attempt_at: at, next_attempt_at: lease }))
+      .where('id', 'in', ids)
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', at)
+      .returning(['id', 'endpoint_id', 'message_id', 'payload', 'attempts'])
+      .execute()
+    const result: Claimed[] = []
+    for (const d of claimed) {
+      const endpoint = await trx.selectFrom('webhook_endpoints').selectAll().where('id', '=', d.endpoint_id).executeTakeFirstOrThrow()
+      result.push({ ...d, endpoint })
+    }
+    return result
+  })
+}
+
+/** One attempt at one delivery, now, outside the worker (`webhook test`, `webhook retry`). */
+export async function deliverNow(store: Store, deliveryId: string, options: DeliveryOptions = {}): Promise<AttemptResult | undefined> {
+  const o = { ...DEFAULTS, ...options }
+  const [delivery] = await claim(store, [deliveryId], o.timeoutMs, options.now ?? Date.now)
+  if (!delivery) return undefined
+  return attemptAndRecord(store, delivery, o)
+}
+
+async function attemptAndRecord(store: Store, delivery: Claimed, o: typeof DEFAULTS & DeliveryOptions) {
+  const result = await attempt(delivery, o)
+  await record(store, delivery, result, o)
+  return result
+}
+
+async function attempt(delivery: Claimed, o: typeof DEFAULTS & DeliveryOptions): Promise<AttemptResult> {
+  const { endpoint } = delivery
+  const nowMs = (o.now ?? Date.now)()
+  let target
+  try {
+    target = await resolveTarget(endpoint.url, endpoint.allow_private === 1, o.lookup)
+  } catch (error) {
+    return { statusCode: null, body: null, error: (error as Error).message, durationMs: 0 }
+  }
+  const secrets = [endpoint.secret]
+  if (endpoint.previous_secret && endpoint.previous_secret_expires_at && endpoint.previous_secret_expires_at > isoTime(nowMs)) {
+    secrets.push(endpoint.previous_secret)
+  }
+  const headers = signedHeaders(secrets, delivery.message_id, Math.floor(nowMs / 1000), delivery.payload)
+  return postTo(target, headers, delivery.payload, o.timeoutMs)
+}
+
+/** Records the attempt; then the delivery is done, failed for good, or due again per the schedule. */
+async function record(store: Store, delivery: Claimed, result: AttemptResult, o: typeof DEFAULTS & DeliveryOptions) {
+  const log = o.log ?? silentLogger
+  const nowMs = (o.now ?? Date.now)()
+  const at = isoTime(nowMs)
+  const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300
+  const endpointId = delivery.endpoint.id
+  await store.write(async (trx) => {
+    await trx
+      .insertInto('webhook_attempts')
+      .values({ delivery_id: delivery.id, attempted_at: at, status_code: result.statusCode, duration_ms: result.durationMs, error: result.error, response_body: result.body })
+      .execute()
+    const current = await trx.selectFrom('webhook_deliveries').select('status').where('id', '=', delivery.id).executeTakeFirst()
+    if (!current || current.status !== 'pending') return // removed, or retried by hand meanwhile
+    const lastAttempt = delivery.attempts > o.scheduleMs.length
+    if (ok || lastAttempt) {
+      await trx.updateTable('webhook_deliveries').set({ status: ok ? 'delivered' : 'failed', next_attempt_at: null }).where('id', '=', delivery.id).execute()
+      await trx.updateTable('webhook_endpoints').set((eb) => ({ pending: eb('pending', '-', 1) })).where('id', '=', endpointId).execute()
+      if (!ok) log({ level: 'warn', msg: 'webhook delivery failed after its last attempt', delivery_id: delivery.id, endpoint_id: endpointId, error: result.error ?? `HTTP ${result.statusCode}` })
+    } else {
+      const wait = o.scheduleMs[delivery.attempts - 1]! * (1 + Math.random() * o.jitter)
+      await trx.updateTable('webhook_deliveries').set({ next_attempt_at: isoTime(nowMs + wait) }).where('id', '=', delivery.id).execute()
+    }
+    if (ok) {
+      await trx.updateTable('webhook_endpoints').set({ failing_since: null }).where('id', '=', endpointId).execute()
+      return
+    }
+    const endpoint = await trx.selectFrom('webhook_endpoints').select(['failing_since', 'enabled']).where('id', '=', endpointId).executeTakeFirst()
+    if (!endpoint) return
+    if (endpoint.failing_since === null) {
+      await trx.updateTable('webhook_endpoints').set({ failing_since: at }).where('id', '=', endpointId).execute()
+    } else if (endpoint.enabled === 1 && Date.parse(endpoint.failing_since) <= nowMs - o.disableAfterMs) {
+      const reason = `every attempt failed since ${endpoint.failing_since}`
+      await trx.updateTable('webhook_endpoints').set({ enabled: 0, disabled_reason: reason }).where('id', '=', endpointId).execute()
+      log({ level: 'warn', msg: 'webhook endpoint disabled', endpoint_id: endpointId, reason })
+    }
+  })
+}
