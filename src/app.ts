@@ -7,6 +7,7 @@ import { orgAuth } from './http/auth.ts'
 import { clientAddressOf } from './http/client-address.ts'
 import type { AppDeps, AppEnv } from './http/context.ts'
 import { notFoundOrMethodNotAllowed } from './http/fallback.ts'
+import { idempotency } from './http/idempotency.ts'
 import { errorRenderer } from './http/render-error.ts'
 import { requestLog } from './http/request-log.ts'
 import { TokenUsage } from './tokens/usage.ts'
@@ -48,6 +49,8 @@ export function createApp({ store, config, log = silentLogger, now = Date.now }:
   // Who may call what is declared in http/access.ts; each route gets its guard before its handler.
   const orgToken = orgAuth({ db: store.db, usage, now, failuresPerMinute: config.authFailuresPerMinute, clientAddress: clientAddressOf(config.trustProxy) })
   guardRoutes(app, routes.routes, { 'org-token': orgToken })
+  // After the guards (keys belong to the caller's organization), before the routes and their rate limits.
+  app.use('/api/v1/*', idempotency(store, config.bodyLimitBytes, now))
   app.route('/', routes)
 
   const renderError = errorRenderer(log)

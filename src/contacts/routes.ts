@@ -31,6 +31,7 @@ import { updateContactTags } from './update-tags.ts'
 import { contactViews } from './view.ts'
 import { isoTime } from '../core/time.ts'
 import { success } from '../http/respond.ts'
+import { writeAndAnswer } from '../http/idempotency.ts'
 
 /** Rows per read while streaming an export: each page is one short read. */
 export const EXPORT_PAGE_SIZE = 500
@@ -56,27 +57,26 @@ export function contactRoutes(deps: AppDeps) {
         const input = parseInput(defaultReplySchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const caller = c.get('caller')
         const now = isoTime(deps.now())
-        const outcome = await store.write((trx) => handleDefaultReply(trx, caller, input, now))
-        return c.json(success(outcome))
+        return writeAndAnswer(c, store, deps.now(), (trx) => handleDefaultReply(trx, caller, input, now), (outcome) => ({ body: success(outcome) }))
       })
       .post('/organization/create-contact', createLimit, async (c) => {
         const input = parseInput(createContactSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const now = isoTime(deps.now())
-        const { httpStatus, ...body } = await store.write((trx) => createContactFromApi(trx, c.get('caller'), input, now))
-        return c.json(success(body), httpStatus)
+        return writeAndAnswer(c, store, deps.now(), (trx) => createContactFromApi(trx, c.get('caller'), input, now), ({ httpStatus, ...body }) => ({ body: success(body), status: httpStatus }))
       })
       // Set, add or remove a contact's tags by name.
       .post('/contact/update-tags-external', async (c) => {
         const input = parseInput(updateTagsSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const now = isoTime(deps.now())
-        return c.json(success(await store.write((trx) => updateContactTags(trx, c.get('caller'), input, now))))
+        return writeAndAnswer(c, store, deps.now(), (trx) => updateContactTags(trx, c.get('caller'), input, now), (result) => ({ body: success(result) }))
       })
       // Lead status and/or pipeline stage, then smart automations.
       .patch('/contact/contact-status', async (c) => {
         const input = parseInput(contactStatusSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const now = isoTime(deps.now())
-        const contact = await store.write((trx) => updateContactStatus(trx, c.get('caller'), input, now))
-        return c.json(success(contact ? { data: contact } : { message: CANCELLED_MESSAGE }))
+        return writeAndAnswer(c, store, deps.now(), (trx) => updateContactStatus(trx, c.get('caller'), input, now), (contact) => ({
+          body: success(contact ? { data: contact } : { message: CANCELLED_MESSAGE }),
+        }))
       })
       .get('/contacts', async (c) => {
         const query = parseQuery(contactListQuery, c.req.queries())

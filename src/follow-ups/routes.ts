@@ -12,6 +12,8 @@ import { followUpBoard } from './board.ts'
 import { followUpActionSchema } from './schemas.ts'
 import { isoTime } from '../core/time.ts'
 import { success } from '../http/respond.ts'
+import { writeAndAnswer } from '../http/idempotency.ts'
+import type { Trx } from '../db/write.ts'
 
 /** GET /follow-ups (the board) and POST /contacts/{id}/follow-ups (done or snooze). */
 export function followUpRoutes(deps: AppDeps) {
@@ -26,13 +28,13 @@ export function followUpRoutes(deps: AppDeps) {
       const { id } = parseInput(contactIdParam, { id: c.req.param('id') })
       const action = parseInput(followUpActionSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
       const now = isoTime(deps.now())
-      const body = await store.write(async (trx) => {
+      const work = async (trx: Trx) => {
         const org = await callerOrganization(trx, c.get('caller'))
         if (isCancelled(org)) return success({ message: CANCELLED_MESSAGE })
         const contact = await actOnFollowUp(trx, org, id, action, now)
         const message = action.snooze_until ? 'Follow-up snoozed' : contact.follow_up_needed ? 'Follow-up done; next one scheduled' : 'Follow-up done; the cadence is complete'
         return success({ message, data: await contactView(trx, contact) })
-      })
-      return c.json(body)
+      }
+      return writeAndAnswer(c, store, deps.now(), work, (body) => ({ body }))
     })
 }

@@ -9,6 +9,8 @@ export interface AppEnv {
   Variables: {
     requestId: string
     caller: Caller
+    /** Set when the request carries an Idempotency-Key: where its answer is stored (http/idempotency.ts). */
+    idempotency?: { organizationId: string; key: string; fingerprint: string }
   }
 }
 
