@@ -173,6 +173,8 @@ describe('outbound webhooks', () => {
     const logs: Record<string, unknown>[] = []
     startWorker({ scheduleMs: [10, 10, 10], disableAfterMs: 1, log: (entry) => logs.push(entry) })
     while (!logs.some((l) => l.msg === 'webhook endpoint disabled')) await new Promise((resolve) => setTimeout(resolve, 10))
+    // The CLI below opens a second connection in this same thread: no write of the worker may hold the lock meanwhile.
+    await worker!.stop()
     const listed = JSON.parse((await cli(env.dbPath, 'webhook', 'list', env.org.id, '--json')).out)
     assert.equal(listed[0].id, endpoint.id)
     assert.equal(listed[0].enabled, false)
@@ -227,6 +229,7 @@ describe('outbound webhooks', () => {
       await setStatus(contact.id, { lead_status: 'won' })
       startWorker({ scheduleMs: [] })
       while ((await deliveries())[0]!.status !== 'failed') await new Promise((resolve) => setTimeout(resolve, 10))
+      await worker!.stop()
       assert.equal(receiver.received.length, 0)
       const [row] = JSON.parse((await cli(env.dbPath, 'webhook', 'deliveries', endpoint.id, '--json')).out)
       assert.match(row.attempt_log[0].error, /refused: 127\.0\.0\.1 resolves to 127\.0\.0\.1, a loopback address/)

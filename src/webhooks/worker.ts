@@ -30,6 +30,9 @@ export interface WorkerOptions extends DeliveryOptions {
   pollMs?: number
 }
 
+/** How long the worker waits after an attempt ends before it looks for more, gathering many ends into one look. */
+const SETTLE_MS = 50
+
 const DEFAULTS = {
   scheduleMs: DEFAULT_SCHEDULE_MS,
   jitter: 0.2,
@@ -63,32 +66,45 @@ export function startDeliveryWorker(store: Store, options: WorkerOptions = {}) {
   let ticking: Promise<void> | undefined
   let again = false
 
+  /** One look at the outbox: one read of what is due, one write to claim what there is room for. */
   async function tick() {
-    const endpoints = await store.db.selectFrom('webhook_endpoints').selectAll().where('enabled', '=', 1).where('pending', '>', 0).execute()
-    const at = isoTime(now())
-    for (const endpoint of endpoints) {
-      const free = Math.min(o.maxPerEndpoint - (perEndpoint.get(endpoint.id) ?? 0), o.maxConcurrent - inFlight.size)
-      if (free <= 0) continue
-      const due = await store.db
-        .selectFrom('webhook_deliveries')
-        .select('id')
-        .where('status', '=', 'pending')
-        .where('next_attempt_at', '<=', at)
-        .where('endpoint_id', '=', endpoint.id)
-        .orderBy('next_attempt_at')
-        .limit(free)
-        .execute()
-      if (due.length === 0) continue
-      for (const delivery of await claim(store, due.map((d) => d.id), o.timeoutMs, now)) {
-        perEndpoint.set(endpoint.id, (perEndpoint.get(endpoint.id) ?? 0) + 1)
-        const run = attemptAndRecord(store, delivery, o).finally(() => {
-          inFlight.delete(delivery.id)
-          perEndpoint.set(endpoint.id, perEndpoint.get(endpoint.id)! - 1)
-          wake()
-        })
-        inFlight.set(delivery.id, run)
-      }
+    if (inFlight.size >= o.maxConcurrent) return
+    const due = await store.db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+      .select(['d.id', 'd.endpoint_id'])
+      .where('d.status', '=', 'pending')
+      .where('d.next_attempt_at', '<=', isoTime(now()))
+      .where('e.enabled', '=', 1)
+      .orderBy('d.next_attempt_at')
+      .limit(o.maxConcurrent * 8)
+      .execute()
+    const picked: string[] = []
+    const taken = new Map(perEndpoint)
+    for (const d of due) {
+      if (inFlight.size + picked.length >= o.maxConcurrent) break
+      if ((taken.get(d.endpoint_id) ?? 0) >= o.maxPerEndpoint) continue
+      taken.set(d.endpoint_id, (taken.get(d.endpoint_id) ?? 0) + 1)
+      picked.push(d.id)
     }
+    if (picked.length === 0) return
+    for (const delivery of await claim(store, picked, o.timeoutMs, now)) {
+      const endpointId = delivery.endpoint.id
+      perEndpoint.set(endpointId, (perEndpoint.get(endpointId) ?? 0) + 1)
+      const run = attemptAndRecord(store, delivery, o).finally(() => {
+        inFlight.delete(delivery.id)
+        perEndpoint.set(endpointId, perEndpoint.get(endpointId)! - 1)
+        soon()
+      })
+      inFlight.set(delivery.id, run)
+    }
+  }
+
+  /** After an attempt ends: look again shortly, once for all the attempts that end meanwhile. */
+  function soon() {
+    if (stopped || ticking || again) return
+    clearTimeout(timer)
+    timer = setTimeout(wake, Math.min(o.pollMs, SETTLE_MS))
   }
 
   /** Looks at the outbox now (one look at a time; a wake during a look asks for one more). */
@@ -143,12 +159,10 @@ async function claim(store: Store, ids: string[], timeoutMs: number, now: () => 
       .where('next_attempt_at', '<=', at)
       .returning(['id', 'endpoint_id', 'message_id', 'payload', 'attempts'])
       .execute()
-    const result: Claimed[] = []
-    for (const d of claimed) {
-      const endpoint = await trx.selectFrom('webhook_endpoints').selectAll().where('id', '=', d.endpoint_id).executeTakeFirstOrThrow()
-      result.push({ ...d, endpoint })
-    }
-    return result
+    if (claimed.length === 0) return []
+    const endpoints = await trx.selectFrom('webhook_endpoints').selectAll().where('id', 'in', [...new Set(claimed.map((d) => d.endpoint_id))]).execute()
+    const byId = new Map(endpoints.map((e) => [e.id, e]))
+    return claimed.map((d) => ({ ...d, endpoint: byId.get(d.endpoint_id)! }))
   })
 }
 
