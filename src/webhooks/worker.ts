@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { isoTime } from '../core/time.ts'
 import { silentLogger, type Logger } from '../core/logger.ts'
 import type { Store } from '../db/open.ts'
@@ -73,7 +74,8 @@ export function startDeliveryWorker(store: Store, options: WorkerOptions = {}) {
       .selectFrom('webhook_deliveries as d')
       .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
       .select(['d.id', 'd.endpoint_id'])
-      .where('d.status', '=', 'pending')
+      // Written out, not bound: SQLite uses the partial index (where status = 'pending') only for the literal.
+      .where(sql<boolean>`d.status = 'pending'`)
       .where('d.next_attempt_at', '<=', isoTime(now()))
       .where('e.enabled', '=', 1)
       .orderBy('d.next_attempt_at')
