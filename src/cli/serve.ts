@@ -32,7 +32,9 @@ export const SERVE_HELP = `Usage: dmtracker [serve] [options]
                          reverse proxy or tunnel), or addresses/CIDRs such as loopback,10.0.0.0/8
                          (env DMTRACKER_TRUST_PROXY, default off: the TCP peer is the client)
   --webhook-retries LIST waits between a webhook delivery's attempts (env DMTRACKER_WEBHOOK_RETRIES,
-                         default 5s,5m,30m,2h,5h,10h,10h, each stretched by up to 20% at random)`
+                         default 5s,5m,30m,2h,5h,10h,10h, each stretched by up to 20% at random)
+  --read-workers N       threads for long reads (exports, lists, boards): at most N run at once, up to
+                         16 per thread wait, more get 503 (env DMTRACKER_READ_WORKERS, default 2)`
 
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals: rest } = parse(args, {
@@ -47,6 +49,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     'auth-failure-limit': { type: 'string' },
     'trust-proxy': { type: 'string' },
     'webhook-retries': { type: 'string' },
+    'read-workers': { type: 'string' },
   })
   if (values.help) {
     showHelp(io, SERVE_HELP)
