@@ -104,7 +104,11 @@ export function startDeliveryWorker(store: Store, options: WorkerOptions = {}) {
 
   /** After an attempt ends: look again shortly, once for all the attempts that end meanwhile. */
   function soon() {
-    if (stopped || ticking || again) return
+    if (stopped || again) return
+    if (ticking) {
+      again = true // the look under way may have missed the freed slot: another follows it at once
+      return
+    }
     clearTimeout(timer)
     timer = setTimeout(wake, Math.min(o.pollMs, SETTLE_MS))
   }
