@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 
 // Outbound webhooks (issue 18): endpoints an organization subscribes, and the outbox of deliveries,
 // written in the same transaction as the change that caused them. Plus stored answers for the

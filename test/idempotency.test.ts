@@ -1,5 +1,5 @@
-import { afterEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { afterEach, describe, it } from 'node:test'
 import { isoTime } from '../src/core/time.ts'
 import { addEndpoint } from '../src/webhooks/service.ts'
 import { addContact, setup, type TestEnv } from './helpers.ts'
@@ -14,11 +14,25 @@ describe('Idempotency-Key on POST and PATCH', () => {
     env.call(
       'POST',
       '/api/v1/organization/create-contact',
-      { organization_id: env.org.id, username, had_outreach: false, last_response_at: '2026-01-15T11:00:00Z', last_message_content: 'hi', ...extra },
+      {
+        organization_id: env.org.id,
+        username,
+        had_outreach: false,
+        last_response_at: '2026-01-15T11:00:00Z',
+        last_message_content: 'hi',
+        ...extra,
+      },
       key === undefined ? {} : { headers: { 'Idempotency-Key': key } },
     )
   const count = async (table: 'contacts' | 'activity_log' | 'webhook_deliveries' | 'idempotency_keys') =>
-    Number((await env.store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
+    Number(
+      (
+        await env.store.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    )
 
   it('replays the stored answer for a repeat, with Idempotent-Replayed: true, and runs nothing again', async () => {
     env = await setup()
@@ -46,13 +60,24 @@ describe('Idempotency-Key on POST and PATCH', () => {
     assert.equal(other.status, 422)
     assert.match(other.body.message, /already used for a different request/)
     const contact = await addContact(env, { username: 'x' })
-    const patched = await env.call('PATCH', '/api/v1/contact/contact-status', { organization_id: env.org.id, contact_id: contact.id, lead_status: 'won' }, { headers: { 'Idempotency-Key': 'k' } })
+    const patched = await env.call(
+      'PATCH',
+      '/api/v1/contact/contact-status',
+      { organization_id: env.org.id, contact_id: contact.id, lead_status: 'won' },
+      { headers: { 'Idempotency-Key': 'k' } },
+    )
     assert.equal(patched.status, 422, 'another path is another request')
     const org2 = await env.createOrg('Other')
     const theirs = await env.call(
       'POST',
       '/api/v1/organization/create-contact',
-      { organization_id: org2.id, username: 'johndoe', had_outreach: false, last_response_at: '2026-01-15T11:00:00Z', last_message_content: 'hi' },
+      {
+        organization_id: org2.id,
+        username: 'johndoe',
+        had_outreach: false,
+        last_response_at: '2026-01-15T11:00:00Z',
+        last_message_content: 'hi',
+      },
       { token: org2.token, headers: { 'Idempotency-Key': 'k' } },
     )
     assert.equal(theirs.status, 201)
@@ -64,7 +89,10 @@ describe('Idempotency-Key on POST and PATCH', () => {
     const answers = await Promise.all(Array.from({ length: 100 }, () => create('johndoe', 'same')))
     const kinds = answers.map((a) => (a.status === 409 ? '409' : a.headers.get('idempotent-replayed') ? 'replay' : String(a.status)))
     assert.equal(kinds.filter((k) => k === '201').length, 1, kinds.join(' '))
-    assert.ok(kinds.every((k) => ['201', '409', 'replay'].includes(k)), kinds.join(' '))
+    assert.ok(
+      kinds.every((k) => ['201', '409', 'replay'].includes(k)),
+      kinds.join(' '),
+    )
     assert.ok(answers.filter((a) => a.status === 409).every((a) => a.headers.get('retry-after') === '1'))
     assert.equal(await count('contacts'), 1)
     assert.equal(await count('activity_log'), 1)
@@ -73,7 +101,13 @@ describe('Idempotency-Key on POST and PATCH', () => {
   it('keeps a key 24 hours', async () => {
     env = await setup()
     const contact = await addContact(env, { username: 'x' })
-    const patch = () => env.call('PATCH', '/api/v1/contact/contact-status', { organization_id: env.org.id, contact_id: contact.id, lead_status: 'won' }, { headers: { 'Idempotency-Key': 'daily' } })
+    const patch = () =>
+      env.call(
+        'PATCH',
+        '/api/v1/contact/contact-status',
+        { organization_id: env.org.id, contact_id: contact.id, lead_status: 'won' },
+        { headers: { 'Idempotency-Key': 'daily' } },
+      )
     await patch()
     env.advance(24 * 3600 * 1000 - 1)
     assert.equal((await patch()).headers.get('idempotent-replayed'), 'true')

@@ -1,13 +1,13 @@
-import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import { Webhook } from 'standardwebhooks'
 import { updateContactStatus } from '../src/contacts/contact-status.ts'
 import { isoTime } from '../src/core/time.ts'
 import { addEndpoint } from '../src/webhooks/service.ts'
 import { forbiddenReason, resolveTarget } from '../src/webhooks/target.ts'
-import { startDeliveryWorker, type DeliveryWorker, type WorkerOptions } from '../src/webhooks/worker.ts'
+import { type DeliveryWorker, startDeliveryWorker, type WorkerOptions } from '../src/webhooks/worker.ts'
 import { addContact, cli, setup, type TestEnv } from './helpers.ts'
-import { startReceiver, type Receiver } from './webhook-receiver.ts'
+import { type Receiver, startReceiver } from './webhook-receiver.ts'
 
 describe('outbound webhooks', () => {
   let env: TestEnv
@@ -55,7 +55,9 @@ describe('outbound webhooks', () => {
     assert.equal(verified.data.contact.pipeline_stage, 'Meeting Booked')
     assert.match(String(delivery!.headers['webhook-id']), /^msg_[0-9a-f]{32}$/)
     // A wrong secret does not verify: the signature really is over this body.
-    assert.throws(() => new Webhook(`whsec_${Buffer.alloc(24, 1).toString('base64')}`).verify(delivery!.body, delivery!.headers as Record<string, string>))
+    assert.throws(() =>
+      new Webhook(`whsec_${Buffer.alloc(24, 1).toString('base64')}`).verify(delivery!.body, delivery!.headers as Record<string, string>),
+    )
   })
 
   it('sends each event type a subscription names, and marks automation changes via "automation"', async () => {
@@ -72,13 +74,25 @@ describe('outbound webhooks', () => {
     assert.equal(created.status, 201, created.text)
     const id = created.body.data.id
     await setStatus(id, { pipeline_stage: 'Closed' }) // stage_changed is not subscribed; the rule's status change is
-    await env.call('POST', '/api/v1/contact/update-tags-external', { organization_id: env.org.id, contact_id: id, tag_names: ['vip'], mode: 'remove' })
+    await env.call('POST', '/api/v1/contact/update-tags-external', {
+      organization_id: env.org.id,
+      contact_id: id,
+      tag_names: ['vip'],
+      mode: 'remove',
+    })
     await env.call('DELETE', `/api/v1/contacts/${id}`)
     startWorker()
     const got = (await receiver.waitFor(6)).map((r) => r.json)
     assert.deepEqual(
       got.map((e) => `${e.type} ${e.data.via}`),
-      ['contact.created api', 'contact.replied api', 'contact.tags_changed api', 'contact.status_changed automation', 'contact.tags_changed api', 'contact.archived api'],
+      [
+        'contact.created api',
+        'contact.replied api',
+        'contact.tags_changed api',
+        'contact.status_changed automation',
+        'contact.tags_changed api',
+        'contact.archived api',
+      ],
     )
     assert.deepEqual(got[2].data.changes, { tags: { added: ['vip'], removed: [] } })
     assert.deepEqual(got[3].data.changes, { lead_status: { from: 'open', to: 'won' } })
@@ -113,13 +127,22 @@ describe('outbound webhooks', () => {
         throw new Error('rolled back after the change')
       }),
     ])
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected'])
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected'],
+    )
     const queued = await deliveries()
-    assert.deepEqual(queued.map((d) => JSON.parse(d.payload).data.contact.username), ['kept'])
+    assert.deepEqual(
+      queued.map((d) => JSON.parse(d.payload).data.contact.username),
+      ['kept'],
+    )
     startWorker()
     await receiver.waitFor(1)
     await worker!.stop()
-    assert.deepEqual(receiver.received.map((r) => r.json.data.contact.username), ['kept'])
+    assert.deepEqual(
+      receiver.received.map((r) => r.json.data.contact.username),
+      ['kept'],
+    )
   })
 
   it('a receiver that is down gets everything once it is back, each retry with the same webhook-id', async () => {
@@ -138,7 +161,10 @@ describe('outbound webhooks', () => {
     assert.ok(receiver.received.every((r) => ids.has(r.headers['webhook-id'])))
     await worker!.stop()
     const rows = await deliveries()
-    assert.deepEqual(rows.map((d) => d.status), ['delivered', 'delivered', 'delivered'])
+    assert.deepEqual(
+      rows.map((d) => d.status),
+      ['delivered', 'delivered', 'delivered'],
+    )
     assert.ok(rows.some((d) => d.attempts > 1))
     const endpoint = await env.store.db.selectFrom('webhook_endpoints').select(['pending', 'failing_since']).executeTakeFirstOrThrow()
     assert.deepEqual(endpoint, { pending: 0, failing_since: null })
@@ -156,7 +182,10 @@ describe('outbound webhooks', () => {
     const failed = await cli(env.dbPath, 'webhook', 'deliveries', endpoint.id, '--failed', '--json')
     const [row] = JSON.parse(failed.out)
     assert.equal(row.status, 'failed')
-    assert.deepEqual(row.attempt_log.map((a: any) => a.status_code), [500, 500, 500])
+    assert.deepEqual(
+      row.attempt_log.map((a: any) => a.status_code),
+      [500, 500, 500],
+    )
     assert.equal(row.attempt_log[0].response_body, 'down for maintenance')
     receiver.status = 200
     const retried = await cli(env.dbPath, 'webhook', 'retry', row.id)
@@ -191,7 +220,8 @@ describe('outbound webhooks', () => {
     const [delivery] = await receiver.waitFor(1)
     const headers = delivery!.headers as Record<string, string>
     assert.equal(headers['webhook-signature']!.split(' ').length, 2)
-    for (const secret of [endpoint.secret, rotated.secret]) assert.equal((new Webhook(secret).verify(delivery!.body, headers) as any).type, 'contact.status_changed')
+    for (const secret of [endpoint.secret, rotated.secret])
+      assert.equal((new Webhook(secret).verify(delivery!.body, headers) as any).type, 'contact.status_changed')
   })
 
   it('writes nothing to the outbox for an organization without endpoints, or for events nobody subscribed', async () => {
@@ -205,22 +235,48 @@ describe('outbound webhooks', () => {
   describe('SSRF guard', () => {
     it('refuses loopback, private, link-local, CGNAT, metadata, multicast and IPv6 private forms', () => {
       for (const address of [
-        '127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1',
-        '::1', '::', 'fd00:ec2::254', 'fc00::1', 'fe80::1', 'ff02::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:169.254.169.254', '64:ff9b::a00:1',
+        '127.0.0.1',
+        '10.1.2.3',
+        '172.16.0.1',
+        '192.168.1.1',
+        '169.254.169.254',
+        '100.64.0.1',
+        '0.0.0.0',
+        '224.0.0.1',
+        '::1',
+        '::',
+        'fd00:ec2::254',
+        'fc00::1',
+        'fe80::1',
+        'ff02::1',
+        '::ffff:127.0.0.1',
+        '::ffff:7f00:1',
+        '::ffff:169.254.169.254',
+        '64:ff9b::a00:1',
       ]) {
         assert.ok(forbiddenReason(address), `${address} is refused`)
       }
-      for (const address of ['93.184.216.34', '8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8']) assert.equal(forbiddenReason(address), null, address)
+      for (const address of ['93.184.216.34', '8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8'])
+        assert.equal(forbiddenReason(address), null, address)
     })
 
     it('checks the resolved address: a host name that resolves to 127.0.0.1 is refused unless private targets are allowed', async () => {
       const rebinding = async () => [{ address: '127.0.0.1', family: 4 }]
-      await assert.rejects(resolveTarget('https://hooks.example.com/x', false, rebinding), /refused: hooks\.example\.com resolves to 127\.0\.0\.1, a loopback address/)
+      await assert.rejects(
+        resolveTarget('https://hooks.example.com/x', false, rebinding),
+        /refused: hooks\.example\.com resolves to 127\.0\.0\.1, a loopback address/,
+      )
       await assert.rejects(resolveTarget('http://localhost:9/x', false), /refused: localhost resolves to/)
       await assert.rejects(resolveTarget('http://[::ffff:10.0.0.1]/x', false), /refused/)
       assert.equal((await resolveTarget('https://hooks.example.com/x', true, rebinding)).address, '127.0.0.1')
       // One bad address among several is enough to refuse.
-      await assert.rejects(resolveTarget('https://x.example/', false, async () => [{ address: '8.8.8.8', family: 4 }, { address: '10.0.0.1', family: 4 }]), /refused/)
+      await assert.rejects(
+        resolveTarget('https://x.example/', false, async () => [
+          { address: '8.8.8.8', family: 4 },
+          { address: '10.0.0.1', family: 4 },
+        ]),
+        /refused/,
+      )
     })
 
     it('never connects to a refused target and records why', async () => {
@@ -245,7 +301,17 @@ describe('outbound webhooks', () => {
 
   describe('dmtracker webhook', () => {
     it('adds (secret shown once), lists, tests, shows deliveries and removes', async () => {
-      const added = await cli(env.dbPath, 'webhook', 'add', env.org.id, '--url', receiver.url, '--events', 'contact.created,contact.archived', '--allow-private')
+      const added = await cli(
+        env.dbPath,
+        'webhook',
+        'add',
+        env.org.id,
+        '--url',
+        receiver.url,
+        '--events',
+        'contact.created,contact.archived',
+        '--allow-private',
+      )
       assert.equal(added.code, 0, added.err)
       const id = /endpoint (\S+) added/.exec(added.out)![1]!
       const secret = /secret: (whsec_\S+)/.exec(added.out)![1]!
@@ -255,7 +321,10 @@ describe('outbound webhooks', () => {
       const tested = await cli(env.dbPath, 'webhook', 'test', id)
       assert.equal(tested.code, 0, tested.err)
       assert.match(tested.out, /webhook\.test delivery \S+ delivered: HTTP 204/)
-      assert.equal((new Webhook(secret).verify(receiver.received[0]!.body, receiver.received[0]!.headers as Record<string, string>) as any).type, 'webhook.test')
+      assert.equal(
+        (new Webhook(secret).verify(receiver.received[0]!.body, receiver.received[0]!.headers as Record<string, string>) as any).type,
+        'webhook.test',
+      )
       assert.match((await cli(env.dbPath, 'webhook', 'deliveries', id)).out, /webhook\.test {2}delivered {2}attempts 1/)
       assert.equal((await cli(env.dbPath, 'webhook', 'add', env.org.id, '--url', receiver.url, '--events', 'contact.exploded')).code, 1)
       assert.equal((await cli(env.dbPath, 'webhook', 'remove', id)).code, 0)

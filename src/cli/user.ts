@@ -1,7 +1,7 @@
+import { isoTime } from '../core/time.ts'
 import type { Role } from '../db/schema.ts'
 import { addUser, ROLES } from '../users/service.ts'
 import { group, output, parse, positionals, UsageError, withStore } from './common.ts'
-import { isoTime } from '../core/time.ts'
 
 const HELP = `Usage:
   dmtracker user add --email EMAIL [--name NAME] [--org ORG_ID] [--role member|admin|owner] [--json]

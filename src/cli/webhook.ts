@@ -2,7 +2,15 @@ import { webhookRetriesFrom } from '../config.ts'
 import { isoTime } from '../core/time.ts'
 import { getOrganization } from '../organizations/service.ts'
 import type { AttemptResult } from '../webhooks/send.ts'
-import { addEndpoint, listDeliveries, listEndpoints, queueTestEvent, removeEndpoint, retryDelivery, rotateSecret } from '../webhooks/service.ts'
+import {
+  addEndpoint,
+  listDeliveries,
+  listEndpoints,
+  queueTestEvent,
+  removeEndpoint,
+  retryDelivery,
+  rotateSecret,
+} from '../webhooks/service.ts'
 import { deliverNow } from '../webhooks/worker.ts'
 import { group, output, parse, positionals, table, UsageError, withExistingStore } from './common.ts'
 
@@ -33,13 +41,22 @@ function attemptLine(result: AttemptResult | undefined): string {
 
 export const webhookCommand = group(HELP, {
   async add(args, io) {
-    const { values, positionals: rest } = parse(args, { url: { type: 'string' }, events: { type: 'string' }, 'allow-private': { type: 'boolean' } })
+    const { values, positionals: rest } = parse(args, {
+      url: { type: 'string' },
+      events: { type: 'string' },
+      'allow-private': { type: 'boolean' },
+    })
     const [orgId] = positionals(rest, ['ORG_ID'])
     if (values.url === undefined) throw new UsageError('missing --url URL', true)
     const created = await withExistingStore(values, io, (store) =>
       store.write(async (trx) => {
         await getOrganization(trx, orgId!)
-        return addEndpoint(trx, orgId!, { url: values.url!, events: values.events?.split(',').map((e) => e.trim()), allowPrivate: values['allow-private'] }, isoTime())
+        return addEndpoint(
+          trx,
+          orgId!,
+          { url: values.url!, events: values.events?.split(',').map((e) => e.trim()), allowPrivate: values['allow-private'] },
+          isoTime(),
+        )
       }),
     )
     output(io, values.json, created, () =>
@@ -85,7 +102,12 @@ export const webhookCommand = group(HELP, {
     const { values, positionals: rest } = parse(args, {})
     const [id] = positionals(rest, ['ID'])
     const rotated = await withExistingStore(values, io, (store) => store.write((trx) => rotateSecret(trx, id!, isoTime())))
-    output(io, values.json, rotated, () => `New secret: ${rotated.secret}\n(shown only this once; the old secret also signs until ${rotated.previous_secret_expires_at})`)
+    output(
+      io,
+      values.json,
+      rotated,
+      () => `New secret: ${rotated.secret}\n(shown only this once; the old secret also signs until ${rotated.previous_secret_expires_at})`,
+    )
     return 0
   },
 
@@ -111,7 +133,9 @@ export const webhookCommand = group(HELP, {
             .map((d) =>
               [
                 `${d.id}  ${d.event_type}  ${d.status}  attempts ${d.attempts}  created ${d.created_at}${d.status === 'pending' ? `  next ${d.next_attempt_at}` : ''}`,
-                ...d.attempt_log.map((a) => `    ${a.attempted_at}  ${a.status_code ?? '---'}  ${a.duration_ms} ms${a.error ? `  ${a.error}` : ''}`),
+                ...d.attempt_log.map(
+                  (a) => `    ${a.attempted_at}  ${a.status_code ?? '---'}  ${a.duration_ms} ms${a.error ? `  ${a.error}` : ''}`,
+                ),
               ].join('\n'),
             )
             .join('\n'),

@@ -1,8 +1,8 @@
 import type { ActivityVia } from '../core/actor.ts'
 import type { Contact } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
-import { recordEvents, type EventType } from '../webhooks/events.ts'
-import { contactView, type ContactView } from './view.ts'
+import { type EventType, recordEvents } from '../webhooks/events.ts'
+import { type ContactView, contactView } from './view.ts'
 
 /** One webhook event about a contact: its type, who caused it, and what changed (from/to). */
 export interface ContactEvent {

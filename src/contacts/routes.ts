@@ -1,10 +1,13 @@
 import { Hono } from 'hono'
 import { parseQuery } from '../core/query.ts'
+import { isoTime } from '../core/time.ts'
 import { parseInput } from '../core/validate.ts'
 import { readJsonObject } from '../http/body.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
+import { writeAndAnswer } from '../http/idempotency.ts'
 import { rateLimit } from '../http/rate-limit.ts'
-import { callerOrganization, CANCELLED_MESSAGE, isCancelled } from '../organizations/access.ts'
+import { success } from '../http/respond.ts'
+import { CANCELLED_MESSAGE, callerOrganization, isCancelled } from '../organizations/access.ts'
 import { archiveContact } from './archive.ts'
 import { updateContactStatus } from './contact-status.ts'
 import { createContactFromApi } from './create-contact.ts'
@@ -22,9 +25,6 @@ import {
   updateTagsSchema,
 } from './schemas.ts'
 import { updateContactTags } from './update-tags.ts'
-import { isoTime } from '../core/time.ts'
-import { success } from '../http/respond.ts'
-import { writeAndAnswer } from '../http/idempotency.ts'
 
 /**
  * Every contact endpoint: the reference's four (default-reply, create-contact, update-tags,
@@ -47,26 +47,50 @@ export function contactRoutes(deps: AppDeps) {
         const input = parseInput(defaultReplySchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const caller = c.get('caller')
         const now = isoTime(deps.now())
-        return writeAndAnswer(c, store, deps.now(), (trx) => handleDefaultReply(trx, caller, input, now), (outcome) => ({ body: success(outcome) }))
+        return writeAndAnswer(
+          c,
+          store,
+          deps.now(),
+          (trx) => handleDefaultReply(trx, caller, input, now),
+          (outcome) => ({ body: success(outcome) }),
+        )
       })
       .post('/organization/create-contact', createLimit, async (c) => {
         const input = parseInput(createContactSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const now = isoTime(deps.now())
-        return writeAndAnswer(c, store, deps.now(), (trx) => createContactFromApi(trx, c.get('caller'), input, now), ({ httpStatus, ...body }) => ({ body: success(body), status: httpStatus }))
+        return writeAndAnswer(
+          c,
+          store,
+          deps.now(),
+          (trx) => createContactFromApi(trx, c.get('caller'), input, now),
+          ({ httpStatus, ...body }) => ({ body: success(body), status: httpStatus }),
+        )
       })
       // Set, add or remove a contact's tags by name.
       .post('/contact/update-tags-external', async (c) => {
         const input = parseInput(updateTagsSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const now = isoTime(deps.now())
-        return writeAndAnswer(c, store, deps.now(), (trx) => updateContactTags(trx, c.get('caller'), input, now), (result) => ({ body: success(result) }))
+        return writeAndAnswer(
+          c,
+          store,
+          deps.now(),
+          (trx) => updateContactTags(trx, c.get('caller'), input, now),
+          (result) => ({ body: success(result) }),
+        )
       })
       // Lead status and/or pipeline stage, then smart automations.
       .patch('/contact/contact-status', async (c) => {
         const input = parseInput(contactStatusSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const now = isoTime(deps.now())
-        return writeAndAnswer(c, store, deps.now(), (trx) => updateContactStatus(trx, c.get('caller'), input, now), (contact) => ({
-          body: success(contact ? { data: contact } : { message: CANCELLED_MESSAGE }),
-        }))
+        return writeAndAnswer(
+          c,
+          store,
+          deps.now(),
+          (trx) => updateContactStatus(trx, c.get('caller'), input, now),
+          (contact) => ({
+            body: success(contact ? { data: contact } : { message: CANCELLED_MESSAGE }),
+          }),
+        )
       })
       // Lists, the export and the detail grow with the organization: they run in a read worker.
       .get('/contacts', async (c) => {

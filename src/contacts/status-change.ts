@@ -1,11 +1,11 @@
-import { logActivity, type ActivityEntry } from '../activity/repo.ts'
-import { stageNameById } from '../pipeline/service.ts'
-import { updateContact } from './repo.ts'
-import { leadStatusName } from '../core/lead-status.ts'
+import { type ActivityEntry, logActivity } from '../activity/repo.ts'
 import type { Actor } from '../core/actor.ts'
+import { leadStatusName } from '../core/lead-status.ts'
 import type { Contact, ContactUpdate, PipelineStage } from '../db/schema.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
-import { fromTo, recordContactEvents, type ContactEvent } from './events.ts'
+import type { Trx } from '../db/write.ts'
+import { stageNameById } from '../pipeline/service.ts'
+import { type ContactEvent, fromTo, recordContactEvents } from './events.ts'
+import { updateContact } from './repo.ts'
 
 /** The status and/or stage a contact should have; a field left out stays as it is. */
 export interface StatusTarget {
@@ -24,7 +24,13 @@ export interface Changed {
  * field that really changed. A field that already has the target value is neither written nor
  * logged, so repeating a request changes nothing.
  */
-export async function changeStatusAndStage(trx: Trx, contact: Contact, target: StatusTarget, actor: Actor, now: string): Promise<{ contact: Contact; changed: Changed }> {
+export async function changeStatusAndStage(
+  trx: Trx,
+  contact: Contact,
+  target: StatusTarget,
+  actor: Actor,
+  now: string,
+): Promise<{ contact: Contact; changed: Changed }> {
   const patch: ContactUpdate = {}
   const entries: ActivityEntry[] = []
   const events: ContactEvent[] = []
@@ -34,7 +40,11 @@ export async function changeStatusAndStage(trx: Trx, contact: Contact, target: S
   if (leadStatusId !== undefined && leadStatusId !== contact.lead_status_id) {
     patch.lead_status_id = leadStatusId
     entry('lead_status', leadStatusName(contact.lead_status_id), leadStatusName(leadStatusId))
-    events.push({ type: 'contact.status_changed', via: actor.via, changes: fromTo('lead_status', leadStatusName(contact.lead_status_id), leadStatusName(leadStatusId)) })
+    events.push({
+      type: 'contact.status_changed',
+      via: actor.via,
+      changes: fromTo('lead_status', leadStatusName(contact.lead_status_id), leadStatusName(leadStatusId)),
+    })
   }
   if (stage && stage.id !== contact.pipeline_stage_id) {
     patch.pipeline_stage_id = stage.id

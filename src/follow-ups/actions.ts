@@ -1,13 +1,13 @@
-import { logActivity, type ActivityEntry } from '../activity/repo.ts'
+import { type ActivityEntry, logActivity } from '../activity/repo.ts'
+import { fromTo, recordContactEvents } from '../contacts/events.ts'
+import { doneFollowUp, parseCadence } from '../contacts/follow-up-cadence.ts'
 import { addNote, findActiveContact, updateContact } from '../contacts/repo.ts'
-import type { Contact, Organization } from '../db/schema.ts'
-import type { Trx } from '../db/write.ts'
 import { AppError } from '../core/errors.ts'
 import { invalidField } from '../core/validate.ts'
+import type { Contact, Organization } from '../db/schema.ts'
+import type { Trx } from '../db/write.ts'
 import { resolveMember } from '../users/service.ts'
-import { doneFollowUp, parseCadence } from '../contacts/follow-up-cadence.ts'
 import type { FollowUpAction } from './schemas.ts'
-import { fromTo, recordContactEvents } from '../contacts/events.ts'
 
 /**
  * Marks the contact's due follow-up done (the next one is scheduled by the cadence, or the contact
@@ -38,7 +38,10 @@ export async function actOnFollowUp(trx: Trx, org: Organization, id: string, act
   }
   await logActivity(trx, entries, now)
   if (snooze === undefined) {
-    const changes = { ...fromTo('follow_up_count', contact.follow_up_count, updated.follow_up_count), ...fromTo('next_follow_up_at', contact.next_follow_up_at, updated.next_follow_up_at) }
+    const changes = {
+      ...fromTo('follow_up_count', contact.follow_up_count, updated.follow_up_count),
+      ...fromTo('next_follow_up_at', contact.next_follow_up_at, updated.next_follow_up_at),
+    }
     await recordContactEvents(trx, updated, [{ type: 'follow_up.done', via: 'api', changes }], now)
   }
   return updated

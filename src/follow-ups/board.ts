@@ -1,9 +1,9 @@
 import { dueRange } from '../contacts/filter.ts'
-import { countedFirstPage, type CountedPage } from '../contacts/page.ts'
-import type { Organization } from '../db/schema.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
-import { followUpSettings } from './settings.ts'
+import { type CountedPage, countedFirstPage } from '../contacts/page.ts'
 import { todayBounds } from '../core/time-zone.ts'
+import type { Organization } from '../db/schema.ts'
+import type { ReadDb } from '../db/write.ts'
+import { followUpSettings } from './settings.ts'
 
 const BOARD_GROUPS = ['overdue', 'today', 'upcoming'] as const
 

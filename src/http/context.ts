@@ -1,8 +1,7 @@
-import type { MiddlewareHandler } from 'hono'
-import type { Caller } from '../core/actor.ts'
-import type { Store } from '../db/open.ts'
 import type { Config } from '../config.ts'
+import type { Caller } from '../core/actor.ts'
 import type { Logger } from '../core/logger.ts'
+import type { Store } from '../db/open.ts'
 import type { Reads } from '../read-tasks.ts'
 
 /** Hono's typed context variables for every route of this app. */

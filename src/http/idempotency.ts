@@ -29,18 +29,31 @@ export function idempotency(store: Store, bodyLimitBytes: number, now: () => num
     if (!VALID_KEY.test(key)) throw new AppError('bad_request', `${IDEMPOTENCY_HEADER} must be 1 to 255 printable ASCII characters`)
     const scope = `${caller.organizationId}\n${key}`
     if (running.has(scope)) {
-      throw new AppError('conflict', `A request with this ${IDEMPOTENCY_HEADER} is still being processed; repeat it once that one has answered`, undefined, { 'Retry-After': '1' })
+      throw new AppError(
+        'conflict',
+        `A request with this ${IDEMPOTENCY_HEADER} is still being processed; repeat it once that one has answered`,
+        undefined,
+        { 'Retry-After': '1' },
+      )
     }
     running.add(scope)
     try {
       const body = await readText(c.req.raw.clone() as typeof c.req.raw, bodyLimitBytes)
-      const fingerprint = createHash('sha256').update(`${c.req.method} ${new URL(c.req.url).pathname}\n${body}`).digest('base64')
+      const fingerprint = createHash('sha256')
+        .update(`${c.req.method} ${new URL(c.req.url).pathname}\n${body}`)
+        .digest('base64')
       const stored = await findAnswer(store.db, caller.organizationId, key, now())
       if (stored) {
         if (stored.fingerprint !== fingerprint) {
-          throw new AppError('unprocessable', `This ${IDEMPOTENCY_HEADER} was already used for a different request (method, path or body); send a new key for a new request`)
+          throw new AppError(
+            'unprocessable',
+            `This ${IDEMPOTENCY_HEADER} was already used for a different request (method, path or body); send a new key for a new request`,
+          )
         }
-        return c.body(stored.body, stored.status as ContentfulStatusCode, { 'Content-Type': 'application/json', 'Idempotent-Replayed': 'true' })
+        return c.body(stored.body, stored.status as ContentfulStatusCode, {
+          'Content-Type': 'application/json',
+          'Idempotent-Replayed': 'true',
+        })
       }
       c.set('idempotency', { organizationId: caller.organizationId, key, fingerprint })
       await next()
@@ -59,11 +72,24 @@ export interface Answer {
  * Runs a write and answers it: with an Idempotency-Key, the answer is stored in the same
  * transaction as the change, so a stored answer exists exactly when the change does.
  */
-export async function writeAndAnswer<T>(c: Context<AppEnv>, store: Store, now: number, work: (trx: Trx) => Promise<T>, answer: (value: T) => Answer): Promise<Response> {
+export async function writeAndAnswer<T>(
+  c: Context<AppEnv>,
+  store: Store,
+  now: number,
+  work: (trx: Trx) => Promise<T>,
+  answer: (value: T) => Answer,
+): Promise<Response> {
   const pending = c.get('idempotency')
   const { body, status = 200 } = await store.write(async (trx) => {
     const result = answer(await work(trx))
-    if (pending) await saveAnswer(trx, pending.organizationId, pending.key, { fingerprint: pending.fingerprint, status: result.status ?? 200, body: JSON.stringify(result.body) }, now)
+    if (pending)
+      await saveAnswer(
+        trx,
+        pending.organizationId,
+        pending.key,
+        { fingerprint: pending.fingerprint, status: result.status ?? 200, body: JSON.stringify(result.body) },
+        now,
+      )
     return result
   })
   return c.json(body, status)

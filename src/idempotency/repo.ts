@@ -23,7 +23,10 @@ export function findAnswer(db: ReadDb, organizationId: string, key: string, now:
 /** Stores the answer in the request's own transaction, and forgets answers past KEEP_MS. */
 export async function saveAnswer(trx: Trx, organizationId: string, key: string, answer: StoredAnswer, now: number): Promise<void> {
   const at = new Date(now).toISOString()
-  await trx.deleteFrom('idempotency_keys').where('created_at', '<=', new Date(now - KEEP_MS).toISOString()).execute()
+  await trx
+    .deleteFrom('idempotency_keys')
+    .where('created_at', '<=', new Date(now - KEEP_MS).toISOString())
+    .execute()
   await trx
     .insertInto('idempotency_keys')
     .values({ organization_id: organizationId, key, ...answer, created_at: at })

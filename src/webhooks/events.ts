@@ -65,15 +65,35 @@ export async function queueDeliveries(
     const full = endpoint.pending >= MAX_PENDING_PER_ENDPOINT
     await trx
       .insertInto('webhook_deliveries')
-      .values({ id, endpoint_id: endpoint.id, message_id: messageId, event_type: type, payload, status: full ? 'failed' : 'pending', next_attempt_at: full ? null : now, created_at: now })
+      .values({
+        id,
+        endpoint_id: endpoint.id,
+        message_id: messageId,
+        event_type: type,
+        payload,
+        status: full ? 'failed' : 'pending',
+        next_attempt_at: full ? null : now,
+        created_at: now,
+      })
       .execute()
     if (full) {
       await trx
         .insertInto('webhook_attempts')
-        .values({ delivery_id: id, attempted_at: now, status_code: null, duration_ms: 0, error: `outbox full: ${MAX_PENDING_PER_ENDPOINT} deliveries already waiting`, response_body: null })
+        .values({
+          delivery_id: id,
+          attempted_at: now,
+          status_code: null,
+          duration_ms: 0,
+          error: `outbox full: ${MAX_PENDING_PER_ENDPOINT} deliveries already waiting`,
+          response_body: null,
+        })
         .execute()
     } else {
-      await trx.updateTable('webhook_endpoints').set((eb) => ({ pending: eb('pending', '+', 1) })).where('id', '=', endpoint.id).execute()
+      await trx
+        .updateTable('webhook_endpoints')
+        .set((eb) => ({ pending: eb('pending', '+', 1) }))
+        .where('id', '=', endpoint.id)
+        .execute()
     }
     ids.push(id)
   }

@@ -54,7 +54,13 @@ export function postTo(target: Target, headers: Record<string, string>, body: st
           if (size < RESPONSE_BODY_LIMIT) chunks.push(chunk)
           size += chunk.length
         })
-        res.on('end', () => finish({ statusCode: res.statusCode ?? null, body: Buffer.concat(chunks).toString('utf8').slice(0, RESPONSE_BODY_LIMIT), error: null }))
+        res.on('end', () =>
+          finish({
+            statusCode: res.statusCode ?? null,
+            body: Buffer.concat(chunks).toString('utf8').slice(0, RESPONSE_BODY_LIMIT),
+            error: null,
+          }),
+        )
         res.on('error', (error) => finish({ statusCode: res.statusCode ?? null, body: null, error: error.message }))
       },
     )

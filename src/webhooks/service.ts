@@ -1,7 +1,7 @@
 import { AppError } from '../core/errors.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
 import type { WebhookEndpoint } from '../db/schema.ts'
 import { uuidV7 } from '../db/uuid-v7.ts'
+import type { ReadDb, Trx } from '../db/write.ts'
 import { EVENT_TYPES, queueDeliveries } from './events.ts'
 import { newSecret } from './signing.ts'
 import { parseWebhookUrl } from './target.ts'
@@ -48,11 +48,17 @@ function endpointView(e: WebhookEndpoint): EndpointView {
 }
 
 /** Adds an endpoint; the answer carries its secret, which is never shown again. */
-export async function addEndpoint(trx: Trx, organizationId: string, input: NewEndpoint, now: string): Promise<EndpointView & { secret: string }> {
+export async function addEndpoint(
+  trx: Trx,
+  organizationId: string,
+  input: NewEndpoint,
+  now: string,
+): Promise<EndpointView & { secret: string }> {
   const url = parseWebhookUrl(input.url)
   const events = input.events?.filter((e) => e !== '') ?? []
   const unknown = events.filter((e) => e !== '*' && !(EVENT_TYPES as readonly string[]).includes(e))
-  if (unknown.length > 0) throw new AppError('validation', `unknown event type ${unknown.join(', ')}; known: ${EVENT_TYPES.join(', ')} (or * for all)`)
+  if (unknown.length > 0)
+    throw new AppError('validation', `unknown event type ${unknown.join(', ')}; known: ${EVENT_TYPES.join(', ')} (or * for all)`)
   const row = {
     id: uuidV7(Date.parse(now)),
     organization_id: organizationId,
@@ -71,7 +77,12 @@ export async function addEndpoint(trx: Trx, organizationId: string, input: NewEn
 }
 
 export async function listEndpoints(db: ReadDb, organizationId: string): Promise<EndpointView[]> {
-  const rows = await db.selectFrom('webhook_endpoints').selectAll().where('organization_id', '=', organizationId).orderBy('created_at').execute()
+  const rows = await db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .orderBy('created_at')
+    .execute()
   return rows.map(endpointView)
 }
 
@@ -88,18 +99,32 @@ export async function removeEndpoint(trx: Trx, id: string): Promise<void> {
 }
 
 /** A new secret; the old one keeps signing (a second signature) for ROTATION_GRACE_MS. */
-export async function rotateSecret(trx: Trx, id: string, now: string): Promise<{ id: string; secret: string; previous_secret_expires_at: string }> {
+export async function rotateSecret(
+  trx: Trx,
+  id: string,
+  now: string,
+): Promise<{ id: string; secret: string; previous_secret_expires_at: string }> {
   const endpoint = await getEndpoint(trx, id)
   const secret = newSecret()
   const expires = new Date(Date.parse(now) + ROTATION_GRACE_MS).toISOString()
-  await trx.updateTable('webhook_endpoints').set({ secret, previous_secret: endpoint.secret, previous_secret_expires_at: expires }).where('id', '=', id).execute()
+  await trx
+    .updateTable('webhook_endpoints')
+    .set({ secret, previous_secret: endpoint.secret, previous_secret_expires_at: expires })
+    .where('id', '=', id)
+    .execute()
   return { id, secret, previous_secret_expires_at: expires }
 }
 
 /** Queues a `webhook.test` event for this endpoint alone (even a disabled one gets it when sent directly). */
 export async function queueTestEvent(trx: Trx, id: string, now: string): Promise<string> {
   const endpoint = await getEndpoint(trx, id)
-  const [deliveryId] = await queueDeliveries(trx, [endpoint], 'webhook.test', { organization_id: endpoint.organization_id, endpoint_id: id }, now)
+  const [deliveryId] = await queueDeliveries(
+    trx,
+    [endpoint],
+    'webhook.test',
+    { organization_id: endpoint.organization_id, endpoint_id: id },
+    now,
+  )
   return deliveryId!
 }
 
@@ -123,22 +148,35 @@ export interface DeliveryView {
 }
 
 /** The endpoint's latest deliveries, newest first, each with its attempts. */
-export async function listDeliveries(db: ReadDb, endpointId: string, options: { failedOnly?: boolean; limit?: number } = {}): Promise<DeliveryView[]> {
+export async function listDeliveries(
+  db: ReadDb,
+  endpointId: string,
+  options: { failedOnly?: boolean; limit?: number } = {},
+): Promise<DeliveryView[]> {
   await getEndpoint(db, endpointId)
   let query = db
     .selectFrom('webhook_deliveries')
     .select(['id', 'message_id', 'event_type', 'status', 'attempts', 'next_attempt_at', 'created_at'])
     .where('endpoint_id', '=', endpointId)
   if (options.failedOnly) query = query.where('status', '=', 'failed')
-  const deliveries = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(options.limit ?? 50).execute()
-  const attempts = deliveries.length === 0
-    ? []
-    : await db
-        .selectFrom('webhook_attempts')
-        .select(['delivery_id', 'attempted_at', 'status_code', 'duration_ms', 'error', 'response_body'])
-        .where('delivery_id', 'in', deliveries.map((d) => d.id))
-        .orderBy('id')
-        .execute()
+  const deliveries = await query
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(options.limit ?? 50)
+    .execute()
+  const attempts =
+    deliveries.length === 0
+      ? []
+      : await db
+          .selectFrom('webhook_attempts')
+          .select(['delivery_id', 'attempted_at', 'status_code', 'duration_ms', 'error', 'response_body'])
+          .where(
+            'delivery_id',
+            'in',
+            deliveries.map((d) => d.id),
+          )
+          .orderBy('id')
+          .execute()
   return deliveries.map((d) => ({
     ...d,
     attempt_log: attempts.filter((a) => a.delivery_id === d.id).map(({ delivery_id: _, ...a }) => a),
@@ -147,10 +185,22 @@ export async function listDeliveries(db: ReadDb, endpointId: string, options: { 
 
 /** Puts a delivery back in the outbox with a fresh retry schedule; it keeps its webhook-id. */
 export async function retryDelivery(trx: Trx, deliveryId: string, now: string): Promise<void> {
-  const delivery = await trx.selectFrom('webhook_deliveries').select(['status', 'endpoint_id']).where('id', '=', deliveryId).executeTakeFirst()
+  const delivery = await trx
+    .selectFrom('webhook_deliveries')
+    .select(['status', 'endpoint_id'])
+    .where('id', '=', deliveryId)
+    .executeTakeFirst()
   if (!delivery) throw new AppError('not_found', `No webhook delivery with id ${deliveryId}`)
-  await trx.updateTable('webhook_deliveries').set({ status: 'pending', attempts: 0, next_attempt_at: now }).where('id', '=', deliveryId).execute()
+  await trx
+    .updateTable('webhook_deliveries')
+    .set({ status: 'pending', attempts: 0, next_attempt_at: now })
+    .where('id', '=', deliveryId)
+    .execute()
   if (delivery.status !== 'pending') {
-    await trx.updateTable('webhook_endpoints').set((eb) => ({ pending: eb('pending', '+', 1) })).where('id', '=', delivery.endpoint_id).execute()
+    await trx
+      .updateTable('webhook_endpoints')
+      .set((eb) => ({ pending: eb('pending', '+', 1) }))
+      .where('id', '=', delivery.endpoint_id)
+      .execute()
   }
 }

@@ -22,7 +22,8 @@ export function parseWebhookUrl(text: string): URL {
   } catch {
     throw new AppError('validation', `--url must be an absolute http(s) URL, got "${text}"`)
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AppError('validation', `--url must use http or https, got ${url.protocol}`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new AppError('validation', `--url must use http or https, got ${url.protocol}`)
   if (url.username || url.password) throw new AppError('validation', '--url must not carry a user name or password')
   return url
 }
@@ -36,9 +37,11 @@ export function parseWebhookUrl(text: string): URL {
 export async function resolveTarget(urlText: string, allowPrivate: boolean, lookup: Lookup = systemLookup): Promise<Target> {
   const url = parseWebhookUrl(urlText)
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
-  const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host).catch((error: Error) => {
-    throw new Error(`cannot resolve ${host}: ${error.message}`)
-  })
+  const addresses = isIP(host)
+    ? [{ address: host, family: isIP(host) }]
+    : await lookup(host).catch((error: Error) => {
+        throw new Error(`cannot resolve ${host}: ${error.message}`)
+      })
   if (addresses.length === 0) throw new Error(`cannot resolve ${host}: no address`)
   if (!allowPrivate) {
     for (const { address } of addresses) {
@@ -77,7 +80,7 @@ export function forbiddenReason(address: string): string | null {
   if (words.every((w) => w === 0)) return 'the unspecified address'
   if (words.slice(0, 7).every((w) => w === 0) && words[7] === 1) return 'a loopback address'
   // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::a.b.c.d) forms carry an IPv4 address.
-  const embedded = (words[6]! << 16) + words[7]! >>> 0
+  const embedded = ((words[6]! << 16) + words[7]!) >>> 0
   if (words.slice(0, 5).every((w) => w === 0) && (words[5] === 0xffff || words[5] === 0)) return v4Reason(embedded)
   if (prefix(96, 0x64, 0xff9b, 0, 0, 0, 0)) return v4Reason(embedded)
   if (prefix(7, 0xfc00)) return 'a unique local (private) address'
@@ -96,7 +99,7 @@ function v4Number(address: string): number {
 function v4Reason(n: number): string | null {
   for (const [base, bits, reason] of V4_RANGES) {
     const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0
-    if (((n & mask) >>> 0) === ((v4Number(base) & mask) >>> 0)) return reason
+    if ((n & mask) >>> 0 === (v4Number(base) & mask) >>> 0) return reason
   }
   return n === 0xffffffff ? 'the broadcast address' : null
 }

@@ -1,11 +1,11 @@
 import { sql } from 'kysely'
+import { type Logger, silentLogger } from '../core/logger.ts'
 import { isoTime } from '../core/time.ts'
-import { silentLogger, type Logger } from '../core/logger.ts'
 import type { Store } from '../db/open.ts'
 import type { WebhookEndpoint } from '../db/schema.ts'
-import { postTo, type AttemptResult } from './send.ts'
+import { type AttemptResult, postTo } from './send.ts'
 import { signedHeaders } from './signing.ts'
-import { resolveTarget, type Lookup } from './target.ts'
+import { type Lookup, resolveTarget, type Target } from './target.ts'
 
 /** Standard Webhooks' recommended retry schedule: the waits after attempts 1, 2, ... 7. */
 export const DEFAULT_SCHEDULE_MS = [5, 300, 1800, 7200, 18000, 36000, 36000].map((s) => s * 1000)
@@ -166,7 +166,11 @@ async function claim(store: Store, ids: string[], timeoutMs: number, now: () => 
       .returning(['id', 'endpoint_id', 'message_id', 'payload', 'attempts'])
       .execute()
     if (claimed.length === 0) return []
-    const endpoints = await trx.selectFrom('webhook_endpoints').selectAll().where('id', 'in', [...new Set(claimed.map((d) => d.endpoint_id))]).execute()
+    const endpoints = await trx
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', 'in', [...new Set(claimed.map((d) => d.endpoint_id))])
+      .execute()
     const byId = new Map(endpoints.map((e) => [e.id, e]))
     return claimed.map((d) => ({ ...d, endpoint: byId.get(d.endpoint_id)! }))
   })
@@ -189,7 +193,7 @@ async function attemptAndRecord(store: Store, delivery: Claimed, o: typeof DEFAU
 async function attempt(delivery: Claimed, o: typeof DEFAULTS & DeliveryOptions): Promise<AttemptResult> {
   const { endpoint } = delivery
   const nowMs = (o.now ?? Date.now)()
-  let target
+  let target: Target
   try {
     target = await resolveTarget(endpoint.url, endpoint.allow_private === 1, o.lookup)
   } catch (error) {
@@ -213,24 +217,54 @@ async function record(store: Store, delivery: Claimed, result: AttemptResult, o:
   await store.write(async (trx) => {
     await trx
       .insertInto('webhook_attempts')
-      .values({ delivery_id: delivery.id, attempted_at: at, status_code: result.statusCode, duration_ms: result.durationMs, error: result.error, response_body: result.body })
+      .values({
+        delivery_id: delivery.id,
+        attempted_at: at,
+        status_code: result.statusCode,
+        duration_ms: result.durationMs,
+        error: result.error,
+        response_body: result.body,
+      })
       .execute()
     const current = await trx.selectFrom('webhook_deliveries').select('status').where('id', '=', delivery.id).executeTakeFirst()
-    if (!current || current.status !== 'pending') return // removed, or retried by hand meanwhile
+    if (current?.status !== 'pending') return // removed, or retried by hand meanwhile
     const lastAttempt = delivery.attempts > o.scheduleMs.length
     if (ok || lastAttempt) {
-      await trx.updateTable('webhook_deliveries').set({ status: ok ? 'delivered' : 'failed', next_attempt_at: null }).where('id', '=', delivery.id).execute()
-      await trx.updateTable('webhook_endpoints').set((eb) => ({ pending: eb('pending', '-', 1) })).where('id', '=', endpointId).execute()
-      if (!ok) log({ level: 'warn', msg: 'webhook delivery failed after its last attempt', delivery_id: delivery.id, endpoint_id: endpointId, error: result.error ?? `HTTP ${result.statusCode}` })
+      await trx
+        .updateTable('webhook_deliveries')
+        .set({ status: ok ? 'delivered' : 'failed', next_attempt_at: null })
+        .where('id', '=', delivery.id)
+        .execute()
+      await trx
+        .updateTable('webhook_endpoints')
+        .set((eb) => ({ pending: eb('pending', '-', 1) }))
+        .where('id', '=', endpointId)
+        .execute()
+      if (!ok)
+        log({
+          level: 'warn',
+          msg: 'webhook delivery failed after its last attempt',
+          delivery_id: delivery.id,
+          endpoint_id: endpointId,
+          error: result.error ?? `HTTP ${result.statusCode}`,
+        })
     } else {
       const wait = o.scheduleMs[delivery.attempts - 1]! * (1 + Math.random() * o.jitter)
-      await trx.updateTable('webhook_deliveries').set({ next_attempt_at: isoTime(nowMs + wait) }).where('id', '=', delivery.id).execute()
+      await trx
+        .updateTable('webhook_deliveries')
+        .set({ next_attempt_at: isoTime(nowMs + wait) })
+        .where('id', '=', delivery.id)
+        .execute()
     }
     if (ok) {
       await trx.updateTable('webhook_endpoints').set({ failing_since: null }).where('id', '=', endpointId).execute()
       return
     }
-    const endpoint = await trx.selectFrom('webhook_endpoints').select(['failing_since', 'enabled']).where('id', '=', endpointId).executeTakeFirst()
+    const endpoint = await trx
+      .selectFrom('webhook_endpoints')
+      .select(['failing_since', 'enabled'])
+      .where('id', '=', endpointId)
+      .executeTakeFirst()
     if (!endpoint) return
     if (endpoint.failing_since === null) {
       await trx.updateTable('webhook_endpoints').set({ failing_since: at }).where('id', '=', endpointId).execute()
