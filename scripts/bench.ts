@@ -5,6 +5,8 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } 
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { openStore } from '../src/db/open.ts'
+import { addEndpoint } from '../src/webhooks/service.ts'
 import { ENDPOINTS, type Endpoint, requestSource } from './bench/bodies.ts'
 import { drive, type LoadOptions, type LoadResult } from './bench/load.ts'
 import { mixedBench } from './bench/mixed.ts'
@@ -26,6 +28,9 @@ const HELP = `Usage: bun scripts/bench.ts [options]   (npm run bench -- [options
   --no-rate           skip the fixed-rate latency runs (half the baseline's throughput)
   --no-extras         skip the start-up time and rate-limit (429 path) measurements
   --binary PATH       use this dmtracker binary instead of building one
+  --webhooks          also run the binary with a webhook endpoint per organization subscribed to every
+                      event: once with a receiver answering in 200 ms, once with a dead one (nothing
+                      listening); the extras give each one's req/s over no webhooks in the same run
   --mixed             issue 21's mixed workload instead: default-reply (flat out and at a fixed rate) alone,
                       while CSV exports of the first organization run back to back, and while the board,
                       lists and pipeline are read in a loop (uses --contacts, --orgs, --duration, --repeat,
@@ -50,6 +55,7 @@ const { values } = parseArgs({
     mixed: { type: 'boolean', default: false },
     compare: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    webhooks: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 })
@@ -87,6 +93,7 @@ const options = {
   repeat: Math.max(1, count('repeat', values.repeat)),
   rate: !values['no-rate'],
   extras: !values['no-extras'],
+  webhooks: values.webhooks,
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'dmtracker-bench-'))
@@ -121,6 +128,51 @@ interface Target {
   durability: 'normal' | 'full'
   /** Set to off by default: the bench measures the endpoint, not the limiter (measured separately). */
   rateLimit?: string
+  /** An endpoint per organization, subscribed to every event, sending to a slow (200 ms) or a dead receiver. */
+  webhooks?: 'slow' | 'dead'
+}
+
+/** Where the webhook runs send: set in main() when --webhooks is on. */
+const receivers = { slow: '', dead: '' }
+
+/** A receiver that answers 204 after 200 ms, in this process. */
+function slowReceiver(): string {
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    fetch: async () => {
+      await Bun.sleep(200)
+      return new Response(null, { status: 204 })
+    },
+  })
+  return `http://127.0.0.1:${server.port}/hook`
+}
+
+/** Subscribes every organization of the database to every event, sending to the target's receiver. */
+async function addWebhooks(db: string, kind: 'slow' | 'dead') {
+  const store = openStore(db)
+  try {
+    const orgs = await store.db.selectFrom('organizations').select('id').execute()
+    for (const org of orgs)
+      await store.write((trx) => addEndpoint(trx, org.id, { url: receivers[kind], allowPrivate: true }, new Date().toISOString()))
+  } finally {
+    await store.close()
+  }
+}
+
+/** What the outbox held when a webhook run's server stopped. */
+async function outboxState(db: string): Promise<Record<string, number>> {
+  const store = openStore(db)
+  try {
+    const rows = await store.db
+      .selectFrom('webhook_deliveries')
+      .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
+      .groupBy('status')
+      .execute()
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]))
+  } finally {
+    await store.close()
+  }
 }
 
 function launch(target: Target, db: string, port: number, dmtracker: string): Launch {
@@ -152,12 +204,14 @@ function freshDb(seedPath: string, name: string): string {
 
 async function withServer<T>(target: Target, seedPath: string, dmtracker: string, work: (server: Running) => Promise<T>): Promise<T> {
   const db = freshDb(seedPath, 'run')
+  if (target.webhooks) await addWebhooks(db, target.webhooks)
   const port = await freePort()
   const server = await start(launch(target, db, port, dmtracker), port, join(tmp, `${target.server}.log`), healthy)
   try {
     return await work(server)
   } finally {
     await server.stop()
+    if (target.webhooks) log(`outbox after the ${target.webhooks}-receiver run: ${JSON.stringify(await outboxState(db))}`)
   }
 }
 
@@ -186,7 +240,7 @@ async function measure(
     const cpuUs = ((server.cpuMs() - cpuBefore) * 1000) / (result.rps * load.duration)
     const peakKb = server.rss().peak
     log(
-      `${endpoint} ${target.server} ${target.durability}${load.rate ? ` @${Math.round(load.rate)}/s` : ''}: ` +
+      `${endpoint} ${label(target)} ${target.durability}${load.rate ? ` @${Math.round(load.rate)}/s` : ''}: ` +
         `${Math.round(result.rps)} req/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ${Math.round(cpuUs)} µs CPU/req, statuses ${JSON.stringify(result.statuses)}${result.errors ? `, ${result.errors} errors` : ''}`,
     )
     return { load: result, idleKb, peakKb, cpuUs }
@@ -198,6 +252,10 @@ async function benchEndpoint(endpoint: Endpoint, seeded: Seed, seedPath: string,
   const targets: Target[] = [...servers, 'baseline' as const].flatMap((server) =>
     options.durabilities.map((durability) => ({ server, durability })),
   )
+  if (options.webhooks) {
+    for (const durability of options.durabilities)
+      targets.push({ server: 'dmtracker', durability, webhooks: 'slow' }, { server: 'dmtracker', durability, webhooks: 'dead' })
+  }
   const flat = new Map<Target, Measured[]>(targets.map((t) => [t, []]))
   // Repetitions interleave the servers, so that drift on a shared machine hits them alike.
   for (let rep = 0; rep < options.repeat; rep++) {
@@ -230,7 +288,7 @@ async function benchEndpoint(endpoint: Endpoint, seeded: Seed, seedPath: string,
     rows.push({
       endpoint,
       contacts: seeded.contacts,
-      server: target.server === 'baseline' && target.durability === 'full' ? 'baseline (commit per request)' : target.server,
+      server: label(target),
       durability: target.durability,
       rps,
       runs: flat
@@ -306,6 +364,12 @@ async function rateLimited(seeded: Seed, seedPath: string, dmtracker: string): P
   )
 }
 
+/** What a row calls its server. */
+function label(target: Target): string {
+  if (target.webhooks) return `dmtracker + webhooks (${target.webhooks === 'slow' ? '200 ms' : 'dead'} receiver)`
+  return target.server === 'baseline' && target.durability === 'full' ? 'baseline (commit per request)' : target.server
+}
+
 /** Issue 21: does a long read hold up the webhooks? See scripts/bench/mixed.ts. */
 async function mixed() {
   const contacts = options.contacts[0]!
@@ -338,6 +402,10 @@ async function mixed() {
 
 async function main() {
   if (values.mixed) return mixed()
+  if (options.webhooks) {
+    receivers.slow = slowReceiver()
+    receivers.dead = `http://127.0.0.1:${await freePort()}/hook`
+  }
   const dmtracker = options.runtimes.includes('bun') || options.extras ? binary() : ''
   const rows: Row[] = []
   const extras: Extra[] = []
@@ -362,6 +430,16 @@ async function main() {
       }
     }
     rmSync(seedPath, { force: true })
+  }
+  for (const row of rows.filter((r) => r.server.startsWith('dmtracker + webhooks'))) {
+    const plain = rows.find(
+      (r) => r.server === 'dmtracker' && r.contacts === row.contacts && r.endpoint === row.endpoint && r.durability === row.durability,
+    )
+    if (plain)
+      extras.push({
+        name: `${row.endpoint} ${row.durability}: ${row.server.slice('dmtracker + '.length)} vs none, same run`,
+        value: `${((row.rps / plain.rps) * 100).toFixed(0)}%`,
+      })
   }
   if (options.contacts.length > 1) {
     const [small, large] = [Math.min(...options.contacts), Math.max(...options.contacts)]

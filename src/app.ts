@@ -12,6 +12,7 @@ import { clientAddressOf } from './http/client-address.ts'
 import type { AppDeps, AppEnv } from './http/context.ts'
 import { notFoundOrMethodNotAllowed } from './http/fallback.ts'
 import { transportSecurity } from './http/https.ts'
+import { idempotency } from './http/idempotency.ts'
 import { errorRenderer } from './http/render-error.ts'
 import { requestLog } from './http/request-log.ts'
 import { openApiRoutes } from './openapi/routes.ts'
@@ -77,6 +78,8 @@ export function createApp({ store, config, log = silentLogger, now = Date.now, r
     clientAddress: clientAddressOf(config.trustProxy),
   })
   guardRoutes(app, routes.routes, { 'org-token': orgToken })
+  // After the guards (keys belong to the caller's organization), before the routes and their rate limits.
+  app.use('/api/v1/*', idempotency(store, config.bodyLimitBytes, now))
   app.route('/', routes)
 
   const renderError = errorRenderer(log)

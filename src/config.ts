@@ -25,6 +25,8 @@ export interface Config {
   readonly checkpoint: 'background' | 'inline'
   /** serve --domain: HTTPS with a certificate from an ACME CA. Undefined: plain HTTP on host:port. */
   readonly acme?: AcmeConfig
+  /** Waits between a webhook delivery's attempts, in ms (Standard Webhooks' schedule by default). */
+  readonly webhookRetriesMs: readonly number[]
 }
 
 /** Automatic HTTPS (issue 19); see docs/operations.md. */
@@ -89,6 +91,7 @@ export function loadConfig(flags: Flags, env: Env = process.env): Config {
     rateLimitBurst: limitOrOff('rate-burst', str(flags['rate-burst']) ?? env.DMTRACKER_RATE_BURST ?? String(rateLimit)),
     authFailuresPerMinute: limitOrOff('auth-failure-limit', str(flags['auth-failure-limit']) ?? env.DMTRACKER_AUTH_FAILURE_LIMIT ?? '20'),
     trustProxy: trustProxy(str(flags['trust-proxy']) ?? env.DMTRACKER_TRUST_PROXY ?? 'off'),
+    webhookRetriesMs: webhookRetriesFrom(flags, env),
     readWorkers: integer('read-workers', str(flags['read-workers']) ?? env.DMTRACKER_READ_WORKERS ?? '2', 1, 64),
     checkpoint: oneOf('checkpoint (env DMTRACKER_CHECKPOINT)', env.DMTRACKER_CHECKPOINT ?? 'background', ['background', 'inline'] as const),
   })
@@ -142,6 +145,23 @@ function readable(path: string): boolean {
   } catch {
     return false
   }
+}
+
+/** Standard Webhooks' recommended schedule: retries after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+const DEFAULT_WEBHOOK_RETRIES = '5s,5m,30m,2h,5h,10h,10h'
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+
+/** --webhook-retries (env DMTRACKER_WEBHOOK_RETRIES): waits such as `5s,5m,30m`; `none` means a single attempt. */
+export function webhookRetriesFrom(flags: Flags, env: Env): number[] {
+  const raw = str(flags['webhook-retries']) ?? env.DMTRACKER_WEBHOOK_RETRIES ?? DEFAULT_WEBHOOK_RETRIES
+  if (raw.trim() === 'none') return []
+  return raw.split(',').map((part) => {
+    const match = /^\s*(\d+)(ms|s|m|h)\s*$/.exec(part)
+    if (!match || Number(match[1]) > 7 * 24 * 3_600_000) {
+      throw new ConfigError(`--webhook-retries must be waits such as 5s,5m,30m,2h (units ms, s, m, h) or none, got "${raw}"`)
+    }
+    return Number(match[1]) * DURATION_UNITS[match[2]!]!
+  })
 }
 
 function str(value: string | boolean | string[] | undefined): string | undefined {

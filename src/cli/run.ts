@@ -10,6 +10,7 @@ import { migrateCommand, SERVE_HELP, serveCommand } from './serve.ts'
 import { stageCommand } from './stage.ts'
 import { tokenCommand } from './token.ts'
 import { userCommand } from './user.ts'
+import { webhookCommand } from './webhook.ts'
 
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   automation: automationCommand,
   backup: backupCommand,
   restore: restoreCommand,
+  webhook: webhookCommand,
 }
 
 export const HELP = `dmtracker ${VERSION}: a self-hosted server for the DmTracker API
@@ -36,6 +38,7 @@ Usage: dmtracker [command] [options]
   automation  manage smart automations (stage -> status, status -> stage rules)
   backup      copy the live database to a file (safe while serving)
   restore     put a backup in place (server stopped)
+  webhook     signed outbound webhooks: add, list, remove, rotate-secret, test, deliveries, retry
 
 Run \`dmtracker COMMAND --help\` for a command's options.
 

@@ -8,6 +8,7 @@ import { migrateToLatest } from '../db/migrate.ts'
 import { openStore, type Store } from '../db/open.ts'
 import { createFirstOrganization } from '../organizations/service.ts'
 import { VERSION } from '../system/routes.ts'
+import { type DeliveryWorker, startDeliveryWorker } from '../webhooks/worker.ts'
 import { type CliIo, commandOf, parse, positionals, showHelp } from './common.ts'
 import { baseUrl, curlExample } from './hints.ts'
 
@@ -31,6 +32,8 @@ export const SERVE_HELP = `Usage: dmtracker [serve] [options]
                          believe X-Forwarded-For from proxies in front: a number of hops (1 for one
                          reverse proxy or tunnel), or addresses/CIDRs such as loopback,10.0.0.0/8
                          (env DMTRACKER_TRUST_PROXY, default off: the TCP peer is the client)
+  --webhook-retries LIST waits between a webhook delivery's attempts (env DMTRACKER_WEBHOOK_RETRIES,
+                         default 5s,5m,30m,2h,5h,10h,10h, each stretched by up to 20% at random)
   --read-workers N       threads for long reads (exports, lists, boards): at most N run at once, up to
                          16 per thread wait, more get 503 (env DMTRACKER_READ_WORKERS, default 2)
   --domain NAME          serve HTTPS for NAME with a certificate obtained and renewed over ACME
@@ -56,6 +59,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     'rate-burst': { type: 'string' },
     'auth-failure-limit': { type: 'string' },
     'trust-proxy': { type: 'string' },
+    'webhook-retries': { type: 'string' },
     'read-workers': { type: 'string' },
     domain: { type: 'string', multiple: true },
     'acme-email': { type: 'string' },
@@ -85,6 +89,8 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   // Only once the port is ours: a server that cannot listen must not create an organization
   // whose token nobody sees.
   const welcome = await store.write((trx) => createFirstOrganization(trx, isoTime()))
+  // Sends what the outbox holds, including what an earlier run committed but never sent.
+  const webhooks = startDeliveryWorker(store, { scheduleMs: [...config.webhookRetriesMs], log })
   const base = config.acme
     ? `https://${config.acme.domains[0]}${server.port === 443 ? '' : `:${server.port}`}`
     : `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
@@ -114,7 +120,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     )
   }
   await shutdownSignal()
-  await shutdown(log, server, app, store)
+  await shutdown(log, server, app, store, webhooks)
   return 0
 }
 
@@ -126,9 +132,16 @@ function shutdownSignal(): Promise<string> {
 }
 
 /** Stop accepting, finish in-flight requests, flush, checkpoint and close the database. */
-async function shutdown(log: Logger, server: { stop(): Promise<void> }, app: { close(): Promise<void> }, store: Store) {
+async function shutdown(
+  log: Logger,
+  server: { stop(): Promise<void> },
+  app: { close(): Promise<void> },
+  store: Store,
+  webhooks: DeliveryWorker,
+) {
   log({ level: 'info', msg: 'shutting down' })
   await server.stop()
+  await webhooks.stop()
   await app.close()
   await store.close()
   log({ level: 'info', msg: 'stopped' })

@@ -2,6 +2,7 @@ import { logActivity } from '../activity/repo.ts'
 import type { Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import { resolveMember } from '../users/service.ts'
+import { fromTo, recordContactEvents } from './events.ts'
 import { trackFollowUp } from './follow-up-log.ts'
 import { findActiveContact, updateContact } from './repo.ts'
 
@@ -30,5 +31,6 @@ export async function archiveContact(trx: Trx, org: Organization, id: string, em
     ],
     now,
   )
+  await recordContactEvents(trx, archived, [{ type: 'contact.archived', via: 'api', changes: fromTo('archived_at', null, now) }], now)
   return { id: archived.id, username: archived.username, archived_at: archived.archived_at }
 }

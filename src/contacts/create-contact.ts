@@ -6,6 +6,7 @@ import type { Trx } from '../db/write.ts'
 import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organizations/access.ts'
 import { attachTags, ensureTags, tagNamesForLog } from '../tags/repo.ts'
 import { resolveMember } from '../users/service.ts'
+import { type ContactEvent, recordContactEvents, replyChanges } from './events.ts'
 import { copyKeysToFollowUps } from './follow-up-log.ts'
 import { createContact, recordReply } from './lifecycle.ts'
 import { addNote, findActiveByManychatId, findActiveByUsername, updateContact } from './repo.ts'
@@ -50,10 +51,14 @@ export async function createContactFromApi(trx: Trx, caller: Caller, req: Create
   const existing = await findActiveByUsername(trx, org.id, req.username)
   const outcome = existing ? await updateExisting(trx, existing, req, now) : await createNew(trx, org, req, userId, now)
   const { contact, changes } = outcome
+  const events = changes.flatMap((c) => eventsOf(c, req))
   if (outcome.applyExtras) {
     if (req.tags.length > 0) {
       const added = await attachTags(trx, contact.id, await ensureTags(trx, org.id, req.tags, req.tagColor, now), now)
-      if (added.length > 0) changes.push({ action: 'tags_added', newValue: tagNamesForLog(added) })
+      if (added.length > 0) {
+        changes.push({ action: 'tags_added', newValue: tagNamesForLog(added) })
+        events.push({ type: 'contact.tags_changed', via: 'api', changes: { tags: { added: added.map((t) => t.name), removed: [] } } })
+      }
     }
     if (req.note !== undefined) {
       await addNote(trx, org.id, contact.id, req.note, userId, now)
@@ -65,7 +70,26 @@ export async function createContactFromApi(trx: Trx, caller: Caller, req: Create
     changes.map((c) => ({ ...c, organizationId: org.id, contactId: contact.id, via: 'api' as const, userId })),
     now,
   )
+  await recordContactEvents(trx, contact, events, now)
   return { httpStatus: outcome.httpStatus, message: outcome.message, data: await contactView(trx, contact) }
+}
+
+/** The webhook events an activity entry of this endpoint stands for. */
+function eventsOf(change: Change, req: CreateContactRequest): ContactEvent[] {
+  const via = 'api' as const
+  switch (change.action) {
+    case 'contact_created':
+      return req.reply
+        ? [
+            { type: 'contact.created', via },
+            { type: 'contact.replied', via, changes: replyChanges(req.reply, null) },
+          ]
+        : [{ type: 'contact.created', via }]
+    case 'reply_recorded':
+      return req.reply ? [{ type: 'contact.replied', via, changes: replyChanges(req.reply, change.oldValue ?? null) }] : []
+    default:
+      return []
+  }
 }
 
 async function createNew(trx: Trx, org: Organization, req: CreateContactRequest, userId: string | null, now: string): Promise<Outcome> {

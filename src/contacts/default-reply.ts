@@ -5,6 +5,7 @@ import type { Contact, Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organizations/access.ts'
 import { findOrganizationByPageName, setPageName } from '../organizations/service.ts'
+import { type ContactEvent, recordContactEvents, replyChanges } from './events.ts'
 import { createContact, type Reply, recordReply } from './lifecycle.ts'
 import { findActiveByManychatId, findActiveByUsername, updateContact } from './repo.ts'
 import type { DefaultReplyInput } from './schemas.ts'
@@ -54,6 +55,12 @@ export async function handleDefaultReply(trx: Trx, caller: Caller, input: Defaul
   const contact = existing
     ? await recordReply(trx, await updateIdentity(trx, existing, input, now), reply, now)
     : await createFromReply(trx, org, input, reply, now)
+  const replied: ContactEvent = {
+    type: 'contact.replied',
+    via: 'api',
+    changes: replyChanges(reply, existing?.last_response_at ?? null),
+  }
+  await recordContactEvents(trx, contact, existing ? [replied] : [{ type: 'contact.created', via: 'api' }, replied], now)
   return { message: PROCESSED_MESSAGE, data: await contactView(trx, contact) }
 }
 

@@ -4,6 +4,7 @@ import { isoTime } from '../core/time.ts'
 import { parseInput } from '../core/validate.ts'
 import { readJsonObject } from '../http/body.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
+import { writeAndAnswer } from '../http/idempotency.ts'
 import { rateLimit } from '../http/rate-limit.ts'
 import { success } from '../http/respond.ts'
 import { CANCELLED_MESSAGE, callerOrganization, isCancelled } from '../organizations/access.ts'
@@ -49,27 +50,50 @@ export function contactRoutes(deps: AppDeps) {
         const input = parseInput(defaultReplySchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const caller = c.get('caller')
         const now = isoTime(deps.now())
-        const outcome = await store.write((trx) => handleDefaultReply(trx, caller, input, now))
-        return c.json(success(outcome))
+        return writeAndAnswer(
+          c,
+          store,
+          deps.now(),
+          (trx) => handleDefaultReply(trx, caller, input, now),
+          (outcome) => ({ body: success(outcome) }),
+        )
       })
       .post('/organization/create-contact', createLimit, async (c) => {
         const input = parseInput(createContactSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const now = isoTime(deps.now())
-        const { httpStatus, ...body } = await store.write((trx) => createContactFromApi(trx, c.get('caller'), input, now))
-        return c.json(success(body), httpStatus)
+        return writeAndAnswer(
+          c,
+          store,
+          deps.now(),
+          (trx) => createContactFromApi(trx, c.get('caller'), input, now),
+          ({ httpStatus, ...body }) => ({ body: success(body), status: httpStatus }),
+        )
       })
       // Set, add or remove a contact's tags by name.
       .post('/contact/update-tags-external', async (c) => {
         const input = parseInput(updateTagsSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const now = isoTime(deps.now())
-        return c.json(success(await store.write((trx) => updateContactTags(trx, c.get('caller'), input, now))))
+        return writeAndAnswer(
+          c,
+          store,
+          deps.now(),
+          (trx) => updateContactTags(trx, c.get('caller'), input, now),
+          (result) => ({ body: success(result) }),
+        )
       })
       // Lead status and/or pipeline stage, then smart automations.
       .patch('/contact/contact-status', async (c) => {
         const input = parseInput(contactStatusSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const now = isoTime(deps.now())
-        const contact = await store.write((trx) => updateContactStatus(trx, c.get('caller'), input, now))
-        return c.json(success(contact ? { data: contact } : { message: CANCELLED_MESSAGE }))
+        return writeAndAnswer(
+          c,
+          store,
+          deps.now(),
+          (trx) => updateContactStatus(trx, c.get('caller'), input, now),
+          (contact) => ({
+            body: success(contact ? { data: contact } : { message: CANCELLED_MESSAGE }),
+          }),
+        )
       })
       // Lists, the export and the detail grow with the organization: they run in a read worker.
       .get('/contacts', async (c) => {

@@ -5,6 +5,7 @@ import type { Contact, ContactUpdate, PipelineStage } from '../db/schema.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
 import { findOrganization } from '../organizations/service.ts'
 import { stageNameById } from '../pipeline/service.ts'
+import { type ContactEvent, fromTo, recordContactEvents } from './events.ts'
 import { updateContact } from './repo.ts'
 
 /** The status and/or stage a contact should have; a field left out stays as it is. */
@@ -33,22 +34,32 @@ export async function changeStatusAndStage(
 ): Promise<{ contact: Contact; changed: Changed }> {
   const patch: ContactUpdate = {}
   const entries: ActivityEntry[] = []
+  const events: ContactEvent[] = []
   const entry = (action: string, oldValue: string | null, newValue: string) =>
     entries.push({ organizationId: contact.organization_id, contactId: contact.id, action, oldValue, newValue, ...actor })
   const { leadStatusId, stage } = target
   if (leadStatusId !== undefined && leadStatusId !== contact.lead_status_id) {
     patch.lead_status_id = leadStatusId
     entry('lead_status', leadStatusName(contact.lead_status_id), leadStatusName(leadStatusId))
+    events.push({
+      type: 'contact.status_changed',
+      via: actor.via,
+      changes: fromTo('lead_status', leadStatusName(contact.lead_status_id), leadStatusName(leadStatusId)),
+    })
   }
   if (stage && stage.id !== contact.pipeline_stage_id) {
     patch.pipeline_stage_id = stage.id
-    entry('pipeline_stage', await stageNameById(trx, contact.pipeline_stage_id), stage.name)
+    const from = await stageNameById(trx, contact.pipeline_stage_id)
+    entry('pipeline_stage', from, stage.name)
+    events.push({ type: 'contact.stage_changed', via: actor.via, changes: fromTo('pipeline_stage', from, stage.name) })
   }
   const changed = { leadStatus: patch.lead_status_id !== undefined, stage: patch.pipeline_stage_id !== undefined }
   if (entries.length === 0) return { contact, changed }
   if (contact.booked_at === null && (await isBooking(trx, contact, patch))) patch.booked_at = now
   await logActivity(trx, entries, now)
-  return { contact: await updateContact(trx, contact.id, patch, now), changed }
+  const updated = await updateContact(trx, contact.id, patch, now)
+  await recordContactEvents(trx, updated, events, now)
+  return { contact: updated, changed }
 }
 
 /** Whether the change takes the contact to lead status won or into its organization's booking stage. */

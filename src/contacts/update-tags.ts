@@ -14,6 +14,7 @@ import {
   tagNamesForLog,
 } from '../tags/repo.ts'
 import { resolveMember } from '../users/service.ts'
+import { recordContactEvents } from './events.ts'
 import { findActiveById, findActiveByUsername, findNamedContact, updateContact } from './repo.ts'
 import type { TagMode, UpdateTagsInput } from './schemas.ts'
 
@@ -55,7 +56,9 @@ export async function updateContactTags(trx: Trx, caller: Caller, input: UpdateT
   if (removed.length > 0) entries.push({ ...base, action: 'tags_removed', oldValue: tagNamesForLog(removed) })
   if (entries.length > 0) {
     await logActivity(trx, entries, now)
-    await updateContact(trx, contact.id, {}, now) // stamps updated_at: the contact changed
+    const updated = await updateContact(trx, contact.id, {}, now) // stamps updated_at: the contact changed
+    const tags = { added: added.map((t) => t.name), removed: removed.map((t) => t.name) }
+    await recordContactEvents(trx, updated, [{ type: 'contact.tags_changed', via: 'api', changes: { tags } }], now)
   }
   return {
     message: mode.message,

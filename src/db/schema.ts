@@ -18,6 +18,10 @@ export interface Database {
   activity_log: ActivityLogTable
   id_numbers: IdNumberTable
   follow_ups: FollowUpTable
+  webhook_endpoints: WebhookEndpointTable
+  webhook_deliveries: WebhookDeliveryTable
+  webhook_attempts: WebhookAttemptTable
+  idempotency_keys: IdempotencyKeyTable
 }
 
 export type Flag = 0 | 1
@@ -207,6 +211,60 @@ export interface IdNumberTable {
 
 export type NumberedKind = 'tags' | 'automations' | 'activity' | 'messages' | 'notes' | 'stages'
 
+export interface WebhookEndpointTable {
+  id: string
+  organization_id: string
+  url: string
+  /** A JSON array of event types, or `*` for every event. */
+  events: string
+  secret: string
+  previous_secret: string | null
+  previous_secret_expires_at: string | null
+  allow_private: Flag
+  enabled: Generated<Flag>
+  disabled_reason: string | null
+  failing_since: string | null
+  /** Deliveries of this endpoint still waiting to be sent. */
+  pending: Generated<number>
+  created_at: string
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed'
+
+export interface WebhookDeliveryTable {
+  id: string
+  endpoint_id: string
+  message_id: string
+  event_type: string
+  payload: string
+  status: DeliveryStatus
+  attempts: Generated<number>
+  next_attempt_at: string | null
+  last_attempt_at: string | null
+  created_at: string
+}
+
+export interface WebhookAttemptTable {
+  id: Generated<number>
+  delivery_id: string
+  attempted_at: string
+  status_code: number | null
+  duration_ms: number
+  error: string | null
+  response_body: string | null
+}
+
+export interface IdempotencyKeyTable {
+  organization_id: string
+  key: string
+  fingerprint: string
+  status: number
+  body: string
+  created_at: string
+}
+
+export type WebhookEndpoint = Selectable<WebhookEndpointTable>
+export type WebhookDelivery = Selectable<WebhookDeliveryTable>
 export type Contact = Selectable<ContactTable>
 export type NewContact = Insertable<ContactTable>
 export type ContactUpdate = Updateable<ContactTable>

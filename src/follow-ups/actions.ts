@@ -1,4 +1,5 @@
 import { type ActivityEntry, logActivity } from '../activity/repo.ts'
+import { fromTo, recordContactEvents } from '../contacts/events.ts'
 import { doneFollowUp, parseCadence } from '../contacts/follow-up-cadence.ts'
 import { trackFollowUp } from '../contacts/follow-up-log.ts'
 import { addNote, findActiveContact, updateContact } from '../contacts/repo.ts'
@@ -39,5 +40,12 @@ export async function actOnFollowUp(trx: Trx, org: Organization, id: string, act
     entries.push({ ...base, action: 'note_added', newValue: action.note })
   }
   await logActivity(trx, entries, now)
+  if (snooze === undefined) {
+    const changes = {
+      ...fromTo('follow_up_count', contact.follow_up_count, updated.follow_up_count),
+      ...fromTo('next_follow_up_at', contact.next_follow_up_at, updated.next_follow_up_at),
+    }
+    await recordContactEvents(trx, updated, [{ type: 'follow_up.done', via: 'api', changes }], now)
+  }
   return updated
 }

@@ -27,7 +27,8 @@ function tooLarge(maxBytes: number): AppError {
   return new AppError('payload_too_large', `Request body is larger than ${maxBytes} bytes`)
 }
 
-async function readText(request: Request, maxBytes: number): Promise<string> {
+/** The body as text, refused past `maxBytes` while it streams in. */
+export async function readText(request: Request, maxBytes: number): Promise<string> {
   const declared = Number(request.headers.get('content-length'))
   if (declared > maxBytes) throw tooLarge(maxBytes)
   if (!request.body) return ''

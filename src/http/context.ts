@@ -11,6 +11,8 @@ export interface AppEnv {
     caller: Caller
     /** The request came over HTTPS (serve --domain); see http/https.ts. */
     https: boolean
+    /** Set when the request carries an Idempotency-Key: where its answer is stored (http/idempotency.ts). */
+    idempotency?: { organizationId: string; key: string; fingerprint: string }
   }
 }
 

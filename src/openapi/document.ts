@@ -84,7 +84,9 @@ const ERRORS: Record<number, string> = {
   401: 'Missing, unknown or revoked x-org-auth-token',
   403: 'The user named by email is not a member of the organization',
   404: 'No such contact (or user) in the caller’s organization',
+  409: 'A request with this Idempotency-Key is still being processed (Retry-After says when to repeat it)',
   413: 'Body larger than the limit',
+  422: 'This Idempotency-Key was already used for a different request',
   429: 'Too many requests (Retry-After says when to try again)',
   503: 'Database busy or out of space; retry after Retry-After seconds',
 }
@@ -107,7 +109,19 @@ function parameters(op: Operation) {
       })
     }
   }
+  if (takesIdempotencyKey(op)) list.push(IDEMPOTENCY_KEY)
   return list
+}
+
+const takesIdempotencyKey = (op: Operation) => op.method === 'post' || op.method === 'patch'
+
+const IDEMPOTENCY_KEY = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7e]+$' },
+  description:
+    'Makes a retry safe: a repeat with the same key and request gets the first answer again (Idempotent-Replayed: true) and changes nothing; kept 24 hours per organization.',
 }
 
 function operation(op: Operation) {
@@ -119,7 +133,7 @@ function operation(op: Operation) {
         : { description: ok.description, content: { 'application/json': { schema: jsonSchema(ok.schema) } } }
   }
   const needsToken = routeAccess(op.method, op.path) !== 'public'
-  const errors = [...op.errors, ...(needsToken ? [401, 429, 503] : [])].sort()
+  const errors = [...op.errors, ...(needsToken ? [401, 429, 503] : []), ...(takesIdempotencyKey(op) ? [409, 422] : [])].sort()
   for (const status of new Set(errors)) responses[status] = { description: ERRORS[status], content: errorContent }
   responses[500] = { description: 'Unexpected error (logged with the request id)', content: errorContent }
   return {
