@@ -14,6 +14,8 @@ import { systemRoutes } from './system/routes.ts'
 import { contactRoutes } from './contacts/routes.ts'
 import { followUpRoutes } from './follow-ups/routes.ts'
 import { openApiRoutes } from './openapi/routes.ts'
+import { pageErrorRenderer, webRoutes } from './web/routes.tsx'
+import { sessionAuth } from './web/session.ts'
 
 export interface AppOptions {
   store: Store
@@ -26,6 +28,8 @@ export interface App {
   readonly hono: Hono<AppEnv>
   readonly fetch: Hono<AppEnv>['fetch']
   readonly request: Hono<AppEnv>['request']
+  /** Ends the web app's open event streams, so a server can stop without waiting for them. */
+  endStreams(): void
   /** Flushes what is kept in memory (token last-use times); the store stays open. */
   close(): Promise<void>
 }
@@ -40,6 +44,9 @@ export function createApp({ store, config, log = silentLogger, now = Date.now }:
   routes.route('/api/v1', contactRoutes(deps))
   routes.route('/api/v1', followUpRoutes(deps))
   routes.route('/api/v1', openApiRoutes())
+  // The web app for the team (signed in with a session cookie, never with it on /api/v1).
+  const web = webRoutes(deps)
+  routes.route('/', web.routes)
 
   // Not strict: /path/ reaches /path. A pasted URL with a trailing slash (ManyChat's step editor,
   // curl) should work, and the 405 fallback, which also matches it, must not contradict the router.
@@ -47,10 +54,14 @@ export function createApp({ store, config, log = silentLogger, now = Date.now }:
   app.use(requestLog({ log: config.logRequests ? log : silentLogger }))
   // Who may call what is declared in http/access.ts; each route gets its guard before its handler.
   const orgToken = orgAuth({ db: store.db, usage, now, failuresPerMinute: config.authFailuresPerMinute, clientAddress: clientAddressOf(config.trustProxy) })
-  guardRoutes(app, routes.routes, { 'org-token': orgToken })
+  guardRoutes(app, routes.routes, {
+    'org-token': orgToken,
+    session: sessionAuth({ store, now }),
+    'session-admin': sessionAuth({ store, now, admin: true }),
+  })
   app.route('/', routes)
 
-  const renderError = errorRenderer(log)
+  const renderError = pageErrorRenderer(errorRenderer(log))
   app.notFound(notFoundOrMethodNotAllowed(app, renderError))
   app.onError(renderError)
 
@@ -58,6 +69,10 @@ export function createApp({ store, config, log = silentLogger, now = Date.now }:
     hono: app,
     fetch: app.fetch,
     request: app.request,
-    close: () => usage.stop(),
+    endStreams: web.endStreams,
+    close: async () => {
+      web.endStreams()
+      await usage.stop()
+    },
   }
 }

@@ -91,8 +91,10 @@ function shutdownSignal(): Promise<string> {
 }
 
 /** Stop accepting, finish in-flight requests, flush, checkpoint and close the database. */
-async function shutdown(log: Logger, server: { stop(): Promise<void> }, app: { close(): Promise<void> }, store: Store) {
+async function shutdown(log: Logger, server: { stop(): Promise<void> }, app: { endStreams(): void; close(): Promise<void> }, store: Store) {
   log({ level: 'info', msg: 'shutting down' })
+  // Open event streams (the web app's live board) never end by themselves.
+  app.endStreams()
   await server.stop()
   await app.close()
   await store.close()

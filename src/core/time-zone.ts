@@ -72,3 +72,14 @@ export function todayBounds(timeZone: string, now: number): { start: string; end
   const next = { year: tomorrow.getUTCFullYear(), month: tomorrow.getUTCMonth() + 1, day: tomorrow.getUTCDate() }
   return { start: isoTime(startOfDay(timeZone, today)), end: isoTime(startOfDay(timeZone, next)) }
 }
+
+/** The calendar date (YYYY-MM-DD) at `now` in `timeZone`. */
+export function localDate(timeZone: string, now: number): string {
+  return new Date(wallTime(timeZone, now)).toISOString().slice(0, 10)
+}
+
+/** The first instant of the calendar day `date` (YYYY-MM-DD) in `timeZone`, as ISO 8601 UTC. */
+export function startOfDate(timeZone: string, date: string): string {
+  const [year, month, day] = date.split('-').map(Number)
+  return isoTime(startOfDay(timeZone, { year: year!, month: month!, day: day! }))
+}
