@@ -116,7 +116,9 @@ export function boardPages(deps: AppDeps) {
     let error = options.error
     let board: Awaited<ReturnType<typeof loadBoard>>
     try {
-      query = parseListQuery(c.req.queries())
+      // `notice` says what the last action did (after its redirect); the rest are the list's filters.
+      const { notice: _notice, ...filters } = c.req.queries()
+      query = parseListQuery(filters)
       board = await readTogether(store.db, (db) => loadBoard(db, member, query, now))
     } catch (e) {
       if (!(e instanceof AppError) || e.kind !== 'validation') throw e
