@@ -67,7 +67,7 @@ describe('web app in a browser', () => {
   async function assertAccessible(page: Page, name: string) {
     await page.evaluate(AXE)
     const violations = (await page.evaluate(async () => {
-      const result = await (window as any).axe.run(document)
+      const result = await (globalThis as any).axe.run((globalThis as any).document)
       return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }))
     })) as { id: string; impact: string }[]
     const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
@@ -141,7 +141,7 @@ describe('web app in a browser', () => {
     await page.waitForSelector('html[data-live-ready]')
     await assertAccessible(page, 'board')
     await shot(page, 'board')
-    await page.evaluate(() => ((window as any).__sameDocument = true))
+    await page.evaluate(() => ((globalThis as any).__sameDocument = true))
 
     await olga.getByLabel('Note (optional)').fill('Sent the price list')
     await olga.getByRole('button', { name: /^Done/ }).click()
@@ -155,7 +155,7 @@ describe('web app in a browser', () => {
     assert.equal(await count('today'), '0')
     // Olga's next follow-up (the cadence's second interval), Ursula's and Tom's.
     assert.equal(await count('upcoming'), '3')
-    assert.equal(await page.evaluate(() => (window as any).__sameDocument), true, 'no full reload')
+    assert.equal(await page.evaluate(() => (globalThis as any).__sameDocument), true, 'no full reload')
     // What the API's POST /contacts/{id}/follow-ups would have done.
     const olgaApi = (await api('GET', '/api/v1/contacts?q=overdue_olga')).data[0]
     assert.equal(olgaApi.follow_up_count, 1)
@@ -166,13 +166,13 @@ describe('web app in a browser', () => {
     const { context, page } = await newPage()
     await signIn(page, 'setter@acme.test')
     await page.waitForSelector('html[data-live-ready]')
-    await page.evaluate(() => ((window as any).__sameDocument = true))
+    await page.evaluate(() => ((globalThis as any).__sameDocument = true))
     const started = Date.now()
     await reply('live_lara', 'Just saw your message!')
     await page.locator('#section-today .card', { hasText: '@live_lara' }).waitFor({ timeout: 10_000 })
     const seconds = (Date.now() - started) / 1000
     assert.ok(seconds < 5, `arrived after ${seconds} s`)
-    assert.equal(await page.evaluate(() => (window as any).__sameDocument), true)
+    assert.equal(await page.evaluate(() => (globalThis as any).__sameDocument), true)
     await context.close()
   })
 
@@ -180,11 +180,11 @@ describe('web app in a browser', () => {
     const { context, page } = await newPage(375, 812)
     await signIn(page, 'setter@acme.test')
     await page.waitForURL(/\/follow-ups$/)
-    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 375)
+    assert.ok((await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth)) <= 375)
     await page.getByRole('button', { name: /^Done: follow-up with @live_lara/ }).waitFor()
     await shot(page, 'board-phone')
     await page.goto(`${base}/contacts`)
-    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 375 + 1)
+    assert.ok((await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth)) <= 375 + 1)
     await context.close()
   })
 
