@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test'
+import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { runCli } from '../src/cli/run.ts'
 import { SIGN_IN_FAILED } from '../src/web/sign-in.tsx'
@@ -8,6 +8,7 @@ import { setup, type TestEnv } from './helpers.ts'
 // browser cannot be trusted to keep: roles, CSRF, the API's token-only auth.
 
 const ORIGIN = 'http://localhost'
+const SLOW = { timeout: 180_000 }
 
 /** A cookie-keeping client: what a browser sends on same-origin requests. */
 function browser(env: TestEnv) {
@@ -56,17 +57,22 @@ async function signIn(env: TestEnv, email: string, password = 'correct horse bat
 }
 
 describe('web app over HTTP', () => {
+  // One app for the file, made by the first test: every password costs a deliberate ~0.3-1 s of
+  // scrypt, and Bun applies no timeout option to hooks, only to tests (SLOW).
   let env: TestEnv
-  before(async () => {
-    env = await setup()
-    await userWithPassword(env, 'owner@acme.test', 'owner')
-    await userWithPassword(env, 'setter@acme.test', 'member')
-  })
+  let made: Promise<void> | undefined
+  const ready = () =>
+    (made ??= (async () => {
+      env = await setup()
+      await userWithPassword(env, 'owner@acme.test', 'owner')
+      await userWithPassword(env, 'setter@acme.test', 'member')
+    })())
   after(async () => {
-    await env.close()
+    await env?.close()
   })
 
-  it('sends a signed-out browser to /login, and back where it was going afterwards', async () => {
+  it('sends a signed-out browser to /login, and back where it was going afterwards', SLOW, async () => {
+    await ready()
     const b = browser(env)
     const res = await b.request('GET', '/follow-ups?type=inbound')
     assert.equal(res.status, 303)
@@ -85,7 +91,8 @@ describe('web app over HTTP', () => {
     assert.equal(offsite.headers.get('location'), '/follow-ups')
   })
 
-  it('signs in with an HttpOnly, SameSite=Lax cookie whose value the database never stores', async () => {
+  it('signs in with an HttpOnly, SameSite=Lax cookie whose value the database never stores', SLOW, async () => {
+    await ready()
     const b = browser(env)
     const res = await b.request('POST', '/login', { email: 'SETTER@acme.test', password: 'correct horse battery' })
     assert.equal(res.status, 303)
@@ -103,7 +110,8 @@ describe('web app over HTTP', () => {
     assert.match(board.text, />Sign out<\/button>/)
   })
 
-  it('marks the cookie Secure when a trusted proxy says the browser used HTTPS', async () => {
+  it('marks the cookie Secure when a trusted proxy says the browser used HTTPS', SLOW, async () => {
+    await ready()
     const proxied = await setup({ trustProxy: { kind: 'hops', hops: 1 } })
     try {
       await userWithPassword(proxied, 'a@acme.test', 'member')
@@ -114,7 +122,8 @@ describe('web app over HTTP', () => {
     }
   })
 
-  it('answers a wrong password and an unknown email with the same message', async () => {
+  it('answers a wrong password and an unknown email with the same message', SLOW, async () => {
+    await ready()
     const wrong = await browser(env).request('POST', '/login', { email: 'owner@acme.test', password: 'not the password' })
     const unknown = await browser(env).request('POST', '/login', { email: 'nobody@acme.test', password: 'not the password' })
     assert.equal(wrong.status, 401)
@@ -123,7 +132,8 @@ describe('web app over HTTP', () => {
     assert.equal(wrong.setCookie, null)
   })
 
-  it('throttles repeated failures on an account, even for the right password, then lets the person back in', async () => {
+  it('throttles repeated failures on an account, even for the right password, then lets the person back in', SLOW, async () => {
+    await ready()
     await userWithPassword(env, 'target@acme.test', 'member')
     for (let i = 0; i < 5; i++) assert.equal((await browser(env).request('POST', '/login', { email: 'target@acme.test', password: `guess ${i}` })).status, 401)
     const throttled = await browser(env).request('POST', '/login', { email: 'target@acme.test', password: 'correct horse battery' })
@@ -136,7 +146,8 @@ describe('web app over HTTP', () => {
     await signIn(env, 'target@acme.test')
   })
 
-  it('refuses a state-changing page request from another site or without origin headers', async () => {
+  it('refuses a state-changing page request from another site or without origin headers', SLOW, async () => {
+    await ready()
     const b = await signIn(env, 'setter@acme.test')
     const evil = await b.request('POST', '/logout', {}, { origin: 'https://evil.example' })
     assert.equal(evil.status, 403)
@@ -148,7 +159,8 @@ describe('web app over HTTP', () => {
     assert.equal((await b.request('GET', '/follow-ups')).status, 200, 'still signed in')
   })
 
-  it('never lets a session cookie authenticate the API', async () => {
+  it('never lets a session cookie authenticate the API', SLOW, async () => {
+    await ready()
     const b = await signIn(env, 'owner@acme.test')
     const list = await env.app.request('/api/v1/contacts', { headers: { cookie: b.cookie } })
     assert.equal(list.status, 401)
@@ -160,7 +172,8 @@ describe('web app over HTTP', () => {
     assert.equal(write.status, 401)
   })
 
-  it('keeps members out of owner and admin pages and actions', async () => {
+  it('keeps members out of owner and admin pages and actions', SLOW, async () => {
+    await ready()
     const member = await signIn(env, 'setter@acme.test')
     assert.equal((await member.request('GET', '/settings')).status, 403)
     const invite = await member.request('POST', '/settings/invite', { email: 'new@acme.test', role: 'member' })
@@ -175,7 +188,8 @@ describe('web app over HTTP', () => {
     assert.match(made.text, /\/invite\/[\w-]{43}/)
   })
 
-  it('sends a Content-Security-Policy without inline script, framing refused, and no-store', async () => {
+  it('sends a Content-Security-Policy without inline script, framing refused, and no-store', SLOW, async () => {
+    await ready()
     const res = await browser(env).request('GET', '/login')
     const csp = res.headers.get('content-security-policy')!
     assert.match(csp, /frame-ancestors 'none'/)
@@ -188,7 +202,8 @@ describe('web app over HTTP', () => {
     assert.doesNotMatch(res.text, /https?:\/\/(?!localhost)/, 'nothing from another host')
   })
 
-  it('invites with a one-time link that sets a password and signs in', async () => {
+  it('invites with a one-time link that sets a password and signs in', SLOW, async () => {
+    await ready()
     const made = await run(env, ['user', 'invite', '--email', 'invited@acme.test', '--org', env.org.id, '--role', 'admin', '--url', 'http://localhost'])
     assert.equal(made.code, 0, made.err)
     const path = /http:\/\/localhost(\/invite\/[\w-]+)/.exec(made.out)![1]!
@@ -205,7 +220,8 @@ describe('web app over HTTP', () => {
     await signIn(env, 'invited@acme.test', 'a long enough password')
   })
 
-  it('signs out, and ends other sessions when the password changes or an admin signs a user out', async () => {
+  it('signs out, and ends other sessions when the password changes or an admin signs a user out', SLOW, async () => {
+    await ready()
     await userWithPassword(env, 'phone@acme.test', 'member')
     const laptop = await signIn(env, 'phone@acme.test')
     const phone = await signIn(env, 'phone@acme.test')
@@ -226,7 +242,8 @@ describe('web app over HTTP', () => {
     assert.equal((await again.request('GET', '/follow-ups')).status, 303)
   })
 
-  it('ends a session after a week idle, and after 30 days however active', async () => {
+  it('ends a session after a week idle, and after 30 days however active', SLOW, async () => {
+    await ready()
     const b = await signIn(env, 'setter@acme.test')
     env.advance(6 * 24 * 3600_000)
     assert.equal((await b.request('GET', '/follow-ups')).status, 200)
@@ -245,7 +262,8 @@ describe('web app over HTTP', () => {
     assert.fail('the session outlived its absolute limit')
   })
 
-  it('marks a follow-up done from the board through the same service as the API', async () => {
+  it('marks a follow-up done from the board through the same service as the API', SLOW, async () => {
+    await ready()
     const created = await env.call('POST', '/api/v1/organization/create-contact', {
       organization_id: env.org.id,
       username: 'board_lead',
@@ -274,7 +292,8 @@ describe('web app over HTTP', () => {
     assert.match(past.text, /Snooze until a day after today/)
   })
 
-  it('lists contacts with the API filters, rejects a bad one with a 400 page, and exports CSV', async () => {
+  it('lists contacts with the API filters, rejects a bad one with a 400 page, and exports CSV', SLOW, async () => {
+    await ready()
     const b = await signIn(env, 'setter@acme.test')
     const list = await b.request('GET', '/contacts?type=inbound&q=board')
     assert.equal(list.status, 200)
