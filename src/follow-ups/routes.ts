@@ -30,7 +30,7 @@ export function followUpRoutes(deps: AppDeps) {
         const org = await callerOrganization(trx, c.get('caller'))
         if (isCancelled(org)) return success({ message: CANCELLED_MESSAGE })
         const contact = await actOnFollowUp(trx, org, id, action, now)
-        const message = action.snooze_until ? 'Follow-up snoozed' : contact.follow_up_needed ? 'Follow-up done; next one scheduled' : 'Follow-up done; the cadence is complete'
+        const message = action.snoozeUntil ? 'Follow-up snoozed' : contact.follow_up_needed ? 'Follow-up done; next one scheduled' : 'Follow-up done; the cadence is complete'
         return success({ message, data: await contactView(trx, contact) })
       })
       return c.json(body)
