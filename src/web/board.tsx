@@ -188,7 +188,7 @@ export function boardPages(deps: AppDeps) {
         if (snooze <= isoTime(now)) throw new AppError('validation', 'Snooze until a day after today')
       }
       // The same service as POST /api/v1/contacts/{id}/follow-ups, acting as the signed-in person.
-      await store.write((trx) => actOnFollowUp(trx, member.organization, id, { note, snooze_until: snooze, email: member.session.user.email }, isoTime(now)))
+      await store.write((trx) => actOnFollowUp(trx, member.organization, id, { note, snoozeUntil: snooze, email: member.session.user.email }, isoTime(now)))
     } catch (e) {
       if (!(e instanceof AppError) || !['validation', 'bad_request', 'not_found'].includes(e.kind)) throw e
       const message = e.details?.length ? `${e.message}: ${e.details.map((d) => `${d.field} ${d.message}`).join('; ')}` : e.message
