@@ -1,6 +1,8 @@
 import { Hono } from 'hono'
 import type { Store } from './db/open.ts'
 import type { Config } from './config.ts'
+import { createReadPool, type ReadHooks } from './db/read-pool.ts'
+import type { Reads } from './read-tasks.ts'
 import { silentLogger, type Logger } from './core/logger.ts'
 import { guardRoutes } from './http/access.ts'
 import { orgAuth } from './http/auth.ts'
@@ -22,6 +24,8 @@ export interface AppOptions {
   config: Config
   log?: Logger
   now?: () => number
+  /** Test-only hooks into the read workers. */
+  readHooks?: ReadHooks
 }
 
 export interface App {
@@ -30,14 +34,19 @@ export interface App {
   readonly request: Hono<AppEnv>['request']
   /** Ends the web app's open event streams, so a server can stop without waiting for them. */
   endStreams(): void
-  /** Flushes what is kept in memory (token last-use times); the store stays open. */
+  /** The read workers (tests look at their stats). */
+  readonly reads: Reads
+  /** Flushes what is kept in memory (token last-use times) and stops the read workers; the store stays open. */
   close(): Promise<void>
 }
 
 /** Builds the HTTP app around an open, migrated store. */
-export function createApp({ store, config, log = silentLogger, now = Date.now }: AppOptions): App {
+export function createApp({ store, config, log = silentLogger, now = Date.now, readHooks }: AppOptions): App {
   const usage = new TokenUsage(store)
-  const deps: AppDeps = { store, config, log, now }
+  // The worker's file sits beside this one, as Bun's compiled executables require (scripts/build.ts).
+  const entry = new URL('./read-worker.ts', import.meta.url)
+  const reads: Reads = createReadPool({ entry, path: config.dbPath, workers: config.readWorkers, busyTimeoutMs: config.busyTimeoutMs, hooks: readHooks })
+  const deps: AppDeps = { store, reads, config, log, now }
   const routes = new Hono<AppEnv>()
   routes.route('/', systemRoutes(deps))
   // The API lives under /api/v1, as on the hosted product.
@@ -52,6 +61,10 @@ export function createApp({ store, config, log = silentLogger, now = Date.now }:
   // curl) should work, and the 405 fallback, which also matches it, must not contradict the router.
   const app = new Hono<AppEnv>({ strict: false })
   app.use(requestLog({ log: config.logRequests ? log : silentLogger }))
+  // Read workers pace their exports while the main thread has requests in flight.
+  app.use(async function foreground(_c, next) {
+    await reads.foreground(next)
+  })
   // Who may call what is declared in http/access.ts; each route gets its guard before its handler.
   const orgToken = orgAuth({ db: store.db, usage, now, failuresPerMinute: config.authFailuresPerMinute, clientAddress: clientAddressOf(config.trustProxy) })
   guardRoutes(app, routes.routes, {
@@ -70,8 +83,10 @@ export function createApp({ store, config, log = silentLogger, now = Date.now }:
     fetch: app.fetch,
     request: app.request,
     endStreams: web.endStreams,
-    close: async () => {
+    reads,
+    async close() {
       web.endStreams()
+      await reads.close()
       await usage.stop()
     },
   }

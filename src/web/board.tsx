@@ -6,9 +6,9 @@ import { contactViews } from '../contacts/view.ts'
 import { AppError } from '../core/errors.ts'
 import { isoTime } from '../core/time.ts'
 import { localDate, startOfDate } from '../core/time-zone.ts'
-import { readTogether } from '../db/read.ts'
 import type { ReadDb } from '../db/write.ts'
 import { actOnFollowUp } from '../follow-ups/actions.ts'
+import type { BoardSections } from '../follow-ups/board.ts'
 import { readForm } from '../http/body.ts'
 import type { AppDeps, AppEnv, Member } from '../http/context.ts'
 import { activeStageNames } from '../pipeline/service.ts'
@@ -16,26 +16,12 @@ import { ago, Filters, filterSearch, type ListQuery, parseListQuery } from './fi
 import { Notice, renderPage } from './layout.tsx'
 import { sameOrigin } from './security.ts'
 
-const GROUPS = [
-  { key: 'overdue', heading: 'Overdue' },
-  { key: 'today', heading: 'Today' },
-  { key: 'upcoming', heading: 'Upcoming' },
-] as const
-type Group = (typeof GROUPS)[number]['key']
 
 /** Cards per section on the board's first load; "Show more" pages on with the same filters. */
 export const BOARD_PAGE_SIZE = 20
 
 const NOTICES: Record<string, string> = { done: 'Follow-up marked done.', snoozed: 'Follow-up snoozed.' }
 
-interface Section {
-  key: Group
-  heading: string
-  count: number
-  exact: boolean
-  items: ContactView[]
-  next: string | null
-}
 
 function Card({ contact, now, back, tomorrow }: { contact: ContactView; now: number; back: string; tomorrow: string }) {
   const id = contact.id
@@ -86,25 +72,6 @@ function Card({ contact, now, back, tomorrow }: { contact: ContactView; now: num
   )
 }
 
-async function loadBoard(db: ReadDb, member: Member, query: ListQuery, now: number) {
-  const org = member.organization
-  const filter = await resolveFilter(db, org, { ...query, follow_up: undefined }, now)
-  const only = query.follow_up && query.follow_up !== 'any' ? query.follow_up : undefined
-  const sections: Section[] = []
-  for (const { key, heading } of GROUPS) {
-    if (only && only !== key) continue
-    const groupFilter = { ...filter, due: dueRange(key, org.timezone, now) }
-    if (only && query.cursor) {
-      const page = await contactPage(db, org.id, groupFilter, cursorPosition(groupFilter, query.cursor), query.limit)
-      sections.push({ key, heading, count: 0, exact: false, items: await contactViews(db, page.contacts), next: nextCursor(groupFilter, page.next) })
-      continue
-    }
-    const page = await countedFirstPage(db, org.id, groupFilter, only ? query.limit : BOARD_PAGE_SIZE)
-    sections.push({ key, heading, count: page.count, exact: page.count_exact, items: page.items, next: page.next_cursor })
-  }
-  return { sections, stages: await activeStageNames(db, org.id) }
-}
-
 /** GET /follow-ups (the board), POST /follow-ups/{id}/done and /snooze. */
 export function boardPages(deps: AppDeps) {
   const { store } = deps
@@ -114,17 +81,17 @@ export function boardPages(deps: AppDeps) {
     const now = deps.now()
     let query: ListQuery = { limit: BOARD_PAGE_SIZE }
     let error = options.error
-    let board: Awaited<ReturnType<typeof loadBoard>>
+    let board: BoardSections
     try {
       // `notice` says what the last action did (after its redirect); the rest are the list's filters.
       const { notice: _notice, ...filters } = c.req.queries()
       query = parseListQuery(filters)
-      board = await readTogether(store.db, (db) => loadBoard(db, member, query, now))
+      board = await deps.reads.run('webBoard', { organizationId: member.organization.id, query, now, pageSize: BOARD_PAGE_SIZE })
     } catch (e) {
       if (!(e instanceof AppError) || e.kind !== 'validation') throw e
       error = `${e.message}${e.details?.length ? `: ${e.details.map((d) => `${d.field} ${d.message}`).join('; ')}` : ''}`
       query = { limit: BOARD_PAGE_SIZE }
-      board = await readTogether(store.db, (db) => loadBoard(db, member, query, now))
+      board = await deps.reads.run('webBoard', { organizationId: member.organization.id, query, now, pageSize: BOARD_PAGE_SIZE })
       options.status ??= 400
     }
     const back = filterSearch({ ...query, follow_up: undefined })

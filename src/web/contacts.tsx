@@ -1,15 +1,9 @@
 import { Hono } from 'hono'
-import { contactsCsv } from '../contacts/csv.ts'
-import { resolveFilter } from '../contacts/filter.ts'
-import { contactPage, cursorPosition, nextCursor } from '../contacts/page.ts'
-import { pipelineBoard } from '../contacts/pipeline-board.ts'
-import { EXPORT_PAGE_SIZE } from '../contacts/routes.ts'
-import { contactViews, type ContactView } from '../contacts/view.ts'
+import type { ContactView } from '../contacts/view.ts'
 import { contactExportQuery } from '../contacts/schemas.ts'
 import { AppError } from '../core/errors.ts'
 import { parseQuery } from '../core/query.ts'
 import { isoTime } from '../core/time.ts'
-import { readTogether } from '../db/read.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
 import { activeStageNames } from '../pipeline/service.ts'
 import { ago, Filters, filterSearch, type ListQuery, parseListQuery } from './filters.tsx'
@@ -40,14 +34,10 @@ export function contactPages(deps: AppDeps) {
       let query: ListQuery = { limit: 50 }
       let error: string | undefined
       let page: { items: ContactView[]; next: string | null } = { items: [], next: null }
-      const stages = await readTogether(store.db, (db) => activeStageNames(db, org.id))
+      const stages = await activeStageNames(store.db, org.id)
       try {
         query = parseListQuery(c.req.queries())
-        page = await readTogether(store.db, async (db) => {
-          const filter = await resolveFilter(db, org, query, now)
-          const found = await contactPage(db, org.id, filter, cursorPosition(filter, query.cursor), query.limit)
-          return { items: await contactViews(db, found.contacts), next: nextCursor(filter, found.next) }
-        })
+        page = await deps.reads.run('webContacts', { organizationId: org.id, query, now })
       } catch (e) {
         if (!(e instanceof AppError) || e.kind !== 'validation') throw e
         error = `${e.message}${e.details?.length ? `: ${e.details.map((d) => `${d.field} ${d.message}`).join('; ')}` : ''}`
@@ -104,13 +94,9 @@ export function contactPages(deps: AppDeps) {
       const given: Record<string, string[]> = {}
       for (const [name, values] of Object.entries(c.req.queries())) if (values.some((v) => v.trim())) given[name] = values.filter((v) => v.trim())
       const query = parseQuery(contactExportQuery, given)
-      const filter = await readTogether(store.db, (db) => resolveFilter(db, org, query, deps.now()))
-      // The API's export, page by page: the same columns and formula-safe cells.
-      const stream = contactsCsv((after) =>
-        readTogether(store.db, async (db) => {
-          const page = await contactPage(db, org.id, filter, after, EXPORT_PAGE_SIZE)
-          return { views: await contactViews(db, page.contacts), next: page.next }
-        }),
+      // The API's export in a read worker: the same columns and formula-safe cells; a bad filter is a 400 before any byte.
+      const stream = await deps.reads.stream('webContactsCsv', { organizationId: org.id, query, now: deps.now() }, (error) =>
+        deps.log({ level: 'error', msg: 'csv export failed', error: String(error), request_id: c.get('requestId') }),
       )
       return c.body(stream, 200, {
         'Content-Type': 'text/csv; charset=utf-8',
@@ -122,7 +108,7 @@ export function contactPages(deps: AppDeps) {
     .get('/pipeline', async (c) => {
       const org = c.get('member').organization
       const now = deps.now()
-      const columns = await readTogether(store.db, (db) => pipelineBoard(db, org.id, 10))
+      const columns = await deps.reads.run('pipeline', { organizationId: org.id, limit: 10 })
       return renderPage(
         c,
         { title: 'Pipeline', current: 'Pipeline' },

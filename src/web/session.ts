@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { AppError } from '../core/errors.ts'
-import { readTogether } from '../db/read.ts'
 import type { Store } from '../db/open.ts'
+import type { ReadDb } from '../db/write.ts'
 import type { AppEnv, Member } from '../http/context.ts'
 import { findOrganization } from '../organizations/service.ts'
 import { findSession, membershipsOf, needsTouch, touchSession } from '../sessions/service.ts'
@@ -16,14 +16,14 @@ export function sessionAuth({ store, now, admin = false }: { store: Store; now: 
     const raw = readSessionCookie(c)
     const at = now()
     const found = raw
-      ? await readTogether(store.db, async (db) => {
+      ? await (async (db: ReadDb) => {
           const session = await findSession(db, raw, at)
           if (!session) return undefined
           const organizations = await membershipsOf(db, session.user.id)
           const current = organizations.find((o) => o.id === session.organizationId) ?? organizations[0]
           const organization = current ? await findOrganization(db, current.id) : undefined
           return { session, organizations, organization, role: current?.role }
-        })
+        })(store.db) // a few indexed lookups: on the main connection, not worth a worker
       : undefined
     if (!found) {
       if (raw) clearSessionCookie(c)

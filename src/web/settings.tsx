@@ -1,7 +1,6 @@
 import { type Context, Hono } from 'hono'
 import * as v from 'valibot'
 import { email as emailField } from '../core/fields.ts'
-import { readTogether } from '../db/read.ts'
 import type { Role } from '../db/schema.ts'
 import { readForm } from '../http/body.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
@@ -16,15 +15,14 @@ export function settingsPages(deps: AppDeps) {
 
   async function render(c: Context<AppEnv>, extra: { link?: string; error?: string; status?: number } = {}) {
     const member = c.get('member')
-    const team = await readTogether(store.db, (db) =>
-      db
+    // One organization's members: a short read on the main connection.
+    const team = await store.db
         .selectFrom('memberships as m')
         .innerJoin('users as u', 'u.id', 'm.user_id')
         .select(['u.email', 'u.name', 'm.role'])
         .where('m.organization_id', '=', member.organization.id)
         .orderBy('u.email')
-        .execute(),
-    )
+        .execute()
     return renderPage(
       c,
       { title: 'Settings', current: 'Settings', status: extra.status },

@@ -1,6 +1,5 @@
 import { Hono } from 'hono'
 import { AppError } from '../core/errors.ts'
-import { readTogether } from '../db/read.ts'
 import { readForm } from '../http/body.ts'
 import { clientAddressOf } from '../http/client-address.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
@@ -73,14 +72,14 @@ export function signInPages(deps: AppDeps) {
       const next = safeNext(form.next)
       const keys = throttleKeys(email, clientAddress(c))
       const now = deps.now()
-      const wait = await readTogether(store.db, (db) => throttleWait(db, keys, now))
+      const wait = await throttleWait(store.db, keys, now)
       if (wait > 0) {
         const minutes = Math.ceil(wait / 60_000)
         c.header('Retry-After', String(Math.ceil(wait / 1000)))
         const error = `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
         return renderPage(c, { title: 'Sign in', status: 429 }, <LoginForm email={email} next={form.next} error={error} />)
       }
-      const user = email ? await readTogether(store.db, (db) => findUserByEmail(db, email)) : undefined
+      const user = email ? await findUserByEmail(store.db, email) : undefined
       // Checked outside any transaction: scrypt takes a while on purpose.
       const ok = password.length <= MAX_PASSWORD_LENGTH && (await verifyPassword(password, user?.password_hash ?? null))
       if (!ok || !user) {
@@ -101,7 +100,7 @@ export function signInPages(deps: AppDeps) {
       return c.redirect('/login', 303)
     })
     .get('/invite/:token', async (c) => {
-      const invite = await readTogether(store.db, (db) => findInvite(db, c.req.param('token'), deps.now()))
+      const invite = await findInvite(store.db, c.req.param('token'), deps.now())
       if (!invite) throw new AppError('not_found', 'This invite link is not valid: it was used already, has expired, or was mistyped. Ask for a new one.')
       return renderPage(c, { title: 'Set your password' }, <InviteForm invite={invite} />)
     })
@@ -111,7 +110,7 @@ export function signInPages(deps: AppDeps) {
       const password = form.password ?? ''
       const problem = passwordProblem(password)
       if (problem) {
-        const invite = await readTogether(store.db, (db) => findInvite(db, token, deps.now()))
+        const invite = await findInvite(store.db, token, deps.now())
         if (!invite) throw new AppError('not_found', 'This invite link is not valid: it was used already, has expired, or was mistyped. Ask for a new one.')
         return renderPage(c, { title: 'Set your password', status: 400 }, <InviteForm invite={invite} error={problem} />)
       }
