@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 
 // The web app's sign-in (issue 15): a password per user, browser sessions, one-time invites and
 // the sign-in throttle. Secrets are stored only as hashes: a password as scrypt, a session id

@@ -1,7 +1,8 @@
 // Builds dist/dmtracker: one executable with the Bun runtime, bun:sqlite and the migrations inside.
 // Run with Bun (`npm run build`). Usage: bun scripts/build.ts [--outfile PATH]
-import { parseArgs } from 'node:util'
+
 import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
 
 const { values } = parseArgs({ options: { outfile: { type: 'string', default: 'dist/dmtracker' } } })
 const root = resolve(import.meta.dir, '..')

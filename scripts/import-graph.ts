@@ -66,7 +66,10 @@ export function importGraph(): Map<string, string[]> {
         if (target.startsWith('src/') || target.startsWith('migrations/')) targets.add(target)
       }
     }
-    graph.set(file, [...targets].filter((t) => t !== file))
+    graph.set(
+      file,
+      [...targets].filter((t) => t !== file),
+    )
   }
   return graph
 }

@@ -45,7 +45,9 @@ const PAGES: [string, string][] = [
 ]
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!
 
-console.log(`\n${contacts} contacts, ${contacts / 5} in the signed-in organization, ${runs} runs each after one warm-up, Bun ${Bun.version}\n`)
+console.log(
+  `\n${contacts} contacts, ${contacts / 5} in the signed-in organization, ${runs} runs each after one warm-up, Bun ${Bun.version}\n`,
+)
 console.log('| page | p50 ms | p95 ms | max ms | HTML bytes | first load bytes (gzip) |')
 console.log('|---|---:|---:|---:|---:|---:|')
 const asset = async (url: string) => new Uint8Array(await (await app.request(url)).arrayBuffer())
@@ -62,7 +64,9 @@ for (const [name, url] of PAGES) {
   const assets = await Promise.all([...html.matchAll(/(?:href|src)="(\/assets\/[^"]+)"/g)].map((m) => asset(m[1]!)))
   const raw = Buffer.byteLength(html) + assets.reduce((n, a) => n + a.length, 0)
   const zipped = gzipSync(html).length + assets.reduce((n, a) => n + gzipSync(a).length, 0)
-  console.log(`| ${name} | ${pct(times, 0.5).toFixed(1)} | ${pct(times, 0.95).toFixed(1)} | ${Math.max(...times).toFixed(1)} | ${Buffer.byteLength(html)} | ${raw} (${zipped}) |`)
+  console.log(
+    `| ${name} | ${pct(times, 0.5).toFixed(1)} | ${pct(times, 0.95).toFixed(1)} | ${Math.max(...times).toFixed(1)} | ${Buffer.byteLength(html)} | ${raw} (${zipped}) |`,
+  )
 }
 await app.close()
 await store.close()

@@ -1,9 +1,10 @@
 import { Hono } from 'hono'
-import type { Store } from './db/open.ts'
 import type { Config } from './config.ts'
+import { contactRoutes } from './contacts/routes.ts'
+import { type Logger, silentLogger } from './core/logger.ts'
+import type { Store } from './db/open.ts'
 import { createReadPool, type ReadHooks } from './db/read-pool.ts'
-import type { Reads } from './read-tasks.ts'
-import { silentLogger, type Logger } from './core/logger.ts'
+import { followUpRoutes } from './follow-ups/routes.ts'
 import { guardRoutes } from './http/access.ts'
 import { orgAuth } from './http/auth.ts'
 import { clientAddressOf } from './http/client-address.ts'
@@ -11,11 +12,10 @@ import type { AppDeps, AppEnv } from './http/context.ts'
 import { notFoundOrMethodNotAllowed } from './http/fallback.ts'
 import { errorRenderer } from './http/render-error.ts'
 import { requestLog } from './http/request-log.ts'
-import { TokenUsage } from './tokens/usage.ts'
-import { systemRoutes } from './system/routes.ts'
-import { contactRoutes } from './contacts/routes.ts'
-import { followUpRoutes } from './follow-ups/routes.ts'
 import { openApiRoutes } from './openapi/routes.ts'
+import type { Reads } from './read-tasks.ts'
+import { systemRoutes } from './system/routes.ts'
+import { TokenUsage } from './tokens/usage.ts'
 import { pageErrorRenderer, webRoutes } from './web/routes.tsx'
 import { sessionAuth } from './web/session.ts'
 
@@ -45,7 +45,13 @@ export function createApp({ store, config, log = silentLogger, now = Date.now, r
   const usage = new TokenUsage(store)
   // The worker's file sits beside this one, as Bun's compiled executables require (scripts/build.ts).
   const entry = new URL('./read-worker.ts', import.meta.url)
-  const reads: Reads = createReadPool({ entry, path: config.dbPath, workers: config.readWorkers, busyTimeoutMs: config.busyTimeoutMs, hooks: readHooks })
+  const reads: Reads = createReadPool({
+    entry,
+    path: config.dbPath,
+    workers: config.readWorkers,
+    busyTimeoutMs: config.busyTimeoutMs,
+    hooks: readHooks,
+  })
   const deps: AppDeps = { store, reads, config, log, now }
   const routes = new Hono<AppEnv>()
   routes.route('/', systemRoutes(deps))
@@ -66,7 +72,13 @@ export function createApp({ store, config, log = silentLogger, now = Date.now, r
     await reads.foreground(next)
   })
   // Who may call what is declared in http/access.ts; each route gets its guard before its handler.
-  const orgToken = orgAuth({ db: store.db, usage, now, failuresPerMinute: config.authFailuresPerMinute, clientAddress: clientAddressOf(config.trustProxy) })
+  const orgToken = orgAuth({
+    db: store.db,
+    usage,
+    now,
+    failuresPerMinute: config.authFailuresPerMinute,
+    clientAddress: clientAddressOf(config.trustProxy),
+  })
   guardRoutes(app, routes.routes, {
     'org-token': orgToken,
     session: sessionAuth({ store, now }),

@@ -1,5 +1,5 @@
-import type { Durability } from './db/open.ts'
 import { parseTrustProxy, type TrustProxy } from './core/trust-proxy.ts'
+import type { Durability } from './db/open.ts'
 
 /** Everything `serve` can be told, from flags first, then environment, then defaults. */
 export interface Config {
@@ -54,7 +54,12 @@ export function loadConfig(flags: Flags, env: Env = process.env): Config {
     dbPath: dbPathFrom(flags, env),
     durability: oneOf('durability', str(flags.durability) ?? env.DMTRACKER_DURABILITY ?? 'full', ['normal', 'full'] as const),
     busyTimeoutMs: integer('busy-timeout', str(flags['busy-timeout']) ?? env.DMTRACKER_BUSY_TIMEOUT_MS ?? '5000', 0, 600_000),
-    bodyLimitBytes: integer('body-limit', str(flags['body-limit']) ?? env.DMTRACKER_BODY_LIMIT ?? String(1024 * 1024), 1024, 64 * 1024 * 1024),
+    bodyLimitBytes: integer(
+      'body-limit',
+      str(flags['body-limit']) ?? env.DMTRACKER_BODY_LIMIT ?? String(1024 * 1024),
+      1024,
+      64 * 1024 * 1024,
+    ),
     logRequests: !(flags.quiet === true || env.DMTRACKER_QUIET === '1'),
     rateLimitPerMinute: rateLimit,
     rateLimitBurst: limitOrOff('rate-burst', str(flags['rate-burst']) ?? env.DMTRACKER_RATE_BURST ?? String(rateLimit)),

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import type { ChangeEvent } from '../src/db/changes.ts'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import { updateContact } from '../src/contacts/repo.ts'
+import type { ChangeEvent } from '../src/db/changes.ts'
 import { addContact, setup, type TestEnv } from './helpers.ts'
 
 // The after-commit change feed the live board listens to.
@@ -25,7 +25,10 @@ describe('change feed', () => {
       seenInside = seen.length
     })
     assert.equal(seenInside, 0, 'not before the commit')
-    assert.deepEqual(seen.map((e) => e.contactId), [contact.id])
+    assert.deepEqual(
+      seen.map((e) => e.contactId),
+      [contact.id],
+    )
     await assert.rejects(
       env.store.write(async (trx) => {
         await updateContact(trx, contact.id, {}, new Date(env.now()).toISOString())
@@ -41,7 +44,12 @@ describe('change feed', () => {
     const theirs: ChangeEvent[] = []
     env.store.changes.subscribe(env.org.id, (e) => mine.push(e))
     env.store.changes.subscribe(other.id, (e) => theirs.push(e))
-    const res = await env.call('POST', '/api/v1/contact/default-reply', { organization_id: env.org.id, manychat_id: '77', username: 'replier', message_content: 'hi' })
+    const res = await env.call('POST', '/api/v1/contact/default-reply', {
+      organization_id: env.org.id,
+      manychat_id: '77',
+      username: 'replier',
+      message_content: 'hi',
+    })
     assert.equal(res.status, 200, res.text)
     assert.ok(mine.length >= 1)
     assert.equal(theirs.length, 0)
@@ -57,7 +65,10 @@ describe('change feed', () => {
     await touch(b.id)
     await touch(a.id)
     const missed = env.store.changes.since(env.org.id, seen[0]!.id)!
-    assert.deepEqual(missed.map((e) => e.contactId), [b.id, a.id])
+    assert.deepEqual(
+      missed.map((e) => e.contactId),
+      [b.id, a.id],
+    )
     assert.equal(env.store.changes.since(env.org.id, 'otherprocess-3'), undefined)
   })
 })

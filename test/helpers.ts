@@ -1,16 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createApp, type App } from '../src/app.ts'
+import { type App, createApp } from '../src/app.ts'
 import { runCli } from '../src/cli/run.ts'
+import { type Config, loadConfig } from '../src/config.ts'
 import { createContact, type NewContactInput } from '../src/contacts/lifecycle.ts'
-import type { Contact } from '../src/db/schema.ts'
-import { loadConfig, type Config } from '../src/config.ts'
-import { migrateToLatest } from '../src/db/migrate.ts'
-import type { ReadHooks } from '../src/db/read-pool.ts'
-import { openStore, type Store } from '../src/db/open.ts'
-import { createOrganization } from '../src/organizations/service.ts'
 import { isoTime } from '../src/core/time.ts'
+import { migrateToLatest } from '../src/db/migrate.ts'
+import { openStore, type Store } from '../src/db/open.ts'
+import type { ReadHooks } from '../src/db/read-pool.ts'
+import type { Contact } from '../src/db/schema.ts'
+import { createOrganization } from '../src/organizations/service.ts'
 
 export const T0 = Date.parse('2026-01-15T12:00:00.000Z')
 
@@ -41,7 +41,12 @@ export interface TestEnv {
   advance(ms: number): void
   createOrg(name: string, pageName?: string): Promise<TestOrg>
   /** A JSON request through app.request(); body objects are JSON-encoded, strings sent as is. */
-  call(method: string, path: string, body?: unknown, options?: { token?: string | null; headers?: Record<string, string> }): Promise<CallResult>
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    options?: { token?: string | null; headers?: Record<string, string> },
+  ): Promise<CallResult>
   close(): Promise<void>
 }
 
@@ -130,7 +135,11 @@ export async function cli(dbPath: string, ...argv: string[]): Promise<{ code: nu
  * A contact made the way the endpoints make one (entry stage, status open), for tests that need
  * contacts without going through create-contact. Inbound unless `type` says otherwise.
  */
-export async function addContact(env: TestEnv, input: Partial<NewContactInput> & { username: string }, orgId = env.org.id): Promise<Contact> {
+export async function addContact(
+  env: TestEnv,
+  input: Partial<NewContactInput> & { username: string },
+  orgId = env.org.id,
+): Promise<Contact> {
   return env.store.write(async (trx) => {
     const org = await trx.selectFrom('organizations').selectAll().where('id', '=', orgId).executeTakeFirstOrThrow()
     return createContact(trx, org, { type: 'inbound', ingestionType: 'custom-api-import', ...input }, new Date(env.now()).toISOString())

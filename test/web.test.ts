@@ -1,5 +1,5 @@
-import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { after, describe, it } from 'node:test'
 import { runCli } from '../src/cli/run.ts'
 import { SIGN_IN_FAILED } from '../src/web/sign-in.tsx'
 import { setup, type TestEnv } from './helpers.ts'
@@ -39,7 +39,12 @@ function browser(env: TestEnv) {
 async function run(env: TestEnv, argv: string[], stdin = '') {
   const out: string[] = []
   const err: string[] = []
-  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), env: { DMTRACKER_DB: env.dbPath }, stdin: async () => stdin })
+  const code = await runCli(argv, {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    env: { DMTRACKER_DB: env.dbPath },
+    stdin: async () => stdin,
+  })
   return { code, out: out.join('\n'), err: err.join('\n') }
 }
 
@@ -83,11 +88,19 @@ describe('web app over HTTP', () => {
     assert.match(login.text, /<label for="email">Email<\/label>/)
     assert.match(login.text, /<label for="password">Password<\/label>/)
     assert.match(login.text, />Sign in<\/button>/)
-    const signedIn = await b.request('POST', '/login', { email: 'setter@acme.test', password: 'correct horse battery', next: '/follow-ups?type=inbound' })
+    const signedIn = await b.request('POST', '/login', {
+      email: 'setter@acme.test',
+      password: 'correct horse battery',
+      next: '/follow-ups?type=inbound',
+    })
     assert.equal(signedIn.headers.get('location'), '/follow-ups?type=inbound')
     // Never off-site.
     const b2 = browser(env)
-    const offsite = await b2.request('POST', '/login', { email: 'setter@acme.test', password: 'correct horse battery', next: '//evil.example/' })
+    const offsite = await b2.request('POST', '/login', {
+      email: 'setter@acme.test',
+      password: 'correct horse battery',
+      next: '//evil.example/',
+    })
     assert.equal(offsite.headers.get('location'), '/follow-ups')
   })
 
@@ -104,7 +117,8 @@ describe('web app over HTTP', () => {
     assert.ok(rows.length > 0 && rows.every((r) => r.id_hash !== raw && !r.id_hash.includes(raw)))
     const board = await b.request('GET', '/follow-ups')
     assert.equal(board.status, 200)
-    for (const heading of ['Overdue', 'Today', 'Upcoming']) assert.match(board.text, new RegExp(`<h2 id="h-${heading.toLowerCase()}">${heading} `))
+    for (const heading of ['Overdue', 'Today', 'Upcoming'])
+      assert.match(board.text, new RegExp(`<h2 id="h-${heading.toLowerCase()}">${heading} `))
     for (const link of ['Follow-ups', 'Pipeline', 'Contacts']) assert.match(board.text, new RegExp(`>${link}</a>`))
     assert.doesNotMatch(board.text, />Settings<\/a>/, 'a member is not shown Settings')
     assert.match(board.text, />Sign out<\/button>/)
@@ -115,7 +129,12 @@ describe('web app over HTTP', () => {
     const proxied = await setup({ trustProxy: { kind: 'hops', hops: 1 } })
     try {
       await userWithPassword(proxied, 'a@acme.test', 'member')
-      const res = await browser(proxied).request('POST', '/login', { email: 'a@acme.test', password: 'correct horse battery' }, { 'x-forwarded-proto': 'https' })
+      const res = await browser(proxied).request(
+        'POST',
+        '/login',
+        { email: 'a@acme.test', password: 'correct horse battery' },
+        { 'x-forwarded-proto': 'https' },
+      )
       assert.match(res.setCookie!, /Secure/)
     } finally {
       await proxied.close()
@@ -135,7 +154,8 @@ describe('web app over HTTP', () => {
   it('throttles repeated failures on an account, even for the right password, then lets the person back in', SLOW, async () => {
     await ready()
     await userWithPassword(env, 'target@acme.test', 'member')
-    for (let i = 0; i < 5; i++) assert.equal((await browser(env).request('POST', '/login', { email: 'target@acme.test', password: `guess ${i}` })).status, 401)
+    for (let i = 0; i < 5; i++)
+      assert.equal((await browser(env).request('POST', '/login', { email: 'target@acme.test', password: `guess ${i}` })).status, 401)
     const throttled = await browser(env).request('POST', '/login', { email: 'target@acme.test', password: 'correct horse battery' })
     assert.equal(throttled.status, 429)
     assert.match(throttled.text, /Too many failed sign-ins\. Try again in 1 minute\./)
@@ -154,7 +174,11 @@ describe('web app over HTTP', () => {
     const crossSite = await b.request('POST', '/logout', {}, { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' })
     assert.equal(crossSite.status, 403)
     // Any content type: a JSON post is refused too.
-    const res = await env.app.request(`${ORIGIN}/logout`, { method: 'POST', headers: { cookie: b.cookie, 'content-type': 'application/json' }, body: '{}' })
+    const res = await env.app.request(`${ORIGIN}/logout`, {
+      method: 'POST',
+      headers: { cookie: b.cookie, 'content-type': 'application/json' },
+      body: '{}',
+    })
     assert.equal(res.status, 403)
     assert.equal((await b.request('GET', '/follow-ups')).status, 200, 'still signed in')
   })
@@ -167,7 +191,13 @@ describe('web app over HTTP', () => {
     const write = await env.app.request('/api/v1/organization/create-contact', {
       method: 'POST',
       headers: { cookie: b.cookie, 'content-type': 'application/json', origin: ORIGIN },
-      body: JSON.stringify({ organization_id: env.org.id, username: 'x_y', had_outreach: false, last_response_at: '2026-01-15T10:00:00Z', last_message_content: 'hi' }),
+      body: JSON.stringify({
+        organization_id: env.org.id,
+        username: 'x_y',
+        had_outreach: false,
+        last_response_at: '2026-01-15T10:00:00Z',
+        last_message_content: 'hi',
+      }),
     })
     assert.equal(write.status, 401)
   })
@@ -178,7 +208,10 @@ describe('web app over HTTP', () => {
     assert.equal((await member.request('GET', '/settings')).status, 403)
     const invite = await member.request('POST', '/settings/invite', { email: 'new@acme.test', role: 'member' })
     assert.equal(invite.status, 403)
-    assert.equal(await env.store.db.selectFrom('invites').select('email').where('email', '=', 'new@acme.test').executeTakeFirst(), undefined)
+    assert.equal(
+      await env.store.db.selectFrom('invites').select('email').where('email', '=', 'new@acme.test').executeTakeFirst(),
+      undefined,
+    )
     const owner = await signIn(env, 'owner@acme.test')
     const page = await owner.request('GET', '/settings')
     assert.equal(page.status, 200)
@@ -204,7 +237,18 @@ describe('web app over HTTP', () => {
 
   it('invites with a one-time link that sets a password and signs in', SLOW, async () => {
     await ready()
-    const made = await run(env, ['user', 'invite', '--email', 'invited@acme.test', '--org', env.org.id, '--role', 'admin', '--url', 'http://localhost'])
+    const made = await run(env, [
+      'user',
+      'invite',
+      '--email',
+      'invited@acme.test',
+      '--org',
+      env.org.id,
+      '--role',
+      'admin',
+      '--url',
+      'http://localhost',
+    ])
     assert.equal(made.code, 0, made.err)
     const path = /http:\/\/localhost(\/invite\/[\w-]+)/.exec(made.out)![1]!
     const b = browser(env)
@@ -284,8 +328,16 @@ describe('web app over HTTP', () => {
     const contact = (await env.call('GET', `/api/v1/contacts/${id}`)).body.data
     assert.equal(contact.follow_up_count, 1)
     const user = await env.store.db.selectFrom('users').select('id').where('email', '=', 'setter@acme.test').executeTakeFirstOrThrow()
-    const activity = await env.store.db.selectFrom('activity_log').selectAll().where('contact_id', '=', id).where('action', 'in', ['follow_up_done', 'note_added']).execute()
-    assert.deepEqual(activity.map((a) => [a.action, a.user_id, a.via]).sort(), [['follow_up_done', user.id, 'api'], ['note_added', user.id, 'api']])
+    const activity = await env.store.db
+      .selectFrom('activity_log')
+      .selectAll()
+      .where('contact_id', '=', id)
+      .where('action', 'in', ['follow_up_done', 'note_added'])
+      .execute()
+    assert.deepEqual(activity.map((a) => [a.action, a.user_id, a.via]).sort(), [
+      ['follow_up_done', user.id, 'api'],
+      ['note_added', user.id, 'api'],
+    ])
     // Snoozing to a past day is a clear 400 on the page, not a 500.
     const past = await b.request('POST', `/follow-ups/${id}/snooze`, { until: '2020-01-01', back: '' })
     assert.equal(past.status, 400)

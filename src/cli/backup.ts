@@ -1,7 +1,7 @@
 import { dbPathFrom } from '../config.ts'
-import { BackupError, backupTo, restoreFrom } from '../db/backup.ts'
-import { parse, positionals, showHelp, UsageError, withExistingStore, type CliIo, type Command } from './common.ts'
 import { isoTime } from '../core/time.ts'
+import { BackupError, backupTo, restoreFrom } from '../db/backup.ts'
+import { type CliIo, type Command, parse, positionals, showHelp, UsageError, withExistingStore } from './common.ts'
 
 const BACKUP_HELP = `Usage:
   dmtracker backup FILE [--db PATH]    consistent copy of the live database (safe while the server runs)

@@ -1,14 +1,14 @@
 import { runtime } from '#runtime'
 import { createApp } from '../app.ts'
 import { loadConfig } from '../config.ts'
+import { jsonLogger, type Logger } from '../core/logger.ts'
+import { isoTime } from '../core/time.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { openStore, type Store } from '../db/open.ts'
-import { jsonLogger, type Logger } from '../core/logger.ts'
 import { createFirstOrganization } from '../organizations/service.ts'
 import { VERSION } from '../system/routes.ts'
-import { commandOf, parse, positionals, showHelp, type CliIo } from './common.ts'
+import { type CliIo, commandOf, parse, positionals, showHelp } from './common.ts'
 import { baseUrl, curlExample } from './hints.ts'
-import { isoTime } from '../core/time.ts'
 
 export const SERVE_HELP = `Usage: dmtracker [serve] [options]
   --host HOST            listen address (env DMTRACKER_HOST, default 127.0.0.1)
@@ -66,7 +66,15 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   // whose token nobody sees.
   const welcome = await store.write((trx) => createFirstOrganization(trx, isoTime()))
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
-  log({ level: 'info', msg: 'listening', url: base, db: config.dbPath, runtime: runtime.name, version: VERSION, durability: config.durability })
+  log({
+    level: 'info',
+    msg: 'listening',
+    url: base,
+    db: config.dbPath,
+    runtime: runtime.name,
+    version: VERSION,
+    durability: config.durability,
+  })
   if (welcome) {
     // Shown once, on the terminal that started the first run; never in the request log.
     io.err(

@@ -1,14 +1,14 @@
 import * as v from 'valibot'
-import type { Role } from '../db/schema.ts'
-import { email as emailField } from '../core/fields.ts'
 import { AppError } from '../core/errors.ts'
+import { email as emailField } from '../core/fields.ts'
+import { isoTime } from '../core/time.ts'
+import type { Role } from '../db/schema.ts'
 import { listOrganizations } from '../organizations/service.ts'
 import { hashPassword, passwordProblem } from '../sessions/password.ts'
 import { createInvite, endUserSessions, findUserByEmail, listSessions, setPasswordHash } from '../sessions/service.ts'
 import { addUser, ROLES } from '../users/service.ts'
-import { group, output, parse, positionals, table, UsageError, withStore, type CliIo } from './common.ts'
+import { type CliIo, group, output, parse, positionals, table, UsageError, withStore } from './common.ts'
 import { serverBase } from './hints.ts'
-import { isoTime } from '../core/time.ts'
 
 const HELP = `Usage:
   dmtracker user add --email EMAIL [--name NAME] [--org ORG_ID] [--role member|admin|owner] [--json]
@@ -42,7 +42,12 @@ export const userCommand = group(HELP, {
     return 0
   },
   async invite(args, io) {
-    const { values, positionals: rest } = parse(args, { email: { type: 'string' }, org: { type: 'string' }, role: { type: 'string' }, url: { type: 'string' } })
+    const { values, positionals: rest } = parse(args, {
+      email: { type: 'string' },
+      org: { type: 'string' },
+      role: { type: 'string' },
+      url: { type: 'string' },
+    })
     positionals(rest, [])
     if (!values.email) throw new UsageError('--email is required')
     const role = (values.role ?? 'member') as Role
@@ -74,7 +79,10 @@ export const userCommand = group(HELP, {
     positionals(rest, [])
     if (!values.email) throw new UsageError('--email is required')
     // Never a flag: a password on the command line ends up in shell history and `ps`.
-    if (!values['password-stdin']) throw new UsageError('--password-stdin is required: pipe the password in, e.g. `printf %s "$PASSWORD" | dmtracker user set-password ...`')
+    if (!values['password-stdin'])
+      throw new UsageError(
+        '--password-stdin is required: pipe the password in, e.g. `printf %s "$PASSWORD" | dmtracker user set-password ...`',
+      )
     const password = (await readStdin(io)).replace(/\r?\n$/, '')
     const problem = passwordProblem(password)
     if (problem) throw new UsageError(`the password is not acceptable: ${problem}`)
@@ -86,7 +94,12 @@ export const userCommand = group(HELP, {
         return setPasswordHash(trx, user.id, hash)
       }),
     )
-    output(io, values.json, { email: values.email, sessions_ended: ended }, () => `Password set for ${values.email}; ${ended} session(s) signed out`)
+    output(
+      io,
+      values.json,
+      { email: values.email, sessions_ended: ended },
+      () => `Password set for ${values.email}; ${ended} session(s) signed out`,
+    )
     return 0
   },
   async sessions(args, io) {
@@ -97,7 +110,9 @@ export const userCommand = group(HELP, {
       if (values.email && !user) throw new AppError('not_found', `No user with email ${values.email}`)
       return listSessions(store.db, Date.now(), user?.id)
     })
-    output(io, values.json, rows, () => (rows.length ? table(rows, ['email', 'organization_id', 'created_at', 'last_seen_at', 'expires_at']) : 'No live sessions'))
+    output(io, values.json, rows, () =>
+      rows.length ? table(rows, ['email', 'organization_id', 'created_at', 'last_seen_at', 'expires_at']) : 'No live sessions',
+    )
     return 0
   },
   async 'sign-out-all'(args, io) {

@@ -1,15 +1,15 @@
 import { logActivity } from '../activity/repo.ts'
-import type { Contact, Organization } from '../db/schema.ts'
-import type { Trx } from '../db/write.ts'
 import type { Caller } from '../core/actor.ts'
 import { AppError } from '../core/errors.ts'
+import type { Contact, Organization } from '../db/schema.ts'
+import type { Trx } from '../db/write.ts'
 import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organizations/access.ts'
 import { attachTags, ensureTags, tagNamesForLog } from '../tags/repo.ts'
 import { resolveMember } from '../users/service.ts'
-import type { CreateContactRequest } from './schemas.ts'
 import { createContact, recordReply } from './lifecycle.ts'
 import { addNote, findActiveByManychatId, findActiveByUsername, updateContact } from './repo.ts'
-import { contactView, type ContactView } from './view.ts'
+import type { CreateContactRequest } from './schemas.ts'
+import { type ContactView, contactView } from './view.ts'
 
 /** How contacts made by this endpoint came in, and the source of the replies it records. */
 const CUSTOM_API_IMPORT = 'custom-api-import'
@@ -59,7 +59,11 @@ export async function createContactFromApi(trx: Trx, caller: Caller, req: Create
       changes.push({ action: 'note_added', newValue: req.note })
     }
   }
-  await logActivity(trx, changes.map((c) => ({ ...c, organizationId: org.id, contactId: contact.id, via: 'api' as const, userId })), now)
+  await logActivity(
+    trx,
+    changes.map((c) => ({ ...c, organizationId: org.id, contactId: contact.id, via: 'api' as const, userId })),
+    now,
+  )
   return { httpStatus: outcome.httpStatus, message: outcome.message, data: await contactView(trx, contact) }
 }
 
@@ -88,7 +92,13 @@ async function createNew(trx: Trx, org: Organization, req: CreateContactRequest,
     },
     now,
   )
-  return { httpStatus: 201, message: 'Contact created successfully', contact, changes: [{ action: 'contact_created', newValue: contact.username }], applyExtras: true }
+  return {
+    httpStatus: 201,
+    message: 'Contact created successfully',
+    contact,
+    changes: [{ action: 'contact_created', newValue: contact.username }],
+    applyExtras: true,
+  }
 }
 
 async function updateExisting(trx: Trx, existing: Contact, req: CreateContactRequest, now: string): Promise<Outcome> {
@@ -107,7 +117,13 @@ async function updateExisting(trx: Trx, existing: Contact, req: CreateContactReq
     contact = await updateContact(
       trx,
       contact.id,
-      { had_outreach: 1, outreach_reason: reason, outreach_text: text, outreach_reason_label: reasonLabel, outreach_message_label: messageLabel },
+      {
+        had_outreach: 1,
+        outreach_reason: reason,
+        outreach_text: text,
+        outreach_reason_label: reasonLabel,
+        outreach_message_label: messageLabel,
+      },
       now,
     )
     changes.push({ action: 'converted_to_outreach', oldValue: 'inbound', newValue: 'outreach' })

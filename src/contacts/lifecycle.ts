@@ -1,7 +1,7 @@
 import type { Contact, Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import { outreachFollowUp, parseCadence, replyFollowUp } from './follow-up-cadence.ts'
-import { addInboundMessage, insertContact, updateContact, type ContactDraft } from './repo.ts'
+import { addInboundMessage, type ContactDraft, insertContact, updateContact } from './repo.ts'
 
 // Creating contacts and recording replies: shared by default-reply and create-contact.
 

@@ -1,10 +1,12 @@
 import { Hono } from 'hono'
 import { parseQuery } from '../core/query.ts'
+import { isoTime } from '../core/time.ts'
 import { parseInput } from '../core/validate.ts'
 import { readJsonObject } from '../http/body.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
 import { rateLimit } from '../http/rate-limit.ts'
-import { callerOrganization, CANCELLED_MESSAGE, isCancelled } from '../organizations/access.ts'
+import { success } from '../http/respond.ts'
+import { CANCELLED_MESSAGE, callerOrganization, isCancelled } from '../organizations/access.ts'
 import { archiveContact } from './archive.ts'
 import { updateContactStatus } from './contact-status.ts'
 import { createContactFromApi } from './create-contact.ts'
@@ -22,8 +24,6 @@ import {
   updateTagsSchema,
 } from './schemas.ts'
 import { updateContactTags } from './update-tags.ts'
-import { isoTime } from '../core/time.ts'
-import { success } from '../http/respond.ts'
 
 /**
  * Every contact endpoint: the reference's four (default-reply, create-contact, update-tags,

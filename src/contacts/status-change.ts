@@ -1,10 +1,10 @@
-import { logActivity, type ActivityEntry } from '../activity/repo.ts'
+import { type ActivityEntry, logActivity } from '../activity/repo.ts'
+import type { Actor } from '../core/actor.ts'
+import { leadStatusName } from '../core/lead-status.ts'
+import type { Contact, ContactUpdate, PipelineStage } from '../db/schema.ts'
+import type { Trx } from '../db/write.ts'
 import { stageNameById } from '../pipeline/service.ts'
 import { updateContact } from './repo.ts'
-import { leadStatusName } from '../core/lead-status.ts'
-import type { Actor } from '../core/actor.ts'
-import type { Contact, ContactUpdate, PipelineStage } from '../db/schema.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
 
 /** The status and/or stage a contact should have; a field left out stays as it is. */
 export interface StatusTarget {
@@ -23,7 +23,13 @@ export interface Changed {
  * field that really changed. A field that already has the target value is neither written nor
  * logged, so repeating a request changes nothing.
  */
-export async function changeStatusAndStage(trx: Trx, contact: Contact, target: StatusTarget, actor: Actor, now: string): Promise<{ contact: Contact; changed: Changed }> {
+export async function changeStatusAndStage(
+  trx: Trx,
+  contact: Contact,
+  target: StatusTarget,
+  actor: Actor,
+  now: string,
+): Promise<{ contact: Contact; changed: Changed }> {
   const patch: ContactUpdate = {}
   const entries: ActivityEntry[] = []
   const entry = (action: string, oldValue: string | null, newValue: string) =>

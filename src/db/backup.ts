@@ -1,7 +1,7 @@
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs'
-import { createPrivateFile } from './private-files.ts'
 import { runtime } from '#runtime'
 import type { Store } from './open.ts'
+import { createPrivateFile } from './private-files.ts'
 
 export class BackupError extends Error {}
 

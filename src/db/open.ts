@@ -1,10 +1,10 @@
 import { Kysely, SqliteDialect } from 'kysely'
 import { runtime } from '#runtime'
 import type { SqliteHandle } from '../runtime/types.ts'
-import type { Database } from './schema.ts'
+import { ChangeFeed } from './changes.ts'
 import { startCheckpointer } from './checkpointer.ts'
 import { makeDatabaseFilesPrivate, makePrivateFolderFor } from './private-files.ts'
-import { ChangeFeed } from './changes.ts'
+import type { Database } from './schema.ts'
 import { createWriter, type Write } from './write.ts'
 
 export type Durability = 'normal' | 'full'

@@ -162,7 +162,6 @@ export interface AutomationTable {
   created_at: string
 }
 
-
 export interface ActivityLogTable {
   id: Generated<number>
   /** Shown as its id: counted per organization (id-numbers.ts); `id` is internal. */

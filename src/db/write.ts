@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { collectChanges, type Change } from './changes.ts'
+import { type Change, collectChanges } from './changes.ts'
 import { createGroupWriter } from './group-commit.ts'
 import type { Database } from './schema.ts'
 

@@ -1,11 +1,11 @@
-import { logActivity, type ActivityEntry } from '../activity/repo.ts'
+import { type ActivityEntry, logActivity } from '../activity/repo.ts'
+import { doneFollowUp, parseCadence } from '../contacts/follow-up-cadence.ts'
 import { addNote, findActiveContact, updateContact } from '../contacts/repo.ts'
-import type { Contact, Organization } from '../db/schema.ts'
-import type { Trx } from '../db/write.ts'
 import { AppError } from '../core/errors.ts'
 import { invalidField } from '../core/validate.ts'
+import type { Contact, Organization } from '../db/schema.ts'
+import type { Trx } from '../db/write.ts'
 import { resolveMember } from '../users/service.ts'
-import { doneFollowUp, parseCadence } from '../contacts/follow-up-cadence.ts'
 import type { FollowUpAction } from './schemas.ts'
 
 /**

@@ -1,14 +1,14 @@
+import type { InferOutput } from 'valibot'
 import { dueRange, resolveFilter } from '../contacts/filter.ts'
-import { contactPage, countedFirstPage, cursorPosition, nextCursor, type CountedPage } from '../contacts/page.ts'
+import { type CountedPage, contactPage, countedFirstPage, cursorPosition, nextCursor } from '../contacts/page.ts'
 import type { contactListQuery } from '../contacts/schemas.ts'
-import { contactViews, type ContactView } from '../contacts/view.ts'
+import { type ContactView, contactViews } from '../contacts/view.ts'
+import { todayBounds } from '../core/time-zone.ts'
+import type { Organization } from '../db/schema.ts'
+import type { ReadDb } from '../db/write.ts'
 import { getOrganization } from '../organizations/service.ts'
 import { activeStageNames } from '../pipeline/service.ts'
-import type { InferOutput } from 'valibot'
-import type { Organization } from '../db/schema.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
 import { followUpSettings } from './settings.ts'
-import { todayBounds } from '../core/time-zone.ts'
 
 type ContactListInput = InferOutput<typeof contactListQuery>
 
@@ -52,7 +52,13 @@ export interface BoardSections {
  * The web app's board: the three groups with GET /contacts' filters (`follow_up` picks one group,
  * continued from `cursor`), each with its count and first `pageSize` cards.
  */
-export async function filteredBoard(db: ReadDb, organizationId: string, query: ContactListInput, now: number, pageSize: number): Promise<BoardSections> {
+export async function filteredBoard(
+  db: ReadDb,
+  organizationId: string,
+  query: ContactListInput,
+  now: number,
+  pageSize: number,
+): Promise<BoardSections> {
   const org = await getOrganization(db, organizationId)
   const filter = await resolveFilter(db, org, { ...query, follow_up: undefined }, now)
   const only = query.follow_up && query.follow_up !== 'any' ? query.follow_up : undefined
@@ -62,7 +68,14 @@ export async function filteredBoard(db: ReadDb, organizationId: string, query: C
     const groupFilter = { ...filter, due: dueRange(key, org.timezone, now) }
     if (only && query.cursor) {
       const page = await contactPage(db, org.id, groupFilter, cursorPosition(groupFilter, query.cursor), query.limit)
-      sections.push({ key, heading, count: 0, exact: false, items: await contactViews(db, page.contacts), next: nextCursor(groupFilter, page.next) })
+      sections.push({
+        key,
+        heading,
+        count: 0,
+        exact: false,
+        items: await contactViews(db, page.contacts),
+        next: nextCursor(groupFilter, page.next),
+      })
       continue
     }
     const page = await countedFirstPage(db, org.id, groupFilter, only ? query.limit : pageSize)

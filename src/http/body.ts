@@ -29,7 +29,8 @@ export async function readJsonObject(c: Context, maxBytes: number): Promise<Reco
  */
 export async function readForm(c: Context, maxBytes: number): Promise<Record<string, string>> {
   const type = c.req.header('content-type') ?? ''
-  if (!/^application\/x-www-form-urlencoded\b/i.test(type)) throw new AppError('bad_request', 'Send the form as application/x-www-form-urlencoded')
+  if (!/^application\/x-www-form-urlencoded\b/i.test(type))
+    throw new AppError('bad_request', 'Send the form as application/x-www-form-urlencoded')
   return Object.fromEntries(new URLSearchParams(await readText(c.req.raw, maxBytes)))
 }
 

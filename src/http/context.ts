@@ -1,11 +1,10 @@
-import type { MiddlewareHandler } from 'hono'
-import type { Caller } from '../core/actor.ts'
-import type { Store } from '../db/open.ts'
 import type { Config } from '../config.ts'
+import type { Caller } from '../core/actor.ts'
 import type { Logger } from '../core/logger.ts'
+import type { Store } from '../db/open.ts'
 import type { Organization, Role } from '../db/schema.ts'
-import type { SignedIn } from '../sessions/service.ts'
 import type { Reads } from '../read-tasks.ts'
+import type { SignedIn } from '../sessions/service.ts'
 
 /** Hono's typed context variables for every route of this app. */
 export interface AppEnv {

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import type { AppEnv } from './context.ts'
 import { AppError } from '../core/errors.ts'
+import type { AppEnv } from './context.ts'
 
 const MINUTE_MS = 60_000
 
@@ -50,7 +50,11 @@ export class TokenBuckets {
       this.fullAt.delete(key)
       this.fullAt.set(key, now + deficit)
     }
-    return { allowed, remaining: Math.floor((this.capacityMs - deficit) / this.msPerToken + 1e-9), resetSeconds: this.untilNextToken(deficit) }
+    return {
+      allowed,
+      remaining: Math.floor((this.capacityMs - deficit) / this.msPerToken + 1e-9),
+      resetSeconds: this.untilNextToken(deficit),
+    }
   }
 
   /** How many buckets are kept in memory (for tests and diagnostics). */

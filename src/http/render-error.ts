@@ -1,7 +1,7 @@
 import type { Context, ErrorHandler } from 'hono'
+import { AppError, type ErrorKind, toAppError } from '../core/errors.ts'
 import type { Logger } from '../core/logger.ts'
 import type { AppEnv } from './context.ts'
-import { AppError, type ErrorKind, toAppError } from '../core/errors.ts'
 
 /** The one place an error becomes a response: the reference's shape, with the request id. */
 export function errorRenderer(log: Logger): ErrorHandler<AppEnv> {

@@ -1,7 +1,7 @@
-import { toJsonSchema, toJsonSchemaDefs, type ConversionConfig, type JsonSchema } from '@valibot/to-json-schema'
-import * as v from 'valibot'
+import { type ConversionConfig, type JsonSchema, toJsonSchema, toJsonSchemaDefs } from '@valibot/to-json-schema'
+import type * as v from 'valibot'
 import { cursorParam } from '../core/cursor.ts'
-import { igId, isoDate, manychatId, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, pageSize, tagColor } from '../core/fields.ts'
+import { DEFAULT_PAGE_SIZE, igId, isoDate, MAX_PAGE_SIZE, manychatId, pageSize, tagColor } from '../core/fields.ts'
 import { isRepeatable } from '../core/query.ts'
 import { routeAccess } from '../http/access.ts'
 import { VERSION } from '../system/routes.ts'
@@ -11,16 +11,41 @@ import { contactSchema, errorResponse, tagSchema } from './responses.ts'
 // The OpenAPI 3.1 document, generated from the valibot schemas the server validates requests with
 // (and the response schemas the tests check answers against), so it cannot drift from the code.
 
-const TAG_COLOR_NAMES = 'red, blue, green, yellow, purple, pink, indigo, orange, teal, cyan, gray, slate, amber, lime, emerald, sky, violet, fuchsia, rose'
+const TAG_COLOR_NAMES =
+  'red, blue, green, yellow, purple, pink, indigo, orange, teal, cyan, gray, slate, amber, lime, emerald, sky, violet, fuchsia, rose'
 
 // Shared fields whose wire format the converter cannot see (transforms, bigint, strings parsed to
 // numbers). The converter walks a pipe step by step without asking about the pipe itself, so a
 // pipe is recognised by its last step.
 const lastStep = (schema: { pipe: readonly unknown[] }) => schema.pipe.at(-1)
 const OVERRIDES = new Map<unknown, JsonSchema>([
-  [lastStep(isoDate), { type: 'string', format: 'date-time', description: 'ISO 8601; without an offset the time is UTC; years 0000-9999 once the offset is applied' }],
-  [lastStep(igId), { anyOf: [{ type: 'string', pattern: '^\\d{1,30}$' }, { type: 'integer', minimum: 0 }], description: 'Instagram id; large ids are kept exact' }],
-  [lastStep(manychatId), { anyOf: [{ type: 'string', minLength: 1, maxLength: 100 }, { type: 'integer', minimum: 0 }] }],
+  [
+    lastStep(isoDate),
+    {
+      type: 'string',
+      format: 'date-time',
+      description: 'ISO 8601; without an offset the time is UTC; years 0000-9999 once the offset is applied',
+    },
+  ],
+  [
+    lastStep(igId),
+    {
+      anyOf: [
+        { type: 'string', pattern: '^\\d{1,30}$' },
+        { type: 'integer', minimum: 0 },
+      ],
+      description: 'Instagram id; large ids are kept exact',
+    },
+  ],
+  [
+    lastStep(manychatId),
+    {
+      anyOf: [
+        { type: 'string', minLength: 1, maxLength: 100 },
+        { type: 'integer', minimum: 0 },
+      ],
+    },
+  ],
   [lastStep(tagColor), { type: 'string', description: `A colour name (${TAG_COLOR_NAMES}) or #RGB/#RRGGBB; anything else is gray` }],
   [pageSize, { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE }],
   [cursorParam, { type: 'string', description: 'next_cursor from the previous page, as it came' }],
@@ -66,7 +91,10 @@ const errorContent = { 'application/json': { schema: { $ref: '#/components/schem
 
 function parameters(op: Operation) {
   const list = []
-  for (const [location, schema] of [['path', op.params], ['query', op.query]] as const) {
+  for (const [location, schema] of [
+    ['path', op.params],
+    ['query', op.query],
+  ] as const) {
     for (const [name, entry] of Object.entries(schema?.entries ?? {}) as [string, v.GenericSchema][]) {
       list.push({
         name,
@@ -83,9 +111,10 @@ function parameters(op: Operation) {
 function operation(op: Operation) {
   const responses: Record<string, unknown> = {}
   for (const [status, ok] of Object.entries(op.ok)) {
-    responses[status] = 'csv' in ok
-      ? { description: ok.description, content: { 'text/csv': { schema: { type: 'string' } } } }
-      : { description: ok.description, content: { 'application/json': { schema: jsonSchema(ok.schema) } } }
+    responses[status] =
+      'csv' in ok
+        ? { description: ok.description, content: { 'text/csv': { schema: { type: 'string' } } } }
+        : { description: ok.description, content: { 'application/json': { schema: jsonSchema(ok.schema) } } }
   }
   const needsToken = routeAccess(op.method, op.path) !== 'public'
   const errors = [...op.errors, ...(needsToken ? [401, 429, 503] : [])].sort()
@@ -109,7 +138,10 @@ let built: object | undefined
 export function openApiDocument(): object {
   if (built) return built
   const paths: Record<string, Record<string, unknown>> = {}
-  for (const op of OPERATIONS) (paths[openApiPath(op.path)] ??= {})[op.method] = operation(op)
+  for (const op of OPERATIONS) {
+    const path = openApiPath(op.path)
+    paths[path] = { ...paths[path], [op.method]: operation(op) }
+  }
   const { definitions: _, ...defsConversion } = CONVERSION
   const schemas = toJsonSchemaDefs(DEFINITIONS, defsConversion)
   built = {

@@ -1,12 +1,12 @@
 import * as v from 'valibot'
-import type { ContactDetail } from '../contacts/detail.ts'
-import { COUNT_LIMIT, type CountedPage } from '../contacts/page.ts'
-import type { ContactView } from '../contacts/view.ts'
-import { LEAD_STATUSES } from '../core/lead-status.ts'
-import type { PipelineColumn } from '../contacts/pipeline-board.ts'
 import type { StatusView } from '../contacts/contact-status.ts'
 import type { RequestIdentifiers } from '../contacts/default-reply.ts'
+import type { ContactDetail } from '../contacts/detail.ts'
+import { COUNT_LIMIT, type CountedPage } from '../contacts/page.ts'
+import type { PipelineColumn } from '../contacts/pipeline-board.ts'
 import type { UpdateTagsResult } from '../contacts/update-tags.ts'
+import type { ContactView } from '../contacts/view.ts'
+import { LEAD_STATUSES } from '../core/lead-status.ts'
 import type { Success } from '../http/respond.ts'
 
 // What the endpoints answer, as valibot schemas: the OpenAPI document is generated from them, the
@@ -61,7 +61,14 @@ const contactDetailSchema = v.strictObject({
   last_follow_up_at: maybeTimestamp,
   notes: v.array(v.strictObject({ id: orgNumber, body: text, created_by_user_id: maybeText, created_at: timestamp })),
   messages: itemsPage(
-    v.strictObject({ id: orgNumber, direction: v.picklist(['inbound', 'outbound']), content: text, sent_at: timestamp, source: text, created_at: timestamp }),
+    v.strictObject({
+      id: orgNumber,
+      direction: v.picklist(['inbound', 'outbound']),
+      content: text,
+      sent_at: timestamp,
+      source: text,
+      created_at: timestamp,
+    }),
   ),
   activity: itemsPage(
     v.strictObject({
@@ -146,7 +153,10 @@ const identifiersSchema = v.strictObject({
 export const defaultReplyResponse = v.strictObject({
   status: success,
   message: text,
-  data: v.pipe(v.union([contactSchema, identifiersSchema]), v.description('The contact, or the request’s identifiers when a skipped reply names nobody known')),
+  data: v.pipe(
+    v.union([contactSchema, identifiersSchema]),
+    v.description('The contact, or the request’s identifiers when a skipped reply names nobody known'),
+  ),
 })
 
 export const createContactResponse = v.strictObject({ status: success, message: text, data: v.optional(contactSchema) })
@@ -165,7 +175,11 @@ export const contactStatusResponse = v.strictObject({
 
 export const healthResponse = v.strictObject({ status: v.literal('ok') })
 export const versionResponse = v.strictObject({ name: text, version: text, runtime: v.picklist(['bun', 'node']) })
-export const openApiResponse = v.looseObject({ openapi: v.literal('3.1.0'), info: v.looseObject({}), paths: v.record(v.string(), v.unknown()) })
+export const openApiResponse = v.looseObject({
+  openapi: v.literal('3.1.0'),
+  info: v.looseObject({}),
+  paths: v.record(v.string(), v.unknown()),
+})
 
 // Compile-time drift checks: this fails to type-check if a schema and the type the code returns disagree.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false

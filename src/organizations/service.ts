@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
+import { AppError } from '../core/errors.ts'
 import { compiled } from '../db/compiled.ts'
 import type { Organization } from '../db/schema.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
-import { AppError } from '../core/errors.ts'
 import { createDefaultStages } from '../pipeline/service.ts'
-import { createToken, type CreatedToken } from '../tokens/service.ts'
+import { type CreatedToken, createToken } from '../tokens/service.ts'
 
 export type SubscriptionStatus = Organization['subscription_status']
 
@@ -17,7 +17,15 @@ export async function createOrganization(trx: Trx, input: { name: string; pageNa
   const id = randomUUID()
   await trx
     .insertInto('organizations')
-    .values({ id, name, page_name: pageName, subscription_status: 'active', inbound_stage_id: null, outreach_stage_id: null, created_at: now })
+    .values({
+      id,
+      name,
+      page_name: pageName,
+      subscription_status: 'active',
+      inbound_stage_id: null,
+      outreach_stage_id: null,
+      created_at: now,
+    })
     .execute()
   await createDefaultStages(trx, id, now)
   const token: CreatedToken = await createToken(trx, id, 'initial', now)
@@ -47,7 +55,11 @@ export async function createFirstOrganization(trx: Trx, now: string) {
 }
 
 export function listOrganizations(trx: ReadDb) {
-  return trx.selectFrom('organizations').select(['id', 'name', 'page_name', 'subscription_status', 'created_at']).orderBy('created_at').execute()
+  return trx
+    .selectFrom('organizations')
+    .select(['id', 'name', 'page_name', 'subscription_status', 'created_at'])
+    .orderBy('created_at')
+    .execute()
 }
 
 // Every API request looks its organization up: compiled once (see compiled()).

@@ -1,7 +1,7 @@
-import type { Server } from 'bun'
-import { Database, type Statement } from 'bun:sqlite'
-import { assertPortFree, PortInUseError } from './port-in-use.ts'
+import { Database, type SQLQueryBindings, type Statement } from 'bun:sqlite'
 import { Worker } from 'node:worker_threads'
+import type { Server } from 'bun'
+import { assertPortFree, PortInUseError } from './port-in-use.ts'
 import { statementCache } from './statement-cache.ts'
 import type { Runtime, SqliteHandle } from './types.ts'
 
@@ -13,13 +13,13 @@ function openSqlite(path: string, { readonly = false } = {}): SqliteHandle {
   // the adapter objects are cached with their statements, so a query allocates nothing here.
   const statements = statementCache(
     (sql) => {
-      const stmt = db.prepare(sql) as Statement<Record<string, unknown>, any[]>
+      const stmt = db.prepare(sql) as Statement<Record<string, unknown>, SQLQueryBindings[]>
       return {
         stmt,
         reader: stmt.columnNames.length > 0,
-        all: (params: Params) => stmt.all(...(params as any[])),
-        run: (params: Params) => stmt.run(...(params as any[])),
-        iterate: (params: Params) => stmt.iterate(...(params as any[])),
+        all: (params: Params) => stmt.all(...(params as SQLQueryBindings[])),
+        run: (params: Params) => stmt.run(...(params as SQLQueryBindings[])),
+        iterate: (params: Params) => stmt.iterate(...(params as SQLQueryBindings[])),
       }
     },
     (adapter) => adapter.stmt.finalize(),
@@ -31,7 +31,7 @@ function openSqlite(path: string, { readonly = false } = {}): SqliteHandle {
   return {
     database: { prepare: statements.get, close } as never,
     exec: (sql) => db.exec(sql),
-    run: (sql, params) => void db.run(sql, params as any[]),
+    run: (sql, params) => void db.run(sql, params as SQLQueryBindings[]),
     value: (sql) => {
       const stmt = db.prepare(sql)
       const row = stmt.values()[0]

@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import Database from 'better-sqlite3'
 import { serve } from '@hono/node-server'
+import Database from 'better-sqlite3'
 import { PortInUseError } from './port-in-use.ts'
 import { statementCache } from './statement-cache.ts'
 import type { Runtime, SqliteHandle } from './types.ts'
@@ -43,7 +43,9 @@ export const runtime: Runtime = {
             }),
         })
       })
-      server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new PortInUseError(hostname, port) : error))
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'EADDRINUSE' ? new PortInUseError(hostname, port) : error),
+      )
     })
   },
   startWorker(entry, workerData) {
@@ -53,5 +55,6 @@ export const runtime: Runtime = {
     const code = `require('tsx/cjs'); require(${JSON.stringify(fileURLToPath(entry))})`
     return new Worker(code, { eval: true, workerData })
   },
-  peerAddress: (_request, env) => (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress,
+  peerAddress: (_request, env) =>
+    (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress,
 }

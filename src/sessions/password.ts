@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
+import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto'
 
 // Passwords are hashed with scrypt from node:crypto (Bun and Node, no native add-on) at the
 // OWASP Password Storage Cheat Sheet's parameters: N=2^17, r=8, p=1. That needs 128 * N * r =
@@ -15,7 +15,9 @@ export const MAX_PASSWORD_LENGTH = 200
 
 function derive(password: string, salt: Buffer, cost: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFKC'), salt, KEY_BYTES, { ...cost, maxmem: MAX_MEM }, (error, key) => (error ? reject(error) : resolve(key)))
+    scrypt(password.normalize('NFKC'), salt, KEY_BYTES, { ...cost, maxmem: MAX_MEM }, (error, key) =>
+      error ? reject(error) : resolve(key),
+    )
   })
 }
 

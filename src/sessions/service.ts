@@ -50,7 +50,14 @@ export async function createSession(trx: Trx, userId: string, now: number): Prom
   const [first] = await membershipsOf(trx, userId)
   await trx
     .insertInto('sessions')
-    .values({ id_hash: hashSecret(id), user_id: userId, organization_id: first?.id ?? null, created_at: iso(now), last_seen_at: iso(now), expires_at: iso(now + ABSOLUTE_LIMIT_MS) })
+    .values({
+      id_hash: hashSecret(id),
+      user_id: userId,
+      organization_id: first?.id ?? null,
+      created_at: iso(now),
+      last_seen_at: iso(now),
+      expires_at: iso(now + ABSOLUTE_LIMIT_MS),
+    })
     .execute()
   return id
 }
@@ -71,7 +78,12 @@ export async function findSession(db: ReadDb, rawId: string, now: number): Promi
     .where('s.id_hash', '=', hashSecret(rawId))
     .executeTakeFirst()
   if (!row || row.expires_at <= iso(now) || row.last_seen_at <= iso(now - IDLE_LIMIT_MS)) return undefined
-  return { idHash: row.id_hash, user: { id: row.user_id, email: row.email, name: row.name }, organizationId: row.organization_id, lastSeenAt: row.last_seen_at }
+  return {
+    idHash: row.id_hash,
+    user: { id: row.user_id, email: row.email, name: row.name },
+    organizationId: row.organization_id,
+    lastSeenAt: row.last_seen_at,
+  }
 }
 
 /** Whether the session's idle clock should be written now (see TOUCH_EVERY_MS). */
@@ -80,7 +92,11 @@ export function needsTouch(session: SignedIn, now: number): boolean {
 }
 
 export async function touchSession(trx: Trx, idHash: string, now: number): Promise<void> {
-  await trx.updateTable('sessions').set({ last_seen_at: iso(now) }).where('id_hash', '=', idHash).execute()
+  await trx
+    .updateTable('sessions')
+    .set({ last_seen_at: iso(now) })
+    .where('id_hash', '=', idHash)
+    .execute()
 }
 
 export async function endSession(trx: Trx, idHash: string): Promise<void> {
@@ -127,7 +143,15 @@ export async function createInvite(trx: Trx, input: { email: string; organizatio
   const token = newSecret()
   await trx
     .insertInto('invites')
-    .values({ token_hash: hashSecret(token), email: input.email.trim(), organization_id: input.organizationId, role: input.role, created_at: iso(now), expires_at: iso(now + INVITE_LIFETIME_MS), used_at: null })
+    .values({
+      token_hash: hashSecret(token),
+      email: input.email.trim(),
+      organization_id: input.organizationId,
+      role: input.role,
+      created_at: iso(now),
+      expires_at: iso(now + INVITE_LIFETIME_MS),
+      used_at: null,
+    })
     .execute()
   return token
 }
@@ -150,7 +174,12 @@ export async function findInvite(db: ReadDb, token: string, now: number) {
 export async function acceptInvite(trx: Trx, token: string, passwordHash: string, now: number): Promise<string> {
   const invite = await findInvite(trx, token, now)
   if (!invite) throw new AppError('not_found', 'This invite link is not valid: it was used already, has expired, or was mistyped')
-  const claimed = await trx.updateTable('invites').set({ used_at: iso(now) }).where('token_hash', '=', invite.token_hash).where('used_at', 'is', null).executeTakeFirst()
+  const claimed = await trx
+    .updateTable('invites')
+    .set({ used_at: iso(now) })
+    .where('token_hash', '=', invite.token_hash)
+    .where('used_at', 'is', null)
+    .executeTakeFirst()
   if (Number(claimed.numUpdatedRows) !== 1) throw new AppError('not_found', 'This invite link was used already')
   const user = await addUser(trx, { email: invite.email, organizationId: invite.organization_id, role: invite.role }, iso(now))
   await setPasswordHash(trx, user.id, passwordHash)

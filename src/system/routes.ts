@@ -1,9 +1,9 @@
 import { Hono } from 'hono'
 import { sql } from 'kysely'
-import pkg from '../../package.json' with { type: 'json' }
 import { runtime } from '#runtime'
-import type { AppDeps, AppEnv } from '../http/context.ts'
+import pkg from '../../package.json' with { type: 'json' }
 import { AppError } from '../core/errors.ts'
+import type { AppDeps, AppEnv } from '../http/context.ts'
 
 export const VERSION: string = pkg.version
 

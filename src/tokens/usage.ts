@@ -1,5 +1,5 @@
-import type { Store } from '../db/open.ts'
 import { isoTime } from '../core/time.ts'
+import type { Store } from '../db/open.ts'
 
 /**
  * Remembers when each token was last used and writes it at most once per interval, so that
@@ -9,7 +9,10 @@ export class TokenUsage {
   private pending = new Map<string, number>()
   private timer: ReturnType<typeof setInterval> | undefined
 
-  constructor(private readonly store: Store, intervalMs = 60_000) {
+  constructor(
+    private readonly store: Store,
+    intervalMs = 60_000,
+  ) {
     this.timer = setInterval(() => void this.flush().catch(() => {}), intervalMs)
     this.timer.unref?.()
   }
@@ -25,7 +28,11 @@ export class TokenUsage {
     try {
       await this.store.write(async (trx) => {
         for (const [id, at] of batch) {
-          await trx.updateTable('api_tokens').set({ last_used_at: isoTime(at) }).where('id', '=', id).execute()
+          await trx
+            .updateTable('api_tokens')
+            .set({ last_used_at: isoTime(at) })
+            .where('id', '=', id)
+            .execute()
         }
       })
     } catch (error) {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import type { Role } from '../db/schema.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
 import * as v from 'valibot'
 import { AppError } from '../core/errors.ts'
-import { getOrganization } from '../organizations/service.ts'
 import { email as emailField } from '../core/fields.ts'
+import type { Role } from '../db/schema.ts'
+import type { ReadDb, Trx } from '../db/write.ts'
+import { getOrganization } from '../organizations/service.ts'
 
 export const ROLES: readonly Role[] = ['member', 'admin', 'owner']
 

@@ -1,27 +1,20 @@
 import { type Context, Hono } from 'hono'
-import { dueRange, resolveFilter } from '../contacts/filter.ts'
-import { contactPage, countedFirstPage, cursorPosition, nextCursor } from '../contacts/page.ts'
 import type { ContactView } from '../contacts/view.ts'
-import { contactViews } from '../contacts/view.ts'
 import { AppError } from '../core/errors.ts'
 import { isoTime } from '../core/time.ts'
 import { localDate, startOfDate } from '../core/time-zone.ts'
-import type { ReadDb } from '../db/write.ts'
 import { actOnFollowUp } from '../follow-ups/actions.ts'
 import type { BoardSections } from '../follow-ups/board.ts'
 import { readForm } from '../http/body.ts'
-import type { AppDeps, AppEnv, Member } from '../http/context.ts'
-import { activeStageNames } from '../pipeline/service.ts'
+import type { AppDeps, AppEnv } from '../http/context.ts'
 import { ago, Filters, filterSearch, type ListQuery, parseListQuery } from './filters.tsx'
 import { Notice, renderPage } from './layout.tsx'
 import { sameOrigin } from './security.ts'
-
 
 /** Cards per section on the board's first load; "Show more" pages on with the same filters. */
 export const BOARD_PAGE_SIZE = 20
 
 const NOTICES: Record<string, string> = { done: 'Follow-up marked done.', snoozed: 'Follow-up snoozed.' }
-
 
 function Card({ contact, now, back, tomorrow }: { contact: ContactView; now: number; back: string; tomorrow: string }) {
   const id = contact.id
@@ -113,7 +106,7 @@ export function boardPages(deps: AppDeps) {
               <section class="section" aria-labelledby={`h-${s.key}`} id={`section-${s.key}`}>
                 <h2 id={`h-${s.key}`}>
                   {s.heading}{' '}
-                  <span class="count" aria-label={`${s.count}${s.exact ? '' : ' or more'} contacts`}>
+                  <span class="count">
                     {s.count}
                     {s.exact ? '' : '+'}
                   </span>
@@ -150,12 +143,15 @@ export function boardPages(deps: AppDeps) {
       if (note && note.length > 1000) throw new AppError('validation', 'The note is longer than 1000 characters')
       let snooze: string | undefined
       if (kind === 'snoozed') {
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(form.until ?? '') || Number.isNaN(Date.parse(form.until!))) throw new AppError('validation', 'Pick the date to snooze until')
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(form.until ?? '') || Number.isNaN(Date.parse(form.until!)))
+          throw new AppError('validation', 'Pick the date to snooze until')
         snooze = startOfDate(member.organization.timezone, form.until!)
         if (snooze <= isoTime(now)) throw new AppError('validation', 'Snooze until a day after today')
       }
       // The same service as POST /api/v1/contacts/{id}/follow-ups, acting as the signed-in person.
-      await store.write((trx) => actOnFollowUp(trx, member.organization, id, { note, snoozeUntil: snooze, email: member.session.user.email }, isoTime(now)))
+      await store.write((trx) =>
+        actOnFollowUp(trx, member.organization, id, { note, snoozeUntil: snooze, email: member.session.user.email }, isoTime(now)),
+      )
     } catch (e) {
       if (!(e instanceof AppError) || !['validation', 'bad_request', 'not_found'].includes(e.kind)) throw e
       const message = e.details?.length ? `${e.message}: ${e.details.map((d) => `${d.field} ${d.message}`).join('; ')}` : e.message

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
-import type { ContactView } from '../contacts/view.ts'
 import { contactExportQuery } from '../contacts/schemas.ts'
+import type { ContactView } from '../contacts/view.ts'
 import { AppError } from '../core/errors.ts'
 import { parseQuery } from '../core/query.ts'
 import { isoTime } from '../core/time.ts'
@@ -18,7 +18,13 @@ function Row({ contact, now }: { contact: ContactView; now: number }) {
       <td>{contact.pipeline_stage ?? '—'}</td>
       <td>{contact.tags.map((t) => t.name).join(', ')}</td>
       <td>{contact.last_response_at ? <time datetime={contact.last_response_at}>{ago(contact.last_response_at, now)}</time> : '—'}</td>
-      <td>{contact.follow_up_needed && contact.next_follow_up_at ? <time datetime={contact.next_follow_up_at}>{contact.next_follow_up_at.slice(0, 10)}</time> : '—'}</td>
+      <td>
+        {contact.follow_up_needed && contact.next_follow_up_at ? (
+          <time datetime={contact.next_follow_up_at}>{contact.next_follow_up_at.slice(0, 10)}</time>
+        ) : (
+          '—'
+        )}
+      </td>
     </tr>
   )
 }
@@ -92,7 +98,8 @@ export function contactPages(deps: AppDeps) {
     .get('/contacts/export.csv', async (c) => {
       const org = c.get('member').organization
       const given: Record<string, string[]> = {}
-      for (const [name, values] of Object.entries(c.req.queries())) if (values.some((v) => v.trim())) given[name] = values.filter((v) => v.trim())
+      for (const [name, values] of Object.entries(c.req.queries()))
+        if (values.some((v) => v.trim())) given[name] = values.filter((v) => v.trim())
       const query = parseQuery(contactExportQuery, given)
       // The API's export in a read worker: the same columns and formula-safe cells; a bad filter is a 400 before any byte.
       const stream = await deps.reads.stream('webContactsCsv', { organizationId: org.id, query, now: deps.now() }, (error) =>
@@ -122,7 +129,11 @@ export function contactPages(deps: AppDeps) {
                 <section class="section" aria-labelledby={`stage-${column.id}`}>
                   <h2 id={`stage-${column.id}`}>
                     <span class="dot" style={`background:${column.color}`}></span>
-                    {column.name} <span class="count">{column.count}{column.count_exact ? '' : '+'}</span>
+                    {column.name}{' '}
+                    <span class="count">
+                      {column.count}
+                      {column.count_exact ? '' : '+'}
+                    </span>
                   </h2>
                   <ul class="cards">
                     {column.items.map((contact) => (

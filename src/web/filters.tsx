@@ -1,7 +1,7 @@
-import { contactListQuery } from '../contacts/schemas.ts'
-import { parseQuery } from '../core/query.ts'
-import { LEAD_STATUSES } from '../core/lead-status.ts'
 import type * as v from 'valibot'
+import { contactListQuery } from '../contacts/schemas.ts'
+import { LEAD_STATUSES } from '../core/lead-status.ts'
+import { parseQuery } from '../core/query.ts'
 
 export type ListQuery = v.InferOutput<typeof contactListQuery>
 
@@ -33,9 +33,19 @@ export function filterSearch(query: Partial<ListQuery>, extra: Record<string, st
 }
 
 /** The filter form: stage, tag, type and username search; the contacts list adds lead status and follow-up. */
-export function Filters({ action, query, stages, full = false }: { action: string; query: Partial<ListQuery>; stages: string[]; full?: boolean }) {
+export function Filters({
+  action,
+  query,
+  stages,
+  full = false,
+}: {
+  action: string
+  query: Partial<ListQuery>
+  stages: string[]
+  full?: boolean
+}) {
   return (
-    <form method="get" action={action} class="filters" role="search" aria-label="Filters">
+    <form method="get" action={action} class="filters" aria-label="Filters">
       <div class="field">
         <label for="f-q">Username</label>
         <input id="f-q" name="q" type="search" value={query.q ?? ''} autocomplete="off" />

@@ -58,9 +58,7 @@ function TopBar({ member, current }: { member: Member; current?: NavName }) {
           </button>
         </form>
       ) : (
-        <span class="org" aria-label="Organization">
-          {member.organization.name}
-        </span>
+        <span class="org">{member.organization.name}</span>
       )}
       <form method="post" action="/logout">
         <button type="submit">Sign out</button>

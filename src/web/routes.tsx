@@ -19,8 +19,20 @@ const ASSET_CACHE = 'public, max-age=31536000, immutable'
 export function webRoutes(deps: AppDeps) {
   const events = eventStreams(deps)
   const routes = new Hono<AppEnv>()
-    .get('/assets/app.css', (c) => c.body(APP_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': ASSET_CACHE, 'X-Content-Type-Options': 'nosniff' }))
-    .get('/assets/app.js', (c) => c.body(APP_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': ASSET_CACHE, 'X-Content-Type-Options': 'nosniff' }))
+    .get('/assets/app.css', (c) =>
+      c.body(APP_CSS, 200, {
+        'Content-Type': 'text/css; charset=utf-8',
+        'Cache-Control': ASSET_CACHE,
+        'X-Content-Type-Options': 'nosniff',
+      }),
+    )
+    .get('/assets/app.js', (c) =>
+      c.body(APP_JS, 200, {
+        'Content-Type': 'text/javascript; charset=utf-8',
+        'Cache-Control': ASSET_CACHE,
+        'X-Content-Type-Options': 'nosniff',
+      }),
+    )
     .post('/organization', sameOrigin(), async (c) => {
       const form = await readForm(c, deps.config.bodyLimitBytes)
       await deps.store.write((trx) => switchOrganization(trx, c.get('member').session, form.organization_id ?? ''))
@@ -46,7 +58,8 @@ export function pageErrorRenderer(json: ErrorHandler<AppEnv>): ErrorHandler<AppE
     const appError = toAppError(error)
     if (errorStatus(appError.kind) >= 500) json(error, c) // logs it, with the request id
     const status = errorStatus(appError.kind)
-    const message = status >= 500 ? `Something went wrong on our side (request ${c.get('requestId') ?? ''}). Try again in a moment.` : appError.message
+    const message =
+      status >= 500 ? `Something went wrong on our side (request ${c.get('requestId') ?? ''}). Try again in a moment.` : appError.message
     return renderPage(
       c,
       { title: 'Error', status },

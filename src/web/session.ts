@@ -11,7 +11,15 @@ import { clearSessionCookie, readSessionCookie } from './security.ts'
  * The guard of signed-in pages (access 'session'): sets `member`, or sends a signed-out browser to
  * /login (remembering where it was going). With `admin`, members get a 403: owners and admins only.
  */
-export function sessionAuth({ store, now, admin = false }: { store: Store; now: () => number; admin?: boolean }): MiddlewareHandler<AppEnv> {
+export function sessionAuth({
+  store,
+  now,
+  admin = false,
+}: {
+  store: Store
+  now: () => number
+  admin?: boolean
+}): MiddlewareHandler<AppEnv> {
   return async function sessionGuard(c, next) {
     const raw = readSessionCookie(c)
     const at = now()
@@ -33,10 +41,16 @@ export function sessionAuth({ store, now, admin = false }: { store: Store; now: 
       }
       throw new AppError('unauthorized', 'You are signed out; sign in again')
     }
-    if (!found.organization || !found.role) throw new AppError('forbidden', 'Your account is not a member of any organization; ask an owner for an invite')
+    if (!found.organization || !found.role)
+      throw new AppError('forbidden', 'Your account is not a member of any organization; ask an owner for an invite')
     if (admin && found.role === 'member') throw new AppError('forbidden', 'Only owners and admins of this organization can open this page')
     if (needsTouch(found.session, at)) await store.write((trx) => touchSession(trx, found.session.idHash, at))
-    const member: Member = { session: found.session, organization: found.organization, role: found.role, organizations: found.organizations }
+    const member: Member = {
+      session: found.session,
+      organization: found.organization,
+      role: found.role,
+      organizations: found.organizations,
+    }
     c.set('member', member)
     await next()
   }

@@ -17,12 +17,12 @@ export function settingsPages(deps: AppDeps) {
     const member = c.get('member')
     // One organization's members: a short read on the main connection.
     const team = await store.db
-        .selectFrom('memberships as m')
-        .innerJoin('users as u', 'u.id', 'm.user_id')
-        .select(['u.email', 'u.name', 'm.role'])
-        .where('m.organization_id', '=', member.organization.id)
-        .orderBy('u.email')
-        .execute()
+      .selectFrom('memberships as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['u.email', 'u.name', 'm.role'])
+      .where('m.organization_id', '=', member.organization.id)
+      .orderBy('u.email')
+      .execute()
     return renderPage(
       c,
       { title: 'Settings', current: 'Settings', status: extra.status },
@@ -87,8 +87,11 @@ export function settingsPages(deps: AppDeps) {
       const role = (form.role ?? 'member') as Role
       // An admin may invite members and admins; only an owner makes another owner.
       if (!email.success) return render(c, { error: 'Enter a valid email address', status: 400 })
-      if (!ROLES.includes(role) || (role === 'owner' && member.role !== 'owner')) return render(c, { error: 'Pick a role you may give', status: 403 })
-      const token = await store.write((trx) => createInvite(trx, { email: email.output, organizationId: member.organization.id, role }, deps.now()))
+      if (!ROLES.includes(role) || (role === 'owner' && member.role !== 'owner'))
+        return render(c, { error: 'Pick a role you may give', status: 403 })
+      const token = await store.write((trx) =>
+        createInvite(trx, { email: email.output, organizationId: member.organization.id, role }, deps.now()),
+      )
       return render(c, { link: `${new URL(c.req.url).origin}/invite/${token}` })
     })
 }

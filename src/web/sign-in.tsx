@@ -45,7 +45,15 @@ function InviteForm({ invite, error }: { invite: { email: string; organization_n
         <input type="hidden" name="email" value={invite.email} autocomplete="username" />
         <div class="field">
           <label for="password">Password</label>
-          <input id="password" name="password" type="password" autocomplete="new-password" required minlength={10} maxlength={MAX_PASSWORD_LENGTH} />
+          <input
+            id="password"
+            name="password"
+            type="password"
+            autocomplete="new-password"
+            required
+            minlength={10}
+            maxlength={MAX_PASSWORD_LENGTH}
+          />
         </div>
         <button type="submit">Set password and sign in</button>
       </form>
@@ -101,7 +109,11 @@ export function signInPages(deps: AppDeps) {
     })
     .get('/invite/:token', async (c) => {
       const invite = await findInvite(store.db, c.req.param('token'), deps.now())
-      if (!invite) throw new AppError('not_found', 'This invite link is not valid: it was used already, has expired, or was mistyped. Ask for a new one.')
+      if (!invite)
+        throw new AppError(
+          'not_found',
+          'This invite link is not valid: it was used already, has expired, or was mistyped. Ask for a new one.',
+        )
       return renderPage(c, { title: 'Set your password' }, <InviteForm invite={invite} />)
     })
     .post('/invite/:token', sameOrigin(), async (c) => {
@@ -111,7 +123,11 @@ export function signInPages(deps: AppDeps) {
       const problem = passwordProblem(password)
       if (problem) {
         const invite = await findInvite(store.db, token, deps.now())
-        if (!invite) throw new AppError('not_found', 'This invite link is not valid: it was used already, has expired, or was mistyped. Ask for a new one.')
+        if (!invite)
+          throw new AppError(
+            'not_found',
+            'This invite link is not valid: it was used already, has expired, or was mistyped. Ask for a new one.',
+          )
         return renderPage(c, { title: 'Set your password', status: 400 }, <InviteForm invite={invite} error={problem} />)
       }
       const hash = await hashPassword(password)

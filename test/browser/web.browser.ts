@@ -1,15 +1,16 @@
 // The web app in a real browser: playwright-core driving Debian's chromium (/usr/bin/chromium,
 // or $CHROMIUM), axe-core checking every page. One browser and one server for the whole file.
 // Screenshots of each page go to test-screenshots/ (git-ignored).
-import { after, before, describe, it } from 'node:test'
+
 import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { after, before, describe, it } from 'node:test'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { runtime } from '#runtime'
-import { createApp, type App } from '../../src/app.ts'
+import { type App, createApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { migrateToLatest } from '../../src/db/migrate.ts'
 import { openStore, type Store } from '../../src/db/open.ts'
@@ -36,12 +37,22 @@ describe('web app in a browser', () => {
   let offset = -3 * DAY
 
   const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json', 'x-org-auth-token': org.token }, body: body === undefined ? undefined : JSON.stringify(body) })
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', 'x-org-auth-token': org.token },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
     const json = (await res.json()) as any
     assert.ok(res.ok, JSON.stringify(json))
     return json
   }
-  const reply = (username: string, text: string) => api('POST', '/api/v1/contact/default-reply', { organization_id: org.id, manychat_id: `mc_${username}`, username, message_content: text })
+  const reply = (username: string, text: string) =>
+    api('POST', '/api/v1/contact/default-reply', {
+      organization_id: org.id,
+      manychat_id: `mc_${username}`,
+      username,
+      message_content: text,
+    })
 
   async function user(email: string, role: 'owner' | 'admin' | 'member') {
     const hash = await hashPassword(PASSWORD)
@@ -93,7 +104,16 @@ describe('web app in a browser', () => {
     // Playwright gives each launch a fresh temporary profile (its own --user-data-dir).
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     })
     await user('owner@acme.test', 'owner')
     await user('setter@acme.test', 'member')
@@ -131,13 +151,13 @@ describe('web app in a browser', () => {
     const { context, page } = await newPage()
     await signIn(page, 'setter@acme.test')
     await page.waitForURL(/\/follow-ups$/)
-    const count = (key: string) => page.locator(`#h-${key} .count`).innerText()
+    const count = (key: string) => page.locator(`#h-${key} .count`).textContent()
     assert.equal(await count('overdue'), '1')
     assert.equal(await count('today'), '1')
     assert.equal(await count('upcoming'), '1')
     const olga = page.locator('#section-overdue .card', { hasText: '@overdue_olga' })
     await olga.getByText('Can you send the price list?').waitFor()
-    assert.match(await olga.innerText(), /Follow-ups done: 0/)
+    assert.match((await olga.textContent()) ?? '', /Follow-ups done: 0/)
     await page.waitForSelector('html[data-live-ready]')
     await assertAccessible(page, 'board')
     await shot(page, 'board')
@@ -217,7 +237,7 @@ describe('web app in a browser', () => {
     await shot(page, 'settings')
     await page.getByLabel('Email').fill('new.setter@acme.test')
     await page.getByRole('button', { name: 'Invite' }).click()
-    const link = await page.locator('code.link').innerText()
+    const link = ((await page.locator('code.link').textContent()) ?? '').trim()
     await page.getByRole('button', { name: 'Sign out' }).click()
     await page.waitForURL(/\/login$/)
 
@@ -235,7 +255,9 @@ describe('web app in a browser', () => {
   })
 
   it('throttles repeated wrong passwords with a clear message', async () => {
-    const token = await store.write((trx) => createInvite(trx, { email: 'x@acme.test', organizationId: org.id, role: 'member' }, Date.now()))
+    const token = await store.write((trx) =>
+      createInvite(trx, { email: 'x@acme.test', organizationId: org.id, role: 'member' }, Date.now()),
+    )
     assert.ok(token)
     const { context, page } = await newPage()
     for (let i = 0; i < 5; i++) {

@@ -1,12 +1,13 @@
 // End to end: build the real binary, run it from a folder with no node_modules, create an
 // organization through the CLI and call the API over real HTTP. Runs under Node (npm run test:e2e).
-import { after, before, describe, it } from 'node:test'
+
 import assert from 'node:assert/strict'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { once } from 'node:events'
+import { after, before, describe, it } from 'node:test'
 
 const root = resolve(import.meta.dirname, '../..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
@@ -71,7 +72,13 @@ describe('compiled binary', () => {
     const reply = await fetch(`${base}/api/v1/contact/default-reply`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-org-auth-token': org.token },
-      body: JSON.stringify({ organization_id: org.id, manychat_id: 987654, username: '@E2E_Lead', message_content: 'Hello from the real binary', ig_id: 17841400000000000123n.toString() }),
+      body: JSON.stringify({
+        organization_id: org.id,
+        manychat_id: 987654,
+        username: '@E2E_Lead',
+        message_content: 'Hello from the real binary',
+        ig_id: 17841400000000000123n.toString(),
+      }),
     })
     assert.equal(reply.status, 200)
     const body = (await reply.json()) as any
@@ -102,9 +109,17 @@ describe('compiled binary', () => {
   it('refuses to start a second server on the busy port: one line, exit code 1, the first keeps every request', async () => {
     const port = new URL(base).port
     // Even on another database: the port alone decides. A second server that wrongly starts is killed by the timeout.
-    const second = spawnSync(binary, ['serve', '--port', port, '--db', './data/second.db'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 10_000 })
+    const second = spawnSync(binary, ['serve', '--port', port, '--db', './data/second.db'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH },
+      timeout: 10_000,
+    })
     assert.equal(second.status, 1, second.stdout)
-    assert.equal(second.stderr.trim(), `dmtracker: port ${port} on 127.0.0.1 is already in use (is another server running?); stop it or choose another --port`)
+    assert.equal(
+      second.stderr.trim(),
+      `dmtracker: port ${port} on 127.0.0.1 is already in use (is another server running?); stop it or choose another --port`,
+    )
     assert.doesNotMatch(second.stdout, /listening/)
     for (let i = 0; i < 10; i++) {
       const res = await fetch(`${base}/api/v1/contact/default-reply`, {
@@ -125,7 +140,10 @@ describe('compiled binary', () => {
     assert.match(lines[1]!, /"e2e_lead"/)
     const list = await fetch(`${base}/api/v1/contacts?q=e2e`, { headers })
     assert.equal(list.status, 200)
-    assert.deepEqual(((await list.json()) as any).data.map((c: any) => c.username), ['e2e_lead'])
+    assert.deepEqual(
+      ((await list.json()) as any).data.map((c: any) => c.username),
+      ['e2e_lead'],
+    )
   })
 
   it('stops cleanly on SIGTERM and leaves no token in the logs or the database', async () => {
@@ -171,7 +189,11 @@ describe('first run', () => {
       const more = /more with `(\.\/dmtracker) (token create \S+)`/.exec(stderr)
       assert.ok(more, stderr)
       assert.equal(more[2], `token create ${orgId}`)
-      const created = spawnSync(join(dir, more[1]!), [...more[2]!.split(' '), '--json'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH } })
+      const created = spawnSync(join(dir, more[1]!), [...more[2]!.split(' '), '--json'], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH },
+      })
       assert.equal(created.status, 0, created.stderr)
       assert.match(JSON.parse(created.stdout).token, /^dmt_/)
     } finally {
@@ -186,7 +208,8 @@ describe('the CLI from a checkout', () => {
   it('runs as `npm run dmtracker -- ...` and prints commands in that form', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dmtracker-npm-'))
     try {
-      const npm = (...args: string[]) => spawnSync('npm', ['run', '--silent', 'dmtracker', '--', ...args, '--db', join(dir, 'data/x.db')], { cwd: root, encoding: 'utf8' })
+      const npm = (...args: string[]) =>
+        spawnSync('npm', ['run', '--silent', 'dmtracker', '--', ...args, '--db', join(dir, 'data/x.db')], { cwd: root, encoding: 'utf8' })
       const missing = npm('org', 'list')
       assert.equal(missing.status, 1)
       assert.match(missing.stderr, /no database at .*; nothing was created\. .*`npm run dmtracker -- org create --name NAME`/)
