@@ -15,7 +15,7 @@ export const LAYERS = ['core/db', 'entities', 'http', 'cli/app', 'entry'] as con
 export type Layer = (typeof LAYERS)[number]
 
 const LOWEST = new Set(['core', 'db', 'runtime', 'migrations'])
-const HTTP = new Set(['http', 'openapi', 'system'])
+const HTTP = new Set(['http', 'openapi', 'system', 'web'])
 
 export function layerOf(file: string): Layer {
   const parts = file.split('/')

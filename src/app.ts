@@ -19,6 +19,8 @@ import { openApiRoutes } from './openapi/routes.ts'
 import type { Reads } from './read-tasks.ts'
 import { systemRoutes } from './system/routes.ts'
 import { TokenUsage } from './tokens/usage.ts'
+import { pageErrorRenderer, webRoutes } from './web/routes.tsx'
+import { sessionAuth } from './web/session.ts'
 
 export interface AppOptions {
   store: Store
@@ -33,6 +35,8 @@ export interface App {
   readonly hono: Hono<AppEnv>
   readonly fetch: Hono<AppEnv>['fetch']
   readonly request: Hono<AppEnv>['request']
+  /** Ends the web app's open event streams, so a server can stop without waiting for them. */
+  endStreams(): void
   /** The read workers (tests look at their stats). */
   readonly reads: Reads
   /** Flushes what is kept in memory (token last-use times) and stops the read workers; the store stays open. */
@@ -59,6 +63,9 @@ export function createApp({ store, config, log = silentLogger, now = Date.now, r
   routes.route('/api/v1', followUpRoutes(deps))
   routes.route('/api/v1', analyticsRoutes(deps))
   routes.route('/api/v1', openApiRoutes())
+  // The web app for the team (signed in with a session cookie, never with it on /api/v1).
+  const web = webRoutes(deps)
+  routes.route('/', web.routes)
 
   // Not strict: /path/ reaches /path. A pasted URL with a trailing slash (ManyChat's step editor,
   // curl) should work, and the 405 fallback, which also matches it, must not contradict the router.
@@ -77,12 +84,16 @@ export function createApp({ store, config, log = silentLogger, now = Date.now, r
     failuresPerMinute: config.authFailuresPerMinute,
     clientAddress: clientAddressOf(config.trustProxy),
   })
-  guardRoutes(app, routes.routes, { 'org-token': orgToken })
+  guardRoutes(app, routes.routes, {
+    'org-token': orgToken,
+    session: sessionAuth({ store, now }),
+    'session-admin': sessionAuth({ store, now, admin: true }),
+  })
   // After the guards (keys belong to the caller's organization), before the routes and their rate limits.
   app.use('/api/v1/*', idempotency(store, config.bodyLimitBytes, now))
   app.route('/', routes)
 
-  const renderError = errorRenderer(log)
+  const renderError = pageErrorRenderer(errorRenderer(log))
   app.notFound(notFoundOrMethodNotAllowed(app, renderError))
   app.onError(renderError)
 
@@ -90,8 +101,10 @@ export function createApp({ store, config, log = silentLogger, now = Date.now, r
     hono: app,
     fetch: app.fetch,
     request: app.request,
+    endStreams: web.endStreams,
     reads,
     async close() {
+      web.endStreams()
       await reads.close()
       await usage.stop()
     },

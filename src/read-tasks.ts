@@ -15,8 +15,9 @@ import { contactViews } from './contacts/view.ts'
 import type { Caller } from './core/actor.ts'
 import type { ReadPool, RunTasks, StreamTasks } from './db/read-pool.ts'
 import type { ReadDb } from './db/write.ts'
-import { followUpBoard } from './follow-ups/board.ts'
+import { filteredBoard, followUpBoard } from './follow-ups/board.ts'
 import { callerOrganization } from './organizations/access.ts'
+import { getOrganization } from './organizations/service.ts'
 
 /** Rows per page while streaming an export: the worker holds one page at a time. */
 export const EXPORT_PAGE_SIZE = 500
@@ -44,6 +45,24 @@ export const runTasks = {
   ) => outreachReport(db, await callerOrganization(db, caller), query, now),
   analyticsDaily: async (db: ReadDb, { caller, query, now }: { caller: Caller; query: InferOutput<typeof dailyQuery>; now: number }) =>
     dailyReport(db, await callerOrganization(db, caller), query, now),
+  // The web app's pages (src/web/), for the signed-in person's organization.
+  webBoard: (
+    db: ReadDb,
+    {
+      organizationId,
+      query,
+      now,
+      pageSize,
+    }: { organizationId: string; query: InferOutput<typeof contactListQuery>; now: number; pageSize: number },
+  ) => filteredBoard(db, organizationId, query, now, pageSize),
+  async webContacts(
+    db: ReadDb,
+    { organizationId, query, now }: { organizationId: string; query: InferOutput<typeof contactListQuery>; now: number },
+  ) {
+    const filter = await resolveFilter(db, await getOrganization(db, organizationId), query, now)
+    const page = await contactPage(db, organizationId, filter, cursorPosition(filter, query.cursor), query.limit)
+    return { items: await contactViews(db, page.contacts), next: nextCursor(filter, page.next) }
+  },
 } satisfies RunTasks
 
 export const streamTasks = {
@@ -56,6 +75,17 @@ export const streamTasks = {
     const filter = await resolveFilter(db, await callerOrganization(db, caller), query, now)
     yield* contactsCsv(async (after) => {
       const page = await contactPage(db, caller.organizationId, filter, after, pageSize)
+      return { views: await contactViews(db, page.contacts), next: page.next }
+    })
+  },
+  async *webContactsCsv(
+    db: ReadDb,
+    { organizationId, query, now }: { organizationId: string; query: InferOutput<typeof contactExportQuery>; now: number },
+    { pageSize = EXPORT_PAGE_SIZE },
+  ) {
+    const filter = await resolveFilter(db, await getOrganization(db, organizationId), query, now)
+    yield* contactsCsv(async (after) => {
+      const page = await contactPage(db, organizationId, filter, after, pageSize)
       return { views: await contactViews(db, page.contacts), next: page.next }
     })
   },

@@ -14,6 +14,8 @@ export interface CliIo {
   env: Env
   /** What the user types to run this CLI where they are (see invocation.ts); default `dmtracker`. */
   command?: string
+  /** Standard input as text (for --password-stdin); tests pass their own. */
+  stdin?: () => Promise<string>
 }
 
 export const processIo: CliIo = {

@@ -33,7 +33,7 @@ Usage: dmtracker [command] [options]
   migrate     apply pending database migrations
   org         create, list and cancel organizations; follow-up settings
   token       create, list and revoke API tokens
-  user        add users and memberships
+  user        add users and memberships; web app invites, passwords and sessions
   stage       manage an organization's pipeline stages
   automation  manage smart automations (stage -> status, status -> stage rules)
   backup      copy the live database to a file (safe while serving)

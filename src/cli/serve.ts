@@ -135,11 +135,13 @@ function shutdownSignal(): Promise<string> {
 async function shutdown(
   log: Logger,
   server: { stop(): Promise<void> },
-  app: { close(): Promise<void> },
+  app: { endStreams(): void; close(): Promise<void> },
   store: Store,
   webhooks: DeliveryWorker,
 ) {
   log({ level: 'info', msg: 'shutting down' })
+  // Open event streams (the web app's live board) never end by themselves.
+  app.endStreams()
   await server.stop()
   await webhooks.stop()
   await app.close()

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely'
 import { AppError } from '../core/errors.ts'
+import { noteChange } from '../db/changes.ts'
 import { compiled, compiledWrite } from '../db/compiled.ts'
 import { takeNumbers } from '../db/id-numbers.ts'
 import type { Contact, ContactUpdate, NewContact, NoteTable } from '../db/schema.ts'
@@ -45,21 +46,26 @@ export type ContactDraft = Omit<NewContact, 'id' | 'created_at' | 'updated_at'>
 
 /** Contact ids are time-ordered, stamped with created_at (see uuidV7): the busiest insert appends to its index. */
 export async function insertContact(trx: Trx, draft: ContactDraft, now: string): Promise<Contact> {
-  return trx
+  const contact = await trx
     .insertInto('contacts')
     .values({ ...draft, id: uuidV7(Date.parse(now)), created_at: now, updated_at: now })
     .returningAll()
     .executeTakeFirstOrThrow()
+  noteChange(trx, { organizationId: contact.organization_id, contactId: contact.id })
+  return contact
 }
 
 /** Applies `patch` and stamps updated_at; returns the contact as stored afterwards. */
 export async function updateContact(trx: Trx, id: string, patch: ContactUpdate, now: string): Promise<Contact> {
-  return trx
+  const contact = await trx
     .updateTable('contacts')
     .set({ ...patch, updated_at: now })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow()
+  // Live views (the web app's board) hear of it once the transaction commits.
+  noteChange(trx, { organizationId: contact.organization_id, contactId: contact.id })
+  return contact
 }
 
 /** An active contact of the organization, or a 404: archived contacts take no more changes. */

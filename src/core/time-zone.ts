@@ -135,3 +135,13 @@ export function dayBounds(timeZone: string, first: Wall, count: number): string[
 }
 
 export type { Wall as CalendarDay }
+/** The calendar date (YYYY-MM-DD) at `now` in `timeZone`. */
+export function localDate(timeZone: string, now: number): string {
+  return new Date(wallTime(timeZone, now)).toISOString().slice(0, 10)
+}
+
+/** The first instant of the calendar day `date` (YYYY-MM-DD) in `timeZone`, as ISO 8601 UTC. */
+export function startOfDate(timeZone: string, date: string): string {
+  const [year, month, day] = date.split('-').map(Number)
+  return isoTime(startOfDay(timeZone, { year: year!, month: month!, day: day! }))
+}

@@ -1,6 +1,7 @@
 import { Kysely, SqliteDialect } from 'kysely'
 import { runtime } from '#runtime'
 import type { SqliteHandle } from '../runtime/types.ts'
+import { ChangeFeed } from './changes.ts'
 import { startCheckpointer } from './checkpointer.ts'
 import { makeDatabaseFilesPrivate, makePrivateFolderFor } from './private-files.ts'
 import type { Database } from './schema.ts'
@@ -32,6 +33,8 @@ export interface Store {
   readonly db: Kysely<Database>
   readonly write: Write
   readonly sqlite: SqliteHandle
+  /** Contacts changed by committed writes, for live views (see changes.ts). */
+  readonly changes: ChangeFeed
   /** Checkpoints the WAL into the main file and closes. */
   close(): Promise<void>
 }
@@ -60,10 +63,12 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
   const checkpointer = options.checkpoint === 'background' && path !== ':memory:' ? startCheckpointer(path, settings) : undefined
   if (checkpointer) sqlite.exec(`pragma wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`)
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite.database }) })
+  const changes = new ChangeFeed()
   return {
     db,
     sqlite,
-    write: createWriter(db),
+    changes,
+    write: createWriter(db, (list) => changes.publish(list)),
     async close() {
       try {
         await checkpointer?.stop()

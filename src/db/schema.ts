@@ -22,6 +22,9 @@ export interface Database {
   webhook_deliveries: WebhookDeliveryTable
   webhook_attempts: WebhookAttemptTable
   idempotency_keys: IdempotencyKeyTable
+  sessions: SessionTable
+  invites: InviteTable
+  sign_in_failures: SignInFailureTable
 }
 
 export type Flag = 0 | 1
@@ -61,6 +64,8 @@ export interface UserTable {
   email: string
   name: string | null
   created_at: string
+  /** scrypt, see sessions/password.ts; null until the user sets a password. */
+  password_hash: string | null
 }
 
 export type Role = 'owner' | 'admin' | 'member'
@@ -271,3 +276,31 @@ export type ContactUpdate = Updateable<ContactTable>
 export type Organization = Selectable<OrganizationTable>
 export type Tag = Selectable<TagTable>
 export type PipelineStage = Selectable<PipelineStageTable>
+
+/** A browser session of the web app; the cookie holds the id, the table only its SHA-256. */
+export interface SessionTable {
+  id_hash: string
+  user_id: string
+  organization_id: string | null
+  created_at: string
+  last_seen_at: string
+  /** The absolute expiry; the idle one is last_seen_at plus the idle limit. */
+  expires_at: string
+}
+
+/** A one-time link to set a password and join an organization. */
+export interface InviteTable {
+  token_hash: string
+  email: string
+  organization_id: string
+  role: Role
+  created_at: string
+  expires_at: string
+  used_at: string | null
+}
+
+export interface SignInFailureTable {
+  key: string
+  failures: number
+  last_failure_at: string
+}

@@ -2,7 +2,9 @@ import type { Config } from '../config.ts'
 import type { Caller } from '../core/actor.ts'
 import type { Logger } from '../core/logger.ts'
 import type { Store } from '../db/open.ts'
+import type { Organization, Role } from '../db/schema.ts'
 import type { Reads } from '../read-tasks.ts'
+import type { SignedIn } from '../sessions/service.ts'
 
 /** Hono's typed context variables for every route of this app. */
 export interface AppEnv {
@@ -13,7 +15,18 @@ export interface AppEnv {
     https: boolean
     /** Set when the request carries an Idempotency-Key: where its answer is stored (http/idempotency.ts). */
     idempotency?: { organizationId: string; key: string; fingerprint: string }
+    /** A signed-in person of the web app, in the organization their session looks at. */
+    member: Member
   }
+}
+
+/** Who a web page request acts for: the session's user, the organization chosen and their role in it. */
+export interface Member {
+  session: SignedIn
+  organization: Organization
+  role: Role
+  /** Every organization of the user, for the switcher. */
+  organizations: { id: string; name: string; role: Role }[]
 }
 
 /** What route factories receive: everything a handler may touch, passed in, never imported. */

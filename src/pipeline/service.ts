@@ -65,6 +65,18 @@ export async function listStages(trx: ReadDb, organizationId: string) {
   return stages.map((s) => ({ ...s, active: s.active === 1 }))
 }
 
+/** The active stages' names in pipeline order (for pickers; no counts, so it stays cheap). */
+export async function activeStageNames(db: ReadDb, organizationId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('pipeline_stages')
+    .select('name')
+    .where('organization_id', '=', organizationId)
+    .where('active', '=', 1)
+    .orderBy('position')
+    .execute()
+  return rows.map((r) => r.name)
+}
+
 /** Finds a stage by name, case-insensitively (ASCII), or throws a 404 naming it. */
 async function findStage(trx: ReadDb, organizationId: string, name: string): Promise<PipelineStage> {
   const stage = await findStageByName(trx, organizationId, name)

@@ -42,7 +42,7 @@ export async function addUser(trx: Trx, input: { email: string; name?: string; o
   let user = await findUserByEmail(trx, email)
   if (user && !input.organizationId) throw new AppError('validation', `A user with email ${user.email} already exists`)
   if (!user) {
-    user = { id: randomUUID(), email, name: input.name?.trim() || null, created_at: now }
+    user = { id: randomUUID(), email, name: input.name?.trim() || null, created_at: now, password_hash: null }
     await trx.insertInto('users').values(user).execute()
   }
   if (input.organizationId) {

@@ -99,6 +99,18 @@ describe('compiled binary', () => {
     assert.equal(typeof ((await denied.json()) as any).message, 'string')
   })
 
+  it('serves the web app with its stylesheet and script from inside the binary', async () => {
+    const login = await fetch(`${base}/login`)
+    assert.equal(login.status, 200)
+    const html = await login.text()
+    for (const [, asset] of html.matchAll(/(?:href|src)="(\/assets\/[^"]+)"/g)) {
+      const res = await fetch(`${base}${asset}`)
+      assert.equal(res.status, 200, asset)
+      assert.ok((await res.text()).length > 500, `${asset} has content`)
+    }
+    assert.equal([...html.matchAll(/\/assets\//g)].length, 2)
+  })
+
   it('refuses to start a second server on the busy port: one line, exit code 1, the first keeps every request', async () => {
     const port = new URL(base).port
     // Even on another database: the port alone decides. A second server that wrongly starts is killed by the timeout.
