@@ -91,14 +91,8 @@ async function findStage(trx: ReadDb, organizationId: string, name: string): Pro
 export async function findActiveStage(trx: ReadDb, organizationId: string, name: string, field = 'stage'): Promise<PipelineStage> {
   const stage = await findStageByName(trx, organizationId, name)
   if (stage?.active) return stage
-  const active = await trx
-    .selectFrom('pipeline_stages')
-    .select('name')
-    .where('organization_id', '=', organizationId)
-    .where('active', '=', 1)
-    .orderBy('position')
-    .execute()
-  const message = `"${name}" is not an active pipeline stage; valid stages: ${active.map((s) => s.name).join(', ')}`
+  const active = await activeStageNames(trx, organizationId)
+  const message = `"${name}" is not an active pipeline stage; valid stages: ${active.join(', ')}`
   throw new AppError('validation', `${field} ${message}`, [{ field, message }])
 }
 
