@@ -87,7 +87,7 @@ async function assertKeepsAnOwner(trx: ReadDb, organizationId: string, userId: s
     .where('role', '=', 'owner')
     .execute()
   if (owners.length === 1 && owners[0]!.user_id === userId) {
-    const what = newRole ? `make the last owner a ${newRole}` : 'remove the last owner'
+    const what = newRole ? `change the last owner's role to ${newRole}` : 'remove the last owner'
     throw new AppError('validation', `Cannot ${what}: make someone else an owner first`)
   }
 }
