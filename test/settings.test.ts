@@ -26,7 +26,11 @@ async function as(env: TestEnv, email: string, role: Role) {
   const cookie = `dmtracker_session=${session}`
   const send = async (method: string, path: string, form?: Record<string, string | string[]>, headers: Record<string, string> = {}) => {
     const body = form
-      ? new URLSearchParams(Object.entries(form).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]])))
+      ? new URLSearchParams(
+          Object.entries(form).flatMap(([k, v]) =>
+            Array.isArray(v) ? v.map((x): [string, string] => [k, x]) : [[k, v] as [string, string]],
+          ),
+        )
       : undefined
     const res = await env.app.request(`${ORIGIN}${path}`, {
       method,
@@ -47,7 +51,7 @@ async function as(env: TestEnv, email: string, role: Role) {
   }
 }
 
-const unescape = (html: string) =>
+const decode = (html: string) =>
   html
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
@@ -124,7 +128,7 @@ describe('settings over HTTP', () => {
   it('manages stages by the CLI rules: add, rename, recolour, reorder, remove with move; bad input is a message on the page', async () => {
     const added = await admin.post('/settings/stages', { name: 'Qualified', color: 'teal' })
     assert.equal(added.status, 200)
-    assert.match(unescape(added.text), /Added stage "Qualified" at position 7/)
+    assert.match(decode(added.text), /Added stage "Qualified" at position 7/)
     assert.equal((await stages()).at(-1), 'Qualified:#0d9488')
     for (const [form, message] of [
       [{ name: '  ', color: 'red' }, /Stage name/],
@@ -133,7 +137,7 @@ describe('settings over HTTP', () => {
     ] as const) {
       const res = await admin.post('/settings/stages', form)
       assert.equal(res.status, 400, JSON.stringify(form))
-      assert.match(unescape(res.text), message)
+      assert.match(decode(res.text), message)
       assert.match(res.text, /role="alert"/)
     }
     assert.equal((await admin.post('/settings/stages/rename', { stage: 'Qualified', name: 'Hot Lead' })).status, 200)
@@ -153,11 +157,11 @@ describe('settings over HTTP', () => {
       pipeline_stage: 'Hot Lead',
     })
     const confirm = await owner.post('/settings/stages/remove', { stage: 'Hot Lead', move_to: 'Interested' })
-    assert.match(unescape(confirm.text), /Remove the stage "Hot Lead"\?/)
-    assert.match(unescape(confirm.text), /Its 1 contact\(s\) move to "Interested"/)
+    assert.match(decode(confirm.text), /Remove the stage "Hot Lead"\?/)
+    assert.match(decode(confirm.text), /Its 1 contact\(s\) move to "Interested"/)
     assert.ok((await stages()).includes('Hot Lead:#e11d48'), 'nothing removed before the confirmation')
     const removed = await owner.post('/settings/stages/remove', { stage: 'Hot Lead', move_to: 'Interested', confirmed: 'yes' })
-    assert.match(unescape(removed.text), /Removed stage "Hot Lead"; moved 1 contact\(s\) to "Interested"/)
+    assert.match(decode(removed.text), /Removed stage "Hot Lead"; moved 1 contact\(s\) to "Interested"/)
     assert.equal((await env.call('GET', `/api/v1/contacts/${harry.id}`)).body.data.pipeline_stage, 'Interested')
     const activity = await env.store.db
       .selectFrom('activity_log')
@@ -176,10 +180,10 @@ describe('settings over HTTP', () => {
 
   it('lists, adds, disables, enables and removes smart automations', async () => {
     const added = await admin.post('/settings/automations', { kind: 'stage_to_status', stage: 'Closed', status: 'won' })
-    assert.match(unescape(added.text), /Added automation rule #1: when the stage becomes "Closed", set the status to won/)
+    assert.match(decode(added.text), /Added automation rule #1: when the stage becomes "Closed", set the status to won/)
     const clash = await admin.post('/settings/automations', { kind: 'stage_to_status', stage: 'Closed', status: 'lost' })
     assert.equal(clash.status, 400)
-    assert.match(unescape(clash.text), /enabled for the same trigger/)
+    assert.match(decode(clash.text), /enabled for the same trigger/)
     await admin.post('/settings/automations', { kind: 'status_to_stage', stage: 'Lost', status: 'lost' })
     assert.match((await admin.post('/settings/automations/1/disable')).text, /Disabled automation rule #1/)
     assert.match((await admin.post('/settings/automations/1/enable')).text, /Enabled automation rule #1/)
@@ -187,7 +191,7 @@ describe('settings over HTTP', () => {
     assert.match((await admin.post('/settings/automations/2/remove', { confirmed: 'yes' })).text, /Removed automation rule #2/)
     assert.equal((await admin.post('/settings/automations/99/enable')).status, 404)
     const page = await admin.get('/settings/automations')
-    assert.match(unescape(page.text), /when the stage becomes "Closed", set the status to won/)
+    assert.match(decode(page.text), /when the stage becomes "Closed", set the status to won/)
     assert.doesNotMatch(page.text, /#2</)
   })
 
@@ -202,7 +206,7 @@ describe('settings over HTTP', () => {
     assert.deepEqual(org, { timezone: 'Europe/Berlin', follow_up_cadence_days: '[1,3,7]' })
     const zone = await admin.post('/settings/follow-ups', { timezone: 'Mars/Olympus', cadence: '1d' })
     assert.equal(zone.status, 400)
-    assert.match(unescape(zone.text), /timezone "Mars\/Olympus" is not an IANA time zone/)
+    assert.match(decode(zone.text), /timezone "Mars\/Olympus" is not an IANA time zone/)
     assert.equal((await admin.post('/settings/follow-ups', { timezone: 'UTC', cadence: 'soon' })).status, 400)
     const page = await admin.get('/settings/follow-ups')
     assert.match(page.text, /<option value="Europe\/Berlin" selected="">/)
@@ -212,7 +216,7 @@ describe('settings over HTTP', () => {
     const made = await admin.post('/settings/tokens', { label: 'zapier' })
     const token = /<code id="new-token" class="secret">(dmt_[\w-]+)<\/code>/.exec(made.text)?.[1]
     assert.ok(token, 'the token is on the page')
-    assert.match(unescape(made.text), new RegExp(`curl -X POST http://localhost/api/v1/contact/default-reply .*x-org-auth-token: ${token}`))
+    assert.match(decode(made.text), new RegExp(`curl -X POST http://localhost/api/v1/contact/default-reply .*x-org-auth-token: ${token}`))
     assert.equal((await env.call('GET', '/api/v1/contacts', undefined, { token })).status, 200)
     const list = await admin.get('/settings/tokens')
     assert.ok(!list.text.includes(token), 'never shown again')
@@ -259,19 +263,17 @@ describe('settings over HTTP', () => {
   })
 
   it('shows the exact ManyChat request for this server, honouring X-Forwarded-Proto only from a trusted proxy, and the last webhook', async () => {
-    const page = unescape(
-      (await admin.get('/settings/manychat', { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example' })).text,
-    )
+    const page = decode((await admin.get('/settings/manychat', { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example' })).text)
     assert.match(page, /http:\/\/localhost\/api\/v1\/contact\/default-reply/)
     assert.doesNotMatch(page, /evil\.example/)
     assert.match(page, new RegExp(`"organization_id": "${env.org.id}"`))
     assert.match(page, /"manychat_data": FULL_CONTACT_DATA/)
     assert.match(page, /acme_page/)
     await reply('manychat_mia')
-    const seen = unescape((await admin.get('/settings/manychat')).text)
+    const seen = decode((await admin.get('/settings/manychat')).text)
     assert.match(seen, /OK \(HTTP 200\): Contact processed successfully/)
     await env.call('POST', '/api/v1/contact/default-reply', { organization_id: env.org.id, username: 'no_manychat_id' })
-    assert.match(unescape((await admin.get('/settings/manychat')).text), /Refused \(HTTP 400\): .*manychat_id/)
+    assert.match(decode((await admin.get('/settings/manychat')).text), /Refused \(HTTP 400\): .*manychat_id/)
     const proxied = await setup({ trustProxy: { kind: 'hops', hops: 1 } })
     try {
       const b = await as(proxied, 'o@acme.test', 'owner')
@@ -336,7 +338,7 @@ describe('settings over HTTP', () => {
       env: { DMTRACKER_DB: env.dbPath },
     })
     assert.equal(code, 0, out.join('\n'))
-    const page = unescape((await owner.get('/settings/audit')).text)
+    const page = decode((await owner.get('/settings/audit')).text)
     const first = page.indexOf('Added stage "From CLI"')
     assert.ok(first > 0 && first < page.indexOf('Renamed stage "Qualified"'), 'newest first')
     assert.match(page, /command line/)
@@ -344,7 +346,7 @@ describe('settings over HTTP', () => {
     const newest = (await owner.get('/settings/audit')).text
     const older = /href="\/settings\/audit\?before=(\d+)"/.exec(newest)
     assert.ok(older, 'an Older link')
-    const next = unescape((await owner.get(`/settings/audit?before=${older[1]}`)).text)
+    const next = decode((await owner.get(`/settings/audit?before=${older[1]}`)).text)
     assert.match(next, /Added stage "From CLI"/)
   })
 })

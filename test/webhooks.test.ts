@@ -209,7 +209,8 @@ describe('outbound webhooks', () => {
     assert.equal(listed[0].enabled, false)
     assert.match(listed[0].disabled_reason, /every attempt failed since/)
     // Disabled: a new change queues nothing for it. `webhook enable` brings it back for new events.
-    const pending = () => env.store.db.selectFrom('webhook_endpoints').select('pending').where('id', '=', endpoint.id).executeTakeFirstOrThrow()
+    const pending = () =>
+      env.store.db.selectFrom('webhook_endpoints').select('pending').where('id', '=', endpoint.id).executeTakeFirstOrThrow()
     const before = (await pending()).pending
     await setStatus(contact.id, { lead_status: 'lost' })
     assert.equal((await pending()).pending, before)

@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto'
 // carried by the binary, nothing from another host, cached for good under a content-hashed URL.
 
 export const SETTINGS_CSS = `
+/* Visually hidden labels are absolutely positioned: keep them inside a table's scroll box on a phone. */
+.table-wrap { position: relative; }
 .settings-nav ul { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem .75rem; padding: 0; margin: 0 0 .5rem; }
 .settings-nav a { display: inline-block; padding: .45rem .2rem; min-height: 44px; }
 .settings-nav a[aria-current="page"] { font-weight: 700; border-bottom: 3px solid var(--accent); }

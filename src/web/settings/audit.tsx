@@ -3,7 +3,8 @@ import { listAudit } from '../../audit/repo.ts'
 import type { AppDeps, AppEnv } from '../../http/context.ts'
 import { settingsPage, when } from './frame.tsx'
 
-// The audit trail of settings actions, newest first, 50 a page (audit/repo.ts).
+// The audit trail of settings actions, newest first, 50 a page (audit/repo.ts). Its table scrolls
+// sideways on a phone and holds nothing focusable, so the scroll box itself takes focus (keyboard).
 
 export function auditPages(deps: AppDeps) {
   return new Hono<AppEnv>().get('/settings/audit', async (c) => {
@@ -20,7 +21,7 @@ export function auditPages(deps: AppDeps) {
         {page.rows.length === 0 ? (
           <p>Nothing recorded yet.</p>
         ) : (
-          <div class="table-wrap">
+          <section class="table-wrap" tabindex={0} aria-label="Settings changes">
             <table>
               <caption class="visually-hidden">Settings changes, newest first</caption>
               <thead>
@@ -42,7 +43,7 @@ export function auditPages(deps: AppDeps) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </section>
         )}
         <p class="actions">
           {before !== undefined ? <a href="/settings/audit">Newest</a> : null}

@@ -239,7 +239,7 @@ export function webhookPages(deps: AppDeps) {
           {deliveries.length === 0 ? (
             <p>No deliveries yet.</p>
           ) : (
-            <div class="table-wrap">
+            <section class="table-wrap" tabindex={0} aria-label="Deliveries">
               <table>
                 <caption class="visually-hidden">Latest 50 deliveries, newest first</caption>
                 <thead>
@@ -273,7 +273,7 @@ export function webhookPages(deps: AppDeps) {
                   })}
                 </tbody>
               </table>
-            </div>
+            </section>
           )}
         </>,
       )
