@@ -15,6 +15,7 @@ export const SETTINGS_CSS = `
 .settings-list > li.drop-target { border-color: var(--accent); box-shadow: 0 0 0 2px var(--accent); }
 .settings-list h3 { margin: 0 0 .4rem; font-size: 1.05rem; display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; }
 .swatch { display: inline-block; width: 1rem; height: 1rem; border-radius: 4px; border: 1px solid #0003; }
+button:disabled { opacity: .5; cursor: default; }
 .actions button.danger, button.danger { background: var(--danger); border-color: var(--danger); }
 .actions .grow input { width: 14rem; }
 .secret { font-family: ui-monospace, monospace; overflow-wrap: anywhere; background: #fff; padding: .5rem; border: 1px solid var(--line); display: block; white-space: pre-wrap; }
