@@ -338,6 +338,14 @@ describe('settings over HTTP', () => {
       env: { DMTRACKER_DB: env.dbPath },
     })
     assert.equal(code, 0, out.join('\n'))
+    const invite = await runCli(['user', 'invite', '--email', 'cli.invite@acme.test', '--org', env.org.id, '--url', 'http://localhost'], {
+      out: (t) => out.push(t),
+      err: (t) => out.push(t),
+      env: { DMTRACKER_DB: env.dbPath },
+    })
+    assert.equal(invite, 0, out.join('\n'))
+    const cliRows = (await audit()).filter((r) => r.via === 'cli').map((r) => r.detail)
+    assert.deepEqual(cliRows, ['Added stage "From CLI" at position 7', 'Invited cli.invite@acme.test as member'])
     const page = decode((await owner.get('/settings/audit')).text)
     const first = page.indexOf('Added stage "From CLI"')
     assert.ok(first > 0 && first < page.indexOf('Renamed stage "Qualified"'), 'newest first')

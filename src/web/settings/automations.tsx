@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono'
 import { addRule, describeRule, listRuleViews, type RuleView, removeRule, setRuleEnabled } from '../../automations/service.ts'
 import { LEAD_STATUSES } from '../../core/lead-status.ts'
+import { isoTime } from '../../core/time.ts'
 import type { AppDeps, AppEnv } from '../../http/context.ts'
 import { activeStageNames } from '../../pipeline/service.ts'
 import { act, confirmPage, type Flash, form, settingsPage } from './frame.tsx'
@@ -132,8 +133,7 @@ export function automationPages(deps: AppDeps) {
         deps,
         c,
         'automation',
-        (trx, org) =>
-          addRule(trx, org, { kind, stage: f.stage ?? '', status: f.status ?? '', enabled: true }, new Date(deps.now()).toISOString()),
+        (trx, org) => addRule(trx, org, { kind, stage: f.stage ?? '', status: f.status ?? '', enabled: true }, isoTime(deps.now())),
         describe('Added'),
       )
       return render(c, flash)

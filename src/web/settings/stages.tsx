@@ -1,5 +1,6 @@
 import { type Context, Hono } from 'hono'
 import { TAG_COLORS } from '../../core/colors.ts'
+import { isoTime } from '../../core/time.ts'
 import type { AppDeps, AppEnv } from '../../http/context.ts'
 import {
   addStage,
@@ -158,7 +159,7 @@ export function stagePages(deps: AppDeps) {
     .post('/settings/stages', async (c) => {
       const f = await form(deps, c)
       return run(c, async (trx, org) => {
-        const stage = await addStage(trx, org, f.name ?? '', f.color ?? '', new Date(deps.now()).toISOString())
+        const stage = await addStage(trx, org, f.name ?? '', f.color ?? '', isoTime(deps.now()))
         return `Added stage "${stage.name}" at position ${stage.position}`
       })
     })
@@ -204,7 +205,7 @@ export function stagePages(deps: AppDeps) {
         })
       }
       return run(c, async (trx, org) => {
-        const result = await removeStage(trx, org, f.stage ?? '', moveTo, new Date(deps.now()).toISOString(), {
+        const result = await removeStage(trx, org, f.stage ?? '', moveTo, isoTime(deps.now()), {
           via: 'api',
           userId: c.get('member').session.user.id,
         })

@@ -1,4 +1,5 @@
 import { type Context, Hono } from 'hono'
+import { isoTime } from '../../core/time.ts'
 import type { AppDeps, AppEnv } from '../../http/context.ts'
 import { curlExample } from '../../tokens/curl.ts'
 import { type CreatedToken, createToken, describeToken, listTokens, revokeToken } from '../../tokens/service.ts'
@@ -105,7 +106,7 @@ export function tokenPages(deps: AppDeps) {
         deps,
         c,
         'token',
-        (trx, org) => createToken(trx, org, label, new Date(deps.now()).toISOString()),
+        (trx, org) => createToken(trx, org, label, isoTime(deps.now())),
         (t) => describeToken('Created', t),
       )
       return render(c, flash, result)
@@ -129,7 +130,7 @@ export function tokenPages(deps: AppDeps) {
         deps,
         c,
         'token',
-        (trx, org) => revokeToken(trx, id, new Date(deps.now()).toISOString(), org),
+        (trx, org) => revokeToken(trx, id, isoTime(deps.now()), org),
         (t) => describeToken('Revoked', t),
       )
       return render(c, flash)

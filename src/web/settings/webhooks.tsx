@@ -1,4 +1,5 @@
 import { type Context, Hono } from 'hono'
+import { isoTime } from '../../core/time.ts'
 import { readFormParams } from '../../http/body.ts'
 import type { AppDeps, AppEnv } from '../../http/context.ts'
 import { EVENT_TYPES } from '../../webhooks/events.ts'
@@ -134,7 +135,7 @@ export function webhookPages(deps: AppDeps) {
     )
   }
 
-  const now = () => new Date(deps.now()).toISOString()
+  const now = () => isoTime(deps.now())
 
   return new Hono<AppEnv>()
     .get('/settings/webhooks', (c) => render(c))
