@@ -51,21 +51,16 @@ export function tokenPages(deps: AppDeps) {
             <thead>
               <tr>
                 <th scope="col">Label</th>
+                <th scope="col">State</th>
                 <th scope="col">Starts with</th>
                 <th scope="col">Created</th>
                 <th scope="col">Last used</th>
-                <th scope="col">State</th>
               </tr>
             </thead>
             <tbody>
               {tokens.map((t) => (
                 <tr>
                   <td>{t.label ?? '(no label)'}</td>
-                  <td>
-                    <code>{t.display_prefix}…</code>
-                  </td>
-                  <td>{when(t.created_at)}</td>
-                  <td>{t.last_used_at ? when(t.last_used_at) : 'never'}</td>
                   <td>
                     {t.revoked_at ? (
                       `Revoked ${when(t.revoked_at)}`
@@ -77,6 +72,11 @@ export function tokenPages(deps: AppDeps) {
                       </form>
                     )}
                   </td>
+                  <td>
+                    <code>{t.display_prefix}…</code>
+                  </td>
+                  <td>{when(t.created_at)}</td>
+                  <td>{t.last_used_at ? when(t.last_used_at) : 'never'}</td>
                 </tr>
               ))}
             </tbody>
