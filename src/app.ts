@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { analyticsRoutes } from './analytics/routes.ts'
 import type { Config } from './config.ts'
+import { ManychatStatus } from './contacts/manychat-status.ts'
 import { contactRoutes } from './contacts/routes.ts'
 import { type Logger, silentLogger } from './core/logger.ts'
 import type { Store } from './db/open.ts'
@@ -39,13 +40,14 @@ export interface App {
   endStreams(): void
   /** The read workers (tests look at their stats). */
   readonly reads: Reads
-  /** Flushes what is kept in memory (token last-use times) and stops the read workers; the store stays open. */
+  /** Flushes what is kept in memory (token last-use times, ManyChat's last call) and stops the read workers; the store stays open. */
   close(): Promise<void>
 }
 
 /** Builds the HTTP app around an open, migrated store. */
 export function createApp({ store, config, log = silentLogger, now = Date.now, readHooks }: AppOptions): App {
   const usage = new TokenUsage(store)
+  const manychat = new ManychatStatus(store)
   // The worker's file sits beside this one, as Bun's compiled executables require (scripts/build.ts).
   const entry = new URL('./read-worker.ts', import.meta.url)
   const reads: Reads = createReadPool({
@@ -55,7 +57,7 @@ export function createApp({ store, config, log = silentLogger, now = Date.now, r
     busyTimeoutMs: config.busyTimeoutMs,
     hooks: readHooks,
   })
-  const deps: AppDeps = { store, reads, config, log, now }
+  const deps: AppDeps = { store, reads, config, log, now, manychat }
   const routes = new Hono<AppEnv>()
   routes.route('/', systemRoutes(deps))
   // The API lives under /api/v1, as on the hosted product.
@@ -107,6 +109,7 @@ export function createApp({ store, config, log = silentLogger, now = Date.now, r
       web.endStreams()
       await reads.close()
       await usage.stop()
+      await manychat.stop()
     },
   }
 }

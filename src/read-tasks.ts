@@ -18,6 +18,7 @@ import type { ReadDb } from './db/write.ts'
 import { filteredBoard, followUpBoard } from './follow-ups/board.ts'
 import { callerOrganization } from './organizations/access.ts'
 import { getOrganization } from './organizations/service.ts'
+import { listStages } from './pipeline/service.ts'
 
 /** Rows per page while streaming an export: the worker holds one page at a time. */
 export const EXPORT_PAGE_SIZE = 500
@@ -63,6 +64,8 @@ export const runTasks = {
     const page = await contactPage(db, organizationId, filter, cursorPosition(filter, query.cursor), query.limit)
     return { items: await contactViews(db, page.contacts), next: nextCursor(filter, page.next) }
   },
+  // Settings: the stages with their contact counts (a count over the organization's contacts).
+  webSettingsStages: (db: ReadDb, { organizationId }: { organizationId: string }) => listStages(db, organizationId),
 } satisfies RunTasks
 
 export const streamTasks = {

@@ -213,7 +213,7 @@ describe('web app over HTTP', () => {
       undefined,
     )
     const owner = await signIn(env, 'owner@acme.test')
-    const page = await owner.request('GET', '/settings')
+    const page = await owner.request('GET', '/settings/team')
     assert.equal(page.status, 200)
     assert.match(page.text, /setter@acme\.test/)
     const made = await owner.request('POST', '/settings/invite', { email: 'new@acme.test', role: 'member' })

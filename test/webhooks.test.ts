@@ -209,6 +209,24 @@ describe('outbound webhooks', () => {
     assert.equal(listed[0].id, endpoint.id)
     assert.equal(listed[0].enabled, false)
     assert.match(listed[0].disabled_reason, /every attempt failed since/)
+    // Disabled: a new change queues nothing for it. `webhook enable` brings it back for new events.
+    const pending = () =>
+      env.store.db.selectFrom('webhook_endpoints').select('pending').where('id', '=', endpoint.id).executeTakeFirstOrThrow()
+    const before = (await pending()).pending
+    await setStatus(contact.id, { lead_status: 'lost' })
+    assert.equal((await pending()).pending, before)
+    const enabled = await cli(env.dbPath, 'webhook', 'enable', endpoint.id)
+    assert.equal(enabled.code, 0, enabled.err)
+    assert.match(enabled.out, new RegExp(`Webhook endpoint ${endpoint.id} enabled`))
+    const [after] = JSON.parse((await cli(env.dbPath, 'webhook', 'list', env.org.id, '--json')).out)
+    assert.equal(after.enabled, true)
+    assert.equal(after.disabled_reason, null)
+    assert.equal(after.failing_since, null)
+    await setStatus(contact.id, { lead_status: 'won' })
+    assert.equal((await pending()).pending, before + 1)
+    const audit = await env.store.db.selectFrom('audit_log').select(['via', 'detail']).execute()
+    assert.deepEqual(audit, [{ via: 'cli', detail: `Enabled webhook endpoint ${endpoint.url}` }])
+    assert.equal((await cli(env.dbPath, 'webhook', 'enable', 'no-such-id')).code, 1)
   })
 
   it('signs with both secrets during a rotation', async () => {

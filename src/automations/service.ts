@@ -127,3 +127,8 @@ export async function removeRule(trx: Trx, organizationId: string, number: numbe
   await trx.deleteFrom('automations').where('id', '=', rule.id).execute()
   return view(rule)
 }
+
+/** "Added automation rule #3: when ... (disabled)": how the CLI, the web app and the audit trail name a change to a rule. */
+export function describeRule(verb: string, rule: RuleView): string {
+  return `${verb} automation rule #${rule.id}: ${rule.description}${rule.enabled ? '' : ' (disabled)'}`
+}

@@ -1,4 +1,5 @@
-import { addRule, listRuleViews, type NewRule, type RuleView, removeRule, setRuleEnabled } from '../automations/service.ts'
+import { CLI_ACTOR, recordAudit } from '../audit/repo.ts'
+import { addRule, describeRule, listRuleViews, type NewRule, type RuleView, removeRule, setRuleEnabled } from '../automations/service.ts'
 import { isoTime } from '../core/time.ts'
 import type { Trx } from '../db/write.ts'
 import { type Command, group, output, parse, positionals, table, UsageError, withExistingStore } from './common.ts'
@@ -17,15 +18,6 @@ At most one enabled rule per stage (--when-stage) and per status (--when-status)
 ID is the rule's number within its organization, as automation list shows it.
 Removing or deactivating a stage disables the rules that use it.
 Every command takes --db PATH.`
-
-/** "; disabled automation rule(s) #3, #5 that used it", or '' when none were (for `stage`). */
-export function disabledRulesNote(ids: number[]): string {
-  return ids.length === 0 ? '' : `; disabled automation rule(s) ${ids.map((id) => `#${id}`).join(', ')} that used it`
-}
-
-function ruleLine(verb: string, rule: RuleView): string {
-  return `${verb} automation rule #${rule.id}: ${rule.description}${rule.enabled ? '' : ' (disabled)'}`
-}
 
 interface RuleFlags {
   'when-stage'?: string
@@ -51,8 +43,14 @@ function byId(verb: string, work: (trx: Trx, organizationId: string, number: num
     const { values, positionals: given } = parse(args, {})
     const [orgId, raw] = positionals(given, ['ORG_ID', 'ID'])
     if (!/^\d+$/.test(raw!)) throw new UsageError(`ID must be a rule number (see automation list), got "${raw}"`)
-    const rule = await withExistingStore(values, io, (store) => store.write((trx) => work(trx, orgId!, Number(raw))))
-    output(io, values.json, rule, () => ruleLine(verb, rule))
+    const rule = await withExistingStore(values, io, (store) =>
+      store.write(async (trx) => {
+        const rule = await work(trx, orgId!, Number(raw))
+        await recordAudit(trx, CLI_ACTOR, { organizationId: orgId!, action: 'automation', detail: describeRule(verb, rule) }, isoTime())
+        return rule
+      }),
+    )
+    output(io, values.json, rule, () => describeRule(verb, rule))
     return 0
   }
 }
@@ -68,8 +66,14 @@ export const automationCommand = group(HELP, {
     })
     const [orgId] = positionals(given, ['ORG_ID'])
     const input = { ...ruleFromFlags(values), enabled: !values.disabled }
-    const rule = await withExistingStore(values, io, (store) => store.write((trx) => addRule(trx, orgId!, input, isoTime())))
-    output(io, values.json, rule, () => ruleLine('Added', rule))
+    const rule = await withExistingStore(values, io, (store) =>
+      store.write(async (trx) => {
+        const rule = await addRule(trx, orgId!, input, isoTime())
+        await recordAudit(trx, CLI_ACTOR, { organizationId: orgId!, action: 'automation', detail: describeRule('Added', rule) }, isoTime())
+        return rule
+      }),
+    )
+    output(io, values.json, rule, () => describeRule('Added', rule))
     return 0
   },
 

@@ -1,8 +1,10 @@
+import { CLI_ACTOR, recordAudit } from '../audit/repo.ts'
 import { isoTime } from '../core/time.ts'
-import { updateFollowUpSettings } from '../follow-ups/settings.ts'
+import { describeFollowUpSettings, updateFollowUpSettings } from '../follow-ups/settings.ts'
 import { createOrganization, listOrganizations, setSubscriptionStatus } from '../organizations/service.ts'
+import { curlExample } from '../tokens/curl.ts'
 import { group, output, parse, positionals, table, UsageError, withExistingStore, withStore } from './common.ts'
-import { curlExample, serverBase } from './hints.ts'
+import { serverBase } from './hints.ts'
 
 const HELP = `Usage:
   dmtracker org create --name NAME [--page-name PAGE] [--json]   prints the id and a new token, shown once
@@ -54,7 +56,17 @@ export const orgCommand = group(HELP, {
     const { values, positionals: rest } = parse(args, { timezone: { type: 'string' }, cadence: { type: 'string' } })
     const [orgId] = positionals(rest, ['ORG_ID'])
     const settings = await withExistingStore(values, io, (store) =>
-      store.write((trx) => updateFollowUpSettings(trx, orgId!, { timezone: values.timezone, cadence: values.cadence })),
+      store.write(async (trx) => {
+        const settings = await updateFollowUpSettings(trx, orgId!, { timezone: values.timezone, cadence: values.cadence })
+        if (values.timezone !== undefined || values.cadence !== undefined)
+          await recordAudit(
+            trx,
+            CLI_ACTOR,
+            { organizationId: orgId!, action: 'follow-ups', detail: describeFollowUpSettings(settings) },
+            isoTime(),
+          )
+        return settings
+      }),
     )
     output(io, values.json, settings, () =>
       [

@@ -8,9 +8,10 @@ import { migrateToLatest } from '../db/migrate.ts'
 import { openStore, type Store } from '../db/open.ts'
 import { createFirstOrganization } from '../organizations/service.ts'
 import { VERSION } from '../system/routes.ts'
+import { curlExample } from '../tokens/curl.ts'
 import { type DeliveryWorker, startDeliveryWorker } from '../webhooks/worker.ts'
 import { type CliIo, commandOf, parse, positionals, showHelp } from './common.ts'
-import { baseUrl, curlExample } from './hints.ts'
+import { baseUrl } from './hints.ts'
 
 export const SERVE_HELP = `Usage: dmtracker [serve] [options]
   --host HOST            listen address (env DMTRACKER_HOST, default 127.0.0.1)

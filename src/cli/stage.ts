@@ -1,3 +1,4 @@
+import { CLI_ACTOR, recordAudit } from '../audit/repo.ts'
 import { isoTime } from '../core/time.ts'
 import type { Trx } from '../db/write.ts'
 import { getOrganization } from '../organizations/service.ts'
@@ -5,6 +6,8 @@ import {
   activateStage,
   addStage,
   deactivateStage,
+  describeStageRemoval,
+  disabledRulesNote,
   listStages,
   moveStage,
   recolorStage,
@@ -13,7 +16,6 @@ import {
   setBookingStage,
   setEntryStage,
 } from '../pipeline/service.ts'
-import { disabledRulesNote } from './automation.ts'
 import { type CliIo, group, output, parse, positionals, table, UsageError, withExistingStore } from './common.ts'
 
 const HELP = `Usage:
@@ -29,7 +31,7 @@ const HELP = `Usage:
   dmtracker stage set-booking ORG_ID NAME                 analytics count contacts entering it as booked
 Stage names match case-insensitively. Every command takes --db PATH.`
 
-/** Runs one stage change for an existing organization in a transaction and prints `done`. */
+/** Runs one stage change for an existing organization in a transaction, records it in the audit trail and prints what it did. */
 async function change(
   args: string[],
   io: CliIo,
@@ -42,7 +44,9 @@ async function change(
   const message = await withExistingStore(values, io, (store) =>
     store.write(async (trx) => {
       await getOrganization(trx, orgId!)
-      return work(trx, orgId!, rest, values)
+      const done = await work(trx, orgId!, rest, values)
+      await recordAudit(trx, CLI_ACTOR, { organizationId: orgId!, action: 'stage', detail: done }, now())
+      return done
     }),
   )
   io.out(message)
@@ -111,7 +115,7 @@ export const stageCommand = group(HELP, {
       ['NAME'],
       async (trx, orgId, [name], flags) => {
         const result = await removeStage(trx, orgId, name!, flags['move-to'] as string | undefined, now())
-        return `Removed stage "${result.stage.name}"${result.moved ? `; moved ${result.moved} contact(s) to "${result.movedTo}"` : ''}${disabledRulesNote(result.disabledRules)}`
+        return describeStageRemoval(result)
       },
       { 'move-to': { type: 'string' } },
     ),

@@ -1,6 +1,7 @@
+import { CLI_ACTOR, recordAudit } from '../audit/repo.ts'
 import { isoTime } from '../core/time.ts'
 import { getOrganization } from '../organizations/service.ts'
-import { createToken, listTokens, revokeToken } from '../tokens/service.ts'
+import { createToken, describeToken, listTokens, revokeToken } from '../tokens/service.ts'
 import { group, output, parse, positionals, table, withExistingStore } from './common.ts'
 
 const HELP = `Usage:
@@ -16,7 +17,9 @@ export const tokenCommand = group(HELP, {
     const created = await withExistingStore(values, io, (store) =>
       store.write(async (trx) => {
         await getOrganization(trx, orgId!)
-        return createToken(trx, orgId!, values.label ?? null, isoTime())
+        const created = await createToken(trx, orgId!, values.label ?? null, isoTime())
+        await recordAudit(trx, CLI_ACTOR, { organizationId: orgId!, action: 'token', detail: describeToken('Created', created) }, isoTime())
+        return created
       }),
     )
     output(io, values.json, created, () => `${created.token}\n(id ${created.id}; shown only this once)`)
@@ -37,7 +40,17 @@ export const tokenCommand = group(HELP, {
   async revoke(args, io) {
     const { values, positionals: rest } = parse(args, {})
     const [tokenId] = positionals(rest, ['TOKEN_ID'])
-    await withExistingStore(values, io, (store) => store.write((trx) => revokeToken(trx, tokenId!, isoTime())))
+    await withExistingStore(values, io, (store) =>
+      store.write(async (trx) => {
+        const revoked = await revokeToken(trx, tokenId!, isoTime())
+        await recordAudit(
+          trx,
+          CLI_ACTOR,
+          { organizationId: revoked.organization_id, action: 'token', detail: describeToken('Revoked', revoked) },
+          isoTime(),
+        )
+      }),
+    )
     io.out(`Token ${tokenId} revoked`)
     return 0
   },

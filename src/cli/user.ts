@@ -1,4 +1,5 @@
 import * as v from 'valibot'
+import { CLI_ACTOR, recordAudit } from '../audit/repo.ts'
 import { AppError } from '../core/errors.ts'
 import { email as emailField } from '../core/fields.ts'
 import { isoTime } from '../core/time.ts'
@@ -36,7 +37,17 @@ export const userCommand = group(HELP, {
     if (!ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${values.role}"`)
     if (values.role && !values.org) throw new UsageError('--role needs --org')
     const user = await withStore(values, io.env, (store) =>
-      store.write((trx) => addUser(trx, { email: values.email!, name: values.name, organizationId: values.org, role }, isoTime())),
+      store.write(async (trx) => {
+        const user = await addUser(trx, { email: values.email!, name: values.name, organizationId: values.org, role }, isoTime())
+        if (values.org)
+          await recordAudit(
+            trx,
+            CLI_ACTOR,
+            { organizationId: values.org, action: 'team', detail: `Added ${user.email} as ${role}` },
+            isoTime(),
+          )
+        return user
+      }),
     )
     output(io, values.json, user, () => `User ${user.email} (${user.id})${values.org ? ` is a ${role} of ${values.org}` : ''}`)
     return 0
@@ -63,7 +74,14 @@ export const userCommand = group(HELP, {
         }
         // Checked here too, so a mistyped address fails now rather than when the link is opened.
         await addUserCheck(values.email!)
-        return { organization_id: org, token: await createInvite(trx, { email: values.email!, organizationId: org, role }, now) }
+        const token = await createInvite(trx, { email: values.email!, organizationId: org, role }, now)
+        await recordAudit(
+          trx,
+          CLI_ACTOR,
+          { organizationId: org, action: 'team', detail: `Invited ${values.email} as ${role}` },
+          isoTime(now),
+        )
+        return { organization_id: org, token }
       }),
     )
     const base = (values.url ?? serverBase(io.env)).replace(/\/+$/, '')

@@ -1,9 +1,13 @@
+import { CLI_ACTOR, recordAudit } from '../audit/repo.ts'
 import { webhookRetriesFrom } from '../config.ts'
 import { isoTime } from '../core/time.ts'
+import type { Trx } from '../db/write.ts'
 import { getOrganization } from '../organizations/service.ts'
-import type { AttemptResult } from '../webhooks/send.ts'
+import { describeAttempt } from '../webhooks/send.ts'
 import {
   addEndpoint,
+  enableEndpoint,
+  getEndpoint,
   listDeliveries,
   listEndpoints,
   queueTestEvent,
@@ -19,6 +23,8 @@ const HELP = `Usage:
                                           prints the endpoint's id and secret, shown once
   dmtracker webhook list ORG_ID [--json]  endpoints, their events, state and waiting deliveries
   dmtracker webhook remove ID             stops sending to it and forgets its deliveries
+  dmtracker webhook enable ID             enables an endpoint that was disabled (after failing for 5 days);
+                                          new events go to it again and its waiting deliveries are sent
   dmtracker webhook rotate-secret ID [--json]
                                           a new secret; the old one also signs for 24 hours
   dmtracker webhook test ID [--json]      sends a webhook.test event now and prints the outcome
@@ -32,11 +38,8 @@ By default a URL whose host resolves to a loopback, private, link-local or metad
 refused when sending; --allow-private permits it (an n8n on the same machine).
 A running server sends the deliveries; see docs/webhooks.md. Every command takes --db PATH.`
 
-function attemptLine(result: AttemptResult | undefined): string {
-  if (!result) return 'not sent: the delivery is not waiting (already delivered, or being sent by the server)'
-  if (result.error) return `failed: ${result.error} (${result.durationMs} ms); the server retries it on schedule`
-  const ok = result.statusCode! >= 200 && result.statusCode! < 300
-  return `${ok ? 'delivered' : 'failed'}: HTTP ${result.statusCode} in ${result.durationMs} ms${ok ? '' : '; the server retries it on schedule'}`
+function audit(trx: Trx, organizationId: string, detail: string) {
+  return recordAudit(trx, CLI_ACTOR, { organizationId, action: 'webhook', detail }, isoTime())
 }
 
 export const webhookCommand = group(HELP, {
@@ -51,12 +54,14 @@ export const webhookCommand = group(HELP, {
     const created = await withExistingStore(values, io, (store) =>
       store.write(async (trx) => {
         await getOrganization(trx, orgId!)
-        return addEndpoint(
+        const added = await addEndpoint(
           trx,
           orgId!,
           { url: values.url!, events: values.events?.split(',').map((e) => e.trim()), allowPrivate: values['allow-private'] },
           isoTime(),
         )
+        await audit(trx, orgId!, `Added webhook endpoint ${added.url}`)
+        return added
       }),
     )
     output(io, values.json, created, () =>
@@ -93,15 +98,42 @@ export const webhookCommand = group(HELP, {
   async remove(args, io) {
     const { values, positionals: rest } = parse(args, {})
     const [id] = positionals(rest, ['ID'])
-    await withExistingStore(values, io, (store) => store.write((trx) => removeEndpoint(trx, id!)))
+    await withExistingStore(values, io, (store) =>
+      store.write(async (trx) => {
+        const endpoint = await getEndpoint(trx, id!)
+        await removeEndpoint(trx, id!)
+        await audit(trx, endpoint.organization_id, `Removed webhook endpoint ${endpoint.url}`)
+      }),
+    )
     io.out(`Webhook endpoint ${id} removed`)
+    return 0
+  },
+
+  async enable(args, io) {
+    const { values, positionals: rest } = parse(args, {})
+    const [id] = positionals(rest, ['ID'])
+    const endpoint = await withExistingStore(values, io, (store) =>
+      store.write(async (trx) => {
+        const endpoint = await enableEndpoint(trx, id!)
+        await audit(trx, endpoint.organization_id, `Enabled webhook endpoint ${endpoint.url}`)
+        return endpoint
+      }),
+    )
+    output(io, values.json, endpoint, () => `Webhook endpoint ${id} enabled; new events go to ${endpoint.url} again`)
     return 0
   },
 
   async 'rotate-secret'(args, io) {
     const { values, positionals: rest } = parse(args, {})
     const [id] = positionals(rest, ['ID'])
-    const rotated = await withExistingStore(values, io, (store) => store.write((trx) => rotateSecret(trx, id!, isoTime())))
+    const rotated = await withExistingStore(values, io, (store) =>
+      store.write(async (trx) => {
+        const rotated = await rotateSecret(trx, id!, isoTime())
+        const endpoint = await getEndpoint(trx, id!)
+        await audit(trx, endpoint.organization_id, `Rotated the secret of webhook endpoint ${endpoint.url}`)
+        return rotated
+      }),
+    )
     output(
       io,
       values.json,
@@ -118,7 +150,7 @@ export const webhookCommand = group(HELP, {
       const deliveryId = await store.write((trx) => queueTestEvent(trx, id!, isoTime()))
       return { deliveryId, result: await deliverNow(store, deliveryId, { scheduleMs: webhookRetriesFrom({}, io.env) }) }
     })
-    output(io, values.json, { delivery_id: deliveryId, ...result }, () => `webhook.test delivery ${deliveryId} ${attemptLine(result)}`)
+    output(io, values.json, { delivery_id: deliveryId, ...result }, () => `webhook.test delivery ${deliveryId} ${describeAttempt(result)}`)
     return result && result.statusCode !== null && result.statusCode < 300 ? 0 : 1
   },
 
@@ -150,7 +182,7 @@ export const webhookCommand = group(HELP, {
       await store.write((trx) => retryDelivery(trx, deliveryId!, isoTime()))
       return deliverNow(store, deliveryId!, { scheduleMs: webhookRetriesFrom({}, io.env) })
     })
-    output(io, values.json, { delivery_id: deliveryId, ...result }, () => `Delivery ${deliveryId} ${attemptLine(result)}`)
+    output(io, values.json, { delivery_id: deliveryId, ...result }, () => `Delivery ${deliveryId} ${describeAttempt(result)}`)
     return 0
   },
 })

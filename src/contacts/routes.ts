@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { toAppError } from '../core/errors.ts'
 import { parseQuery } from '../core/query.ts'
 import { isoTime } from '../core/time.ts'
 import { parseInput } from '../core/validate.ts'
@@ -6,6 +7,7 @@ import { readJsonObject } from '../http/body.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
 import { writeAndAnswer } from '../http/idempotency.ts'
 import { rateLimit } from '../http/rate-limit.ts'
+import { errorStatus } from '../http/render-error.ts'
 import { success } from '../http/respond.ts'
 import { CANCELLED_MESSAGE, callerOrganization, isCancelled } from '../organizations/access.ts'
 import { archiveContact } from './archive.ts'
@@ -46,17 +48,30 @@ export function contactRoutes(deps: AppDeps) {
   return (
     new Hono<AppEnv>()
       // The webhook ManyChat calls when a subscriber replies to a DM.
+      // Settings shows the organization's last call and its result (manychat-status.ts, kept in memory).
       .post('/contact/default-reply', async (c) => {
-        const input = parseInput(defaultReplySchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const caller = c.get('caller')
-        const now = isoTime(deps.now())
-        return writeAndAnswer(
-          c,
-          store,
-          deps.now(),
-          (trx) => handleDefaultReply(trx, caller, input, now),
-          (outcome) => ({ body: success(outcome) }),
-        )
+        try {
+          const input = parseInput(defaultReplySchema, await readJsonObject(c, deps.config.bodyLimitBytes))
+          const now = isoTime(deps.now())
+          let result = ''
+          const response = await writeAndAnswer(
+            c,
+            store,
+            deps.now(),
+            (trx) => handleDefaultReply(trx, caller, input, now),
+            (outcome) => {
+              result = outcome.message
+              return { body: success(outcome) }
+            },
+          )
+          deps.manychat.record(caller.organizationId, deps.now(), response.status, result)
+          return response
+        } catch (error) {
+          const refused = toAppError(error)
+          deps.manychat.record(caller.organizationId, deps.now(), errorStatus(refused.kind), refused.message)
+          throw error
+        }
       })
       .post('/organization/create-contact', createLimit, async (c) => {
         const input = parseInput(createContactSchema, await readJsonObject(c, deps.config.bodyLimitBytes))

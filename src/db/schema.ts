@@ -25,6 +25,8 @@ export interface Database {
   sessions: SessionTable
   invites: InviteTable
   sign_in_failures: SignInFailureTable
+  audit_log: AuditLogTable
+  manychat_status: ManychatStatusTable
 }
 
 export type Flag = 0 | 1
@@ -303,4 +305,25 @@ export interface SignInFailureTable {
   key: string
   failures: number
   last_failure_at: string
+}
+
+/** One settings action (web app or CLI): who, what, when. */
+export interface AuditLogTable {
+  id: Generated<number>
+  organization_id: string
+  user_id: string | null
+  /** The person's email, or "cli". */
+  actor: string
+  via: 'web' | 'cli'
+  action: string
+  detail: string
+  created_at: string
+}
+
+/** The last default-reply (ManyChat webhook) an organization received, and how it went. */
+export interface ManychatStatusTable {
+  organization_id: string
+  received_at: string
+  status_code: number
+  result: string
 }

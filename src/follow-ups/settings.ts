@@ -55,3 +55,8 @@ export async function updateFollowUpSettings(
   }
   return followUpSettings(await getOrganization(trx, organizationId))
 }
+
+/** "Follow-ups: time zone Europe/Berlin, cadence 1d,2d,4d,7d", as the audit trail records a change. */
+export function describeFollowUpSettings(settings: FollowUpSettings): string {
+  return `Follow-ups: time zone ${settings.timezone}, cadence ${settings.cadence_days.map((d) => `${d}d`).join(',')}`
+}

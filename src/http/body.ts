@@ -28,10 +28,15 @@ export async function readJsonObject(c: Context, maxBytes: number): Promise<Reco
  * with the same streaming size limit. Repeated names keep their last value.
  */
 export async function readForm(c: Context, maxBytes: number): Promise<Record<string, string>> {
+  return Object.fromEntries(await readFormParams(c, maxBytes))
+}
+
+/** The form's fields with every value of a repeated name (a group of checkboxes), under the same rules. */
+export async function readFormParams(c: Context, maxBytes: number): Promise<URLSearchParams> {
   const type = c.req.header('content-type') ?? ''
   if (!/^application\/x-www-form-urlencoded\b/i.test(type))
     throw new AppError('bad_request', 'Send the form as application/x-www-form-urlencoded')
-  return Object.fromEntries(new URLSearchParams(await readText(c.req.raw, maxBytes)))
+  return new URLSearchParams(await readText(c.req.raw, maxBytes))
 }
 
 function tooLarge(maxBytes: number): AppError {

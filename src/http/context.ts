@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts'
+import type { ManychatStatus } from '../contacts/manychat-status.ts'
 import type { Caller } from '../core/actor.ts'
 import type { Logger } from '../core/logger.ts'
 import type { Store } from '../db/open.ts'
@@ -38,4 +39,6 @@ export interface AppDeps {
   log: Logger
   /** Injected so tests can move time (rate limits, follow-ups); defaults to Date.now. */
   now: () => number
+  /** Each organization's last ManyChat webhook call, for Settings. */
+  manychat: ManychatStatus
 }

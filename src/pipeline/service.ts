@@ -1,5 +1,6 @@
 import * as v from 'valibot'
 import { logActivity } from '../activity/repo.ts'
+import type { Actor } from '../core/actor.ts'
 import { ACCEPTED_COLORS, DEFAULT_TAG_COLOR, parseColor } from '../core/colors.ts'
 import { AppError } from '../core/errors.ts'
 import { stageName } from '../core/fields.ts'
@@ -258,7 +259,14 @@ export async function setBookingStage(trx: Trx, organizationId: string, name: st
  * Removes a stage. Contacts in it move to `moveTo` (required when there are any), each move
  * logged; positions close up. Automation rules that use it are disabled and kept without a stage.
  */
-export async function removeStage(trx: Trx, organizationId: string, name: string, moveTo: string | undefined, now: string) {
+export async function removeStage(
+  trx: Trx,
+  organizationId: string,
+  name: string,
+  moveTo: string | undefined,
+  now: string,
+  actor: Actor = { via: 'cli' },
+) {
   const stage = await findStage(trx, organizationId, name)
   await assertNotEntryStage(trx, organizationId, stage, 'remove')
   const contacts = await trx.selectFrom('contacts').select('id').where('pipeline_stage_id', '=', stage.id).execute()
@@ -297,7 +305,8 @@ export async function removeStage(trx: Trx, organizationId: string, name: string
       action: 'pipeline_stage',
       oldValue: stage.name,
       newValue: target.name,
-      via: 'cli' as const,
+      via: actor.via,
+      userId: actor.userId ?? null,
     }))
     await logActivity(trx, moves, now)
   }
@@ -326,4 +335,15 @@ async function disableRulesUsingStage(trx: Trx, stageId: number): Promise<number
     .returning('number')
     .execute()
   return rows.map((r) => r.number).sort((a, b) => a - b)
+}
+
+/** "; disabled automation rule(s) #3, #5 that used it", or '' when none were. */
+export function disabledRulesNote(ids: number[]): string {
+  return ids.length === 0 ? '' : `; disabled automation rule(s) ${ids.map((id) => `#${id}`).join(', ')} that used it`
+}
+
+/** What removeStage did, in a sentence (the CLI prints it, the web app shows it, the audit trail keeps it). */
+export function describeStageRemoval(result: Awaited<ReturnType<typeof removeStage>>): string {
+  const moved = result.moved ? `; moved ${result.moved} contact(s) to "${result.movedTo}"` : ''
+  return `Removed stage "${result.stage.name}"${moved}${disabledRulesNote(result.disabledRules)}`
 }

@@ -49,12 +49,16 @@ export function listTokens(db: ReadDb, organizationId: string) {
     .execute()
 }
 
-export async function revokeToken(db: Trx, tokenId: string, now: string): Promise<void> {
-  const result = await db
-    .updateTable('api_tokens')
-    .set({ revoked_at: now })
-    .where('id', '=', tokenId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst()
-  if (result.numUpdatedRows === 0n) throw new AppError('not_found', `No active token with id ${tokenId}`)
+/** Revokes a token (of `organizationId` only, when given); returns what it was, for the audit trail. */
+export async function revokeToken(db: Trx, tokenId: string, now: string, organizationId?: string) {
+  let query = db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', tokenId).where('revoked_at', 'is', null)
+  if (organizationId !== undefined) query = query.where('organization_id', '=', organizationId)
+  const row = await query.returning(['organization_id', 'display_prefix', 'label']).executeTakeFirst()
+  if (!row) throw new AppError('not_found', `No active token with id ${tokenId}`)
+  return row
+}
+
+/** "Created token dmt_AbC123… (manychat)": how the audit trail names a token, never with its secret. */
+export function describeToken(verb: string, token: { display_prefix: string; label: string | null }): string {
+  return `${verb} token ${token.display_prefix}…${token.label ? ` (${token.label})` : ''}`
 }

@@ -47,6 +47,7 @@ export async function addUser(trx: Trx, input: { email: string; name?: string; o
   }
   if (input.organizationId) {
     const org = await getOrganization(trx, input.organizationId)
+    await assertKeepsAnOwner(trx, org.id, user.id, input.role)
     await trx
       .insertInto('memberships')
       .values({ organization_id: org.id, user_id: user.id, role: input.role, created_at: now })
@@ -54,4 +55,75 @@ export async function addUser(trx: Trx, input: { email: string; name?: string; o
       .execute()
   }
   return { id: user.id, email: user.email }
+}
+
+/** The organization's members with their role, by email. */
+export function listMembers(db: ReadDb, organizationId: string) {
+  return db
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['u.id', 'u.email', 'u.name', 'm.role', 'm.created_at'])
+    .where('m.organization_id', '=', organizationId)
+    .orderBy('u.email')
+    .execute()
+}
+
+/**
+ * Who may hand out which role: an owner any, an admin `member` or `admin` only (so nobody makes
+ * themselves or anyone else more powerful than they are). The CLI is the operator and acts as an owner.
+ */
+export function assertMayGrant(actorRole: Role, role: string): asserts role is Role {
+  if (!(ROLES as readonly string[]).includes(role)) throw new AppError('validation', `Role must be one of ${ROLES.join(', ')}`)
+  if (role === 'owner' && actorRole !== 'owner') throw new AppError('forbidden', 'Only an owner can make someone an owner')
+}
+
+/** Refuses a change that would leave an organization that has an owner without one. */
+async function assertKeepsAnOwner(trx: ReadDb, organizationId: string, userId: string, newRole: Role | null) {
+  if (newRole === 'owner') return
+  const owners = await trx
+    .selectFrom('memberships')
+    .select('user_id')
+    .where('organization_id', '=', organizationId)
+    .where('role', '=', 'owner')
+    .execute()
+  if (owners.length === 1 && owners[0]!.user_id === userId) {
+    const what = newRole ? `change the last owner's role to ${newRole}` : 'remove the last owner'
+    throw new AppError('validation', `Cannot ${what}: make someone else an owner first`)
+  }
+}
+
+async function getMembership(trx: ReadDb, organizationId: string, userId: string) {
+  const row = await trx
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['u.email', 'm.role'])
+    .where('m.organization_id', '=', organizationId)
+    .where('m.user_id', '=', userId)
+    .executeTakeFirst()
+  if (!row) throw new AppError('not_found', 'That person is not a member of this organization')
+  return row
+}
+
+/** Only an owner changes or removes an owner. */
+function assertMayManage(actorRole: Role, targetRole: Role) {
+  if (targetRole === 'owner' && actorRole !== 'owner') throw new AppError('forbidden', 'Only an owner can change or remove an owner')
+}
+
+/** Changes a member's role, by the rules above; returns their email and the roles before and after. */
+export async function changeRole(trx: Trx, actorRole: Role, organizationId: string, userId: string, role: string) {
+  assertMayGrant(actorRole, role)
+  const member = await getMembership(trx, organizationId, userId)
+  assertMayManage(actorRole, member.role)
+  await assertKeepsAnOwner(trx, organizationId, userId, role)
+  await trx.updateTable('memberships').set({ role }).where('organization_id', '=', organizationId).where('user_id', '=', userId).execute()
+  return { email: member.email, from: member.role, to: role }
+}
+
+/** Removes a member from the organization (the user and their other memberships stay). */
+export async function removeMember(trx: Trx, actorRole: Role, organizationId: string, userId: string) {
+  const member = await getMembership(trx, organizationId, userId)
+  assertMayManage(actorRole, member.role)
+  await assertKeepsAnOwner(trx, organizationId, userId, null)
+  await trx.deleteFrom('memberships').where('organization_id', '=', organizationId).where('user_id', '=', userId).execute()
+  return { email: member.email, role: member.role }
 }

@@ -10,7 +10,7 @@ import { contactPages } from './contacts.tsx'
 import { eventStreams } from './events.ts'
 import { Notice, renderPage } from './layout.tsx'
 import { sameOrigin } from './security.ts'
-import { settingsPages } from './settings.tsx'
+import { settingsPages } from './settings/index.tsx'
 import { signInPages } from './sign-in.tsx'
 
 const ASSET_CACHE = 'public, max-age=31536000, immutable'

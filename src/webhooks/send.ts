@@ -85,3 +85,11 @@ export function postTo(
     req.end(body)
   })
 }
+
+/** One attempt's outcome in words, for `webhook test`/`retry` and Settings; undefined: nothing was sent. */
+export function describeAttempt(result: AttemptResult | undefined): string {
+  if (!result) return 'not sent: the delivery is not waiting (already delivered, or being sent by the server)'
+  if (result.error) return `failed: ${result.error} (${result.durationMs} ms); the server retries it on schedule`
+  const ok = result.statusCode! >= 200 && result.statusCode! < 300
+  return `${ok ? 'delivered' : 'failed'}: HTTP ${result.statusCode} in ${result.durationMs} ms${ok ? '' : '; the server retries it on schedule'}`
+}

@@ -86,10 +86,22 @@ export async function listEndpoints(db: ReadDb, organizationId: string): Promise
   return rows.map(endpointView)
 }
 
-export async function getEndpoint(db: ReadDb, id: string): Promise<WebhookEndpoint> {
+/** The endpoint with this id (of `organizationId` only, when given), or a 404. */
+export async function getEndpoint(db: ReadDb, id: string, organizationId?: string): Promise<WebhookEndpoint> {
   const row = await db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst()
-  if (!row) throw new AppError('not_found', `No webhook endpoint with id ${id}`)
+  if (!row || (organizationId !== undefined && row.organization_id !== organizationId))
+    throw new AppError('not_found', `No webhook endpoint with id ${id}`)
   return row
+}
+
+/**
+ * Enables an endpoint again (one disabled after failing for days, or by hand): it receives new
+ * events from now on and its failure clock starts over. Deliveries still waiting are sent again.
+ */
+export async function enableEndpoint(trx: Trx, id: string): Promise<EndpointView> {
+  const endpoint = await getEndpoint(trx, id)
+  await trx.updateTable('webhook_endpoints').set({ enabled: 1, disabled_reason: null, failing_since: null }).where('id', '=', id).execute()
+  return endpointView({ ...endpoint, enabled: 1, disabled_reason: null, failing_since: null })
 }
 
 /** Removes the endpoint with its deliveries; nothing more is sent to it. */

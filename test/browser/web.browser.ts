@@ -233,6 +233,7 @@ describe('web app in a browser', () => {
     const { context, page } = await newPage()
     await signIn(page, 'owner@acme.test')
     await page.getByRole('link', { name: 'Settings' }).click()
+    await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Team' }).click()
     await assertAccessible(page, 'settings')
     await shot(page, 'settings')
     await page.getByLabel('Email').fill('new.setter@acme.test')
