@@ -53,6 +53,10 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   'GET /events': 'session',
   'GET /settings': 'session-admin',
   'POST /settings/invite': 'session-admin',
+  'GET /analytics': 'session',
+  'GET /analytics/setters.csv': 'session',
+  'GET /analytics/outreach.csv': 'session',
+  'GET /analytics/daily.csv': 'session',
 }
 
 /** The access a route was declared with, or undefined if it was not. */
