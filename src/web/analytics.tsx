@@ -146,7 +146,7 @@ function RangePicker({ query, report }: { query: PageQuery; report: { from: stri
 function SettersTable({ query, report }: { query: PageQuery; report: SettersReport }) {
   const dir = query.dir ?? (query.sort === 'setter' ? 'asc' : 'desc')
   return (
-    <div class="table-wrap">
+    <div class="table-wrap sticky">
       <table id="setters">
         <caption class="visually-hidden">Setters: select a column heading to sort by it</caption>
         <thead>
@@ -212,7 +212,7 @@ function DailySection({ report }: { report: DailyReport }) {
       <Legend series={series} />
       <details>
         <summary>The daily numbers as a table</summary>
-        <div class="table-wrap">
+        <div class="table-wrap sticky">
           <table id="daily">
             <caption class="visually-hidden">Outreach, replies and bookings per day</caption>
             <thead>
@@ -249,7 +249,7 @@ function OutreachSection({ query, report }: { query: PageQuery; report: Outreach
   const bars = withOutreach.map((row) => ({
     label: label(row),
     value: row.reply_rate ?? 0,
-    text: `${shown('reply_rate', row.reply_rate)} of ${row.outreach_count}`,
+    text: `${shown('reply_rate', row.reply_rate)} (${row.replied_count} of ${row.outreach_count})`,
   }))
   const best = withOutreach.reduce<(typeof withOutreach)[number] | undefined>(
     (b, r) => (!b || (r.reply_rate ?? 0) > (b.reply_rate ?? 0) ? r : b),
@@ -279,7 +279,7 @@ function OutreachSection({ query, report }: { query: PageQuery; report: Outreach
       )}
       <details>
         <summary>Reply rate by {grouping.label.toLowerCase()} as a table</summary>
-        <div class="table-wrap">
+        <div class="table-wrap sticky">
           <table id="outreach">
             <caption class="visually-hidden">Numbers by {grouping.label.toLowerCase()}</caption>
             <thead>

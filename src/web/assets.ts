@@ -63,6 +63,7 @@ svg.chart { display: block; width: 100%; max-width: 640px; height: auto; margin:
 .presets a[aria-current] { background: var(--accent); color: #fff; }
 .range form { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; }
 .range .field { margin: 0; }
+.sticky th[scope="row"] { position: sticky; left: 0; background: var(--card); }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 th[aria-sort] a { font-weight: 700; }
 .block { display: block; font-weight: 400; }

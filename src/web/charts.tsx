@@ -49,7 +49,9 @@ export function LineChart({
   const bottom = 30
   const plotWidth = WIDTH - left - right
   const plotHeight = height - top - bottom
-  const max = niceCeiling(Math.max(0, ...series.flatMap((s) => s.values)))
+  // An even top (for counts above 1), so the middle line is a whole number too.
+  const ceiling = niceCeiling(Math.max(0, ...series.flatMap((s) => s.values)))
+  const max = ceiling > 1 && ceiling % 2 === 1 ? ceiling + 1 : ceiling
   const x = (i: number) => left + (days.length === 1 ? plotWidth / 2 : (i * plotWidth) / (days.length - 1))
   const y = (value: number) => top + plotHeight - (value / max) * plotHeight
   const labelled = [...new Set([0, Math.floor((days.length - 1) / 2), days.length - 1])]
@@ -64,11 +66,11 @@ export function LineChart({
     >
       <title id={`${id}-title`}>{title}</title>
       <desc id={`${id}-desc`}>{desc}</desc>
-      {[0, max / 2, max].map((tick) => (
+      {[0, max / 2, max].filter(Number.isInteger).map((tick) => (
         <g>
           <line x1={left} x2={WIDTH - right} y1={y(tick)} y2={y(tick)} stroke="#d5d9e0" stroke-width={1} />
           <text x={left - 6} y={y(tick) + FONT / 3} text-anchor="end" fill="#3d4452">
-            {Number.isInteger(tick) ? tick : tick.toFixed(1)}
+            {tick}
           </text>
         </g>
       ))}
