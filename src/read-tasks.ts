@@ -4,7 +4,7 @@
 
 import type { InferOutput } from 'valibot'
 import type { dailyQuery, OutreachGrouping, outreachQuery, RangeInput, settersQuery } from './analytics/schemas.ts'
-import { dailyReport, outreachReport, settersReport } from './analytics/service.ts'
+import { dailyReport, outreachReport, pageReports, settersReport } from './analytics/service.ts'
 import { contactsCsv } from './contacts/csv.ts'
 import { contactDetail } from './contacts/detail.ts'
 import { resolveFilter } from './contacts/filter.ts'
@@ -47,17 +47,10 @@ export const runTasks = {
   analyticsDaily: async (db: ReadDb, { organizationId, query, now }: AnalyticsArgs<InferOutput<typeof dailyQuery>>) =>
     dailyReport(db, await getOrganization(db, organizationId), query, now),
   /** The /analytics page: its three reports in one read, so the table and the charts show one snapshot. */
-  async webAnalytics(
+  webAnalytics: async (
     db: ReadDb,
     { organizationId, range, by, now }: { organizationId: string; range: RangeInput; by: OutreachGrouping; now: number },
-  ) {
-    const org = await getOrganization(db, organizationId)
-    return {
-      setters: await settersReport(db, org, range, now),
-      daily: await dailyReport(db, org, range, now),
-      outreach: await outreachReport(db, org, { ...range, by }, now),
-    }
-  },
+  ) => pageReports(db, await getOrganization(db, organizationId), { ...range, by }, now),
   // The web app's pages (src/web/), for the signed-in person's organization.
   webBoard: (
     db: ReadDb,

@@ -118,58 +118,66 @@ export function sumTallies(tallies: Iterable<Tally>): Tally {
 
 const HOUR_MS = 3_600_000
 
-interface Cell {
+/** A contact field a report groups by (the day is always there). */
+export type Field = Exclude<Grouping, 'day'>
+
+/** The finest split of a range: one day, one value of each field asked for. */
+export interface Cell {
   day: number
-  key: string | null
+  keys: (string | null)[]
+  tally: Tally
 }
 
 /**
- * Counts the organization's facts in the range into one tally per group (`day`: keyed by
- * `YYYY-MM-DD`). `assignedUserId` keeps one setter's contacts (undefined: everyone). `now` is
- * ISO 8601 UTC: replies and bookings count until now.
+ * Counts the organization's facts in the range per day and per value of each of `fields`.
+ * `assignedUserId` keeps one setter's contacts (undefined: everyone). `now` is ISO 8601 UTC:
+ * replies and bookings count until now. Several fields at once give every report of the
+ * analytics page from one pass (`rollUp` sums the cells each way).
  *
  * SQLite does the counting: the range's day bounds (a JSON array, one parameter) are the outer
  * loop, and for each day a range read of a covering index is counted per group, in a subquery
- * that hands back the day's groups as one JSON array; only the replied contacts come back one by
- * one, for the median. Grouping each day on its own keeps SQLite's sorts small: one GROUP BY over
- * the whole range sorted every row of it (with the columns its sums need) and took 3 times as long.
- * CROSS JOIN keeps the days outside: left to itself SQLite walked the organization's whole index
- * once and the days for every row.
+ * that hands back the day's groups as one JSON array. Grouping each day on its own keeps SQLite's
+ * sorts small: one GROUP BY over the whole range sorted every row of it (with the columns its
+ * sums need) and took twice as long. CROSS JOIN keeps the days outside: left to itself SQLite
+ * walked the organization's whole index once and the days for every row.
  */
-export async function tallies(
+export async function cells(
   db: ReadDb,
   organizationId: string,
   range: Range,
   now: string,
-  groupBy: Grouping,
+  fields: Field[],
   assignedUserId?: string,
-): Promise<Map<string | null, Tally>> {
-  const out = new Map<string | null, Tally>()
-  const tallyFor = ({ day, key }: Cell) => {
-    const name = groupBy === 'day' ? range.days[day]! : key
-    const t = out.get(name) ?? emptyTally()
-    out.set(name, t)
-    return t
+): Promise<Cell[]> {
+  const out = new Map<string, Cell>()
+  const cellOf = (day: number, keys: (string | null)[]) => {
+    const id = JSON.stringify([day, keys])
+    const cell = out.get(id) ?? { day, keys, tally: emptyTally() }
+    out.set(id, cell)
+    return cell.tally
   }
   const days = JSON.stringify(range.days.map((_, i) => [range.bounds[i], range.bounds[i + 1]]))
   const withDays = sql`with d (i, s, e) as materialized (select cast(key as integer), json_extract(value, '$[0]'), json_extract(value, '$[1]') from json_each(${days}))`
-  const key = (table: string) => (groupBy === 'day' ? sql`null` : sql.ref(`${table}.${groupBy}`))
-  const setter = (table: string) =>
-    assignedUserId === undefined ? sql`` : sql`and ${sql.ref(`${table}.assigned_user_id`)} = ${assignedUserId}`
+  const setter = assignedUserId === undefined ? sql`` : sql`and t.assigned_user_id = ${assignedUserId}`
+  const keys = fields.map((field, i) => sql`${sql.ref(`t.${field}`)} as ${sql.raw(`k${i}`)}`)
+  // By day alone there is one group a day: no GROUP BY, so no sort.
+  const groupBy = fields.length === 0 ? sql`` : sql`group by ${sql.join(fields.map((_, i) => sql.raw(String(i + 1))))}`
   // Each query is a derived table, so that read-only code (ReadDb) can run raw SQL.
-  const rows = <R>(query: ReturnType<typeof sql>) => db.selectFrom(sql<R>`(${query})`.as('q')).selectAll().execute() as Promise<R[]>
-  /**
-   * Per day and group, the values (aggregates over the rows `where` picks, in which `d` is the
-   * day). By day alone there is one group a day: no GROUP BY, so no sort.
-   */
+  const rows = <R>(query: RawBuilder<unknown>) => db.selectFrom(sql<R>`(${query})`.as('q')).selectAll().execute() as Promise<R[]>
+  /** Per day and group, the values (aggregates over the rows `where` picks, in which `d` is the day). */
   const perDay = async <V extends unknown[]>(from: RawBuilder<unknown>, where: RawBuilder<unknown>, values: RawBuilder<unknown>[]) => {
-    const names = values.map((_, i) => sql.raw(`v${i}`))
+    const names = [...fields.map((_, i) => sql.raw(`k${i}`)), ...values.map((_, i) => sql.raw(`v${i}`))]
     const days = await rows<{ day: number; groups: string }>(sql`${withDays}
-      select d.i as day, (select json_group_array(json_array(k, ${sql.join(names)})) from (
-        select ${key('t')} as k, ${sql.join(values.map((value, i) => sql`${value} as ${names[i]}`))} from ${from} as t
-        where t.organization_id = ${organizationId} and ${where} ${setter('t')} ${groupBy === 'day' ? sql`` : sql`group by 1`})) as groups
+      select d.i as day, (select json_group_array(json_array(${sql.join(names)})) from (
+        select ${sql.join([...keys, ...values.map((value, i) => sql`${value} as ${sql.raw(`v${i}`)}`)])} from ${from} as t
+        where t.organization_id = ${organizationId} and ${where} ${setter} ${groupBy})) as groups
       from d`)
-    return days.flatMap(({ day, groups }) => (JSON.parse(groups) as [string | null, ...V][]).map(([key, ...v]) => ({ day, key, v })))
+    return days.flatMap(({ day, groups }) =>
+      (JSON.parse(groups) as unknown[][]).map((group) => ({
+        tally: cellOf(day, group.slice(0, fields.length) as (string | null)[]),
+        v: group.slice(fields.length) as V,
+      })),
+    )
   }
 
   // The cohort: outreach recorded in the range, its replied and booked contacts, and for the
@@ -182,19 +190,17 @@ export async function tallies(
     sql`count(*) filter (where ${replied} and t.booked_at <= ${now})`,
     sql`json_group_array(cast(round((julianday(t.first_reply_at) - julianday(t.outreach_at)) * 86400000) as integer)) filter (where ${replied})`,
   ])
-  for (const r of cohort) {
-    const [outreach, repliedCount, booked, ms] = r.v
-    const t = tallyFor(r)
-    t.outreach += outreach
-    t.replied += repliedCount
-    t.booked += booked
-    for (const m of JSON.parse(ms) as number[]) t.hours.push(m / HOUR_MS)
+  for (const { tally, v } of cohort) {
+    tally.outreach += v[0]
+    tally.replied += v[1]
+    tally.booked += v[2]
+    for (const ms of JSON.parse(v[3]) as number[]) tally.hours.push(ms / HOUR_MS)
   }
 
   // Inbound volume: contacts created as inbound in the range (a later conversion keeps them here).
   // The last condition is written as the partial index contacts_org_inbound says, so SQLite uses it.
   const inbound = sql`t.created_at >= d.s and t.created_at < d.e and (outreach_at is null or outreach_at > created_at)`
-  for (const r of await perDay<[number]>(sql`contacts`, inbound, [sql`count(*)`])) tallyFor(r).inbound += r.v[0]
+  for (const { tally, v } of await perDay<[number]>(sql`contacts`, inbound, [sql`count(*)`])) tally.inbound += v[0]
 
   // Follow-ups due in the range: due unless cancelled (reply, snooze, archive) before their due
   // day ended; done on time when marked done before it ended. They carry their contact's setter
@@ -203,10 +209,39 @@ export async function tallies(
     sql`count(*) filter (where t.outcome is not 'cancelled' or t.closed_at >= d.e)`,
     sql`count(*) filter (where t.outcome = 'done' and t.closed_at < d.e)`,
   ])
-  for (const r of followUps) {
-    const t = tallyFor(r)
-    t.due += r.v[0]
-    t.doneOnTime += r.v[1]
+  for (const { tally, v } of followUps) {
+    tally.due += v[0]
+    tally.doneOnTime += v[1]
   }
-  return out
+  return [...out.values()]
+}
+
+/**
+ * The cells summed into one tally per group: per day (keyed by `YYYY-MM-DD`), or per value of one
+ * of the `fields` the cells were counted by.
+ */
+export function rollUp(all: Cell[], range: Range, fields: Field[], groupBy: Grouping): Map<string | null, Tally> {
+  const at = groupBy === 'day' ? -1 : fields.indexOf(groupBy)
+  if (groupBy !== 'day' && at === -1) throw new Error(`cells were not counted by ${groupBy}`)
+  const groups = new Map<string | null, Tally[]>()
+  for (const cell of all) {
+    const name = at === -1 ? range.days[cell.day]! : (cell.keys[at] ?? null)
+    const group = groups.get(name)
+    if (group) group.push(cell.tally)
+    else groups.set(name, [cell.tally])
+  }
+  return new Map([...groups].map(([name, tallies]) => [name, sumTallies(tallies)]))
+}
+
+/** One tally per group of one grouping: `cells` by that field alone, rolled up. */
+export async function tallies(
+  db: ReadDb,
+  organizationId: string,
+  range: Range,
+  now: string,
+  groupBy: Grouping,
+  assignedUserId?: string,
+): Promise<Map<string | null, Tally>> {
+  const fields = groupBy === 'day' ? [] : [groupBy]
+  return rollUp(await cells(db, organizationId, range, now, fields, assignedUserId), range, fields, groupBy)
 }
