@@ -47,7 +47,7 @@ const COLUMNS: { key: Sort; label: string }[] = [
 const RATES = new Set<Sort>(['reply_rate', 'booking_rate', 'follow_up_consistency'])
 
 /** A number as the page shows it: rates as percentages (exact: the API rounds to 4 decimals), null as a dash. */
-export function shown(key: keyof Numbers, value: number | null): string {
+function shown(key: keyof Numbers, value: number | null): string {
   if (value === null) return '—'
   if (RATES.has(key)) return `${Number((value * 100).toFixed(2))}%`
   if (key === 'median_hours_to_first_reply') return `${value} h`
