@@ -1,27 +1,12 @@
 // A read worker's program (see src/db/read-pool.ts): its own read-only connection, one read at a
 // time, each read in one transaction so it sees one snapshot of the database. Bundled into the
 // compiled binary as a second entry point (scripts/build.ts).
-import { setPriority } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
 import { Kysely, SqliteDialect } from 'kysely'
 import { runtime } from '#runtime'
 import { type FromWorker, type ReadWorkerData, serializeError, type ToWorker } from './db/read-pool.ts'
 import type { Database } from './db/schema.ts'
 import { runTasks, streamTasks } from './read-tasks.ts'
-
-/** The nice value of a read worker's thread: when the CPU is short, the thread that writes goes first. */
-const READ_WORKER_NICE = 10
-
-// On Linux a thread's nice value is its own, and setpriority(0) from a thread changes only that
-// thread (checked under Node and Bun): a long report or export gives way to the webhooks instead of
-// sharing the cores evenly with them. Elsewhere it would lower the whole process, so not there.
-if (process.platform === 'linux') {
-  try {
-    setPriority(0, READ_WORKER_NICE)
-  } catch {
-    // Not allowed (a sandbox): the worker runs at the process's priority, as before.
-  }
-}
 
 const port = parentPort!
 const { path, busyTimeoutMs, foreground, hooks } = workerData as ReadWorkerData
