@@ -32,8 +32,9 @@ const HELP = `Usage: bun scripts/bench.ts [options]   (npm run bench -- [options
                       event: once with a receiver answering in 200 ms, once with a dead one (nothing
                       listening); the extras give each one's req/s over no webhooks in the same run
   --mixed             issue 21's mixed workload instead: default-reply (flat out and at a fixed rate) alone,
-                      while CSV exports of the first organization run back to back, and while the board,
-                      lists and pipeline are read in a loop (uses --contacts, --orgs, --duration, --repeat,
+                      while CSV exports of the first organization run back to back, while the board,
+                      lists and pipeline are read in a loop, and while its analytics reports (90 days)
+                      and CSV exports run in two loops (uses --contacts, --orgs, --duration, --repeat,
                       the first --durability; --connections defaults to 2 here)
   --compare PATH      with --mixed: also measure this binary (e.g. one built from main), runs interleaved
   --keep              keep the temporary directory (databases and server logs)`

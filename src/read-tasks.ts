@@ -3,8 +3,8 @@
 // anything whose cost grows with the organization's data.
 
 import type { InferOutput } from 'valibot'
-import type { dailyQuery, outreachQuery, settersQuery } from './analytics/schemas.ts'
-import { dailyReport, outreachReport, settersReport } from './analytics/service.ts'
+import type { dailyQuery, OutreachGrouping, outreachQuery, RangeInput, settersQuery } from './analytics/schemas.ts'
+import { dailyReport, outreachReport, pageReports, settersReport } from './analytics/service.ts'
 import { contactsCsv } from './contacts/csv.ts'
 import { contactDetail } from './contacts/detail.ts'
 import { resolveFilter } from './contacts/filter.ts'
@@ -23,6 +23,8 @@ import { listStages } from './pipeline/service.ts'
 /** Rows per page while streaming an export: the worker holds one page at a time. */
 export const EXPORT_PAGE_SIZE = 500
 
+type AnalyticsArgs<Query> = { organizationId: string; query: Query; now: number }
+
 export const runTasks = {
   async contactList(db: ReadDb, { caller, query, now }: { caller: Caller; query: InferOutput<typeof contactListQuery>; now: number }) {
     const org = await callerOrganization(db, caller)
@@ -37,15 +39,19 @@ export const runTasks = {
   followUpBoard: async (db: ReadDb, { caller, now, limit }: { caller: Caller; now: number; limit: number }) =>
     followUpBoard(db, await callerOrganization(db, caller), now, limit),
   pipeline: (db: ReadDb, { organizationId, limit }: { organizationId: string; limit: number }) => pipelineBoard(db, organizationId, limit),
-  // Setter analytics: range reads over a 90-day (up to 366-day) window of the organization.
-  analyticsSetters: async (db: ReadDb, { caller, query, now }: { caller: Caller; query: InferOutput<typeof settersQuery>; now: number }) =>
-    settersReport(db, await callerOrganization(db, caller), query, now),
-  analyticsOutreach: async (
+  // Setter analytics: range reads over a 90-day (up to 366-day) window of the organization. The
+  // API passes its token's organization, the web app the signed-in person's.
+  analyticsSetters: async (db: ReadDb, { organizationId, query, now }: AnalyticsArgs<InferOutput<typeof settersQuery>>) =>
+    settersReport(db, await getOrganization(db, organizationId), query, now),
+  analyticsOutreach: async (db: ReadDb, { organizationId, query, now }: AnalyticsArgs<InferOutput<typeof outreachQuery>>) =>
+    outreachReport(db, await getOrganization(db, organizationId), query, now),
+  analyticsDaily: async (db: ReadDb, { organizationId, query, now }: AnalyticsArgs<InferOutput<typeof dailyQuery>>) =>
+    dailyReport(db, await getOrganization(db, organizationId), query, now),
+  /** The /analytics page: its three reports in one read, so the table and the charts show one snapshot. */
+  webAnalytics: async (
     db: ReadDb,
-    { caller, query, now }: { caller: Caller; query: InferOutput<typeof outreachQuery>; now: number },
-  ) => outreachReport(db, await callerOrganization(db, caller), query, now),
-  analyticsDaily: async (db: ReadDb, { caller, query, now }: { caller: Caller; query: InferOutput<typeof dailyQuery>; now: number }) =>
-    dailyReport(db, await callerOrganization(db, caller), query, now),
+    { organizationId, range, by, now }: { organizationId: string; range: RangeInput; by: OutreachGrouping; now: number },
+  ) => pageReports(db, await getOrganization(db, organizationId), { ...range, by }, now),
   // The web app's pages (src/web/), for the signed-in person's organization.
   webBoard: (
     db: ReadDb,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { pageReports } from '../src/analytics/service.ts'
 import { dayBounds, parseDay } from '../src/core/time-zone.ts'
 import { updateFollowUpSettings } from '../src/follow-ups/settings.ts'
 import { renameStage } from '../src/pipeline/service.ts'
@@ -360,6 +361,16 @@ describe('setter analytics', () => {
       assert.equal(sum(setters.setters), setters.totals[field], field)
       assert.equal(sum(daily.days), setters.totals[field], field)
       assert.equal(sum(outreachRows.rows), setters.totals[field], field)
+    }
+  })
+
+  it('gives the web page, from one pass, the same three reports as the endpoints', async () => {
+    const org = await env.store.db.selectFrom('organizations').selectAll().where('id', '=', env.org.id).executeTakeFirstOrThrow()
+    for (const by of ['message_label', 'reason'] as const) {
+      const page = await pageReports(env.store.db, org, { from: '2026-01-13', to: '2026-01-16', by }, env.now())
+      assert.deepEqual(page.setters, await get('/api/v1/analytics/setters?from=2026-01-13&to=2026-01-16'))
+      assert.deepEqual(page.daily, await get('/api/v1/analytics/daily?from=2026-01-13&to=2026-01-16'))
+      assert.deepEqual(page.outreach, await get(`/api/v1/analytics/outreach?from=2026-01-13&to=2026-01-16&by=${by}`))
     }
   })
 

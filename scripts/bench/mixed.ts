@@ -1,6 +1,7 @@
 // The mixed workload of issue 21 (`npm run bench -- --mixed`): ManyChat's default-reply, flat out
 // and at a fixed rate, alone, then while CSV exports of one big organization run back to back, then
-// while the board, contact lists and pipeline are read in a loop. Each server is measured in the
+// while the board, contact lists and pipeline are read in a loop, then (issue 17) while analytics
+// reports of the last 90 days and a CSV export run in two loops side by side. Each server is measured in the
 // same run (`--compare` adds another binary, e.g. one built from an older commit), repetitions
 // interleaved, so that drift on a shared machine hits them alike.
 import { requestSource } from './bodies.ts'
@@ -19,15 +20,15 @@ export interface MixedOptions {
   log: (line: string) => void
 }
 
-type Scenario = 'alone' | 'exports' | 'reads'
-const SCENARIOS: Scenario[] = ['alone', 'exports', 'reads']
+type Scenario = 'alone' | 'exports' | 'reads' | 'analytics'
+const SCENARIOS: Scenario[] = ['alone', 'exports', 'reads', 'analytics']
 
 interface Measured {
   flat: LoadResult
   fixed: LoadResult
   /** Seconds of each export that ended during the scenario. */
   exports: number[]
-  /** Reads (board, lists, pipeline) answered during the scenario, and their statuses. */
+  /** Reads (board, lists, pipeline; or analytics reports) answered during the scenario. */
   reads: number
 }
 
@@ -68,6 +69,14 @@ const READ_PATHS = [
   '/api/v1/contacts?type=outreach&limit=50',
 ]
 
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
+
+/** Issue 17's reports for the last 90 days (JSON and CSV), asked in turn. */
+function analyticsPaths(): string[] {
+  const range = `from=${day(Date.now() - 89 * 86_400_000)}&to=${day(Date.now())}`
+  return ['setters', 'outreach', 'daily', 'setters.csv'].map((report) => `/api/v1/analytics/${report}?${range}`)
+}
+
 /** Runs the scenario's background reads in a loop while `measure` drives the webhooks; returns what both recorded. */
 async function whileRunning(
   url: string,
@@ -78,18 +87,27 @@ async function whileRunning(
   const exports: number[] = []
   let reads = 0
   let stopped = false
-  const loop = (async () => {
-    while (!stopped && scenario !== 'alone') {
-      if (scenario === 'exports') exports.push((await curl(`${url}/api/v1/contacts/export.csv`, token)).seconds)
-      else {
-        await curl(url + READ_PATHS[reads % READ_PATHS.length], token)
-        reads++
-      }
+  const analytics = analyticsPaths()
+  const exportLoop = async () => {
+    while (!stopped) exports.push((await curl(`${url}/api/v1/contacts/export.csv`, token)).seconds)
+  }
+  const readLoop = async (paths: string[]) => {
+    while (!stopped) {
+      await curl(url + paths[reads % paths.length], token)
+      reads++
     }
-  })()
+  }
+  const loops =
+    scenario === 'exports'
+      ? [exportLoop()]
+      : scenario === 'reads'
+        ? [readLoop(READ_PATHS)]
+        : scenario === 'analytics'
+          ? [exportLoop(), readLoop(analytics)]
+          : []
   const [flat, fixed] = await measure()
   stopped = true
-  await loop // the export under way finishes: it counts, and the next scenario starts clean
+  await Promise.all(loops) // the export under way finishes: it counts, and the next scenario starts clean
   return { flat, fixed, exports, reads }
 }
 
@@ -137,6 +155,13 @@ export async function mixedBench(options: MixedOptions): Promise<string> {
   return report(runs)
 }
 
+const WORKLOADS: Record<Scenario, string> = {
+  alone: 'default-reply alone',
+  exports: 'while CSV exports run back to back',
+  reads: 'while board, lists, pipeline are read in a loop',
+  analytics: 'while analytics reports (90 days) and CSV exports run in a loop',
+}
+
 /** Medians over the repetitions; ratios are taken within each run first (same server, same minute), then the median. */
 function report(runs: Run[]): string {
   const rows: string[][] = []
@@ -150,22 +175,19 @@ function report(runs: Run[]): string {
       const exports = mine.flatMap((r) => at(r).exports)
       rows.push([
         server,
-        scenario === 'alone'
-          ? 'default-reply alone'
-          : scenario === 'exports'
-            ? 'while CSV exports run back to back'
-            : 'while board, lists, pipeline are read in a loop',
+        WORKLOADS[scenario],
         `${Math.round(med((r) => at(r).flat.rps))}`,
         ratio((m) => m.flat.rps),
         med((r) => at(r).flat.p99).toFixed(1),
         `${Math.round(med((r) => r.rate))}`,
         med((r) => at(r).fixed.p99).toFixed(1),
         ratio((m) => m.fixed.p99),
-        scenario === 'exports'
-          ? `${exports.length}, median ${median(exports).toFixed(2)} s`
-          : scenario === 'reads'
-            ? `${Math.round(med((r) => at(r).reads))} reads per run`
-            : '',
+        [
+          exports.length > 0 ? `${exports.length} exports, median ${median(exports).toFixed(2)} s` : '',
+          scenario === 'reads' || scenario === 'analytics' ? `${Math.round(med((r) => at(r).reads))} reads per run` : '',
+        ]
+          .filter(Boolean)
+          .join('; '),
       ])
     }
     rows.push([

@@ -22,7 +22,8 @@ const SEED_COLORS = ['#dc2626', '#2563eb', '#16a34a', '#9333ea', '#374151']
 /**
  * A migrated database with `orgCount` organizations (made by the app's own code, so pipelines
  * and tokens are real) and `contacts` contacts spread over them, each with one message in its
- * history and a third of them tagged. Rows are inserted in bulk with prepared statements.
+ * history, its open follow-up, and a third of them tagged; a quarter are outreach (with the
+ * analytics columns filled: outreach moment, a third of them replied). Rows are inserted in bulk with prepared statements.
  */
 export async function seed(path: string, { contacts, orgCount }: { contacts: number; orgCount: number }): Promise<Seed> {
   const store = openStore(path)
@@ -53,9 +54,11 @@ export async function seed(path: string, { contacts, orgCount }: { contacts: num
   const insertContact = db.prepare(
     `insert into contacts (id, organization_id, username, manychat_id, ig_id, had_outreach, outreach_reason, outreach_text,
        last_response_at, last_message_content, follow_up_needed, follow_up_count, next_follow_up_at, lead_status_id,
-       pipeline_stage_id, contact_ingestion_type, created_at, updated_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, ?, 1, ?, ?, ?, ?)`,
+       pipeline_stage_id, contact_ingestion_type, outreach_at, first_reply_at, created_at, updated_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, ?, 1, ?, ?, ?, ?, ?, ?)`,
   )
+  // Each contact's open follow-up, as the server records it (table follow_ups, for analytics).
+  const insertFollowUp = db.prepare('insert into follow_ups (organization_id, contact_id, due_at, outreach_reason) values (?, ?, ?, ?)')
   // Messages are numbered per organization, as the server numbers them (src/db/id-numbers.ts).
   const insertMessage = db.prepare(
     `insert into messages (contact_id, number, direction, content, sent_at, source, created_at) values (?, ?, 'inbound', ?, ?, 'manychat', ?)`,
@@ -83,10 +86,14 @@ export async function seed(path: string, { contacts, orgCount }: { contacts: num
         at,
         outreach ? entry[o]!.outreach : entry[o]!.inbound,
         i % 5 === 0 ? 'custom-api-import' : 'manychat',
+        outreach ? at : null,
+        // A third of the outreach replied an hour after it.
+        outreach && i % 3 === 0 ? new Date(Date.parse(at) + 3_600_000).toISOString() : null,
         at,
         at,
       )
       insertMessage.run(id, ++messageNumbers[o]!, message, at, at)
+      insertFollowUp.run(orgs[o]!.id, id, at, outreach?.reason ?? null)
       const tag = seededTag(i)
       if (tag !== undefined) insertTag.run(id, tagIds[o]![tag]!, at)
     }

@@ -1,4 +1,4 @@
-import { sql } from 'kysely'
+import { type RawBuilder, sql } from 'kysely'
 import { addCalendarDays, type CalendarDay, calendarDay, dayBounds, dayText, parseDay } from '../core/time-zone.ts'
 import { invalidField } from '../core/validate.ts'
 import type { Organization } from '../db/schema.ts'
@@ -118,21 +118,122 @@ export function sumTallies(tallies: Iterable<Tally>): Tally {
 
 const HOUR_MS = 3_600_000
 
-interface Cell {
+/** A contact field a report groups by (the day is always there). */
+export type Field = Exclude<Grouping, 'day'>
+
+/** The finest split of a range: one day, one value of each field asked for. */
+export interface Cell {
   day: number
-  key: string | null
+  keys: (string | null)[]
+  tally: Tally
 }
 
 /**
- * Counts the organization's facts in the range into one tally per group (`day`: keyed by
- * `YYYY-MM-DD`). `assignedUserId` keeps one setter's contacts (undefined: everyone). `now` is
- * ISO 8601 UTC: replies and bookings count until now.
+ * Counts the organization's facts in the range per day and per value of each of `fields`.
+ * `assignedUserId` keeps one setter's contacts (undefined: everyone). `now` is ISO 8601 UTC:
+ * replies and bookings count until now. Several fields at once give every report of the
+ * analytics page from one pass (`rollUp` sums the cells each way).
  *
- * SQLite does the counting: each fact is matched to its day by joining the range's day bounds
- * (a JSON array, one parameter) with a range read of a covering index, and grouped there; only
- * the replied contacts come back one by one, for the median. CROSS JOIN keeps the days outside:
- * left to itself SQLite walked the organization's whole index once and the days for every row.
+ * SQLite does the counting: the range's day bounds (a JSON array, one parameter) are the outer
+ * loop, and for each day a range read of a covering index is counted per group, in a subquery
+ * that hands back the day's groups as one JSON array. Grouping each day on its own keeps SQLite's
+ * sorts small: one GROUP BY over the whole range sorted every row of it (with the columns its
+ * sums need) and took twice as long. CROSS JOIN keeps the days outside: left to itself SQLite
+ * walked the organization's whole index once and the days for every row.
  */
+export async function cells(
+  db: ReadDb,
+  organizationId: string,
+  range: Range,
+  now: string,
+  fields: Field[],
+  assignedUserId?: string,
+): Promise<Cell[]> {
+  const out = new Map<string, Cell>()
+  const cellOf = (day: number, keys: (string | null)[]) => {
+    const id = JSON.stringify([day, keys])
+    const cell = out.get(id) ?? { day, keys, tally: emptyTally() }
+    out.set(id, cell)
+    return cell.tally
+  }
+  const days = JSON.stringify(range.days.map((_, i) => [range.bounds[i], range.bounds[i + 1]]))
+  const withDays = sql`with d (i, s, e) as materialized (select cast(key as integer), json_extract(value, '$[0]'), json_extract(value, '$[1]') from json_each(${days}))`
+  const setter = assignedUserId === undefined ? sql`` : sql`and t.assigned_user_id = ${assignedUserId}`
+  const keys = fields.map((field, i) => sql`${sql.ref(`t.${field}`)} as ${sql.raw(`k${i}`)}`)
+  // By day alone there is one group a day: no GROUP BY, so no sort.
+  const groupBy = fields.length === 0 ? sql`` : sql`group by ${sql.join(fields.map((_, i) => sql.raw(String(i + 1))))}`
+  // Each query is a derived table, so that read-only code (ReadDb) can run raw SQL.
+  const rows = <R>(query: RawBuilder<unknown>) => db.selectFrom(sql<R>`(${query})`.as('q')).selectAll().execute() as Promise<R[]>
+  /** Per day and group, the values (aggregates over the rows `where` picks, in which `d` is the day). */
+  const perDay = async <V extends unknown[]>(from: RawBuilder<unknown>, where: RawBuilder<unknown>, values: RawBuilder<unknown>[]) => {
+    const names = [...fields.map((_, i) => sql.raw(`k${i}`)), ...values.map((_, i) => sql.raw(`v${i}`))]
+    const days = await rows<{ day: number; groups: string }>(sql`${withDays}
+      select d.i as day, (select json_group_array(json_array(${sql.join(names)})) from (
+        select ${sql.join([...keys, ...values.map((value, i) => sql`${value} as ${sql.raw(`v${i}`)}`)])} from ${from} as t
+        where t.organization_id = ${organizationId} and ${where} ${setter} ${groupBy})) as groups
+      from d`)
+    return days.flatMap(({ day, groups }) =>
+      (JSON.parse(groups) as unknown[][]).map((group) => ({
+        tally: cellOf(day, group.slice(0, fields.length) as (string | null)[]),
+        v: group.slice(fields.length) as V,
+      })),
+    )
+  }
+
+  // The cohort: outreach recorded in the range, its replied and booked contacts, and for the
+  // median the milliseconds from each outreach to its first reply (exact: SQLite keeps times as
+  // whole milliseconds, and the difference of two of them is far within a double's precision).
+  const replied = sql`t.first_reply_at <= ${now}`
+  const cohort = await perDay<[number, number, number, string]>(sql`contacts`, sql`t.outreach_at >= d.s and t.outreach_at < d.e`, [
+    sql`count(*)`,
+    sql`count(*) filter (where ${replied})`,
+    sql`count(*) filter (where ${replied} and t.booked_at <= ${now})`,
+    sql`json_group_array(cast(round((julianday(t.first_reply_at) - julianday(t.outreach_at)) * 86400000) as integer)) filter (where ${replied})`,
+  ])
+  for (const { tally, v } of cohort) {
+    tally.outreach += v[0]
+    tally.replied += v[1]
+    tally.booked += v[2]
+    for (const ms of JSON.parse(v[3]) as number[]) tally.hours.push(ms / HOUR_MS)
+  }
+
+  // Inbound volume: contacts created as inbound in the range (a later conversion keeps them here).
+  // The last condition is written as the partial index contacts_org_inbound says, so SQLite uses it.
+  const inbound = sql`t.created_at >= d.s and t.created_at < d.e and (outreach_at is null or outreach_at > created_at)`
+  for (const { tally, v } of await perDay<[number]>(sql`contacts`, inbound, [sql`count(*)`])) tally.inbound += v[0]
+
+  // Follow-ups due in the range: due unless cancelled (reply, snooze, archive) before their due
+  // day ended; done on time when marked done before it ended. They carry their contact's setter
+  // and outreach fields, so this reads one covering index and no contact.
+  const followUps = await perDay<[number, number]>(sql`follow_ups`, sql`t.due_at >= d.s and t.due_at < d.e`, [
+    sql`count(*) filter (where t.outcome is not 'cancelled' or t.closed_at >= d.e)`,
+    sql`count(*) filter (where t.outcome = 'done' and t.closed_at < d.e)`,
+  ])
+  for (const { tally, v } of followUps) {
+    tally.due += v[0]
+    tally.doneOnTime += v[1]
+  }
+  return [...out.values()]
+}
+
+/**
+ * The cells summed into one tally per group: per day (keyed by `YYYY-MM-DD`), or per value of one
+ * of the `fields` the cells were counted by.
+ */
+export function rollUp(all: Cell[], range: Range, fields: Field[], groupBy: Grouping): Map<string | null, Tally> {
+  const at = groupBy === 'day' ? -1 : fields.indexOf(groupBy)
+  if (groupBy !== 'day' && at === -1) throw new Error(`cells were not counted by ${groupBy}`)
+  const groups = new Map<string | null, Tally[]>()
+  for (const cell of all) {
+    const name = at === -1 ? range.days[cell.day]! : (cell.keys[at] ?? null)
+    const group = groups.get(name)
+    if (group) group.push(cell.tally)
+    else groups.set(name, [cell.tally])
+  }
+  return new Map([...groups].map(([name, tallies]) => [name, sumTallies(tallies)]))
+}
+
+/** One tally per group of one grouping: `cells` by that field alone, rolled up. */
 export async function tallies(
   db: ReadDb,
   organizationId: string,
@@ -141,60 +242,6 @@ export async function tallies(
   groupBy: Grouping,
   assignedUserId?: string,
 ): Promise<Map<string | null, Tally>> {
-  const out = new Map<string | null, Tally>()
-  const tallyFor = ({ day, key }: Cell) => {
-    const name = groupBy === 'day' ? range.days[day]! : key
-    const t = out.get(name) ?? emptyTally()
-    out.set(name, t)
-    return t
-  }
-  const days = JSON.stringify(range.days.map((_, i) => [range.bounds[i], range.bounds[i + 1]]))
-  const withDays = sql`with d (i, s, e) as materialized (select cast(key as integer), json_extract(value, '$[0]'), json_extract(value, '$[1]') from json_each(${days}))`
-  const key = (table: string) => (groupBy === 'day' ? sql`null` : sql.ref(`${table}.${groupBy}`))
-  const setter = (table: string) =>
-    assignedUserId === undefined ? sql`` : sql`and ${sql.ref(`${table}.assigned_user_id`)} = ${assignedUserId}`
-  // Each query is a derived table, so that read-only code (ReadDb) can run raw SQL.
-  const rows = <R>(query: ReturnType<typeof sql>) => db.selectFrom(sql<R>`(${query})`.as('q')).selectAll().execute() as Promise<R[]>
-
-  // The cohort: outreach recorded in the range; then its replied contacts, one by one.
-  const cohort = await rows<Cell & { n: number }>(sql`${withDays}
-    select d.i as day, ${key('c')} as key, count(*) as n
-    from d cross join contacts c where c.organization_id = ${organizationId} and c.outreach_at >= d.s and c.outreach_at < d.e ${setter('c')}
-    group by 1, 2`)
-  for (const r of cohort) tallyFor(r).outreach += r.n
-  const replied = await rows<Cell & { outreach_at: string; first_reply_at: string; booked: 0 | 1 }>(sql`${withDays}
-    select d.i as day, ${key('c')} as key, c.outreach_at, c.first_reply_at, c.booked_at is not null and c.booked_at <= ${now} as booked
-    from d cross join contacts c where c.organization_id = ${organizationId} and c.outreach_at >= d.s and c.outreach_at < d.e ${setter('c')}
-    and c.first_reply_at <= ${now}`)
-  for (const r of replied) {
-    const t = tallyFor(r)
-    t.replied++
-    t.hours.push((Date.parse(r.first_reply_at) - Date.parse(r.outreach_at)) / HOUR_MS)
-    if (r.booked) t.booked++
-  }
-
-  // Inbound volume: contacts created as inbound in the range (a later conversion keeps them here).
-  // The last condition is written as the partial index contacts_org_inbound says, so SQLite uses it.
-  const inbound = await rows<Cell & { n: number }>(sql`${withDays}
-    select d.i as day, ${key('c')} as key, count(*) as n
-    from d cross join contacts c where c.organization_id = ${organizationId} and c.created_at >= d.s and c.created_at < d.e ${setter('c')}
-    and (outreach_at is null or outreach_at > created_at)
-    group by 1, 2`)
-  for (const r of inbound) tallyFor(r).inbound += r.n
-
-  // Follow-ups due in the range: due unless cancelled (reply, snooze, archive) before their due
-  // day ended; done on time when marked done before it ended. They carry their contact's setter
-  // and outreach fields, so this reads one covering index and no contact.
-  const followUps = await rows<Cell & { due: number; on_time: number }>(sql`${withDays}
-    select d.i as day, ${key('f')} as key,
-      sum(case when f.outcome = 'cancelled' and f.closed_at < d.e then 0 else 1 end) as due,
-      sum(case when f.outcome = 'done' and f.closed_at < d.e then 1 else 0 end) as on_time
-    from d cross join follow_ups f where f.organization_id = ${organizationId} and f.due_at >= d.s and f.due_at < d.e ${setter('f')}
-    group by 1, 2`)
-  for (const r of followUps) {
-    const t = tallyFor(r)
-    t.due += r.due
-    t.doneOnTime += r.on_time
-  }
-  return out
+  const fields = groupBy === 'day' ? [] : [groupBy]
+  return rollUp(await cells(db, organizationId, range, now, fields, assignedUserId), range, fields, groupBy)
 }

@@ -1,7 +1,7 @@
 import { invalidField } from '../core/validate.ts'
 import type { Organization } from '../db/schema.ts'
 import type { ReadDb } from '../db/write.ts'
-import { type Numbers, numbers, type Range, resolveRange, sumTallies, type Tally, tallies } from './report.ts'
+import { cells, type Field, type Numbers, numbers, type Range, resolveRange, rollUp, sumTallies, type Tally, tallies } from './report.ts'
 import { OUTREACH_GROUPINGS, type OutreachGrouping, type RangeInput } from './schemas.ts'
 
 // The three analytics answers. Each is one function (db, organization, input, now) => plain data,
@@ -33,7 +33,10 @@ export interface SettersReport extends RangeView {
  */
 export async function settersReport(db: ReadDb, org: Organization, input: RangeInput, now: number): Promise<SettersReport> {
   const range = resolveRange(org, input, now)
-  const byUser = await tallies(db, org.id, range, iso(now), 'assigned_user_id')
+  return settersFrom(db, org, range, await tallies(db, org.id, range, iso(now), 'assigned_user_id'))
+}
+
+async function settersFrom(db: ReadDb, org: Organization, range: Range, byUser: Map<string | null, Tally>): Promise<SettersReport> {
   const members = await db
     .selectFrom('memberships')
     .innerJoin('users', 'users.id', 'memberships.user_id')
@@ -79,11 +82,14 @@ export async function outreachReport(
   now: number,
 ): Promise<OutreachReport> {
   const range = resolveRange(org, input, now)
-  const field = OUTREACH_GROUPINGS[input.by]
-  const byValue = await tallies(db, org.id, range, iso(now), field)
+  return outreachFrom(range, input.by, await tallies(db, org.id, range, iso(now), OUTREACH_GROUPINGS[input.by]))
+}
+
+function outreachFrom(range: Range, by: OutreachGrouping, byValue: Map<string | null, Tally>): OutreachReport {
+  const field = OUTREACH_GROUPINGS[by]
   const values = [...byValue.keys()].filter((k): k is string => k !== null).sort()
   const rows = [...values, null].map((value) => ({ [field]: value, ...numbers(byValue.get(value) ?? sumTallies([])) }))
-  return { ...rangeView(range), by: input.by, rows, totals: numbers(sumTallies(byValue.values())) }
+  return { ...rangeView(range), by, rows, totals: numbers(sumTallies(byValue.values())) }
 }
 
 export interface DailyRow extends Numbers {
@@ -116,12 +122,36 @@ export async function dailyReport(
     if (!user) throw invalidField('assigned_email', `${input.assigned_email} is not a member of this organization`)
     userId = user.id
   }
-  const byDay = await tallies(db, org.id, range, iso(now), 'day', userId)
+  return dailyFrom(range, input.assigned_email ?? null, await tallies(db, org.id, range, iso(now), 'day', userId))
+}
+
+function dailyFrom(range: Range, assignedEmail: string | null, byDay: Map<string | null, Tally>): DailyReport {
   const empty: Tally = sumTallies([])
   return {
     ...rangeView(range),
-    assigned_email: input.assigned_email ?? null,
+    assigned_email: assignedEmail,
     days: range.days.map((day) => ({ day, ...numbers(byDay.get(day) ?? empty) })),
     totals: numbers(sumTallies(byDay.values())),
+  }
+}
+
+/**
+ * The three reports of the web app's analytics page, for one range and outreach grouping, from one
+ * pass over the range (counted per day, setter and outreach field, then summed three ways): the
+ * same numbers as the three reports one by one, for a third of the reading.
+ */
+export async function pageReports(
+  db: ReadDb,
+  org: Organization,
+  input: RangeInput & { by: OutreachGrouping },
+  now: number,
+): Promise<{ setters: SettersReport; daily: DailyReport; outreach: OutreachReport }> {
+  const range = resolveRange(org, input, now)
+  const fields: Field[] = ['assigned_user_id', OUTREACH_GROUPINGS[input.by]]
+  const all = await cells(db, org.id, range, iso(now), fields)
+  return {
+    setters: await settersFrom(db, org, range, rollUp(all, range, fields, 'assigned_user_id')),
+    daily: dailyFrom(range, null, rollUp(all, range, fields, 'day')),
+    outreach: outreachFrom(range, input.by, rollUp(all, range, fields, OUTREACH_GROUPINGS[input.by])),
   }
 }

@@ -84,6 +84,10 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   'POST /settings/webhooks/:id/rotate': 'session-admin',
   'POST /settings/webhooks/:id/test': 'session-admin',
   'GET /settings/audit': 'session-admin',
+  'GET /analytics': 'session',
+  'GET /analytics/setters.csv': 'session',
+  'GET /analytics/outreach.csv': 'session',
+  'GET /analytics/daily.csv': 'session',
 }
 
 /** The access a route was declared with, or undefined if it was not. */

@@ -56,6 +56,19 @@ th, td { text-align: left; padding: .5rem; border-bottom: 1px solid var(--line);
 .table-wrap { overflow-x: auto; }
 .more { margin-top: .75rem; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+svg.chart { display: block; width: 100%; max-width: 640px; height: auto; margin: .5rem 0; }
+.legend, .presets { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem 1rem; margin: .25rem 0 .75rem; padding: 0; }
+.presets { gap: .5rem; }
+.presets a.button { background: #fff; color: var(--accent); }
+.presets a[aria-current] { background: var(--accent); color: #fff; }
+.range form { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; }
+.range .field { margin: 0; }
+.sticky th[scope="row"] { position: sticky; left: 0; background: var(--card); }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th[aria-sort] a { font-weight: 700; }
+.block { display: block; font-weight: 400; }
+details { margin: .5rem 0 1.5rem; }
+summary { cursor: pointer; min-height: 44px; padding: .6rem 0; }
 code.link { display: block; overflow-wrap: anywhere; background: #fff; padding: .5rem; border: 1px solid var(--line); }
 `
 

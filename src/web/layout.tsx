@@ -4,13 +4,14 @@ import type { AppEnv, Member } from '../http/context.ts'
 import { CSS_URL, JS_URL } from './assets.ts'
 import { pageHeaders } from './security.ts'
 
-type NavName = 'Follow-ups' | 'Pipeline' | 'Contacts' | 'Settings'
+type NavName = 'Follow-ups' | 'Pipeline' | 'Contacts' | 'Settings' | 'Analytics'
 
 const NAV: { name: NavName; href: string; adminOnly?: boolean }[] = [
   { name: 'Follow-ups', href: '/follow-ups' },
   { name: 'Pipeline', href: '/pipeline' },
   { name: 'Contacts', href: '/contacts' },
   { name: 'Settings', href: '/settings', adminOnly: true },
+  { name: 'Analytics', href: '/analytics' },
 ]
 
 function Head({ title }: { title: string }) {

@@ -4,6 +4,7 @@ import { readForm } from '../http/body.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
 import { errorStatus } from '../http/render-error.ts'
 import { switchOrganization } from '../sessions/service.ts'
+import { analyticsPages } from './analytics.tsx'
 import { APP_CSS, APP_JS } from './assets.ts'
 import { boardPages } from './board.tsx'
 import { contactPages } from './contacts.tsx'
@@ -42,6 +43,7 @@ export function webRoutes(deps: AppDeps) {
   routes.route('/', boardPages(deps))
   routes.route('/', contactPages(deps))
   routes.route('/', settingsPages(deps))
+  routes.route('/', analyticsPages(deps))
   routes.route('/', events.routes)
   return { routes, endStreams: events.endAll }
 }
