@@ -31,9 +31,13 @@ export class ConfigError extends Error {}
 type Flags = Record<string, string | boolean | undefined>
 type Env = Record<string, string | undefined>
 
-/** The database path every command uses: --db, then DMTRACKER_DB, then ./data/dmtracker.db. */
+/**
+ * The database every command uses: --database URL (a postgres:// URL, or an SQLite file), then
+ * --db, then DMTRACKER_DATABASE_URL, then DMTRACKER_DB, then ./data/dmtracker.db. A flag always
+ * wins over the environment.
+ */
 export function dbPathFrom(flags: Flags, env: Env): string {
-  return str(flags.db) ?? env.DMTRACKER_DB ?? DEFAULT_DB_PATH
+  return str(flags.database) ?? str(flags.db) ?? env.DMTRACKER_DATABASE_URL ?? env.DMTRACKER_DB ?? DEFAULT_DB_PATH
 }
 
 /** Where `serve` listens: --host/--port, then DMTRACKER_HOST, DMTRACKER_PORT or PORT, then 127.0.0.1:8080. */

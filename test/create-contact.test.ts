@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { CANCELLED_MESSAGE } from '../src/organizations/access.ts'
 import { addUser } from '../src/users/service.ts'
-import { holdWriteLock, isErrorShape, setup, T0, type TestEnv } from './helpers.ts'
+import { itSqlite, holdWriteLock, isErrorShape, setup, T0, type TestEnv } from './helpers.ts'
 import { isoTime } from '../src/core/time.ts'
 
 const PATH = '/api/v1/organization/create-contact'
@@ -449,7 +449,7 @@ describe('POST /api/v1/organization/create-contact', () => {
       }
     })
 
-    it('503 with Retry-After while the database is locked, nothing written', async () => {
+    itSqlite('503 with Retry-After while the database is locked, nothing written', async () => {
       const release = holdWriteLock(env)
       try {
         const res = await post(inbound())

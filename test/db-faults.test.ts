@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import { runtime } from '#runtime'
 import { ENDPOINTS, ENDPOINT_NAMES, type EndpointName } from '../scripts/reliability/endpoints.ts'
-import { isErrorShape, setup, type CallResult, type TestEnv } from './helpers.ts'
+import { describeSqlite, isErrorShape, setup, type CallResult, type TestEnv } from './helpers.ts'
 
 const HOLDER = join(import.meta.dirname, '../scripts/reliability/hold-write-lock.ts')
 
@@ -39,7 +39,7 @@ async function rowCounts(env: TestEnv) {
   return counts
 }
 
-describe('database faults', () => {
+describeSqlite('database faults', () => {
   let env: TestEnv
   let contactId: string
   let n = 0

@@ -1,6 +1,7 @@
+import { isPostgresUrl } from '../../migrations/dialect.ts'
 import { dbPathFrom } from '../config.ts'
 import { BackupError, backupTo, restoreFrom } from '../db/backup.ts'
-import { parse, positionals, showHelp, UsageError, withExistingStore, type CliIo, type Command } from './common.ts'
+import { commandOf, parse, positionals, showHelp, UsageError, withExistingStore, type CliIo, type Command } from './common.ts'
 import { isoTime } from '../core/time.ts'
 
 const BACKUP_HELP = `Usage:
@@ -33,6 +34,7 @@ export const restoreCommand: Command = async (args, io) => {
   if (helpFor(values, io)) return 0
   const [file] = positionals(rest, ['FILE'])
   const target = dbPathFrom(values, io.env)
+  if (isPostgresUrl(target)) throw new UsageError(`restore replaces an SQLite file; to load ${file} into PostgreSQL use \`${commandOf(io)} copy --from ${file} --to URL\``)
   try {
     const { keptAs } = restoreFrom(file!, target, isoTime())
     io.out(`Restored ${target} from ${file}${keptAs ? `; the previous database is kept as ${keptAs}` : ''}`)

@@ -4,6 +4,7 @@ import { dbPathFrom } from '../config.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { openStore, type Store } from '../db/open.ts'
 import { cliCommand } from './invocation.ts'
+import { isPostgresUrl } from '../../migrations/dialect.ts'
 
 export type Env = Record<string, string | undefined>
 
@@ -45,6 +46,7 @@ export type Command = (args: string[], io: CliIo) => Promise<number>
 
 const COMMON = {
   db: { type: 'string' },
+  database: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options']
@@ -71,7 +73,7 @@ export function positionals(given: string[], names: string[]): string[] {
 }
 
 /** Opens and migrates the database named by --db / DMTRACKER_DB, runs `work`, closes. */
-export async function withStore<T>(values: { db?: string | boolean | undefined }, env: Env, work: (store: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(values: { db?: string | boolean | undefined; database?: string | boolean | undefined }, env: Env, work: (store: Store) => Promise<T>): Promise<T> {
   const store = openStore(dbPathFrom(values, env))
   try {
     await migrateToLatest(store.db)
@@ -85,9 +87,9 @@ export async function withStore<T>(values: { db?: string | boolean | undefined }
  * withStore for a command that only reads: a database that does not exist yet is an error that says
  * how to make one, never an empty database created as a side effect.
  */
-export async function withExistingStore<T>(values: { db?: string | boolean | undefined }, io: CliIo, work: (store: Store) => Promise<T>): Promise<T> {
+export async function withExistingStore<T>(values: { db?: string | boolean | undefined; database?: string | boolean | undefined }, io: CliIo, work: (store: Store) => Promise<T>): Promise<T> {
   const path = dbPathFrom(values, io.env)
-  if (path !== ':memory:' && !existsSync(path)) {
+  if (path !== ':memory:' && !isPostgresUrl(path) && !existsSync(path)) {
     const command = commandOf(io)
     throw new UsageError(
       `no database at ${path}; nothing was created. Start the server (\`${command} serve\`) or run \`${command} org create --name NAME\` to make one, or pass --db PATH`,

@@ -9,11 +9,15 @@ import { VERSION } from '../system/routes.ts'
 import { commandOf, parse, positionals, showHelp, type CliIo } from './common.ts'
 import { baseUrl, curlExample } from './hints.ts'
 import { isoTime } from '../core/time.ts'
+import { isPostgresUrl } from '../../migrations/dialect.ts'
+import { redactUrl } from '../db/postgres.ts'
 
 export const SERVE_HELP = `Usage: dmtracker [serve] [options]
   --host HOST            listen address (env DMTRACKER_HOST, default 127.0.0.1)
   --port PORT            listen port (env DMTRACKER_PORT or PORT, default 8080; 0 picks a free one)
   --db PATH              database file (env DMTRACKER_DB, default ./data/dmtracker.db)
+  --database URL         a PostgreSQL database instead, postgres://user:password@host/name
+                         (env DMTRACKER_DATABASE_URL); see docs/scaling.md
   --durability MODE      full: every answer waits for its commit to reach the disk (group commit);
                          normal: faster, may lose the last commits on power loss (env DMTRACKER_DURABILITY,
                          default full)
@@ -63,7 +67,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   // whose token nobody sees.
   const welcome = await store.write((trx) => createFirstOrganization(trx, isoTime()))
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
-  log({ level: 'info', msg: 'listening', url: base, db: config.dbPath, runtime: runtime.name, version: VERSION, durability: config.durability })
+  log({ level: 'info', msg: 'listening', url: base, db: isPostgresUrl(config.dbPath) ? redactUrl(config.dbPath) : config.dbPath, runtime: runtime.name, version: VERSION, durability: config.durability })
   if (welcome) {
     // Shown once, on the terminal that started the first run; never in the request log.
     io.err(

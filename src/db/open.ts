@@ -5,6 +5,8 @@ import type { Database } from './schema.ts'
 import { startCheckpointer } from './checkpointer.ts'
 import { makeDatabaseFilesPrivate, makePrivateFolderFor } from './private-files.ts'
 import { createWriter, type Write } from './write.ts'
+import { isPostgresUrl, type Engine } from '../../migrations/dialect.ts'
+import { createPostgresWriter, openPostgres } from './postgres.ts'
 
 export type Durability = 'normal' | 'full'
 
@@ -18,6 +20,8 @@ export interface StoreOptions {
    * server); `inline` (default): SQLite's own automatic checkpoints, fine for short-lived commands.
    */
   checkpoint?: 'inline' | 'background'
+  /** Postgres only: connections this process keeps (default 10). */
+  poolSize?: number
 }
 
 /**
@@ -31,6 +35,8 @@ const BACKSTOP_CHECKPOINT_PAGES = 10_000
 export interface Store {
   readonly db: Kysely<Database>
   readonly write: Write
+  readonly engine: Engine
+  /** The SQLite connection (backups, pragmas); on Postgres, every use of it throws. */
   readonly sqlite: SqliteHandle
   /** Checkpoints the WAL into the main file and closes. */
   close(): Promise<void>
@@ -48,8 +54,34 @@ export function pragmas({ durability = 'normal', busyTimeoutMs = 5000 }: StoreOp
   ]
 }
 
-/** Opens (creating file and folder if needed, private to the owner: 0600 and 0700) the database with bun:sqlite or better-sqlite3. */
-export function openStore(path: string, options: StoreOptions = {}): Store {
+/**
+ * Opens the database `location` names: a `postgres://` URL (see postgres.ts), or an SQLite file
+ * (creating file and folder if needed, private to the owner: 0600 and 0700) with bun:sqlite or
+ * better-sqlite3.
+ */
+export function openStore(location: string, options: StoreOptions = {}): Store {
+  return isPostgresUrl(location) ? openPostgresStore(location, options) : openSqliteStore(location, options)
+}
+
+function openPostgresStore(url: string, options: StoreOptions): Store {
+  const db = openPostgres(url, { poolSize: options.poolSize })
+  return { db, engine: 'postgres', sqlite: NO_SQLITE, write: createPostgresWriter(db), close: () => db.destroy() }
+}
+
+const sqliteOnly = (): never => {
+  throw new Error('this needs an SQLite database; the store is on PostgreSQL')
+}
+const NO_SQLITE: SqliteHandle = {
+  get database(): never {
+    return sqliteOnly()
+  },
+  exec: sqliteOnly,
+  run: sqliteOnly,
+  value: sqliteOnly,
+  close: sqliteOnly,
+}
+
+function openSqliteStore(path: string, options: StoreOptions): Store {
   if (path !== ':memory:') {
     makePrivateFolderFor(path)
     makeDatabaseFilesPrivate(path)
@@ -62,6 +94,7 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite.database }) })
   return {
     db,
+    engine: 'sqlite',
     sqlite,
     write: createWriter(db),
     async close() {

@@ -1,0 +1,74 @@
+import { PostgresAdapter, sql, type ColumnDefinitionBuilder, type Kysely } from 'kysely'
+
+// Every difference between the two engines that a migration or the program must spell out, in one
+// place. Migrations take Kysely<any> and call these, so one migration history makes the same
+// schema on both: SQLite (the default) and PostgreSQL 15+.
+
+export type Engine = 'sqlite' | 'postgres'
+
+/** The engine behind a Kysely handle (a transaction's handle too). */
+export function engineOf(db: Kysely<any>): Engine {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'
+}
+
+/** Whether a --database value names a PostgreSQL server rather than an SQLite file. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location)
+}
+
+/**
+ * An integer column. SQLite's INTEGER holds 64 bits; Postgres's `integer` only 32, so `bigint`
+ * there (read back as a JavaScript number, exact up to 2^53: see src/db/postgres.ts).
+ */
+export function integer(db: Kysely<any>): 'integer' | 'bigint' {
+  return engineOf(db) === 'postgres' ? 'bigint' : 'integer'
+}
+
+/** The modifier of an id the database numbers: AUTOINCREMENT in SQLite, an identity column in Postgres. */
+export function autoIncrementKey(db: Kysely<any>) {
+  return engineOf(db) === 'postgres'
+    ? (c: ColumnDefinitionBuilder) => c.primaryKey().generatedByDefaultAsIdentity()
+    : (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement()
+}
+
+/**
+ * Text compared case-insensitively (emails, stage and tag names), so that a unique index refuses
+ * "VIP" next to "vip" and a plain `=` / `in` matches either, using the index. SQLite: a COLLATE
+ * NOCASE column. Postgres: the `citext` type (enabled by `enableCaseInsensitiveText`), not a
+ * nondeterministic collation, whose `=` cannot use a plain index and differs by ICU version.
+ */
+export function caseInsensitiveText(db: Kysely<any>) {
+  return engineOf(db) === 'postgres' ? sql`citext` : 'text'
+}
+
+/** The column modifier that goes with caseInsensitiveText. */
+export function caseInsensitive(db: Kysely<any>, column: ColumnDefinitionBuilder): ColumnDefinitionBuilder {
+  return engineOf(db) === 'postgres' ? column : column.modifyEnd(sql`collate nocase`)
+}
+
+/** Postgres's citext comes as an extension; it is trusted, so the database's owner may enable it. */
+export async function enableCaseInsensitiveText(db: Kysely<any>): Promise<void> {
+  if (engineOf(db) === 'postgres') await sql`create extension if not exists citext`.execute(db)
+}
+
+/** SQLite's WITHOUT ROWID table option (a table that is its primary key); Postgres has no rowid to drop. */
+export function withoutRowid(db: Kysely<any>) {
+  return sql.raw(engineOf(db) === 'postgres' ? '' : ' without rowid')
+}
+
+/**
+ * Begins a transaction that no other process's migration runs beside: SQLite's BEGIN IMMEDIATE
+ * takes the database's write lock; in Postgres a transaction-scoped advisory lock does the same
+ * for every instance starting on one database (DDL is transactional on both).
+ */
+export async function beginMigration(db: Kysely<any>): Promise<void> {
+  if (engineOf(db) === 'postgres') {
+    await sql`begin`.execute(db)
+    await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(db)
+  } else {
+    await sql`begin immediate`.execute(db)
+  }
+}
+
+/** The advisory lock's key: any constant that no other program on the same database uses ("dmtr"). */
+const MIGRATION_LOCK = 0x646d7472

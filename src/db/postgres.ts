@@ -1,0 +1,81 @@
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import type { Database } from './schema.ts'
+import type { Trx, Write } from './write.ts'
+
+/** PostgreSQL's int8 type (bigint, count(*)) and its parser for this program. */
+const INT8_OID = 20
+
+/**
+ * Integer columns are `bigint` in Postgres (SQLite's INTEGER is 64-bit too), which `pg` returns
+ * as text. The program's integers (ids, numbers, counts, positions) stay far below 2^53, so they
+ * are read as numbers, exactly: one that is not exact is an error, never a silently rounded value.
+ * Instagram ids, which do exceed 2^53, are text columns on both engines.
+ */
+function parseInt8(text: string): number {
+  const value = Number(text)
+  if (!Number.isSafeInteger(value)) throw new RangeError(`integer ${text} is beyond 2^53 and cannot be read exactly`)
+  return value
+}
+
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+}
+
+export interface PostgresOptions {
+  /** Connections this process keeps to the server (each request's transaction holds one). */
+  poolSize?: number
+}
+
+/** A Kysely handle over a pool of connections to `url`. */
+export function openPostgres(url: string, { poolSize = 10 }: PostgresOptions = {}): Kysely<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types })
+  // An idle connection the server dropped (a restart, a failover) must not crash the process:
+  // the pool discards it and the next request gets a new one.
+  pool.on('error', () => {})
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+}
+
+// SQLSTATEs after which the same transaction, run again, can succeed: another transaction's
+// change made this one's reads stale (serialization_failure), or two waited on each other.
+const RETRYABLE = new Set(['40001', '40P01'])
+/** Enough for hundreds of concurrent requests on one row; each retry waits a little longer. */
+const MAX_ATTEMPTS = 50
+
+/**
+ * Postgres's write path: each `store.write` is its own SERIALIZABLE transaction on a pooled
+ * connection, which gives the guarantees SQLite's single writer gives: the outcome is that of the
+ * transactions run one after another, so no update is lost and two concurrent replies of a new
+ * subscriber cannot both see "no contact yet" and make two (one of them is told to retry, and
+ * then finds the other's contact). A transaction Postgres refuses to serialize is run again from
+ * the start: `work` only touches its transaction, so running it again is safe. It settles after
+ * COMMIT, which with the server's default synchronous_commit is on disk.
+ */
+export function createPostgresWriter(db: Kysely<Database>): Write {
+  return async (work) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await db
+          .transaction()
+          .setIsolationLevel('serializable')
+          .execute((trx) => work(trx as unknown as Trx))
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(String((error as { code?: unknown })?.code))) throw error
+        // Spread the retries out, so that the transactions that collided do not collide again.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * attempt)))
+      }
+    }
+  }
+}
+
+/** A URL fit for a log line or a message: the password replaced. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return 'postgres://(unparsable URL)'
+  }
+}
