@@ -42,8 +42,8 @@ const emptied: string[] = []
  * A fresh migrated database: a temp SQLite file, or on the Postgres run a new database cloned from
  * a migrated template (CREATE DATABASE ... TEMPLATE copies files: far faster than migrating).
  */
-export async function freshDatabase(): Promise<TestDatabase> {
-  if (!TEST_POSTGRES_URL) {
+export async function freshDatabase(engine: 'sqlite' | 'postgres' = onPostgres ? 'postgres' : 'sqlite'): Promise<TestDatabase> {
+  if (engine === 'sqlite' || !TEST_POSTGRES_URL) {
     const dir = mkdtempSync(join(tmpdir(), 'dmtracker-test-'))
     const location = join(dir, 'test.db')
     const store = openStore(location)
@@ -150,10 +150,10 @@ export interface TestEnv {
 
 /**
  * A fresh migrated database (a temp file, so WAL and pragmas are real) and an app around it.
- * `config` overrides parts of the default configuration.
+ * `config` overrides parts of the default configuration; `engine` picks one whatever the run's.
  */
-export async function setup(config: Partial<Config> = {}): Promise<TestEnv> {
-  const database = await freshDatabase()
+export async function setup(config: Partial<Config> = {}, engine?: 'sqlite' | 'postgres'): Promise<TestEnv> {
+  const database = await freshDatabase(engine)
   const store = openStore(database.location)
   let clock = T0
   const logs: Record<string, unknown>[] = []

@@ -4,6 +4,7 @@ import { VERSION } from '../system/routes.ts'
 import { automationCommand } from './automation.ts'
 import { commandOf, showHelp, UsageError, type CliIo, type Command } from './common.ts'
 import { backupCommand, restoreCommand } from './backup.ts'
+import { copyCommand } from './copy.ts'
 import { orgCommand } from './org.ts'
 import { migrateCommand, serveCommand, SERVE_HELP } from './serve.ts'
 import { stageCommand } from './stage.ts'
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   automation: automationCommand,
   backup: backupCommand,
   restore: restoreCommand,
+  copy: copyCommand,
 }
 
 export const HELP = `dmtracker ${VERSION}: a self-hosted server for the DmTracker API
@@ -34,6 +36,7 @@ Usage: dmtracker [command] [options]
   automation  manage smart automations (stage -> status, status -> stage rules)
   backup      copy the live database to a file (safe while serving)
   restore     put a backup in place (server stopped)
+  copy        copy the data between SQLite and PostgreSQL, verified (docs/scaling.md)
 
 Run \`dmtracker COMMAND --help\` for a command's options.
 
