@@ -14,6 +14,7 @@ import { systemRoutes } from './system/routes.ts'
 import { contactRoutes } from './contacts/routes.ts'
 import { followUpRoutes } from './follow-ups/routes.ts'
 import { openApiRoutes } from './openapi/routes.ts'
+import { bucketsFor } from './http/shared-buckets.ts'
 
 export interface AppOptions {
   store: Store
@@ -46,7 +47,7 @@ export function createApp({ store, config, log = silentLogger, now = Date.now }:
   const app = new Hono<AppEnv>({ strict: false })
   app.use(requestLog({ log: config.logRequests ? log : silentLogger }))
   // Who may call what is declared in http/access.ts; each route gets its guard before its handler.
-  const orgToken = orgAuth({ db: store.db, usage, now, failuresPerMinute: config.authFailuresPerMinute, clientAddress: clientAddressOf(config.trustProxy) })
+  const orgToken = orgAuth({ db: store.db, usage, now, failuresPerMinute: config.authFailuresPerMinute, clientAddress: clientAddressOf(config.trustProxy), buckets: bucketsFor(store, 'auth-failure') })
   guardRoutes(app, routes.routes, { 'org-token': orgToken })
   app.route('/', routes)
 

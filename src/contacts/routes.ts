@@ -5,6 +5,7 @@ import { readTogether } from '../db/read.ts'
 import { readJsonObject } from '../http/body.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
 import { rateLimit } from '../http/rate-limit.ts'
+import { bucketsFor } from '../http/shared-buckets.ts'
 import { callerOrganization, CANCELLED_MESSAGE, isCancelled } from '../organizations/access.ts'
 import { archiveContact } from './archive.ts'
 import { updateContactStatus } from './contact-status.ts'
@@ -48,6 +49,7 @@ export function contactRoutes(deps: AppDeps) {
     now: deps.now,
     key: (c) => c.get('caller').organizationId,
     policy: 'org',
+    buckets: bucketsFor(store, 'create-contact'),
   })
   return (
     new Hono<AppEnv>()

@@ -54,8 +54,8 @@ const TABLES: TableCopy[] = [
   { name: 'id_numbers', key: ['organization_id', 'kind'], ofOrganization: byOrg },
 ]
 
-/** Made by the migrations themselves, the same on both sides: never copied. */
-const FROM_MIGRATIONS = ['kysely_migration', 'lead_statuses']
+/** Made by the migrations themselves, the same on both sides, or short-lived request limits: never copied. */
+const FROM_MIGRATIONS = ['kysely_migration', 'lead_statuses', 'rate_buckets']
 
 /** Rows per read and per insert: well below SQLite's 32,766 bound parameters with the widest table. */
 const BATCH = 500

@@ -17,6 +17,7 @@ export interface Database {
   automations: AutomationTable
   activity_log: ActivityLogTable
   id_numbers: IdNumberTable
+  rate_buckets: RateBucketTable
 }
 
 export type Flag = 0 | 1
@@ -178,6 +179,14 @@ export interface IdNumberTable {
   organization_id: string
   kind: NumberedKind
   last: number
+}
+
+/** Request limits shared by the server processes of one PostgreSQL database (http/shared-buckets.ts). */
+export interface RateBucketTable {
+  scope: string
+  key: string
+  /** Milliseconds since the epoch at which the bucket is full again. */
+  full_at: number
 }
 
 export type NumberedKind = 'tags' | 'automations' | 'activity' | 'messages' | 'notes' | 'stages'
