@@ -38,10 +38,13 @@ export function openPostgres(url: string, { poolSize = 10 }: PostgresOptions = {
 }
 
 // SQLSTATEs after which the same transaction, run again, can succeed: another transaction's
-// change made this one's reads stale (serialization_failure), or two waited on each other.
-const RETRYABLE = new Set(['40001', '40P01'])
-/** Enough for hundreds of concurrent requests on one row; each retry waits a little longer. */
-const MAX_ATTEMPTS = 50
+// change made this one's reads stale (serialization_failure), two waited on each other
+// (deadlock_detected), or a concurrent transaction inserted the row this one found missing
+// (unique_violation: the services look before they insert, so on one writer, SQLite, it never
+// happens; here it means "someone was faster", and the retry finds their row).
+const RETRYABLE = new Set(['40001', '40P01', '23505'])
+/** Enough for hundreds of concurrent requests on one row; each retry waits longer (see below). */
+const MAX_ATTEMPTS = 40
 
 /**
  * Postgres's write path: each `store.write` is its own SERIALIZABLE transaction on a pooled
@@ -62,8 +65,9 @@ export function createPostgresWriter(db: Kysely<Database>): Write {
           .execute((trx) => work(trx as unknown as Trx))
       } catch (error) {
         if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(String((error as { code?: unknown })?.code))) throw error
-        // Spread the retries out, so that the transactions that collided do not collide again.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * attempt)))
+        // Spread the retries out, more after each collision, so that the transactions that
+        // collided do not collide again (randomized exponential backoff, at most 0.5 s).
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(500, 2 ** attempt)))
       }
     }
   }
