@@ -25,7 +25,10 @@ const HELP = `Usage: bun scripts/bench.ts [options]   (npm run bench -- [options
   --no-rate           skip the fixed-rate latency runs (half the baseline's throughput)
   --no-extras         skip the start-up time and rate-limit (429 path) measurements
   --binary PATH       use this dmtracker binary instead of building one
-  --keep              keep the temporary directory (databases and server logs)`
+  --keep              keep the temporary directory (databases and server logs)
+  --database URL      instead: SQLite next to PostgreSQL (postgres://..., a server where this user may
+                      CREATE DATABASE), the four write endpoints on 1 and 3 instances, with ratios
+                      (uses --connections, --duration, --orgs, --binary; see docs/scaling.md)`
 
 const { values } = parseArgs({
   options: {
@@ -42,11 +45,18 @@ const { values } = parseArgs({
     'no-extras': { type: 'boolean', default: false },
     binary: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    database: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 })
 if (values.help) {
   console.log(HELP)
+  process.exit(0)
+}
+if (values.database) {
+  const { benchEngines } = await import('./bench/engines.ts')
+  const opts = { connections: Number(values.connections), durationS: Number(values.duration), orgs: Number(values.orgs) }
+  console.log(await benchEngines({ url: values.database, ...opts, binary: values.binary }))
   process.exit(0)
 }
 
