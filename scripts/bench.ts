@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { ENDPOINTS, requestSource, type Endpoint } from './bench/bodies.ts'
 import { drive, type LoadOptions, type LoadResult } from './bench/load.ts'
 import { contactId, manychatId, username } from './bench/population.ts'
+import { mixedBench } from './bench/mixed.ts'
 import { machine, markdown, save, table, type Extra, type Row } from './bench/report.ts'
 import { seed, type Seed } from './bench/seed.ts'
 import { freePort, start, type Launch, type Running } from './bench/server.ts'
@@ -25,6 +26,11 @@ const HELP = `Usage: bun scripts/bench.ts [options]   (npm run bench -- [options
   --no-rate           skip the fixed-rate latency runs (half the baseline's throughput)
   --no-extras         skip the start-up time and rate-limit (429 path) measurements
   --binary PATH       use this dmtracker binary instead of building one
+  --mixed             issue 21's mixed workload instead: default-reply (flat out and at a fixed rate) alone,
+                      while CSV exports of the first organization run back to back, and while the board,
+                      lists and pipeline are read in a loop (uses --contacts, --orgs, --duration, --repeat,
+                      the first --durability; --connections defaults to 2 here)
+  --compare PATH      with --mixed: also measure this binary (e.g. one built from main), runs interleaved
   --keep              keep the temporary directory (databases and server logs)
   --database URL      instead: SQLite next to PostgreSQL (postgres://..., a server where this user may
                       CREATE DATABASE), the four write endpoints on 1 and 3 instances, with ratios
@@ -37,13 +43,15 @@ const { values } = parseArgs({
     orgs: { type: 'string', default: '10' },
     durability: { type: 'string', default: 'normal,full' },
     runtime: { type: 'string', default: 'bun' },
-    connections: { type: 'string', default: '64' },
+    connections: { type: 'string' },
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     repeat: { type: 'string', default: '3' },
     'no-rate': { type: 'boolean', default: false },
     'no-extras': { type: 'boolean', default: false },
     binary: { type: 'string' },
+    mixed: { type: 'boolean', default: false },
+    compare: { type: 'string' },
     keep: { type: 'boolean', default: false },
     database: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -80,7 +88,7 @@ const options = {
   orgs: Math.max(1, count('orgs', values.orgs)),
   durabilities: list('durability', values.durability, ['normal', 'full'] as const),
   runtimes: list('runtime', values.runtime, ['bun', 'node'] as const),
-  connections: count('connections', values.connections),
+  connections: count('connections', values.connections ?? (values.mixed ? '2' : '64')),
   duration: count('duration', values.duration),
   warmup: count('warmup', values.warmup),
   repeat: Math.max(1, count('repeat', values.repeat)),
@@ -249,7 +257,29 @@ async function rateLimited(seeded: Seed, seedPath: string, dmtracker: string): P
   })
 }
 
+/** Issue 21: does a long read hold up the webhooks? See scripts/bench/mixed.ts. */
+async function mixed() {
+  const contacts = options.contacts[0]!
+  const seedPath = join(tmp, 'seed-mixed.db')
+  const seededAt = performance.now()
+  const seeded = await seed(seedPath, { contacts, orgCount: options.orgs })
+  log(`seeded ${contacts} contacts over ${options.orgs} organizations in ${((performance.now() - seededAt) / 1000).toFixed(1)} s`)
+  const durability = options.durabilities[0]!
+  const server = (path: string) => async () => {
+    const db = freshDb(seedPath, 'run')
+    const port = await freePort()
+    return start(launch({ server: 'dmtracker', durability }, db, port, path), port, join(tmp, 'mixed.log'), healthy)
+  }
+  const servers = [{ name: 'this build', start: server(binary()) }]
+  if (values.compare) servers.push({ name: 'compared', start: server(resolve(values.compare)) })
+  const table = await mixedBench({ servers, seeded, connections: options.connections, duration: options.duration, repeat: options.repeat, log })
+  console.log(`${contacts} contacts over ${options.orgs} organizations, durability ${durability}, ${options.connections} connections, ${options.duration} s per run, median of ${options.repeat}\n`)
+  console.log(table)
+  console.log(`\nmachine: ${JSON.stringify(machine())}`)
+}
+
 async function main() {
+  if (values.mixed) return mixed()
   const dmtracker = options.runtimes.includes('bun') || options.extras ? binary() : ''
   const rows: Row[] = []
   const extras: Extra[] = []

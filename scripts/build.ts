@@ -8,7 +8,8 @@ const root = resolve(import.meta.dir, '..')
 const outfile = resolve(root, values.outfile!)
 
 const result = await Bun.build({
-  entrypoints: [resolve(root, 'src/main.ts')],
+  // The read workers' program is a second entry point: Bun bundles each one into the executable.
+  entrypoints: [resolve(root, 'src/main.ts'), resolve(root, 'src/read-worker.ts')],
   compile: { outfile },
   minify: true,
   bytecode: true,

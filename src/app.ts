@@ -1,6 +1,9 @@
 import { Hono } from 'hono'
 import type { Store } from './db/open.ts'
 import type { Config } from './config.ts'
+import { createReadPool, type ReadHooks } from './db/read-pool.ts'
+import { runTasks, streamTasks, type Reads } from './read-tasks.ts'
+import { createPostgresReads } from './db/postgres.ts'
 import { silentLogger, type Logger } from './core/logger.ts'
 import { guardRoutes } from './http/access.ts'
 import { orgAuth } from './http/auth.ts'
@@ -21,20 +24,30 @@ export interface AppOptions {
   config: Config
   log?: Logger
   now?: () => number
+  /** Test-only hooks into the read workers. */
+  readHooks?: ReadHooks
 }
 
 export interface App {
   readonly hono: Hono<AppEnv>
   readonly fetch: Hono<AppEnv>['fetch']
   readonly request: Hono<AppEnv>['request']
-  /** Flushes what is kept in memory (token last-use times); the store stays open. */
+  /** The read workers (tests look at their stats). */
+  readonly reads: Reads
+  /** Flushes what is kept in memory (token last-use times) and stops the read workers; the store stays open. */
   close(): Promise<void>
 }
 
 /** Builds the HTTP app around an open, migrated store. */
-export function createApp({ store, config, log = silentLogger, now = Date.now }: AppOptions): App {
+export function createApp({ store, config, log = silentLogger, now = Date.now, readHooks }: AppOptions): App {
   const usage = new TokenUsage(store)
-  const deps: AppDeps = { store, config, log, now }
+  // The worker's file sits beside this one, as Bun's compiled executables require (scripts/build.ts).
+  const entry = new URL('./read-worker.ts', import.meta.url)
+  const reads: Reads =
+    store.engine === 'postgres'
+      ? createPostgresReads(store.db, runTasks, streamTasks, readHooks)
+      : createReadPool({ entry, path: config.dbPath, workers: config.readWorkers, busyTimeoutMs: config.busyTimeoutMs, hooks: readHooks })
+  const deps: AppDeps = { store, reads, config, log, now }
   const routes = new Hono<AppEnv>()
   routes.route('/', systemRoutes(deps))
   // The API lives under /api/v1, as on the hosted product.
@@ -46,6 +59,10 @@ export function createApp({ store, config, log = silentLogger, now = Date.now }:
   // curl) should work, and the 405 fallback, which also matches it, must not contradict the router.
   const app = new Hono<AppEnv>({ strict: false })
   app.use(requestLog({ log: config.logRequests ? log : silentLogger }))
+  // Read workers pace their exports while the main thread has requests in flight.
+  app.use(async function foreground(_c, next) {
+    await reads.foreground(next)
+  })
   // Who may call what is declared in http/access.ts; each route gets its guard before its handler.
   const orgToken = orgAuth({ db: store.db, usage, now, failuresPerMinute: config.authFailuresPerMinute, clientAddress: clientAddressOf(config.trustProxy), buckets: bucketsFor(store, 'auth-failure') })
   guardRoutes(app, routes.routes, { 'org-token': orgToken })
@@ -59,6 +76,10 @@ export function createApp({ store, config, log = silentLogger, now = Date.now }:
     hono: app,
     fetch: app.fetch,
     request: app.request,
-    close: () => usage.stop(),
+    reads,
+    async close() {
+      await reads.close()
+      await usage.stop()
+    },
   }
 }

@@ -18,6 +18,8 @@ export interface Config {
   readonly authFailuresPerMinute: number
   /** Which X-Forwarded-For entries name proxies rather than clients; off (the TCP peer is the client) by default. */
   readonly trustProxy: TrustProxy
+  /** Read worker threads: how many long reads (exports, lists, boards) run at once; more wait in a queue. */
+  readonly readWorkers: number
   /** Who copies the WAL into the database file: a worker thread (default) or each commit that fills it. */
   readonly checkpoint: 'background' | 'inline'
 }
@@ -62,6 +64,7 @@ export function loadConfig(flags: Flags, env: Env = process.env): Config {
     rateLimitBurst: limitOrOff('rate-burst', str(flags['rate-burst']) ?? env.DMTRACKER_RATE_BURST ?? String(rateLimit)),
     authFailuresPerMinute: limitOrOff('auth-failure-limit', str(flags['auth-failure-limit']) ?? env.DMTRACKER_AUTH_FAILURE_LIMIT ?? '20'),
     trustProxy: trustProxy(str(flags['trust-proxy']) ?? env.DMTRACKER_TRUST_PROXY ?? 'off'),
+    readWorkers: integer('read-workers', str(flags['read-workers']) ?? env.DMTRACKER_READ_WORKERS ?? '2', 1, 64),
     checkpoint: oneOf('checkpoint (env DMTRACKER_CHECKPOINT)', env.DMTRACKER_CHECKPOINT ?? 'background', ['background', 'inline'] as const),
   })
 }

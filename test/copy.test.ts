@@ -36,7 +36,7 @@ describe(`dmtracker copy (SQLite <-> ${onPostgres ? 'PostgreSQL' : 'SQLite'})`, 
   let other: { id: string; token: string }
 
   beforeEach(async () => {
-    env = await setup({}, 'sqlite')
+    env = await setup({}, { engine: 'sqlite' })
     middle = await freshDatabase()
     back = await freshDatabase('sqlite')
     other = await env.createOrg('Other', 'other_page')

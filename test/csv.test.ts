@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { csvCell, csvLine } from '../src/contacts/csv.ts'
-import { EXPORT_PAGE_SIZE } from '../src/contacts/routes.ts'
+import { EXPORT_PAGE_SIZE } from '../src/read-tasks.ts'
 import { createContact, recordReply } from '../src/contacts/lifecycle.ts'
 import { attachTags, ensureTags } from '../src/tags/repo.ts'
 import { addContact, isErrorShape, setup, type TestEnv } from './helpers.ts'

@@ -7,6 +7,7 @@ import { createContact, type NewContactInput } from '../src/contacts/lifecycle.t
 import type { Contact } from '../src/db/schema.ts'
 import { loadConfig, type Config } from '../src/config.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
+import type { ReadHooks } from '../src/db/read-pool.ts'
 import { openStore, type Store } from '../src/db/open.ts'
 import { createOrganization } from '../src/organizations/service.ts'
 import { isoTime } from '../src/core/time.ts'
@@ -150,15 +151,16 @@ export interface TestEnv {
 
 /**
  * A fresh migrated database (a temp file, so WAL and pragmas are real) and an app around it.
- * `config` overrides parts of the default configuration; `engine` picks one whatever the run's.
+ * `config` overrides parts of the default configuration; `readHooks` reach into the read workers;
+ * `engine` picks one whatever the run's.
  */
-export async function setup(config: Partial<Config> = {}, engine?: 'sqlite' | 'postgres'): Promise<TestEnv> {
+export async function setup(config: Partial<Config> = {}, { readHooks, engine }: { readHooks?: ReadHooks; engine?: 'sqlite' | 'postgres' } = {}): Promise<TestEnv> {
   const database = await freshDatabase(engine)
   const store = openStore(database.location)
   let clock = T0
   const logs: Record<string, unknown>[] = []
   const fullConfig: Config = { ...loadConfig({}, {}), dbPath: database.location, ...config }
-  const app = createApp({ store, config: fullConfig, log: (entry) => logs.push(entry), now: () => clock })
+  const app = createApp({ store, config: fullConfig, log: (entry) => logs.push(entry), now: () => clock, readHooks })
   const createOrg = async (name: string, pageName?: string) => {
     const org = await store.write((trx) => createOrganization(trx, { name, pageName }, isoTime(clock)))
     return { id: org.id, token: org.token.token }

@@ -33,7 +33,9 @@ export const SERVE_HELP = `Usage: dmtracker [serve] [options]
   --trust-proxy HOPS|ADDRESSES
                          believe X-Forwarded-For from proxies in front: a number of hops (1 for one
                          reverse proxy or tunnel), or addresses/CIDRs such as loopback,10.0.0.0/8
-                         (env DMTRACKER_TRUST_PROXY, default off: the TCP peer is the client)`
+                         (env DMTRACKER_TRUST_PROXY, default off: the TCP peer is the client)
+  --read-workers N       threads for long reads (exports, lists, boards): at most N run at once, up to
+                         16 per thread wait, more get 503 (env DMTRACKER_READ_WORKERS, default 2)`
 
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals: rest } = parse(args, {
@@ -47,6 +49,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     'rate-burst': { type: 'string' },
     'auth-failure-limit': { type: 'string' },
     'trust-proxy': { type: 'string' },
+    'read-workers': { type: 'string' },
   })
   if (values.help) {
     showHelp(io, SERVE_HELP)

@@ -46,24 +46,15 @@ export function csvLine(cells: unknown[]): string {
 export type CsvPageReader = (after: Position | undefined) => Promise<{ views: ContactView[]; next?: Position }>
 
 /**
- * The export as a stream that reads one page each time the client is ready for more, so memory
- * stays at one page however many contacts match, and no read holds the database between pages.
+ * The export as text chunks, the header and then one page of rows each; the next page is read
+ * only when the consumer asks for it, so memory stays at one page however many contacts match.
  */
-export function contactsCsv(readPage: CsvPageReader): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder()
+export async function* contactsCsv(readPage: CsvPageReader): AsyncGenerator<string> {
+  yield `\uFEFF${csvLine(COLUMNS.map(([name]) => name))}`
   let after: Position | undefined
-  let headerSent = false
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (!headerSent) {
-        headerSent = true
-        controller.enqueue(encoder.encode(`\uFEFF${csvLine(COLUMNS.map(([name]) => name))}`))
-        return
-      }
-      const { views, next } = await readPage(after)
-      if (views.length > 0) controller.enqueue(encoder.encode(views.map((v) => csvLine(COLUMNS.map(([, get]) => get(v)))).join('')))
-      if (next) after = next
-      else controller.close()
-    },
-  })
+  do {
+    const { views, next } = await readPage(after)
+    if (views.length > 0) yield views.map((v) => csvLine(COLUMNS.map(([, get]) => get(v)))).join('')
+    after = next
+  } while (after)
 }

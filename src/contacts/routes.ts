@@ -1,7 +1,6 @@
 import { Hono } from 'hono'
 import { parseQuery } from '../core/query.ts'
 import { parseInput } from '../core/validate.ts'
-import { readTogether } from '../db/read.ts'
 import { readJsonObject } from '../http/body.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
 import { rateLimit } from '../http/rate-limit.ts'
@@ -10,12 +9,7 @@ import { callerOrganization, CANCELLED_MESSAGE, isCancelled } from '../organizat
 import { archiveContact } from './archive.ts'
 import { updateContactStatus } from './contact-status.ts'
 import { createContactFromApi } from './create-contact.ts'
-import { contactsCsv } from './csv.ts'
 import { handleDefaultReply } from './default-reply.ts'
-import { contactDetail } from './detail.ts'
-import { resolveFilter } from './filter.ts'
-import { contactPage, cursorPosition, nextCursor } from './page.ts'
-import { pipelineBoard } from './pipeline-board.ts'
 import {
   archiveQuery,
   boardQuery,
@@ -29,12 +23,8 @@ import {
   updateTagsSchema,
 } from './schemas.ts'
 import { updateContactTags } from './update-tags.ts'
-import { contactViews } from './view.ts'
 import { isoTime } from '../core/time.ts'
 import { success } from '../http/respond.ts'
-
-/** Rows per read while streaming an export: each page is one short read. */
-export const EXPORT_PAGE_SIZE = 500
 
 /**
  * Every contact endpoint: the reference's four (default-reply, create-contact, update-tags,
@@ -80,43 +70,35 @@ export function contactRoutes(deps: AppDeps) {
         const contact = await store.write((trx) => updateContactStatus(trx, c.get('caller'), input, now))
         return c.json(success(contact ? { data: contact } : { message: CANCELLED_MESSAGE }))
       })
+      // Lists, the export and the detail grow with the organization: they run in a read worker.
       .get('/contacts', async (c) => {
         const query = parseQuery(contactListQuery, c.req.queries())
-        const body = await readTogether(store.db, async (db) => {
-          const org = await callerOrganization(db, c.get('caller'))
-          const filter = await resolveFilter(db, org, query, deps.now())
-          const page = await contactPage(db, org.id, filter, cursorPosition(filter, query.cursor), query.limit)
-          return success({ data: await contactViews(db, page.contacts), next_cursor: nextCursor(filter, page.next) })
-        })
-        return c.json(body)
+        const page = await deps.reads.run('contactList', { caller: c.get('caller'), query, now: deps.now() })
+        return c.json(success(page))
       })
       // Registered before /contacts/:id, which would otherwise take "export.csv" for an id.
       .get('/contacts/export.csv', async (c) => {
         const query = parseQuery(contactExportQuery, c.req.queries())
-        const caller = c.get('caller')
-        // Bad filters are a JSON 400 here, before the first byte of CSV goes out.
-        const filter = await readTogether(store.db, async (db) => resolveFilter(db, await callerOrganization(db, caller), query, deps.now()))
-        const stream = contactsCsv((after) =>
-          readTogether(store.db, async (db) => {
-            const page = await contactPage(db, caller.organizationId, filter, after, EXPORT_PAGE_SIZE)
-            return { views: await contactViews(db, page.contacts), next: page.next }
-          }).catch((error: unknown) => {
-            // The status line has gone out; all that is left is to cut the stream short and say why.
-            deps.log({ level: 'error', msg: 'csv export failed', error: String(error), request_id: c.get('requestId') })
-            throw error
-          }),
-        )
         const day = isoTime(deps.now()).slice(0, 10)
-        return c.body(stream, 200, {
+        const headers = {
           'Content-Type': 'text/csv; charset=utf-8',
           'Content-Disposition': `attachment; filename="contacts-${day}.csv"`,
           'Cache-Control': 'no-store',
-        })
+        }
+        // Hono answers HEAD by dropping the GET's body without cancelling it, which would hold a
+        // read worker until the export's time limit: a HEAD starts no export.
+        if (c.req.method === 'HEAD') return c.body(null, 200, headers)
+        // Bad filters are a JSON 400 here: the stream settles only once its first chunk is ready.
+        const stream = await deps.reads.stream('contactsCsv', { caller: c.get('caller'), query, now: deps.now() }, (error) =>
+          // The status line has gone out; all that is left is to cut the stream short and say why.
+          deps.log({ level: 'error', msg: 'csv export failed', error: String(error), request_id: c.get('requestId') }),
+        )
+        return c.body(stream, 200, headers)
       })
       .get('/contacts/:id', async (c) => {
         const { id } = parseInput(contactIdParam, { id: c.req.param('id') })
         const query = parseQuery(contactDetailQuery, c.req.queries())
-        const data = await readTogether(store.db, (db) => contactDetail(db, c.get('caller').organizationId, id, query))
+        const data = await deps.reads.run('contactDetail', { organizationId: c.get('caller').organizationId, id, query })
         return c.json(success({ data }))
       })
       .delete('/contacts/:id', async (c) => {
@@ -133,7 +115,7 @@ export function contactRoutes(deps: AppDeps) {
       // The stages in order with counts and their first contacts.
       .get('/pipeline', async (c) => {
         const { limit } = parseQuery(boardQuery, c.req.queries())
-        const stages = await readTogether(store.db, (db) => pipelineBoard(db, c.get('caller').organizationId, limit))
+        const stages = await deps.reads.run('pipeline', { organizationId: c.get('caller').organizationId, limit })
         return c.json(success({ data: { stages } }))
       })
   )

@@ -236,6 +236,15 @@ export const updateTagsSchema = v.pipe(
     ),
     ['tag_names'],
   ),
+  v.transform((i) => ({
+    organizationId: i.organization_id,
+    contactId: i.contact_id ?? undefined,
+    username: i.username ?? undefined,
+    mode: i.mode,
+    tagNames: i.tag_names,
+    tagColor: i.tag_color,
+    email: i.email ?? undefined,
+  })),
 )
 
 export type UpdateTagsInput = v.InferOutput<typeof updateTagsSchema>

@@ -29,17 +29,17 @@ const MODES: Record<TagMode, { apply: ApplyMode; message: string }> = {
 
 /** update-tags-external: applies `mode` to the contact's tags and logs what actually changed. */
 export async function updateContactTags(trx: Trx, caller: Caller, input: UpdateTagsInput, now: string): Promise<UpdateTagsResult> {
-  const org = await requestOrganization(trx, caller, input.organization_id)
+  const org = await requestOrganization(trx, caller, input.organizationId)
   if (isCancelled(org)) return { message: CANCELLED_MESSAGE }
-  const user = input.email != null ? await resolveMember(trx, org.id, input.email) : undefined
+  const user = input.email === undefined ? undefined : await resolveMember(trx, org.id, input.email)
   const contact = await findNamedContact(
     trx,
     org.id,
-    { field: 'contact_id', value: input.contact_id, find: findActiveById },
+    { field: 'contact_id', value: input.contactId, find: findActiveById },
     { field: 'username', value: input.username, find: findActiveByUsername },
   )
   const mode = MODES[input.mode]
-  const { added, removed } = await mode.apply(trx, contact, input.tag_names, input.tag_color, now)
+  const { added, removed } = await mode.apply(trx, contact, input.tagNames, input.tagColor, now)
 
   const base = { organizationId: org.id, contactId: contact.id, via: 'api' as const, userId: user?.id ?? null }
   const entries: ActivityEntry[] = []

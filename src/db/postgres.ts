@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { Database } from './schema.ts'
+import type { ReadHooks, ReadPool, RunTasks, StreamTasks } from './read-pool.ts'
 import type { Trx, Write } from './write.ts'
 
 /** PostgreSQL's int8 type (bigint, count(*)) and its parser for this program. */
@@ -81,5 +82,78 @@ export function redactUrl(url: string): string {
     return parsed.toString()
   } catch {
     return 'postgres://(unparsable URL)'
+  }
+}
+
+/**
+ * The read pool's interface (db/read-pool.ts) on PostgreSQL: the server does the reading, in its
+ * own processes, so a long read needs no worker thread here; each read runs on a pooled
+ * connection in one read-only REPEATABLE READ transaction, so it sees one snapshot (an export's
+ * pages agree with each other, as in a worker's SQLite transaction).
+ */
+export function createPostgresReads<R extends RunTasks, S extends StreamTasks>(
+  db: Kysely<Database>,
+  runTasks: R,
+  streamTasks: S,
+  hooks: ReadHooks = {},
+): ReadPool<R, S> {
+  const snapshot = () => db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only')
+  let running = 0
+  return {
+    async run(task, args) {
+      running++
+      try {
+        return (await snapshot().execute((trx) => runTasks[task]!(trx, args))) as never
+      } finally {
+        running--
+      }
+    },
+    async stream(task, args, onCutShort) {
+      let iterator: AsyncIterator<string> | undefined
+      let first: IteratorResult<string> | undefined
+      let release = () => {}
+      const released = new Promise<void>((resolve) => (release = resolve))
+      let started = false
+      // The transaction stays open until the stream ends or is cancelled; the stream settles once
+      // the first chunk is ready, so a bad request is still a JSON error, not a cut stream.
+      await new Promise<void>((resolve, reject) => {
+        snapshot()
+          .execute(async (trx) => {
+            iterator = streamTasks[task]!(trx, args, { pageSize: hooks.pageSize })[Symbol.asyncIterator]()
+            first = await iterator.next()
+            started = true
+            resolve()
+            await released
+          })
+          .catch((error: Error) => {
+            if (started) onCutShort?.(error)
+            else reject(error)
+          })
+      })
+      const encoder = new TextEncoder()
+      return new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          try {
+            const next = first ?? (await iterator!.next())
+            first = undefined
+            if (next.done) {
+              controller.close()
+              release()
+            } else controller.enqueue(encoder.encode(next.value))
+          } catch (error) {
+            controller.error(error)
+            onCutShort?.(error as Error)
+            release()
+          }
+        },
+        async cancel() {
+          await iterator?.return?.()
+          release()
+        },
+      })
+    },
+    foreground: (work) => work(),
+    stats: () => ({ running, queued: 0, workers: 0 }),
+    close: async () => {},
   }
 }

@@ -18,7 +18,7 @@ export async function actOnFollowUp(trx: Trx, org: Organization, id: string, act
   if (!contact.follow_up_needed) {
     throw new AppError('bad_request', `Contact ${id} is not waiting for a follow-up (follow_up_needed is false)`)
   }
-  const snooze = action.snooze_until ?? undefined
+  const snooze = action.snoozeUntil
   if (snooze !== undefined && snooze <= now) {
     throw invalidField('snooze_until', 'must be in the future')
   }

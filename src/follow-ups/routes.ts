@@ -1,14 +1,12 @@
 import { Hono } from 'hono'
 import { boardQuery, contactIdParam } from '../contacts/schemas.ts'
 import { contactView } from '../contacts/view.ts'
-import { readTogether } from '../db/read.ts'
 import { readJsonObject } from '../http/body.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
 import { parseQuery } from '../core/query.ts'
 import { parseInput } from '../core/validate.ts'
 import { callerOrganization, CANCELLED_MESSAGE, isCancelled } from '../organizations/access.ts'
 import { actOnFollowUp } from './actions.ts'
-import { followUpBoard } from './board.ts'
 import { followUpActionSchema } from './schemas.ts'
 import { isoTime } from '../core/time.ts'
 import { success } from '../http/respond.ts'
@@ -19,7 +17,7 @@ export function followUpRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .get('/follow-ups', async (c) => {
       const { limit } = parseQuery(boardQuery, c.req.queries())
-      const data = await readTogether(store.db, async (db) => followUpBoard(db, await callerOrganization(db, c.get('caller')), deps.now(), limit))
+      const data = await deps.reads.run('followUpBoard', { caller: c.get('caller'), now: deps.now(), limit })
       return c.json(success({ data }))
     })
     .post('/contacts/:id/follow-ups', async (c) => {
@@ -30,7 +28,7 @@ export function followUpRoutes(deps: AppDeps) {
         const org = await callerOrganization(trx, c.get('caller'))
         if (isCancelled(org)) return success({ message: CANCELLED_MESSAGE })
         const contact = await actOnFollowUp(trx, org, id, action, now)
-        const message = action.snooze_until ? 'Follow-up snoozed' : contact.follow_up_needed ? 'Follow-up done; next one scheduled' : 'Follow-up done; the cadence is complete'
+        const message = action.snoozeUntil ? 'Follow-up snoozed' : contact.follow_up_needed ? 'Follow-up done; next one scheduled' : 'Follow-up done; the cadence is complete'
         return success({ message, data: await contactView(trx, contact) })
       })
       return c.json(body)

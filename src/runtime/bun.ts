@@ -1,13 +1,14 @@
 import type { Server } from 'bun'
 import { Database, type Statement } from 'bun:sqlite'
 import { assertPortFree, PortInUseError } from './port-in-use.ts'
+import { Worker } from 'node:worker_threads'
 import { statementCache } from './statement-cache.ts'
 import type { Runtime, SqliteHandle } from './types.ts'
 
 type Params = readonly unknown[]
 
-function openSqlite(path: string): SqliteHandle {
-  const db = new Database(path, { create: true })
+function openSqlite(path: string, { readonly = false } = {}): SqliteHandle {
+  const db = readonly ? new Database(path, { readonly: true }) : new Database(path, { create: true })
   // bun:sqlite statements have no `reader` flag and take parameters spread, not as an array;
   // the adapter objects are cached with their statements, so a query allocates nothing here.
   const statements = statementCache(
@@ -59,5 +60,7 @@ export const runtime: Runtime = {
       stop: () => server.stop(false),
     }
   },
+  // Bun runs TypeScript in workers as it does everywhere; in the binary `entry` names a bundled entry point.
+  startWorker: (entry, workerData) => new Worker(entry, { workerData }),
   peerAddress: (request, env) => (env as Server<unknown> | undefined)?.requestIP?.(request)?.address,
 }

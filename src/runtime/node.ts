@@ -1,12 +1,14 @@
 import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import { serve } from '@hono/node-server'
 import { PortInUseError } from './port-in-use.ts'
 import { statementCache } from './statement-cache.ts'
 import type { Runtime, SqliteHandle } from './types.ts'
 
-function openSqlite(path: string): SqliteHandle {
-  const db = new Database(path)
+function openSqlite(path: string, { readonly = false } = {}): SqliteHandle {
+  const db = new Database(path, { readonly })
   const statements = statementCache(
     (sql) => db.prepare(sql),
     () => {}, // better-sqlite3 frees statements when they are garbage-collected
@@ -43,6 +45,13 @@ export const runtime: Runtime = {
       })
       server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new PortInUseError(hostname, port) : error))
     })
+  },
+  startWorker(entry, workerData) {
+    if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData })
+    // Node 20 does not apply tsx's ESM hooks (from --import tsx) to a worker's entry module, so
+    // the worker loads its TypeScript through tsx's require hook instead.
+    const code = `require('tsx/cjs'); require(${JSON.stringify(fileURLToPath(entry))})`
+    return new Worker(code, { eval: true, workerData })
   },
   peerAddress: (_request, env) => (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress,
 }

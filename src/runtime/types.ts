@@ -1,3 +1,4 @@
+import type { Worker } from 'node:worker_threads'
 import type { SqliteDatabase } from 'kysely'
 
 /**
@@ -27,7 +28,8 @@ export type FetchHandler = (request: Request, env?: unknown) => Response | Promi
 
 export interface Runtime {
   readonly name: 'bun' | 'node'
-  openSqlite(path: string): SqliteHandle
+  /** `readonly`: a connection that can never write (the read workers'). */
+  openSqlite(path: string, options?: { readonly?: boolean }): SqliteHandle
   listen(fetch: FetchHandler, options: { hostname: string; port: number }): Promise<RunningServer>
   /** The TCP peer's address of a request, from the `env` the server passed to fetch. */
   peerAddress(request: Request, env: unknown): string | undefined
@@ -36,4 +38,6 @@ export interface Runtime {
    * checkpointer): its `Database` export, or the module itself, is the connection class.
    */
   readonly sqliteModule: string
+  /** Starts a worker thread running the module at `entry` (TypeScript from the checkout, or bundled in the binary). */
+  startWorker(entry: URL, workerData: unknown): Worker
 }

@@ -104,6 +104,18 @@ describe('compiled binary', () => {
     }
   })
 
+  it('runs long reads in its bundled read worker: the CSV export and a list', async () => {
+    const headers = { 'x-org-auth-token': org.token }
+    const csv = await fetch(`${base}/api/v1/contacts/export.csv`, { headers })
+    assert.equal(csv.status, 200)
+    const lines = (await csv.text()).trim().split('\r\n')
+    assert.equal(lines.length, 2)
+    assert.match(lines[1]!, /"e2e_lead"/)
+    const list = await fetch(`${base}/api/v1/contacts?q=e2e`, { headers })
+    assert.equal(list.status, 200)
+    assert.deepEqual(((await list.json()) as any).data.map((c: any) => c.username), ['e2e_lead'])
+  })
+
   it('stops cleanly on SIGTERM and leaves no token in the logs or the database', async () => {
     server!.kill('SIGTERM')
     const [code] = await once(server!, 'exit')

@@ -1,0 +1,81 @@
+// A read worker's program (see src/db/read-pool.ts): its own read-only connection, one read at a
+// time, each read in one transaction so it sees one snapshot of the database. Bundled into the
+// compiled binary as a second entry point (scripts/build.ts).
+import { parentPort, workerData } from 'node:worker_threads'
+import { Kysely, SqliteDialect } from 'kysely'
+import { runtime } from '#runtime'
+import { serializeError, type FromWorker, type ReadWorkerData, type ToWorker } from './db/read-pool.ts'
+import type { Database } from './db/schema.ts'
+import { runTasks, streamTasks } from './read-tasks.ts'
+
+const port = parentPort!
+const { path, busyTimeoutMs, foreground, hooks } = workerData as ReadWorkerData
+const requestsInFlight = new Int32Array(foreground)
+const sqlite = runtime.openSqlite(path, { readonly: true })
+sqlite.exec(`pragma busy_timeout = ${Math.trunc(busyTimeoutMs)}`)
+sqlite.exec('pragma temp_store = memory')
+const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite.database }) })
+const encoder = new TextEncoder()
+
+/** The stream being sent: it waits for `more` (the client took the last chunk) or `cancel`. */
+let current: { id: number; cancelled: boolean; wake?: () => void } | undefined
+
+const send = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer)
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'run' || message.type === 'stream') void read(message)
+  else if (current?.id === message.id) {
+    if (message.type === 'cancel') current.cancelled = true
+    current.wake?.()
+  }
+})
+
+async function read(message: ToWorker & { type: 'run' | 'stream' }) {
+  // BEGIN (deferred) starts the snapshot at the first read and keeps it until the rollback: every
+  // page of an export comes from the same database state. Nothing is written, so rollback ends it.
+  sqlite.exec('begin')
+  try {
+    if (message.type === 'run') send({ type: 'result', id: message.id, value: await runTasks[message.task as keyof typeof runTasks](db, message.args as never) })
+    else await stream(message)
+  } catch (error) {
+    send({ type: 'error', id: message.id, error: serializeError(error) })
+  } finally {
+    sqlite.exec('rollback')
+  }
+}
+
+async function stream({ id, task, args }: { id: number; task: string; args: unknown }) {
+  const state: NonNullable<typeof current> = { id, cancelled: false }
+  current = state
+  let first = true
+  try {
+    let pageStarted = performance.now()
+    for await (const text of streamTasks[task as keyof typeof streamTasks](db, args as never, { pageSize: hooks.pageSize })) {
+      const bytes = encoder.encode(text)
+      const worked = performance.now() - pageStarted
+      const more = state.cancelled ? undefined : new Promise<void>((resolve) => (state.wake = resolve))
+      send({ type: 'chunk', id, bytes }, [bytes.buffer as ArrayBuffer])
+      if (first && hooks.gate) holdAtGate(new Int32Array(hooks.gate))
+      first = false
+      await more // back-pressure: the next page is read only once the client has taken this one
+      if (state.cancelled) return send({ type: 'end', id }) // leaving the loop ends the generator
+      // While the main thread has requests to answer, work at most half the time (the time spent
+      // reading and encoding the page, not waiting for the client): an export may take longer, a
+      // webhook must not wait.
+      if (Atomics.load(requestsInFlight, 0) > 0) await sleep(worked)
+      pageStarted = performance.now()
+    }
+    send({ type: 'end', id })
+  } finally {
+    current = undefined
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Test hook: blocks this thread, as a long query would, until the test opens the gate. */
+function holdAtGate(gate: Int32Array) {
+  Atomics.store(gate, 1, 1)
+  Atomics.notify(gate, 1)
+  Atomics.wait(gate, 0, 0)
+}
