@@ -48,26 +48,26 @@ export function contactRoutes(deps: AppDeps) {
         const input = parseInput(defaultReplySchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const caller = c.get('caller')
         const now = isoTime(deps.now())
-        const outcome = await store.write((trx) => handleDefaultReply(trx, caller, input, now))
+        const outcome = await store.write((trx) => handleDefaultReply(trx, caller, input, now), { serializeBy: caller.organizationId })
         return c.json(success(outcome))
       })
       .post('/organization/create-contact', createLimit, async (c) => {
         const input = parseInput(createContactSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const now = isoTime(deps.now())
-        const { httpStatus, ...body } = await store.write((trx) => createContactFromApi(trx, c.get('caller'), input, now))
+        const { httpStatus, ...body } = await store.write((trx) => createContactFromApi(trx, c.get('caller'), input, now), { serializeBy: c.get('caller').organizationId })
         return c.json(success(body), httpStatus)
       })
       // Set, add or remove a contact's tags by name.
       .post('/contact/update-tags-external', async (c) => {
         const input = parseInput(updateTagsSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const now = isoTime(deps.now())
-        return c.json(success(await store.write((trx) => updateContactTags(trx, c.get('caller'), input, now))))
+        return c.json(success(await store.write((trx) => updateContactTags(trx, c.get('caller'), input, now), { serializeBy: c.get('caller').organizationId })))
       })
       // Lead status and/or pipeline stage, then smart automations.
       .patch('/contact/contact-status', async (c) => {
         const input = parseInput(contactStatusSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const now = isoTime(deps.now())
-        const contact = await store.write((trx) => updateContactStatus(trx, c.get('caller'), input, now))
+        const contact = await store.write((trx) => updateContactStatus(trx, c.get('caller'), input, now), { serializeBy: c.get('caller').organizationId })
         return c.json(success(contact ? { data: contact } : { message: CANCELLED_MESSAGE }))
       })
       // Lists, the export and the detail grow with the organization: they run in a read worker.

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely'
+import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Database } from './schema.ts'
 import type { ReadHooks, ReadPool, RunTasks, StreamTasks } from './read-pool.ts'
@@ -57,13 +57,30 @@ const MAX_ATTEMPTS = 40
  * COMMIT, which with the server's default synchronous_commit is on disk.
  */
 export function createPostgresWriter(db: Kysely<Database>): Write {
-  return async (work) => {
+  const once = <T>(work: (trx: Trx) => Promise<T>, key: string | undefined): Promise<T> => {
+    const run = (conn: Kysely<Database>) =>
+      conn
+        .transaction()
+        .setIsolationLevel('serializable')
+        .execute((trx) => work(trx as unknown as Trx))
+    if (key === undefined) return run(db)
+    // The key's lock is taken before BEGIN, so the transaction's snapshot is taken after the
+    // previous holder committed and sees its change: requests of one organization take turns
+    // instead of colliding (a hot row, such as its id counters, would make most of them retry).
+    // A session lock, released in `finally` on the same connection whatever happened.
+    return db.connection().execute(async (conn) => {
+      await sql`select pg_advisory_lock(hashtext(${key}))`.execute(conn)
+      try {
+        return await run(conn)
+      } finally {
+        await sql`select pg_advisory_unlock(hashtext(${key}))`.execute(conn)
+      }
+    })
+  }
+  return async (work, options) => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await db
-          .transaction()
-          .setIsolationLevel('serializable')
-          .execute((trx) => work(trx as unknown as Trx))
+        return await once(work, options?.serializeBy)
       } catch (error) {
         if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(String((error as { code?: unknown })?.code))) throw error
         // Spread the retries out, more after each collision, so that the transactions that
