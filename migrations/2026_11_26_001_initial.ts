@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { autoIncrementKey, caseInsensitive, caseInsensitiveText, enableCaseInsensitiveText, integer } from './dialect.ts'
 
 // Migrations take Kysely<any> and never import app types, so they stay frozen in time.
@@ -115,9 +115,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute()
   // Identity among active contacts: one per username, one per ManyChat subscriber.
   await sql`create unique index contacts_org_username on contacts (organization_id, username) where archived_at is null`.execute(db)
-  await sql`create unique index contacts_org_manychat on contacts (organization_id, manychat_id) where manychat_id is not null and archived_at is null`.execute(db)
+  await sql`create unique index contacts_org_manychat on contacts (organization_id, manychat_id) where manychat_id is not null and archived_at is null`.execute(
+    db,
+  )
   // The follow-up board reads due contacts in next_follow_up_at order.
-  await sql`create index contacts_org_followup on contacts (organization_id, next_follow_up_at) where follow_up_needed = 1 and archived_at is null`.execute(db)
+  await sql`create index contacts_org_followup on contacts (organization_id, next_follow_up_at) where follow_up_needed = 1 and archived_at is null`.execute(
+    db,
+  )
   await db.schema.createIndex('contacts_stage').on('contacts').column('pipeline_stage_id').execute()
 
   await db.schema
@@ -192,8 +196,19 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   for (const table of [
-    'activity_log', 'automations', 'contact_tags', 'tags', 'notes', 'messages', 'contacts',
-    'pipeline_stages', 'memberships', 'users', 'api_tokens', 'organizations', 'lead_statuses',
+    'activity_log',
+    'automations',
+    'contact_tags',
+    'tags',
+    'notes',
+    'messages',
+    'contacts',
+    'pipeline_stages',
+    'memberships',
+    'users',
+    'api_tokens',
+    'organizations',
+    'lead_statuses',
   ]) {
     await db.schema.dropTable(table).execute()
   }

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { integer, withoutRowid } from './dialect.ts'
 
 // Tag, message, note, activity, automation and pipeline stage ids were counters shared by all organizations, so
@@ -31,11 +31,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     await sql.raw(`alter table ${table} add column number ${integer(db)} not null default 0`).execute(db)
     // Existing rows keep their order: numbered 1, 2, 3 ... per organization in id order.
     await sql`create temp table numbering (id ${int} primary key, n ${int} not null, org text not null)`.execute(db)
-    await sql.raw(`insert into numbering (id, n, org)
+    await sql
+      .raw(`insert into numbering (id, n, org)
       select id, row_number() over (partition by org order by id), org
-      from (select ${table}.id as id, ${organization} as org from ${table}) as rows`).execute(db)
+      from (select ${table}.id as id, ${organization} as org from ${table}) as rows`)
+      .execute(db)
     await sql.raw(`update ${table} set number = (select n from numbering where numbering.id = ${table}.id)`).execute(db)
-    await sql.raw(`insert into id_numbers (organization_id, kind, last) select org, '${kind}', max(n) from numbering group by org`).execute(db)
+    await sql
+      .raw(`insert into id_numbers (organization_id, kind, last) select org, '${kind}', max(n) from numbering group by org`)
+      .execute(db)
     await sql`drop table numbering`.execute(db)
   }
 
@@ -52,7 +56,14 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const name of ['tags_org_number', 'automations_org_number', 'pipeline_stages_org_number', 'activity_log_contact', 'messages_contact_sent', 'notes_contact']) {
+  for (const name of [
+    'tags_org_number',
+    'automations_org_number',
+    'pipeline_stages_org_number',
+    'activity_log_contact',
+    'messages_contact_sent',
+    'notes_contact',
+  ]) {
     await sql.raw(`drop index ${name}`).execute(db)
   }
   for (const [, table] of KINDS) await sql.raw(`alter table ${table} drop column number`).execute(db)

@@ -2,6 +2,9 @@ import type { Migration } from 'kysely'
 import * as initial from './2026_11_26_001_initial.ts'
 import * as readIndexes from './2026_11_26_002_read_indexes.ts'
 import * as privateNumbers from './2026_12_02_001_private_numbers.ts'
+import * as setterAnalytics from './2026_12_02_0325_setter_analytics.ts'
+import * as webSessions from './2026_12_02_0330_web_sessions.ts'
+import * as webhooks from './2026_12_02_0330_webhooks.ts'
 import * as sharedLimits from './2026_12_02_0342_shared_limits.ts'
 
 // Registered explicitly (not read from the folder at run time) so the compiled binary carries them.
@@ -10,5 +13,8 @@ export const migrations: Record<string, Migration> = {
   '2026_11_26_001_initial': initial,
   '2026_11_26_002_read_indexes': readIndexes,
   '2026_12_02_001_private_numbers': privateNumbers,
+  '2026_12_02_0325_setter_analytics': setterAnalytics,
+  '2026_12_02_0330_web_sessions': webSessions,
+  '2026_12_02_0330_webhooks': webhooks,
   '2026_12_02_0342_shared_limits': sharedLimits,
 }

@@ -5,13 +5,15 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } 
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { ENDPOINTS, requestSource, type Endpoint } from './bench/bodies.ts'
+import { openStore } from '../src/db/open.ts'
+import { addEndpoint } from '../src/webhooks/service.ts'
+import { ENDPOINTS, type Endpoint, requestSource } from './bench/bodies.ts'
 import { drive, type LoadOptions, type LoadResult } from './bench/load.ts'
-import { contactId, manychatId, username } from './bench/population.ts'
 import { mixedBench } from './bench/mixed.ts'
-import { machine, markdown, save, table, type Extra, type Row } from './bench/report.ts'
-import { seed, type Seed } from './bench/seed.ts'
-import { freePort, start, type Launch, type Running } from './bench/server.ts'
+import { manychatId, username } from './bench/population.ts'
+import { type Extra, machine, markdown, type Row, save, table } from './bench/report.ts'
+import { type Seed, seed } from './bench/seed.ts'
+import { freePort, type Launch, type Running, start } from './bench/server.ts'
 
 const HELP = `Usage: bun scripts/bench.ts [options]   (npm run bench -- [options])
   --endpoint LIST     ${ENDPOINTS.join(',')} (default all)
@@ -26,6 +28,9 @@ const HELP = `Usage: bun scripts/bench.ts [options]   (npm run bench -- [options
   --no-rate           skip the fixed-rate latency runs (half the baseline's throughput)
   --no-extras         skip the start-up time and rate-limit (429 path) measurements
   --binary PATH       use this dmtracker binary instead of building one
+  --webhooks          also run the binary with a webhook endpoint per organization subscribed to every
+                      event: once with a receiver answering in 200 ms, once with a dead one (nothing
+                      listening); the extras give each one's req/s over no webhooks in the same run
   --mixed             issue 21's mixed workload instead: default-reply (flat out and at a fixed rate) alone,
                       while CSV exports of the first organization run back to back, and while the board,
                       lists and pipeline are read in a loop (uses --contacts, --orgs, --duration, --repeat,
@@ -54,6 +59,7 @@ const { values } = parseArgs({
     compare: { type: 'string' },
     keep: { type: 'boolean', default: false },
     database: { type: 'string' },
+    webhooks: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 })
@@ -69,7 +75,10 @@ if (values.database) {
 }
 
 const list = <T extends string>(name: string, raw: string, allowed: readonly T[]): T[] => {
-  const items = raw.split(',').map((s) => s.trim()).filter(Boolean)
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   const bad = items.find((i) => !(allowed as readonly string[]).includes(i))
   if (bad || items.length === 0) throw new Error(`--${name}: expected some of ${allowed.join(', ')}, got "${raw}"`)
   return items as T[]
@@ -94,6 +103,7 @@ const options = {
   repeat: Math.max(1, count('repeat', values.repeat)),
   rate: !values['no-rate'],
   extras: !values['no-extras'],
+  webhooks: values.webhooks,
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'dmtracker-bench-'))
@@ -105,11 +115,20 @@ function binary(): string {
   if (values.binary) return resolve(values.binary)
   const dist = join(ROOT, 'dist/dmtracker')
   const newest = (dir: string): number =>
-    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)))
+    Math.max(
+      0,
+      ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+        e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+      ),
+    )
   if (existsSync(dist) && statSync(dist).mtimeMs > Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'migrations')))) return dist
   const outfile = join(tmp, 'dmtracker')
   log('building the binary (dist/dmtracker is missing or older than the sources)')
-  const build = Bun.spawnSync([BUN, join(ROOT, 'scripts/build.ts'), '--outfile', outfile], { cwd: ROOT, stdout: 'inherit', stderr: 'inherit' })
+  const build = Bun.spawnSync([BUN, join(ROOT, 'scripts/build.ts'), '--outfile', outfile], {
+    cwd: ROOT,
+    stdout: 'inherit',
+    stderr: 'inherit',
+  })
   if (!build.success) throw new Error('build failed')
   return outfile
 }
@@ -119,11 +138,58 @@ interface Target {
   durability: 'normal' | 'full'
   /** Set to off by default: the bench measures the endpoint, not the limiter (measured separately). */
   rateLimit?: string
+  /** An endpoint per organization, subscribed to every event, sending to a slow (200 ms) or a dead receiver. */
+  webhooks?: 'slow' | 'dead'
+}
+
+/** Where the webhook runs send: set in main() when --webhooks is on. */
+const receivers = { slow: '', dead: '' }
+
+/** A receiver that answers 204 after 200 ms, in this process. */
+function slowReceiver(): string {
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    fetch: async () => {
+      await Bun.sleep(200)
+      return new Response(null, { status: 204 })
+    },
+  })
+  return `http://127.0.0.1:${server.port}/hook`
+}
+
+/** Subscribes every organization of the database to every event, sending to the target's receiver. */
+async function addWebhooks(db: string, kind: 'slow' | 'dead') {
+  const store = openStore(db)
+  try {
+    const orgs = await store.db.selectFrom('organizations').select('id').execute()
+    for (const org of orgs)
+      await store.write((trx) => addEndpoint(trx, org.id, { url: receivers[kind], allowPrivate: true }, new Date().toISOString()))
+  } finally {
+    await store.close()
+  }
+}
+
+/** What the outbox held when a webhook run's server stopped. */
+async function outboxState(db: string): Promise<Record<string, number>> {
+  const store = openStore(db)
+  try {
+    const rows = await store.db
+      .selectFrom('webhook_deliveries')
+      .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
+      .groupBy('status')
+      .execute()
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]))
+  } finally {
+    await store.close()
+  }
 }
 
 function launch(target: Target, db: string, port: number, dmtracker: string): Launch {
   if (target.server === 'baseline') {
-    return { command: [BUN, join(ROOT, 'scripts/bench/baseline.ts'), '--db', db, '--port', String(port), '--durability', target.durability] }
+    return {
+      command: [BUN, join(ROOT, 'scripts/bench/baseline.ts'), '--db', db, '--port', String(port), '--durability', target.durability],
+    }
   }
   const env = {
     DMTRACKER_DB: db,
@@ -148,12 +214,14 @@ function freshDb(seedPath: string, name: string): string {
 
 async function withServer<T>(target: Target, seedPath: string, dmtracker: string, work: (server: Running) => Promise<T>): Promise<T> {
   const db = freshDb(seedPath, 'run')
+  if (target.webhooks) await addWebhooks(db, target.webhooks)
   const port = await freePort()
   const server = await start(launch(target, db, port, dmtracker), port, join(tmp, `${target.server}.log`), healthy)
   try {
     return await work(server)
   } finally {
     await server.stop()
+    if (target.webhooks) log(`outbox after the ${target.webhooks}-receiver run: ${JSON.stringify(await outboxState(db))}`)
   }
 }
 
@@ -165,7 +233,14 @@ interface Measured {
   cpuUs: number
 }
 
-async function measure(target: Target, endpoint: Endpoint, seeded: Seed, seedPath: string, dmtracker: string, load: LoadOptions): Promise<Measured> {
+async function measure(
+  target: Target,
+  endpoint: Endpoint,
+  seeded: Seed,
+  seedPath: string,
+  dmtracker: string,
+  load: LoadOptions,
+): Promise<Measured> {
   return withServer(target, seedPath, dmtracker, async (server) => {
     const idleKb = server.rss().now
     const next = requestSource(endpoint, seeded)
@@ -175,7 +250,7 @@ async function measure(target: Target, endpoint: Endpoint, seeded: Seed, seedPat
     const cpuUs = ((server.cpuMs() - cpuBefore) * 1000) / (result.rps * load.duration)
     const peakKb = server.rss().peak
     log(
-      `${endpoint} ${target.server} ${target.durability}${load.rate ? ` @${Math.round(load.rate)}/s` : ''}: ` +
+      `${endpoint} ${label(target)} ${target.durability}${load.rate ? ` @${Math.round(load.rate)}/s` : ''}: ` +
         `${Math.round(result.rps)} req/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ${Math.round(cpuUs)} µs CPU/req, statuses ${JSON.stringify(result.statuses)}${result.errors ? `, ${result.errors} errors` : ''}`,
     )
     return { load: result, idleKb, peakKb, cpuUs }
@@ -184,12 +259,22 @@ async function measure(target: Target, endpoint: Endpoint, seeded: Seed, seedPat
 
 async function benchEndpoint(endpoint: Endpoint, seeded: Seed, seedPath: string, dmtracker: string): Promise<Row[]> {
   const servers = options.runtimes.map((r) => (r === 'bun' ? 'dmtracker' : 'dmtracker-node') as Target['server'])
-  const targets: Target[] = [...servers, 'baseline' as const].flatMap((server) => options.durabilities.map((durability) => ({ server, durability })))
+  const targets: Target[] = [...servers, 'baseline' as const].flatMap((server) =>
+    options.durabilities.map((durability) => ({ server, durability })),
+  )
+  if (options.webhooks) {
+    for (const durability of options.durabilities)
+      targets.push({ server: 'dmtracker', durability, webhooks: 'slow' }, { server: 'dmtracker', durability, webhooks: 'dead' })
+  }
   const flat = new Map<Target, Measured[]>(targets.map((t) => [t, []]))
   // Repetitions interleave the servers, so that drift on a shared machine hits them alike.
   for (let rep = 0; rep < options.repeat; rep++) {
     for (const target of targets) {
-      flat.get(target)!.push(await measure(target, endpoint, seeded, seedPath, dmtracker, { connections: options.connections, duration: options.duration }))
+      flat
+        .get(target)!
+        .push(
+          await measure(target, endpoint, seeded, seedPath, dmtracker, { connections: options.connections, duration: options.duration }),
+        )
     }
   }
   const base = targets.find((t) => t.server === 'baseline' && t.durability === 'normal') ?? targets.find((t) => t.server === 'baseline')!
@@ -202,20 +287,32 @@ async function benchEndpoint(endpoint: Endpoint, seeded: Seed, seedPath: string,
     let rate: Row['rate']
     if (options.rate) {
       const offered = baseRps / 2
-      const at = await measure(target, endpoint, seeded, seedPath, dmtracker, { connections: options.connections, duration: options.duration, rate: offered })
+      const at = await measure(target, endpoint, seeded, seedPath, dmtracker, {
+        connections: options.connections,
+        duration: options.duration,
+        rate: offered,
+      })
       runs.push(at)
       rate = { offered, achieved: at.load.rps, p50: at.load.p50, p99: at.load.p99 }
     }
     rows.push({
       endpoint,
       contacts: seeded.contacts,
-      server: target.server === 'baseline' && target.durability === 'full' ? 'baseline (commit per request)' : target.server,
+      server: label(target),
       durability: target.durability,
       rps,
-      runs: flat.get(target)!.slice(0, options.repeat).map((m) => Math.round(m.load.rps)),
+      runs: flat
+        .get(target)!
+        .slice(0, options.repeat)
+        .map((m) => Math.round(m.load.rps)),
       p50: typical.load.p50,
       p99: typical.load.p99,
-      cpuUs: median(flat.get(target)!.slice(0, options.repeat).map((m) => m.cpuUs)),
+      cpuUs: median(
+        flat
+          .get(target)!
+          .slice(0, options.repeat)
+          .map((m) => m.cpuUs),
+      ),
       rate,
       vsBaseline: base.durability === 'normal' ? rps / baseRps : undefined,
       peakRssMb: Math.max(...runs.map((m) => m.peakKb)) / 1024,
@@ -236,13 +333,26 @@ async function startupMs(seeded: Seed, seedPath: string, dmtracker: string): Pro
   const org = seeded.orgs[0]!
   const body = JSON.stringify({ organization_id: org.id, manychat_id: manychatId(0), username: username(0), message_content: 'hi again' })
   const firstAnswer = async (url: string) =>
-    (await fetch(`${url}/api/v1/contact/default-reply`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-org-auth-token': org.token }, body })).status === 200
+    (
+      await fetch(`${url}/api/v1/contact/default-reply`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-org-auth-token': org.token },
+        body,
+      })
+    ).status === 200
   const times: number[] = []
   for (let i = 0; i < 3; i++) {
     const db = freshDb(seedPath, 'startup')
     const port = await freePort()
     const started = performance.now()
-    const server = await start(launch({ server: 'dmtracker', durability: 'full' }, db, port, dmtracker), port, join(tmp, 'startup.log'), firstAnswer, 120_000, 1)
+    const server = await start(
+      launch({ server: 'dmtracker', durability: 'full' }, db, port, dmtracker),
+      port,
+      join(tmp, 'startup.log'),
+      firstAnswer,
+      120_000,
+      1,
+    )
     times.push(performance.now() - started)
     await server.stop()
   }
@@ -251,10 +361,23 @@ async function startupMs(seeded: Seed, seedPath: string, dmtracker: string): Pro
 
 /** create-contact with the reference's limit on: after the burst almost every answer is a 429. */
 async function rateLimited(seeded: Seed, seedPath: string, dmtracker: string): Promise<Measured> {
-  return measure({ server: 'dmtracker', durability: options.durabilities[0]!, rateLimit: '60' }, 'create-contact', seeded, seedPath, dmtracker, {
-    connections: options.connections,
-    duration: options.duration,
-  })
+  return measure(
+    { server: 'dmtracker', durability: options.durabilities[0]!, rateLimit: '60' },
+    'create-contact',
+    seeded,
+    seedPath,
+    dmtracker,
+    {
+      connections: options.connections,
+      duration: options.duration,
+    },
+  )
+}
+
+/** What a row calls its server. */
+function label(target: Target): string {
+  if (target.webhooks) return `dmtracker + webhooks (${target.webhooks === 'slow' ? '200 ms' : 'dead'} receiver)`
+  return target.server === 'baseline' && target.durability === 'full' ? 'baseline (commit per request)' : target.server
 }
 
 /** Issue 21: does a long read hold up the webhooks? See scripts/bench/mixed.ts. */
@@ -272,14 +395,27 @@ async function mixed() {
   }
   const servers = [{ name: 'this build', start: server(binary()) }]
   if (values.compare) servers.push({ name: 'compared', start: server(resolve(values.compare)) })
-  const table = await mixedBench({ servers, seeded, connections: options.connections, duration: options.duration, repeat: options.repeat, log })
-  console.log(`${contacts} contacts over ${options.orgs} organizations, durability ${durability}, ${options.connections} connections, ${options.duration} s per run, median of ${options.repeat}\n`)
+  const table = await mixedBench({
+    servers,
+    seeded,
+    connections: options.connections,
+    duration: options.duration,
+    repeat: options.repeat,
+    log,
+  })
+  console.log(
+    `${contacts} contacts over ${options.orgs} organizations, durability ${durability}, ${options.connections} connections, ${options.duration} s per run, median of ${options.repeat}\n`,
+  )
   console.log(table)
   console.log(`\nmachine: ${JSON.stringify(machine())}`)
 }
 
 async function main() {
   if (values.mixed) return mixed()
+  if (options.webhooks) {
+    receivers.slow = slowReceiver()
+    receivers.dead = `http://127.0.0.1:${await freePort()}/hook`
+  }
   const dmtracker = options.runtimes.includes('bun') || options.extras ? binary() : ''
   const rows: Row[] = []
   const extras: Extra[] = []
@@ -291,26 +427,57 @@ async function main() {
     for (const endpoint of options.endpoints) rows.push(...(await benchEndpoint(endpoint, seeded, seedPath, dmtracker)))
     const last = contacts === options.contacts.at(-1)
     if (options.extras && last) {
-      extras.push({ name: `start-up to first answered request (${contacts} contacts)`, value: `${Math.round(await startupMs(seeded, seedPath, dmtracker))} ms` })
+      extras.push({
+        name: `start-up to first answered request (${contacts} contacts)`,
+        value: `${Math.round(await startupMs(seeded, seedPath, dmtracker))} ms`,
+      })
       if (options.endpoints.includes('create-contact')) {
         const limited = await rateLimited(seeded, seedPath, dmtracker)
-        extras.push({ name: 'create-contact over the rate limit (429 path)', value: `${Math.round(limited.load.rps)} req/s, p99 ${limited.load.p99} ms, statuses ${JSON.stringify(limited.load.statuses)}` })
+        extras.push({
+          name: 'create-contact over the rate limit (429 path)',
+          value: `${Math.round(limited.load.rps)} req/s, p99 ${limited.load.p99} ms, statuses ${JSON.stringify(limited.load.statuses)}`,
+        })
       }
     }
     rmSync(seedPath, { force: true })
   }
+  for (const row of rows.filter((r) => r.server.startsWith('dmtracker + webhooks'))) {
+    const plain = rows.find(
+      (r) => r.server === 'dmtracker' && r.contacts === row.contacts && r.endpoint === row.endpoint && r.durability === row.durability,
+    )
+    if (plain)
+      extras.push({
+        name: `${row.endpoint} ${row.durability}: ${row.server.slice('dmtracker + '.length)} vs none, same run`,
+        value: `${((row.rps / plain.rps) * 100).toFixed(0)}%`,
+      })
+  }
   if (options.contacts.length > 1) {
     const [small, large] = [Math.min(...options.contacts), Math.max(...options.contacts)]
     for (const row of rows.filter((r) => r.contacts === large)) {
-      const ref = rows.find((r) => r.contacts === small && r.endpoint === row.endpoint && r.server === row.server && r.durability === row.durability)
-      if (ref) extras.push({ name: `flat cost: ${row.endpoint} ${row.server} ${row.durability}, ${large} vs ${small} contacts`, value: `${((row.rps / ref.rps) * 100).toFixed(0)}%` })
+      const ref = rows.find(
+        (r) => r.contacts === small && r.endpoint === row.endpoint && r.server === row.server && r.durability === row.durability,
+      )
+      if (ref)
+        extras.push({
+          name: `flat cost: ${row.endpoint} ${row.server} ${row.durability}, ${large} vs ${small} contacts`,
+          value: `${((row.rps / ref.rps) * 100).toFixed(0)}%`,
+        })
     }
   }
   const dirty = rows.filter((r) => r.non2xx > 0 || r.errors > 0)
   const report = { date: new Date().toISOString(), machine: machine(), options, rows, extras }
   console.log(table(rows))
-  if (extras.length) console.log(`\n${markdown(['measurement', 'result'], extras.map((e) => [e.name, e.value]))}`)
-  for (const r of dirty) console.log(`warning: ${r.endpoint} ${r.server} ${r.durability}: ${r.non2xx} non-2xx answers, ${r.errors} errors ${JSON.stringify(r.statuses)}`)
+  if (extras.length)
+    console.log(
+      `\n${markdown(
+        ['measurement', 'result'],
+        extras.map((e) => [e.name, e.value]),
+      )}`,
+    )
+  for (const r of dirty)
+    console.log(
+      `warning: ${r.endpoint} ${r.server} ${r.durability}: ${r.non2xx} non-2xx answers, ${r.errors} errors ${JSON.stringify(r.statuses)}`,
+    )
   console.log(`\nmachine: ${JSON.stringify(report.machine)}\nresults: ${save(ROOT, report)}`)
 }
 

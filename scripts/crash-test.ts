@@ -42,7 +42,11 @@ try {
   })
   console.log('\nanswers by endpoint (status: count; "network" = cut off by a kill):')
   for (const [endpoint, statuses] of Object.entries(report.answers)) {
-    console.log(`  ${endpoint.padEnd(15)} ${Object.entries(statuses).map(([s, n]) => `${s}: ${n}`).join(', ')}`)
+    console.log(
+      `  ${endpoint.padEnd(15)} ${Object.entries(statuses)
+        .map(([s, n]) => `${s}: ${n}`)
+        .join(', ')}`,
+    )
   }
   console.log(
     `\n${report.killedUnderLoad} kills under load and ${report.killedWhileStarting} while starting; ` +

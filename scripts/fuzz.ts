@@ -4,10 +4,12 @@
 // many round-trip cases, the read API's routes that many hostile cases. A failure prints
 // fast-check's report (seed and path reproduce it) and exits 1.
 import { parseArgs } from 'node:util'
-import { FUZZ_TARGETS, fuzzTarget, type FuzzTarget } from './reliability/fuzz-properties.ts'
+import { FUZZ_TARGETS, type FuzzTarget, fuzzTarget } from './reliability/fuzz-properties.ts'
 import { createFuzzWorld } from './reliability/fuzz-world.ts'
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '10000' }, seed: { type: 'string' }, target: { type: 'string' } } })
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '10000' }, seed: { type: 'string' }, target: { type: 'string' } },
+})
 const runs = Number(values.runs)
 const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed)
 const targets = values.target === undefined ? FUZZ_TARGETS : [values.target as FuzzTarget]
@@ -26,8 +28,12 @@ for (const target of targets) {
     const { hostile, roundTrip, statuses } = await fuzzTarget(world, target, { runs, seed })
     total += hostile + roundTrip
     const seconds = ((performance.now() - started) / 1000).toFixed(1)
-    const answers = Object.entries(statuses).map(([status, n]) => `${status}:${n}`).join(' ')
-    console.log(`${target.padEnd(15)} ${String(hostile).padStart(6)} hostile + ${String(roundTrip).padStart(6)} round-trip cases ok in ${seconds.padStart(5)} s   hostile answers ${answers}`)
+    const answers = Object.entries(statuses)
+      .map(([status, n]) => `${status}:${n}`)
+      .join(' ')
+    console.log(
+      `${target.padEnd(15)} ${String(hostile).padStart(6)} hostile + ${String(roundTrip).padStart(6)} round-trip cases ok in ${seconds.padStart(5)} s   hostile answers ${answers}`,
+    )
   } catch (error) {
     failed = true
     console.log(`${target.padEnd(15)} FAILED\n${error instanceof Error ? error.message : String(error)}`)

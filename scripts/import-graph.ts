@@ -15,7 +15,7 @@ export const LAYERS = ['core/db', 'entities', 'http', 'cli/app', 'entry'] as con
 export type Layer = (typeof LAYERS)[number]
 
 const LOWEST = new Set(['core', 'db', 'runtime', 'migrations'])
-const HTTP = new Set(['http', 'openapi', 'system'])
+const HTTP = new Set(['http', 'openapi', 'system', 'web'])
 
 export function layerOf(file: string): Layer {
   const parts = file.split('/')
@@ -66,7 +66,10 @@ export function importGraph(): Map<string, string[]> {
         if (target.startsWith('src/') || target.startsWith('migrations/')) targets.add(target)
       }
     }
-    graph.set(file, [...targets].filter((t) => t !== file))
+    graph.set(
+      file,
+      [...targets].filter((t) => t !== file),
+    )
   }
   return graph
 }

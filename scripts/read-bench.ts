@@ -61,7 +61,10 @@ await store.write(async (trx) => {
   const org = await trx.selectFrom('organizations').select('id').executeTakeFirstOrThrow()
   const now = new Date().toISOString()
   const [tag] = await ensureTags(trx, org.id, ['bench-rare'], '#374151', now)
-  if (tag) await sql`insert into contact_tags (contact_id, tag_id, created_at) select id, ${tag.id}, ${now} from contacts where substr(id, 1, 3) = 'abc'`.execute(trx)
+  if (tag)
+    await sql`insert into contact_tags (contact_id, tag_id, created_at) select id, ${tag.id}, ${now} from contacts where substr(id, 1, 3) = 'abc'`.execute(
+      trx,
+    )
 })
 const app = createApp({ store, config: { ...loadConfig({}, {}), dbPath: path, logRequests: false } })
 const stage = await store.db.selectFrom('pipeline_stages').select('name').where('name', '=', 'Outreach Sent').executeTakeFirstOrThrow()
@@ -79,7 +82,10 @@ const REQUESTS: [string, string][] = [
   ['contacts, tag=bench-rare (a tag on 1 in 4096)', '/api/v1/contacts?tag=bench-rare'],
   ['contacts, updated_since=yesterday', `/api/v1/contacts?updated_since=${new Date(Date.now() - 86_400_000).toISOString()}`],
   ['contacts, type=inbound&tag=vip&follow_up=overdue', '/api/v1/contacts?type=inbound&tag=vip&follow_up=overdue'],
-  ['contacts, type=outreach&lead_status=open&stage', `/api/v1/contacts?type=outreach&lead_status=open&stage=${encodeURIComponent(stage.name)}`],
+  [
+    'contacts, type=outreach&lead_status=open&stage',
+    `/api/v1/contacts?type=outreach&lead_status=open&stage=${encodeURIComponent(stage.name)}`,
+  ],
   ['pipeline (6 stages, counts + first 50 each)', '/api/v1/pipeline'],
 ]
 

@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { buildBinary, cliJson, ensureStopped, startServer, type ServerProcess } from './reliability/server-process.ts'
-import { Ledger, verifyLedger, Workload, type Org } from './reliability/workload.ts'
+import { buildBinary, cliJson, ensureStopped, type ServerProcess, startServer } from './reliability/server-process.ts'
+import { Ledger, type Org, verifyLedger, Workload } from './reliability/workload.ts'
 
 const { values } = parseArgs({
   options: {
@@ -50,7 +50,11 @@ const sizeMb = (path: string) => {
   }
 }
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 0.5)
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  )
 
 /** A steady pace: one request every 1000/rate ms, whatever the answers' speed. */
 function pacer(perSecond: number) {
@@ -117,7 +121,16 @@ try {
     errors = 0
     samples.push(sample)
     console.log(
-      [`${sample.seconds}s`.padStart(7), sample.rssMb.toFixed(1).padStart(8), sample.walMb.toFixed(1).padStart(8), sample.dbMb.toFixed(1).padStart(8), String(sample.requests).padStart(9), String(sample.errors).padStart(7), sample.p50.toFixed(1).padStart(7), sample.p99.toFixed(1).padStart(7)].join(' '),
+      [
+        `${sample.seconds}s`.padStart(7),
+        sample.rssMb.toFixed(1).padStart(8),
+        sample.walMb.toFixed(1).padStart(8),
+        sample.dbMb.toFixed(1).padStart(8),
+        String(sample.requests).padStart(9),
+        String(sample.errors).padStart(7),
+        sample.p50.toFixed(1).padStart(7),
+        sample.p99.toFixed(1).padStart(7),
+      ].join(' '),
     )
   }
   await load
@@ -131,9 +144,15 @@ try {
   const wal = trend(samples, (s) => s.walMb, 1)
   const first = samples[0]!
   const last = samples.at(-1)!
-  console.log(`\nRSS: ${first.rssMb.toFixed(1)} MB at the first sample, ${last.rssMb.toFixed(1)} MB at the end; after warm-up, median ${rss.first.toFixed(1)} MB in the first half, ${rss.second.toFixed(1)} MB in the second: ${rss.bounded ? 'bounded' : 'GROWING'}`)
-  console.log(`WAL: ${first.walMb.toFixed(1)} MB at the first sample, ${last.walMb.toFixed(1)} MB at the end; after warm-up, median ${wal.first.toFixed(1)} MB, then ${wal.second.toFixed(1)} MB: ${wal.bounded ? 'bounded' : 'GROWING'}`)
-  console.log(`database file: ${first.dbMb.toFixed(1)} MB -> ${last.dbMb.toFixed(1)} MB (the data itself); ${ledger.acknowledged} acknowledged writes checked present exactly once`)
+  console.log(
+    `\nRSS: ${first.rssMb.toFixed(1)} MB at the first sample, ${last.rssMb.toFixed(1)} MB at the end; after warm-up, median ${rss.first.toFixed(1)} MB in the first half, ${rss.second.toFixed(1)} MB in the second: ${rss.bounded ? 'bounded' : 'GROWING'}`,
+  )
+  console.log(
+    `WAL: ${first.walMb.toFixed(1)} MB at the first sample, ${last.walMb.toFixed(1)} MB at the end; after warm-up, median ${wal.first.toFixed(1)} MB, then ${wal.second.toFixed(1)} MB: ${wal.bounded ? 'bounded' : 'GROWING'}`,
+  )
+  console.log(
+    `database file: ${first.dbMb.toFixed(1)} MB -> ${last.dbMb.toFixed(1)} MB (the data itself); ${ledger.acknowledged} acknowledged writes checked present exactly once`,
+  )
   if (problems.length > 0 || !rss.bounded || !wal.bounded) {
     console.log(`FAIL${problems.length ? `: ${problems.join('; ')}` : ''}`)
     process.exitCode = 1

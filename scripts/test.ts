@@ -4,8 +4,8 @@
 // The output ends with `# pass N`, `# fail N` and `N passed, N failed`, the lines CI and people look for.
 // Usage: node --import tsx scripts/test.ts SCRIPT... (e.g. typecheck test:bun test:node test:e2e)
 import { spawn } from 'node:child_process'
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs'
 import { once } from 'node:events'
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 
 const root = resolve(import.meta.dirname, '..')

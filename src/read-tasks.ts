@@ -1,19 +1,23 @@
 // Every read that runs in a read worker (src/read-worker.ts), by name. The rule for what goes
 // here is in docs/architecture.md ("Reads and the write path"): lists, details, boards and exports,
 // anything whose cost grows with the organization's data.
+
+import type { InferOutput } from 'valibot'
+import type { dailyQuery, outreachQuery, settersQuery } from './analytics/schemas.ts'
+import { dailyReport, outreachReport, settersReport } from './analytics/service.ts'
 import { contactsCsv } from './contacts/csv.ts'
 import { contactDetail } from './contacts/detail.ts'
 import { resolveFilter } from './contacts/filter.ts'
 import { contactPage, cursorPosition, nextCursor } from './contacts/page.ts'
+import { pipelineBoard } from './contacts/pipeline-board.ts'
 import type { contactDetailQuery, contactExportQuery, contactListQuery } from './contacts/schemas.ts'
 import { contactViews } from './contacts/view.ts'
+import type { Caller } from './core/actor.ts'
 import type { ReadPool, RunTasks, StreamTasks } from './db/read-pool.ts'
 import type { ReadDb } from './db/write.ts'
-import { followUpBoard } from './follow-ups/board.ts'
-import type { Caller } from './core/actor.ts'
+import { filteredBoard, followUpBoard } from './follow-ups/board.ts'
 import { callerOrganization } from './organizations/access.ts'
-import { pipelineBoard } from './contacts/pipeline-board.ts'
-import type { InferOutput } from 'valibot'
+import { getOrganization } from './organizations/service.ts'
 
 /** Rows per page while streaming an export: the worker holds one page at a time. */
 export const EXPORT_PAGE_SIZE = 500
@@ -25,19 +29,63 @@ export const runTasks = {
     const page = await contactPage(db, org.id, filter, cursorPosition(filter, query.cursor), query.limit)
     return { data: await contactViews(db, page.contacts), next_cursor: nextCursor(filter, page.next) }
   },
-  contactDetail: (db: ReadDb, { organizationId, id, query }: { organizationId: string; id: string; query: InferOutput<typeof contactDetailQuery> }) =>
-    contactDetail(db, organizationId, id, query),
+  contactDetail: (
+    db: ReadDb,
+    { organizationId, id, query }: { organizationId: string; id: string; query: InferOutput<typeof contactDetailQuery> },
+  ) => contactDetail(db, organizationId, id, query),
   followUpBoard: async (db: ReadDb, { caller, now, limit }: { caller: Caller; now: number; limit: number }) =>
     followUpBoard(db, await callerOrganization(db, caller), now, limit),
   pipeline: (db: ReadDb, { organizationId, limit }: { organizationId: string; limit: number }) => pipelineBoard(db, organizationId, limit),
+  // Setter analytics: range reads over a 90-day (up to 366-day) window of the organization.
+  analyticsSetters: async (db: ReadDb, { caller, query, now }: { caller: Caller; query: InferOutput<typeof settersQuery>; now: number }) =>
+    settersReport(db, await callerOrganization(db, caller), query, now),
+  analyticsOutreach: async (
+    db: ReadDb,
+    { caller, query, now }: { caller: Caller; query: InferOutput<typeof outreachQuery>; now: number },
+  ) => outreachReport(db, await callerOrganization(db, caller), query, now),
+  analyticsDaily: async (db: ReadDb, { caller, query, now }: { caller: Caller; query: InferOutput<typeof dailyQuery>; now: number }) =>
+    dailyReport(db, await callerOrganization(db, caller), query, now),
+  // The web app's pages (src/web/), for the signed-in person's organization.
+  webBoard: (
+    db: ReadDb,
+    {
+      organizationId,
+      query,
+      now,
+      pageSize,
+    }: { organizationId: string; query: InferOutput<typeof contactListQuery>; now: number; pageSize: number },
+  ) => filteredBoard(db, organizationId, query, now, pageSize),
+  async webContacts(
+    db: ReadDb,
+    { organizationId, query, now }: { organizationId: string; query: InferOutput<typeof contactListQuery>; now: number },
+  ) {
+    const filter = await resolveFilter(db, await getOrganization(db, organizationId), query, now)
+    const page = await contactPage(db, organizationId, filter, cursorPosition(filter, query.cursor), query.limit)
+    return { items: await contactViews(db, page.contacts), next: nextCursor(filter, page.next) }
+  },
 } satisfies RunTasks
 
 export const streamTasks = {
-  async *contactsCsv(db: ReadDb, { caller, query, now }: { caller: Caller; query: InferOutput<typeof contactExportQuery>; now: number }, { pageSize = EXPORT_PAGE_SIZE }) {
+  async *contactsCsv(
+    db: ReadDb,
+    { caller, query, now }: { caller: Caller; query: InferOutput<typeof contactExportQuery>; now: number },
+    { pageSize = EXPORT_PAGE_SIZE },
+  ) {
     // A bad filter throws here, before the first chunk: the client gets a JSON 400, not a cut CSV.
     const filter = await resolveFilter(db, await callerOrganization(db, caller), query, now)
     yield* contactsCsv(async (after) => {
       const page = await contactPage(db, caller.organizationId, filter, after, pageSize)
+      return { views: await contactViews(db, page.contacts), next: page.next }
+    })
+  },
+  async *webContactsCsv(
+    db: ReadDb,
+    { organizationId, query, now }: { organizationId: string; query: InferOutput<typeof contactExportQuery>; now: number },
+    { pageSize = EXPORT_PAGE_SIZE },
+  ) {
+    const filter = await resolveFilter(db, await getOrganization(db, organizationId), query, now)
+    yield* contactsCsv(async (after) => {
+      const page = await contactPage(db, organizationId, filter, after, pageSize)
       return { views: await contactViews(db, page.contacts), next: page.next }
     })
   },

@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { Kysely, SqliteDialect } from 'kysely'
 import { runtime } from '#runtime'
-import { serializeError, type FromWorker, type ReadWorkerData, type ToWorker } from './db/read-pool.ts'
+import { type FromWorker, type ReadWorkerData, serializeError, type ToWorker } from './db/read-pool.ts'
 import type { Database } from './db/schema.ts'
 import { runTasks, streamTasks } from './read-tasks.ts'
 
@@ -35,7 +35,8 @@ async function read(message: ToWorker & { type: 'run' | 'stream' }) {
   // page of an export comes from the same database state. Nothing is written, so rollback ends it.
   sqlite.exec('begin')
   try {
-    if (message.type === 'run') send({ type: 'result', id: message.id, value: await runTasks[message.task as keyof typeof runTasks](db, message.args as never) })
+    if (message.type === 'run')
+      send({ type: 'result', id: message.id, value: await runTasks[message.task as keyof typeof runTasks](db, message.args as never) })
     else await stream(message)
   } catch (error) {
     send({ type: 'error', id: message.id, error: serializeError(error) })

@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import { Hono } from 'hono'
 import { guardRoutes, ROUTE_ACCESS, routeAccess } from '../src/http/access.ts'
 import type { AppEnv } from '../src/http/context.ts'
@@ -28,10 +28,15 @@ describe('route access', () => {
     for (const [method, path] of routes) {
       const url = path.replaceAll(/:\w+/g, SOME_ID)
       const res = await env.call(method, url, method === 'GET' || method === 'DELETE' ? undefined : {}, { token: null })
-      if (routeAccess(method, path) === 'org-token') {
+      const access = routeAccess(method, path)
+      if (access === 'org-token') {
         assert.equal(res.status, 401, `${method} ${path} without a token`)
         assert.ok(isErrorShape(res.body), `${method} ${path}: ${res.text}`)
         assert.match(res.body.message, /x-org-auth-token/)
+      } else if (access === 'session' || access === 'session-admin') {
+        // A web page: a signed-out browser is sent to the sign-in page; anything else is refused.
+        if (method === 'GET' && path !== '/events') assert.equal(res.status, 303, `${method} ${path} signed out`)
+        else assert.equal(res.status, 401, `${method} ${path} signed out`)
       } else {
         assert.notEqual(res.status, 401, `${method} ${path} is public`)
         assert.ok(res.status < 500, `${method} ${path}: ${res.status}`)
@@ -41,19 +46,34 @@ describe('route access', () => {
 
   it('refuses a revoked or made-up token the same way', async () => {
     for (const [method, path] of served().filter(([m, p]) => routeAccess(m, p) === 'org-token')) {
-      const res = await env.call(method, path.replaceAll(/:\w+/g, SOME_ID), method === 'GET' || method === 'DELETE' ? undefined : {}, { token: 'dmt_not-a-token' })
+      const res = await env.call(method, path.replaceAll(/:\w+/g, SOME_ID), method === 'GET' || method === 'DELETE' ? undefined : {}, {
+        token: 'dmt_not-a-token',
+      })
       assert.equal(res.status, 401, `${method} ${path} with a made-up token`)
     }
   })
 
   it('declares exactly the routes the app serves', () => {
     const declared = Object.keys(ROUTE_ACCESS).sort()
-    assert.deepEqual(served().map(([m, p]) => `${m} ${p}`).sort(), declared)
+    assert.deepEqual(
+      served()
+        .map(([m, p]) => `${m} ${p}`)
+        .sort(),
+      declared,
+    )
   })
 
   it('will not start with a route whose access was not declared', () => {
     const routes = new Hono<AppEnv>().get('/api/v1/forgotten', (c) => c.text('secret'))
-    assert.throws(() => guardRoutes(new Hono<AppEnv>(), routes.routes, { 'org-token': async (_c, next) => next() }), /GET \/api\/v1\/forgotten .*ROUTE_ACCESS/)
+    assert.throws(
+      () =>
+        guardRoutes(new Hono<AppEnv>(), routes.routes, {
+          'org-token': async (_c, next) => next(),
+          session: async (_c, next) => next(),
+          'session-admin': async (_c, next) => next(),
+        }),
+      /GET \/api\/v1\/forgotten .*ROUTE_ACCESS/,
+    )
   })
 
   it('keeps 404 and 405 ahead of 401 on guarded paths', async () => {

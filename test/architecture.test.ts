@@ -1,10 +1,10 @@
-import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
+import { describe, it } from 'node:test'
 import type { Kysely } from 'kysely'
+import { cycles, folderGraph, importGraph, layerOf, upwardImports } from '../scripts/import-graph.ts'
 import type { Database } from '../src/db/schema.ts'
 import type { ReadDb, Trx } from '../src/db/write.ts'
-import { cycles, folderGraph, importGraph, layerOf, upwardImports } from '../scripts/import-graph.ts'
 
 // The structure docs/architecture.md describes, checked on every test run.
 
@@ -24,7 +24,9 @@ describe('architecture', () => {
   })
 
   it('keeps core/ at the bottom: it imports only core/', () => {
-    const upward = [...graph].flatMap(([file, targets]) => (file.startsWith('src/core/') ? targets.filter((t) => !t.startsWith('src/core/')) : []))
+    const upward = [...graph].flatMap(([file, targets]) =>
+      file.startsWith('src/core/') ? targets.filter((t) => !t.startsWith('src/core/')) : [],
+    )
     assert.deepEqual(upward, [])
   })
 

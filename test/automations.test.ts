@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import { addContact, cli, setup, type TestEnv } from './helpers.ts'
 
 describe('dmtracker automation', () => {
@@ -26,24 +26,36 @@ describe('dmtracker automation', () => {
 
   it('adds rules of both kinds and lists them', async () => {
     const closedWon = await json('add', env.org.id, '--when-stage', 'closed', '--set-status', 'WON')
-    assert.deepEqual({ ...closedWon, created_at: undefined }, {
-      id: closedWon.id,
-      organization_id: env.org.id,
-      kind: 'stage_to_status',
-      stage: 'Closed',
-      lead_status: 'won',
-      enabled: true,
-      created_at: undefined,
-      description: 'when the stage becomes "Closed", set the status to won',
-    })
+    assert.deepEqual(
+      { ...closedWon, created_at: undefined },
+      {
+        id: closedWon.id,
+        organization_id: env.org.id,
+        kind: 'stage_to_status',
+        stage: 'Closed',
+        lead_status: 'won',
+        enabled: true,
+        created_at: undefined,
+        description: 'when the stage becomes "Closed", set the status to won',
+      },
+    )
     const added = await run('add', env.org.id, '--when-status', 'abandoned', '--set-stage', 'Lost', '--disabled')
     assert.equal(added.code, 0, added.err)
     assert.match(added.out, /^Added automation rule #\d+: when the status becomes abandoned, move to stage "Lost" \(disabled\)$/)
 
     const listed = await json('list', env.org.id)
-    assert.deepEqual(listed.map((r: { kind: string; enabled: boolean }) => [r.kind, r.enabled]), [['stage_to_status', true], ['status_to_stage', false]])
+    assert.deepEqual(
+      listed.map((r: { kind: string; enabled: boolean }) => [r.kind, r.enabled]),
+      [
+        ['stage_to_status', true],
+        ['status_to_stage', false],
+      ],
+    )
     const human = await run('list', env.org.id)
-    assert.match(human.out, /^id\s+enabled\s+description\n\d+\s+yes\s+when the stage becomes "Closed", set the status to won\n\d+\s+no\s+when the status becomes abandoned/)
+    assert.match(
+      human.out,
+      /^id\s+enabled\s+description\n\d+\s+yes\s+when the stage becomes "Closed", set the status to won\n\d+\s+no\s+when the status becomes abandoned/,
+    )
   })
 
   it('lists no rules for a new organization', async () => {
@@ -53,9 +65,18 @@ describe('dmtracker automation', () => {
   it('enables, disables and removes a rule by id', async () => {
     const { id } = await json('add', env.org.id, '--when-status', 'won', '--set-stage', 'Closed')
     assert.match((await run('disable', env.org.id, String(id))).out, new RegExp(`^Disabled automation rule #${id}: .* \\(disabled\\)$`))
-    assert.deepEqual((await rules()).map((r) => r.enabled), [0])
-    assert.match((await run('enable', env.org.id, String(id))).out, new RegExp(`^Enabled automation rule #${id}: when the status becomes won, move to stage "Closed"$`))
-    assert.deepEqual((await rules()).map((r) => r.enabled), [1])
+    assert.deepEqual(
+      (await rules()).map((r) => r.enabled),
+      [0],
+    )
+    assert.match(
+      (await run('enable', env.org.id, String(id))).out,
+      new RegExp(`^Enabled automation rule #${id}: when the status becomes won, move to stage "Closed"$`),
+    )
+    assert.deepEqual(
+      (await rules()).map((r) => r.enabled),
+      [1],
+    )
     assert.match((await run('remove', env.org.id, String(id))).out, new RegExp(`^Removed automation rule #${id}`))
     assert.deepEqual(await rules(), [])
   })
@@ -63,7 +84,8 @@ describe('dmtracker automation', () => {
   it('a rule added with the CLI runs through the API until it is disabled', async () => {
     const contact = await addContact(env, { username: 'johndoe', manychatId: '12345678' })
     const { id } = await json('add', env.org.id, '--when-status', 'won', '--set-stage', 'Closed')
-    const patch = (status: string) => env.call('PATCH', '/api/v1/contact/contact-status', { organization_id: env.org.id, contact_id: contact.id, lead_status: status })
+    const patch = (status: string) =>
+      env.call('PATCH', '/api/v1/contact/contact-status', { organization_id: env.org.id, contact_id: contact.id, lead_status: status })
     assert.equal((await patch('won')).body.data.pipeline_stage, 'Closed')
     await run('disable', env.org.id, String(id))
     await patch('open')
@@ -78,12 +100,33 @@ describe('dmtracker automation', () => {
   })
 
   const refused: { name: string; argv: (org: string) => string[]; error: RegExp }[] = [
-    { name: 'an unknown stage', argv: (org) => ['add', org, '--when-stage', 'Done', '--set-status', 'won'], error: /Stage "Done" is not an active pipeline stage; valid stages: Outreach Sent, In Conversation, Interested, Meeting Booked, Closed, Lost/ },
-    { name: 'an unknown status', argv: (org) => ['add', org, '--when-status', 'sold', '--set-stage', 'Closed'], error: /Unknown lead status "sold"; use one of open, won, lost, abandoned/ },
-    { name: 'a missing half', argv: (org) => ['add', org, '--when-stage', 'Closed'], error: /give either --when-stage STAGE --set-status STATUS, or --when-status STATUS --set-stage STAGE/ },
+    {
+      name: 'an unknown stage',
+      argv: (org) => ['add', org, '--when-stage', 'Done', '--set-status', 'won'],
+      error:
+        /Stage "Done" is not an active pipeline stage; valid stages: Outreach Sent, In Conversation, Interested, Meeting Booked, Closed, Lost/,
+    },
+    {
+      name: 'an unknown status',
+      argv: (org) => ['add', org, '--when-status', 'sold', '--set-stage', 'Closed'],
+      error: /Unknown lead status "sold"; use one of open, won, lost, abandoned/,
+    },
+    {
+      name: 'a missing half',
+      argv: (org) => ['add', org, '--when-stage', 'Closed'],
+      error: /give either --when-stage STAGE --set-status STATUS, or --when-status STATUS --set-stage STAGE/,
+    },
     { name: 'mixed kinds', argv: (org) => ['add', org, '--when-stage', 'Closed', '--set-stage', 'Lost'], error: /give either/ },
-    { name: 'both kinds at once', argv: (org) => ['add', org, '--when-stage', 'Closed', '--set-status', 'won', '--when-status', 'won', '--set-stage', 'Closed'], error: /give either/ },
-    { name: 'an unknown organization', argv: () => ['add', '00000000-0000-4000-8000-000000000000', '--when-stage', 'Closed', '--set-status', 'won'], error: /No organization with id/ },
+    {
+      name: 'both kinds at once',
+      argv: (org) => ['add', org, '--when-stage', 'Closed', '--set-status', 'won', '--when-status', 'won', '--set-stage', 'Closed'],
+      error: /give either/,
+    },
+    {
+      name: 'an unknown organization',
+      argv: () => ['add', '00000000-0000-4000-8000-000000000000', '--when-stage', 'Closed', '--set-status', 'won'],
+      error: /No organization with id/,
+    },
     { name: 'a missing ORG_ID', argv: () => ['list'], error: /missing ORG_ID/ },
     { name: 'an unknown rule id', argv: () => ['enable', env.org.id, '99'], error: /No automation rule #99/ },
     { name: 'a rule id that is not a number', argv: () => ['remove', env.org.id, 'first'], error: /ID must be a rule number/ },
@@ -97,15 +140,24 @@ describe('dmtracker automation', () => {
 
   it('refuses duplicates and a second enabled rule for the same trigger', async () => {
     const first = await json('add', env.org.id, '--when-stage', 'Closed', '--set-status', 'won')
-    assert.match(await failure('add', env.org.id, '--when-stage', 'CLOSED', '--set-status', 'won', '--disabled'), new RegExp(`Rule #${first.id} already does this`))
-    assert.match(await failure('add', env.org.id, '--when-stage', 'Closed', '--set-status', 'lost'), new RegExp(`Rule #${first.id} \\(when the stage becomes "Closed", set the status to won\\) is enabled for the same trigger`))
+    assert.match(
+      await failure('add', env.org.id, '--when-stage', 'CLOSED', '--set-status', 'won', '--disabled'),
+      new RegExp(`Rule #${first.id} already does this`),
+    )
+    assert.match(
+      await failure('add', env.org.id, '--when-stage', 'Closed', '--set-status', 'lost'),
+      new RegExp(`Rule #${first.id} \\(when the stage becomes "Closed", set the status to won\\) is enabled for the same trigger`),
+    )
     const spare = await json('add', env.org.id, '--when-stage', 'Closed', '--set-status', 'lost', '--disabled')
     assert.match(await failure('enable', env.org.id, String(spare.id)), /is enabled for the same trigger/)
     // A status-to-stage rule naming the same stage has another trigger (the status), so it is fine.
     await json('add', env.org.id, '--when-status', 'won', '--set-stage', 'Closed')
     assert.equal((await run('disable', env.org.id, String(first.id))).code, 0)
     assert.equal((await run('enable', env.org.id, String(spare.id))).code, 0)
-    assert.deepEqual((await rules()).map((r) => r.enabled), [0, 1, 1])
+    assert.deepEqual(
+      (await rules()).map((r) => r.enabled),
+      [0, 1, 1],
+    )
   })
 
   it('prints its usage for --help and for no subcommand', async () => {

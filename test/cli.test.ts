@@ -1,13 +1,13 @@
-import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { hashToken } from '../src/tokens/service.ts'
+import { afterEach, beforeEach, describe, it } from 'node:test'
+import { cliCommand } from '../src/cli/invocation.ts'
+import { runCli } from '../src/cli/run.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import { openStore } from '../src/db/open.ts'
-import { runCli } from '../src/cli/run.ts'
-import { cliCommand } from '../src/cli/invocation.ts'
+import { hashToken } from '../src/tokens/service.ts'
 import { cli as runIn } from './helpers.ts'
 
 describe('admin CLI', () => {
@@ -110,7 +110,10 @@ describe('admin CLI', () => {
     assert.match(dup.err, /already exists/)
     assert.equal((await cli('stage', 'remove', org.id, 'Warm')).code, 0)
     const stages = await json('stage', 'list', org.id)
-    assert.deepEqual(stages.map((s: { position: number }) => s.position), [1, 2, 3, 4, 5, 6])
+    assert.deepEqual(
+      stages.map((s: { position: number }) => s.position),
+      [1, 2, 3, 4, 5, 6],
+    )
     const entry = await cli('stage', 'deactivate', org.id, 'In Conversation')
     assert.equal(entry.code, 1)
     assert.match(entry.err, /inbound entry stage/)
@@ -166,7 +169,10 @@ describe('backup and restore', () => {
     assert.equal(restored.code, 0, restored.err)
     assert.match(restored.out, /before-restore-/)
     const list = JSON.parse((await cli(db, 'org', 'list', '--json')).out)
-    assert.deepEqual(list.map((o: { name: string }) => o.name), ['Before Backup'])
+    assert.deepEqual(
+      list.map((o: { name: string }) => o.name),
+      ['Before Backup'],
+    )
     assert.equal(list[0].id, JSON.parse(first.out).id)
   })
 
@@ -208,13 +214,29 @@ describe('the CLI as a new user meets it', () => {
     assert.equal(cliCommand({ ...binary, cwd: '/home/me' }), '/opt/app/dmtracker')
     assert.equal(cliCommand({ ...binary, cwd: '/home/me', env: { PATH: '/usr/bin:/opt/app' } }), 'dmtracker')
     assert.equal(cliCommand({ ...binary, execPath: '/opt/my app/dmtracker', cwd: '/home/me' }), "'/opt/my app/dmtracker'")
-    assert.equal(cliCommand({ argv: ['/usr/bin/bun', '/src/dmtracker/src/main.ts'], execPath: '/usr/bin/bun', cwd: '/src/dmtracker', env: {} }), 'npm run dmtracker --')
-    assert.equal(cliCommand({ argv: ['/usr/bin/node', '/src/dmtracker/src/main.ts'], execPath: '/usr/bin/node', cwd: '/', env: {} }), 'npm run dmtracker --')
+    assert.equal(
+      cliCommand({ argv: ['/usr/bin/bun', '/src/dmtracker/src/main.ts'], execPath: '/usr/bin/bun', cwd: '/src/dmtracker', env: {} }),
+      'npm run dmtracker --',
+    )
+    assert.equal(
+      cliCommand({ argv: ['/usr/bin/node', '/src/dmtracker/src/main.ts'], execPath: '/usr/bin/node', cwd: '/', env: {} }),
+      'npm run dmtracker --',
+    )
   })
 
   it('prints help with that command in every usage line', async () => {
     const env = { DMTRACKER_DB: join(dir, 'x.db') }
-    for (const argv of [['--help'], ['org', '--help'], ['token', '--help'], ['stage', '--help'], ['automation', '--help'], ['user', '--help'], ['backup', '--help'], ['serve', '--help'], ['migrate', '--help']]) {
+    for (const argv of [
+      ['--help'],
+      ['org', '--help'],
+      ['token', '--help'],
+      ['stage', '--help'],
+      ['automation', '--help'],
+      ['user', '--help'],
+      ['backup', '--help'],
+      ['serve', '--help'],
+      ['migrate', '--help'],
+    ]) {
       const help = await as('npm run dmtracker --', env, ...argv)
       assert.equal(help.code, 0, argv.join(' '))
       assert.match(help.out, /npm run dmtracker -- /, argv.join(' '))
@@ -226,7 +248,14 @@ describe('the CLI as a new user meets it', () => {
     const created = await as('./dmtracker', { DMTRACKER_DB: join(dir, 'x.db'), DMTRACKER_PORT: '9123' }, 'org', 'create', '--name', 'Acme')
     assert.equal(created.code, 0, created.err)
     assert.match(created.out, /curl -X POST http:\/\/127\.0\.0\.1:9123\/api\/v1\/contact\/default-reply /)
-    const anyAddress = await as('./dmtracker', { DMTRACKER_DB: join(dir, 'x.db'), DMTRACKER_HOST: '0.0.0.0', PORT: '3000' }, 'org', 'create', '--name', 'Other')
+    const anyAddress = await as(
+      './dmtracker',
+      { DMTRACKER_DB: join(dir, 'x.db'), DMTRACKER_HOST: '0.0.0.0', PORT: '3000' },
+      'org',
+      'create',
+      '--name',
+      'Other',
+    )
     assert.match(anyAddress.out, /curl -X POST http:\/\/127\.0\.0\.1:3000\//)
   })
 
@@ -234,10 +263,20 @@ describe('the CLI as a new user meets it', () => {
     const db = join(dir, 'data', 'dmtracker.db')
     const env = { DMTRACKER_DB: db }
     const orgId = '0190a8c4-0000-7000-8000-000000000000'
-    for (const argv of [['org', 'list'], ['token', 'list', orgId], ['stage', 'list', orgId], ['automation', 'list', orgId], ['token', 'create', orgId], ['backup', join(dir, 'copy.db')]]) {
+    for (const argv of [
+      ['org', 'list'],
+      ['token', 'list', orgId],
+      ['stage', 'list', orgId],
+      ['automation', 'list', orgId],
+      ['token', 'create', orgId],
+      ['backup', join(dir, 'copy.db')],
+    ]) {
       const result = await as('npm run dmtracker --', env, ...argv)
       assert.equal(result.code, 1, argv.join(' '))
-      assert.equal(result.err, `dmtracker: no database at ${db}; nothing was created. Start the server (\`npm run dmtracker -- serve\`) or run \`npm run dmtracker -- org create --name NAME\` to make one, or pass --db PATH`)
+      assert.equal(
+        result.err,
+        `dmtracker: no database at ${db}; nothing was created. Start the server (\`npm run dmtracker -- serve\`) or run \`npm run dmtracker -- org create --name NAME\` to make one, or pass --db PATH`,
+      )
       assert.ok(!existsSync(join(dir, 'data')), `${argv.join(' ')} created the data folder`)
     }
     assert.equal((await as('npm run dmtracker --', env, 'org', 'create', '--name', 'Acme')).code, 0)
@@ -272,6 +311,9 @@ describe('the CLI as a new user meets it', () => {
     assert.deepEqual(stages.map((s: { name: string }) => s.name).slice(-2), ['Lost', 'Warm'])
     assert.equal(stages.at(-1).color, '#00ff00')
     assert.equal(stages.find((s: { name: string }) => s.name === 'Lost').color, '#dc2626')
-    assert.ok(stages.every((s: { active: unknown }) => s.active === true), JSON.stringify(stages))
+    assert.ok(
+      stages.every((s: { active: unknown }) => s.active === true),
+      JSON.stringify(stages),
+    )
   })
 })

@@ -1,7 +1,8 @@
 // Which address the failed-token throttle counts against: the TCP peer, unless the operator
 // names the proxies in front with --trust-proxy (issue 13, point 5).
-import { afterEach, describe, it } from 'node:test'
+
 import assert from 'node:assert/strict'
+import { afterEach, describe, it } from 'node:test'
 import { runtime } from '#runtime'
 import { ConfigError, loadConfig } from '../src/config.ts'
 import { parseTrustProxy } from '../src/core/trust-proxy.ts'
@@ -13,7 +14,7 @@ describe('client address', () => {
 
   for (const [name, peer, xff, trust, expected] of [
     ['off: the peer, whatever the header says', '127.0.0.1', '203.0.113.9', 'off', '127.0.0.1'],
-    ['off: a dual-stack socket\'s IPv4 peer', '::ffff:198.51.100.7', undefined, 'off', '198.51.100.7'],
+    ["off: a dual-stack socket's IPv4 peer", '::ffff:198.51.100.7', undefined, 'off', '198.51.100.7'],
     ['1 hop: the entry the proxy appended', '127.0.0.1', '203.0.113.9', '1', '203.0.113.9'],
     ['1 hop: spoofed leftmost entries are ignored', '127.0.0.1', '6.6.6.6, 7.7.7.7, 203.0.113.9', '1', '203.0.113.9'],
     ['1 hop: no header, the proxy itself', '127.0.0.1', undefined, '1', '127.0.0.1'],
@@ -22,10 +23,16 @@ describe('client address', () => {
     ['addresses: an untrusted peer is the client, header or not', '198.51.100.7', '203.0.113.9', 'loopback', '198.51.100.7'],
     ['addresses: rightmost entry that is not a proxy', '127.0.0.1', '6.6.6.6, 203.0.113.9', 'loopback', '203.0.113.9'],
     ['addresses: proxies in a CIDR are skipped', '10.0.0.1', '6.6.6.6, 203.0.113.9, 10.0.0.7, 10.0.3.4', '10.0.0.0/16', '203.0.113.9'],
-    ['addresses: a spoofed proxy address left of the client changes nothing', '127.0.0.1', '10.0.0.9, 203.0.113.9', 'loopback,10.0.0.0/8', '203.0.113.9'],
+    [
+      'addresses: a spoofed proxy address left of the client changes nothing',
+      '127.0.0.1',
+      '10.0.0.9, 203.0.113.9',
+      'loopback,10.0.0.0/8',
+      '203.0.113.9',
+    ],
     ['addresses: all proxies, the leftmost', '127.0.0.1', '10.0.0.9', 'loopback, 10.0.0.0/8', '10.0.0.9'],
     ['addresses: IPv6 ranges', '::1', '2001:db8::1, fd00::2', 'loopback,fd00::/8', '2001:db8::1'],
-    ['addresses: a garbage entry is nobody\'s proxy', '127.0.0.1', '203.0.113.9, not-an-ip', 'loopback', 'not-an-ip'],
+    ["addresses: a garbage entry is nobody's proxy", '127.0.0.1', '203.0.113.9, not-an-ip', 'loopback', 'not-an-ip'],
   ] as const) {
     it(name, () => assert.equal(pick(peer, xff, trust), expected))
   }
@@ -35,7 +42,11 @@ describe('client address', () => {
     assert.equal(loadConfig({ 'trust-proxy': '1' }, {}).trustProxy.kind, 'hops')
     assert.equal(loadConfig({}, { DMTRACKER_TRUST_PROXY: '127.0.0.1, ::1/128' }).trustProxy.kind, 'addresses')
     for (const bad of ['yes', '11', '10.0.0.0/33', '10.0.0.0/8/1', 'loopback,', '300.1.1.1']) {
-      assert.throws(() => loadConfig({ 'trust-proxy': bad }, {}), (e: Error) => e instanceof ConfigError && /^--trust-proxy /.test(e.message), bad)
+      assert.throws(
+        () => loadConfig({ 'trust-proxy': bad }, {}),
+        (e: Error) => e instanceof ConfigError && /^--trust-proxy /.test(e.message),
+        bad,
+      )
     }
   })
 
@@ -50,7 +61,9 @@ describe('client address', () => {
       env = await setup({ authFailuresPerMinute: 3, trustProxy: parseTrustProxy(trust) })
       server = await runtime.listen(env.app.fetch, { hostname: '127.0.0.1', port: 0 })
       return (token: string, forwardedFor: string) =>
-        fetch(`http://127.0.0.1:${server!.port}/api/v1/contacts`, { headers: { 'x-org-auth-token': token, 'x-forwarded-for': forwardedFor } }).then(async (res) => {
+        fetch(`http://127.0.0.1:${server!.port}/api/v1/contacts`, {
+          headers: { 'x-org-auth-token': token, 'x-forwarded-for': forwardedFor },
+        }).then(async (res) => {
           await res.arrayBuffer()
           return res.status
         })

@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
+import { isoTime } from '../src/core/time.ts'
 import { compiled, compiledWrite } from '../src/db/compiled.ts'
 import { createOrganization } from '../src/organizations/service.ts'
 import { setup, T0, type TestEnv } from './helpers.ts'
-import { isoTime } from '../src/core/time.ts'
 
 describe('compiled queries', () => {
   let env: TestEnv
@@ -19,7 +19,12 @@ describe('compiled queries', () => {
     let builds = 0
     const stage = compiled((db, orgId: string, name: string) => {
       builds++
-      return db.selectFrom('pipeline_stages').select(['organization_id', 'name']).where('organization_id', '=', orgId).where('name', '=', name).where('active', '=', 1)
+      return db
+        .selectFrom('pipeline_stages')
+        .select(['organization_id', 'name'])
+        .where('organization_id', '=', orgId)
+        .where('name', '=', name)
+        .where('active', '=', 1)
     })
     assert.deepEqual(await stage(env.store.db, env.org.id, 'Closed'), [{ organization_id: env.org.id, name: 'Closed' }])
     assert.deepEqual(await stage(env.store.db, other.id, 'Lost'), [{ organization_id: other.id, name: 'Lost' }])
@@ -35,7 +40,12 @@ describe('compiled queries', () => {
   })
 
   it('refuses a query in which an argument did not become a parameter', async () => {
-    const branching = compiled((db, name: string | null) => db.selectFrom('organizations').select('id').where('name', 'is', name === null ? null : 'x'))
+    const branching = compiled((db, name: string | null) =>
+      db
+        .selectFrom('organizations')
+        .select('id')
+        .where('name', 'is', name === null ? null : 'x'),
+    )
     await assert.rejects(branching(env.store.db, 'Acme'), /did not become query parameters/)
   })
 })

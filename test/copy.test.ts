@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import type { Kysely } from 'kysely'
 import { openStore } from '../src/db/open.ts'
 import { cli, freshDatabase, onPostgres, setup, type TestDatabase, type TestEnv } from './helpers.ts'
@@ -8,8 +8,19 @@ import { cli, freshDatabase, onPostgres, setup, type TestDatabase, type TestEnv 
 // file otherwise) -> SQLite again gives the same data, row for row.
 
 const TABLES = [
-  'organizations', 'users', 'memberships', 'api_tokens', 'pipeline_stages', 'tags', 'automations',
-  'contacts', 'contact_tags', 'messages', 'notes', 'activity_log', 'id_numbers',
+  'organizations',
+  'users',
+  'memberships',
+  'api_tokens',
+  'pipeline_stages',
+  'tags',
+  'automations',
+  'contacts',
+  'contact_tags',
+  'messages',
+  'notes',
+  'activity_log',
+  'id_numbers',
 ]
 
 /** Every row of every table, each table's rows sorted, for deepEqual between databases. */
@@ -42,17 +53,47 @@ describe(`dmtracker copy (SQLite <-> ${onPostgres ? 'PostgreSQL' : 'SQLite'})`, 
     other = await env.createOrg('Other', 'other_page')
     // Some of everything: contacts both ways in, replies, tags, a status change with its activity,
     // text with quotes and emoji, an Instagram id beyond 2^53, in two organizations.
-    for (const [org, token] of [[env.org.id, env.org.token], [other.id, other.token]] as const) {
+    for (const [org, token] of [
+      [env.org.id, env.org.token],
+      [other.id, other.token],
+    ] as const) {
       const reply = (manychat: string, username: string, text: string) =>
-        env.call('POST', '/api/v1/contact/default-reply', { organization_id: org, manychat_id: manychat, username, message_content: text, ig_id: '17841400000000000123' }, { token })
+        env.call(
+          'POST',
+          '/api/v1/contact/default-reply',
+          { organization_id: org, manychat_id: manychat, username, message_content: text, ig_id: '17841400000000000123' },
+          { token },
+        )
       assert.equal((await reply('1', 'ana', 'hello "there" 👋')).status, 200)
       assert.equal((await reply('1', 'ana', 'again')).status, 200)
       assert.equal((await reply('2', 'Bob.Smith', "it's me")).status, 200)
-      const created = await env.call('POST', '/api/v1/organization/create-contact', { organization_id: org, username: 'carol', contact_type: 'outreach', had_outreach: true, outreach_reason: 'cold', outreach_text: 'hi carol' }, { token })
+      const created = await env.call(
+        'POST',
+        '/api/v1/organization/create-contact',
+        {
+          organization_id: org,
+          username: 'carol',
+          contact_type: 'outreach',
+          had_outreach: true,
+          outreach_reason: 'cold',
+          outreach_text: 'hi carol',
+        },
+        { token },
+      )
       assert.equal(created.status, 201, created.text)
-      const tags = await env.call('POST', '/api/v1/contact/update-tags-external', { organization_id: org, username: 'ana', mode: 'add', tag_names: ['VIP', 'hot lead'] }, { token })
+      const tags = await env.call(
+        'POST',
+        '/api/v1/contact/update-tags-external',
+        { organization_id: org, username: 'ana', mode: 'add', tag_names: ['VIP', 'hot lead'] },
+        { token },
+      )
       assert.equal(tags.status, 200, tags.text)
-      const status = await env.call('PATCH', '/api/v1/contact/contact-status', { organization_id: org, manychat_id: '2', lead_status: 'won' }, { token })
+      const status = await env.call(
+        'PATCH',
+        '/api/v1/contact/contact-status',
+        { organization_id: org, manychat_id: '2', lead_status: 'won' },
+        { token },
+      )
       assert.equal(status.status, 200, status.text)
     }
   })
@@ -81,12 +122,17 @@ describe(`dmtracker copy (SQLite <-> ${onPostgres ? 'PostgreSQL' : 'SQLite'})`, 
     assert.equal((await cli(env.dbPath, 'copy', '--from', env.dbPath, '--to', middle.location)).code, 0)
     const copy = await setupOn(middle.location)
     const list = (path: string, e: { call: TestEnv['call'] }) => e.call('GET', path)
-    const path = "/api/v1/contacts"
+    const path = '/api/v1/contacts'
     const [copied, original] = [await list(path, copy), await list(path, env)]
     assert.equal(copied.status, 200, copied.text)
     assert.equal(copied.body.data.length, 3)
     assert.deepEqual(copied.body, original.body)
-    const tag = await copy.call('POST', '/api/v1/contact/update-tags-external', { organization_id: env.org.id, username: 'carol', mode: 'add', tag_names: ['new one', 'vip'] })
+    const tag = await copy.call('POST', '/api/v1/contact/update-tags-external', {
+      organization_id: env.org.id,
+      username: 'carol',
+      mode: 'add',
+      tag_names: ['new one', 'vip'],
+    })
     assert.equal(tag.status, 200, tag.text)
     assert.deepEqual(tag.body.data.tags.map((t: { name: string }) => t.name).sort(), ['VIP', 'new one'])
     await copy.close()
@@ -107,7 +153,8 @@ describe(`dmtracker copy (SQLite <-> ${onPostgres ? 'PostgreSQL' : 'SQLite'})`, 
     assert.equal(res.code, 0, res.err)
     const copied = await dump(middle.location)
     const expected = await dump(env.dbPath, other.id)
-    for (const table of ['organizations', 'contacts', 'tags', 'activity_log', 'api_tokens']) assert.deepEqual(copied[table], expected[table], table)
+    for (const table of ['organizations', 'contacts', 'tags', 'activity_log', 'api_tokens'])
+      assert.deepEqual(copied[table], expected[table], table)
     assert.equal(copied.organizations!.length, 1)
     assert.equal((await cli(env.dbPath, 'copy', '--from', env.dbPath, '--to', middle.location, '--org', 'nope', '--replace')).code, 1)
   })

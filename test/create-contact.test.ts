@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
+import { isoTime } from '../src/core/time.ts'
 import { CANCELLED_MESSAGE } from '../src/organizations/access.ts'
 import { addUser } from '../src/users/service.ts'
-import { itSqlite, holdWriteLock, isErrorShape, setup, T0, type TestEnv } from './helpers.ts'
-import { isoTime } from '../src/core/time.ts'
+import { holdWriteLock, isErrorShape, itSqlite, setup, T0, type TestEnv } from './helpers.ts'
 
 const PATH = '/api/v1/organization/create-contact'
 const DAY_MS = 86_400_000
@@ -38,10 +38,17 @@ const outreach = (extra: Record<string, unknown> = {}) => ({
 })
 
 const contacts = () => env.store.db.selectFrom('contacts').selectAll().orderBy('created_at').execute()
-const messages = (contactId: string) => env.store.db.selectFrom('messages').selectAll().where('contact_id', '=', contactId).orderBy('id').execute()
-const notes = (contactId: string) => env.store.db.selectFrom('notes').selectAll().where('contact_id', '=', contactId).orderBy('id').execute()
+const messages = (contactId: string) =>
+  env.store.db.selectFrom('messages').selectAll().where('contact_id', '=', contactId).orderBy('id').execute()
+const notes = (contactId: string) =>
+  env.store.db.selectFrom('notes').selectAll().where('contact_id', '=', contactId).orderBy('id').execute()
 const activity = (contactId: string) =>
-  env.store.db.selectFrom('activity_log').select(['action', 'old_value', 'new_value', 'via', 'user_id']).where('contact_id', '=', contactId).orderBy('id').execute()
+  env.store.db
+    .selectFrom('activity_log')
+    .select(['action', 'old_value', 'new_value', 'via', 'user_id'])
+    .where('contact_id', '=', contactId)
+    .orderBy('id')
+    .execute()
 
 async function addMember(email: string, orgId = env.org.id) {
   return env.store.write((trx) => addUser(trx, { email, organizationId: orgId, role: 'member' }, isoTime(env.now())))
@@ -69,8 +76,31 @@ describe('POST /api/v1/organization/create-contact', () => {
       assert.equal(res.body.status, 'success')
       assert.equal(res.body.message, 'Contact created successfully')
       const data = res.body.data
-      const referenceKeys = ['id', 'manychat_id', 'username', 'organization_id', 'created_at', 'last_response_at', 'last_message_content', 'follow_up_needed', 'had_outreach', 'contact_ingestion_type', 'created_by_user_id', 'pipeline_stage']
-      const extraKeys = ['contact_type', 'lead_status', 'tags', 'ig_id', 'outreach_reason', 'outreach_text', 'outreach_message', 'outreach_reason_label', 'outreach_message_label']
+      const referenceKeys = [
+        'id',
+        'manychat_id',
+        'username',
+        'organization_id',
+        'created_at',
+        'last_response_at',
+        'last_message_content',
+        'follow_up_needed',
+        'had_outreach',
+        'contact_ingestion_type',
+        'created_by_user_id',
+        'pipeline_stage',
+      ]
+      const extraKeys = [
+        'contact_type',
+        'lead_status',
+        'tags',
+        'ig_id',
+        'outreach_reason',
+        'outreach_text',
+        'outreach_message',
+        'outreach_reason_label',
+        'outreach_message_label',
+      ]
       for (const key of [...referenceKeys, ...extraKeys]) assert.ok(key in data, `data.${key} is missing`)
       assert.match(data.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/) // UUIDv7: ids sort by creation
       assert.equal(parseInt(data.id.replace(/-/g, '').slice(0, 12), 16), T0) // its time is created_at's
@@ -89,14 +119,30 @@ describe('POST /api/v1/organization/create-contact', () => {
       assert.equal(data.manychat_id, null)
       assert.equal(data.ig_id, null)
       assert.equal(data.outreach_reason, null)
-      assert.deepEqual(data.tags.map((t: { name: string; color: string }) => [t.name, t.color]), [['coaching', '#374151'], ['interested', '#374151']])
+      assert.deepEqual(
+        data.tags.map((t: { name: string; color: string }) => [t.name, t.color]),
+        [
+          ['coaching', '#374151'],
+          ['interested', '#374151'],
+        ],
+      )
 
       const history = await messages(data.id)
-      assert.deepEqual(history.map((m) => [m.content, m.sent_at, m.source]), [['Hey, I saw your post about coaching!', '2025-01-12T10:00:00.000Z', 'custom-api-import']])
-      assert.deepEqual((await notes(data.id)).map((n) => n.body), ['Came from Reel about mindset'])
+      assert.deepEqual(
+        history.map((m) => [m.content, m.sent_at, m.source]),
+        [['Hey, I saw your post about coaching!', '2025-01-12T10:00:00.000Z', 'custom-api-import']],
+      )
+      assert.deepEqual(
+        (await notes(data.id)).map((n) => n.body),
+        ['Came from Reel about mindset'],
+      )
       assert.deepEqual(
         (await activity(data.id)).map((a) => [a.action, a.new_value, a.via]),
-        [['contact_created', 'john_doe', 'api'], ['tags_added', 'coaching, interested', 'api'], ['note_added', 'Came from Reel about mindset', 'api']],
+        [
+          ['contact_created', 'john_doe', 'api'],
+          ['tags_added', 'coaching, interested', 'api'],
+          ['note_added', 'Came from Reel about mindset', 'api'],
+        ],
       )
     })
 
@@ -118,7 +164,10 @@ describe('POST /api/v1/organization/create-contact', () => {
       assert.equal(data.last_message_content, null)
       assert.equal(data.follow_up_needed, true)
       assert.equal(data.next_follow_up_at, new Date(T0 + DAY_MS).toISOString())
-      assert.deepEqual(data.tags.map((t: { name: string }) => t.name), ['outreach', 'q1-campaign'])
+      assert.deepEqual(
+        data.tags.map((t: { name: string }) => t.name),
+        ['outreach', 'q1-campaign'],
+      )
       assert.equal((await messages(data.id)).length, 0)
     })
 
@@ -160,14 +209,28 @@ describe('POST /api/v1/organization/create-contact', () => {
       ['inbound without last_response_at', () => inbound({ last_response_at: undefined }), ['last_response_at']],
       ['inbound without last_message_content', () => inbound({ last_message_content: undefined }), ['last_message_content']],
       ['inbound with blank last_message_content', () => inbound({ last_message_content: '   ' }), ['last_message_content']],
-      ['inbound without either', () => inbound({ last_response_at: undefined, last_message_content: null }), ['last_response_at', 'last_message_content']],
+      [
+        'inbound without either',
+        () => inbound({ last_response_at: undefined, last_message_content: null }),
+        ['last_response_at', 'last_message_content'],
+      ],
       ['inbound with outreach fields', () => inbound({ outreach_reason: 'x', outreach_text: 'y' }), ['outreach_reason', 'outreach_text']],
       ['outreach without outreach_reason', () => outreach({ outreach_reason: undefined }), ['outreach_reason']],
       ['outreach without outreach_text', () => outreach({ outreach_text: '' }), ['outreach_text']],
-      ['outreach with inbound fields', () => outreach({ last_response_at: '2025-01-12T10:00:00Z', last_message_content: 'hi' }), ['last_response_at', 'last_message_content']],
+      [
+        'outreach with inbound fields',
+        () => outreach({ last_response_at: '2025-01-12T10:00:00Z', last_message_content: 'hi' }),
+        ['last_response_at', 'last_message_content'],
+      ],
       [
         'outreach missing its fields and carrying inbound ones',
-        () => outreach({ outreach_reason: undefined, outreach_text: undefined, last_response_at: '2025-01-12T10:00:00Z', last_message_content: 'hi' }),
+        () =>
+          outreach({
+            outreach_reason: undefined,
+            outreach_text: undefined,
+            last_response_at: '2025-01-12T10:00:00Z',
+            last_message_content: 'hi',
+          }),
         ['outreach_reason', 'outreach_text', 'last_response_at', 'last_message_content'],
       ],
       ['last_response_at not a date', () => inbound({ last_response_at: 'yesterday' }), ['last_response_at']],
@@ -198,7 +261,15 @@ describe('POST /api/v1/organization/create-contact', () => {
       ['tag_color not a string', () => inbound({ tag_color: 5 }), ['tag_color']],
       [
         'many fields wrong at once',
-        () => inbound({ username: 'bad name', email: 'nope', ig_id: 'x', note: long(1001), last_message_content: undefined, outreach_text: 'y' }),
+        () =>
+          inbound({
+            username: 'bad name',
+            email: 'nope',
+            ig_id: 'x',
+            note: long(1001),
+            last_message_content: undefined,
+            outreach_text: 'y',
+          }),
         ['username', 'email', 'ig_id', 'note', 'last_message_content', 'outreach_text'],
       ],
     ]
@@ -225,21 +296,65 @@ describe('POST /api/v1/organization/create-contact', () => {
     const valid: [string, () => unknown, (data: any) => void][] = [
       ['normalizes the username', () => inbound({ username: '  @John_Doe.1 ' }), (d) => assert.equal(d.username, 'john_doe.1')],
       ['accepts a 30-character username', () => inbound({ username: 'a'.repeat(30) }), (d) => assert.equal(d.username, 'a'.repeat(30))],
-      ['accepts an upper-case organization_id', () => inbound({ organization_id: env.org.id.toUpperCase() }), (d) => assert.equal(d.organization_id, env.org.id)],
-      ['stores last_response_at as UTC', () => inbound({ last_response_at: '2025-01-12T12:00:00+02:00' }), (d) => assert.equal(d.last_response_at, '2025-01-12T10:00:00.000Z')],
-      ['takes blank outreach fields on an inbound request as not set', () => inbound({ outreach_reason: '', outreach_text: null }), (d) => assert.equal(d.outreach_reason, null)],
-      ['ignores outreach labels on an inbound contact', () => inbound({ outreach_reason_label: 'Q1' }), (d) => assert.equal(d.outreach_reason_label, null)],
+      [
+        'accepts an upper-case organization_id',
+        () => inbound({ organization_id: env.org.id.toUpperCase() }),
+        (d) => assert.equal(d.organization_id, env.org.id),
+      ],
+      [
+        'stores last_response_at as UTC',
+        () => inbound({ last_response_at: '2025-01-12T12:00:00+02:00' }),
+        (d) => assert.equal(d.last_response_at, '2025-01-12T10:00:00.000Z'),
+      ],
+      [
+        'takes blank outreach fields on an inbound request as not set',
+        () => inbound({ outreach_reason: '', outreach_text: null }),
+        (d) => assert.equal(d.outreach_reason, null),
+      ],
+      [
+        'ignores outreach labels on an inbound contact',
+        () => inbound({ outreach_reason_label: 'Q1' }),
+        (d) => assert.equal(d.outreach_reason_label, null),
+      ],
       ['keeps a manychat_id string', () => inbound({ manychat_id: 'MC_123456789' }), (d) => assert.equal(d.manychat_id, 'MC_123456789')],
       ['turns a numeric manychat_id into a string', () => inbound({ manychat_id: 123456 }), (d) => assert.equal(d.manychat_id, '123456')],
       ['keeps an ig_id string of digits', () => inbound({ ig_id: '17841400000000001' }), (d) => assert.equal(d.ig_id, '17841400000000001')],
       ['turns a small numeric ig_id into a string', () => inbound({ ig_id: 42 }), (d) => assert.equal(d.ig_id, '42')],
-      ['treats null optional fields as not given', () => inbound({ email: null, manychat_id: null, ig_id: null, tags: null, tag_color: null, activate_followups: null }), (d) => assert.equal(d.follow_up_needed, true)],
-      ['activate_followups false: no follow-up tracking', () => inbound({ activate_followups: false }), (d) => assert.equal(d.follow_up_needed, false)],
-      ['activate_followups false on outreach', () => outreach({ activate_followups: false }), (d) => assert.deepEqual([d.follow_up_needed, d.next_follow_up_at], [false, null])],
-      ['colours new tags by name, in any case', () => inbound({ tags: ['hot'], tag_color: 'Red' }), (d) => assert.equal(d.tags[0].color, '#dc2626')],
+      [
+        'treats null optional fields as not given',
+        () => inbound({ email: null, manychat_id: null, ig_id: null, tags: null, tag_color: null, activate_followups: null }),
+        (d) => assert.equal(d.follow_up_needed, true),
+      ],
+      [
+        'activate_followups false: no follow-up tracking',
+        () => inbound({ activate_followups: false }),
+        (d) => assert.equal(d.follow_up_needed, false),
+      ],
+      [
+        'activate_followups false on outreach',
+        () => outreach({ activate_followups: false }),
+        (d) => assert.deepEqual([d.follow_up_needed, d.next_follow_up_at], [false, null]),
+      ],
+      [
+        'colours new tags by name, in any case',
+        () => inbound({ tags: ['hot'], tag_color: 'Red' }),
+        (d) => assert.equal(d.tags[0].color, '#dc2626'),
+      ],
       ['colours new tags by hex', () => inbound({ tags: ['hot'], tag_color: '#FF5733' }), (d) => assert.equal(d.tags[0].color, '#ff5733')],
-      ['colours new tags gray for an unknown colour', () => inbound({ tags: ['hot'], tag_color: 'sparkly' }), (d) => assert.equal(d.tags[0].color, '#374151')],
-      ['counts the same tag twice once', () => inbound({ tags: ['VIP', ' vip '] }), (d) => assert.deepEqual(d.tags.map((t: { name: string }) => t.name), ['VIP'])],
+      [
+        'colours new tags gray for an unknown colour',
+        () => inbound({ tags: ['hot'], tag_color: 'sparkly' }),
+        (d) => assert.equal(d.tags[0].color, '#374151'),
+      ],
+      [
+        'counts the same tag twice once',
+        () => inbound({ tags: ['VIP', ' vip '] }),
+        (d) =>
+          assert.deepEqual(
+            d.tags.map((t: { name: string }) => t.name),
+            ['VIP'],
+          ),
+      ],
       ['accepts an empty tag list', () => inbound({ tags: [] }), (d) => assert.deepEqual(d.tags, [])],
       ['accepts a note of 1000 characters', () => inbound({ note: 'n'.repeat(1000) }), (d) => assert.ok(d.id)],
       ['ignores unknown fields', () => inbound({ source: 'sheet', row: 7 }), (d) => assert.equal(d.username, 'john_doe')],
@@ -269,7 +384,13 @@ describe('POST /api/v1/organization/create-contact', () => {
     it('an existing tag keeps its colour and first spelling', async () => {
       await post(inbound({ tags: ['VIP'], tag_color: 'blue' }))
       const res = await post(outreach({ tags: ['vip', 'new'], tag_color: 'red' }))
-      assert.deepEqual(res.body.data.tags.map((t: { name: string; color: string }) => [t.name, t.color]), [['new', '#dc2626'], ['VIP', '#2563eb']])
+      assert.deepEqual(
+        res.body.data.tags.map((t: { name: string; color: string }) => [t.name, t.color]),
+        [
+          ['new', '#dc2626'],
+          ['VIP', '#2563eb'],
+        ],
+      )
     })
 
     it('refuses a manychat_id that another contact holds, naming it', async () => {
@@ -313,7 +434,15 @@ describe('POST /api/v1/organization/create-contact', () => {
     it('same type (inbound): 200, returned as-is, only ig_id updated', async () => {
       const first = (await post(inbound({ ig_id: '111' }))).body.data
       env.advance(60_000)
-      const res = await post(inbound({ ig_id: '222', last_message_content: 'Another message', last_response_at: '2025-02-01T00:00:00Z', tags: ['other'], note: 'ignored' }))
+      const res = await post(
+        inbound({
+          ig_id: '222',
+          last_message_content: 'Another message',
+          last_response_at: '2025-02-01T00:00:00Z',
+          tags: ['other'],
+          note: 'ignored',
+        }),
+      )
       assert.equal(res.status, 200)
       assert.equal(res.body.status, 'success')
       assert.equal(res.body.message, 'Contact already exists')
@@ -357,17 +486,35 @@ describe('POST /api/v1/organization/create-contact', () => {
       assert.equal(data.follow_up_needed, first.follow_up_needed)
       assert.equal(data.pipeline_stage, first.pipeline_stage)
       assert.equal(data.contact_ingestion_type, 'custom-api-import')
-      assert.deepEqual(data.tags.map((t: { name: string }) => t.name), ['interested', 'outreach', 'q1-campaign'])
+      assert.deepEqual(
+        data.tags.map((t: { name: string }) => t.name),
+        ['interested', 'outreach', 'q1-campaign'],
+      )
       assert.equal((await messages(first.id)).length, 1)
-      assert.deepEqual((await notes(first.id)).map((n) => n.body), ['Came from Reel about mindset', 'Pitched the Q1 offer'])
+      assert.deepEqual(
+        (await notes(first.id)).map((n) => n.body),
+        ['Came from Reel about mindset', 'Pitched the Q1 offer'],
+      )
       const log = (await activity(first.id)).slice(-3).map((a) => [a.action, a.old_value, a.new_value])
-      assert.deepEqual(log, [['converted_to_outreach', 'inbound', 'outreach'], ['tags_added', null, 'outreach, q1-campaign'], ['note_added', null, 'Pitched the Q1 offer']])
+      assert.deepEqual(log, [
+        ['converted_to_outreach', 'inbound', 'outreach'],
+        ['tags_added', null, 'outreach, q1-campaign'],
+        ['note_added', null, 'Pitched the Q1 offer'],
+      ])
     })
 
     it('outreach + inbound request: the reply is recorded and the contact stays outreach', async () => {
       const first = (await post(outreach())).body.data
       env.advance(3 * DAY_MS)
-      const res = await post(inbound({ username: 'prospect_user', last_response_at: '2026-01-18T09:00:00Z', last_message_content: 'Sounds great, tell me more', tags: ['replied'], note: undefined }))
+      const res = await post(
+        inbound({
+          username: 'prospect_user',
+          last_response_at: '2026-01-18T09:00:00Z',
+          last_message_content: 'Sounds great, tell me more',
+          tags: ['replied'],
+          note: undefined,
+        }),
+      )
       assert.equal(res.status, 200)
       assert.equal(res.body.message, 'Reply recorded')
       const data = res.body.data
@@ -380,13 +527,20 @@ describe('POST /api/v1/organization/create-contact', () => {
       assert.equal(data.follow_up_count, 0)
       assert.equal(data.next_follow_up_at, new Date(env.now()).toISOString())
       assert.ok(data.tags.some((t: { name: string }) => t.name === 'replied'))
-      assert.deepEqual((await messages(first.id)).map((m) => [m.content, m.source]), [['Sounds great, tell me more', 'custom-api-import']])
+      assert.deepEqual(
+        (await messages(first.id)).map((m) => [m.content, m.source]),
+        [['Sounds great, tell me more', 'custom-api-import']],
+      )
       assert.ok((await activity(first.id)).some((a) => a.action === 'reply_recorded' && a.new_value === '2026-01-18T09:00:00.000Z'))
     })
 
     it('an archived contact is not existing: a new contact (201), the old one keeps its history', async () => {
       const old = (await post(inbound())).body.data
-      await env.store.db.updateTable('contacts').set({ archived_at: new Date(env.now()).toISOString() }).where('id', '=', old.id).execute()
+      await env.store.db
+        .updateTable('contacts')
+        .set({ archived_at: new Date(env.now()).toISOString() })
+        .where('id', '=', old.id)
+        .execute()
       env.advance(1000)
       const res = await post(outreach({ username: 'john_doe' }))
       assert.equal(res.status, 201)

@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import { csvCell, csvLine } from '../src/contacts/csv.ts'
-import { EXPORT_PAGE_SIZE } from '../src/read-tasks.ts'
 import { createContact, recordReply } from '../src/contacts/lifecycle.ts'
+import { EXPORT_PAGE_SIZE } from '../src/read-tasks.ts'
 import { attachTags, ensureTags } from '../src/tags/repo.ts'
 import { addContact, isErrorShape, setup, type TestEnv } from './helpers.ts'
 
@@ -95,7 +95,10 @@ describe('GET /api/v1/contacts/export.csv', () => {
     assert.equal(header![0], 'id')
     assert.ok(header!.includes('last_message_content'))
     const col = (name: string) => header!.indexOf(name)
-    assert.deepEqual(rows.map((r) => r[col('username')]), ['plain', 'risky'])
+    assert.deepEqual(
+      rows.map((r) => r[col('username')]),
+      ['plain', 'risky'],
+    )
     const [plain, risky] = rows
     assert.equal(risky![col('last_message_content')], `'=HYPERLINK("http://evil","click"), then\nnew line`)
     assert.equal(risky![col('tags')], `'@evil; vip`)
@@ -111,11 +114,19 @@ describe('GET /api/v1/contacts/export.csv', () => {
     await addContact(env, { username: 'outbound_one', type: 'outreach', outreach: { reason: 'r', text: 't' } })
     const { text } = await exportCsv(env, '?type=outreach')
     const rows = parseCsv(text.replace(/^\uFEFF/, ''))
-    assert.deepEqual(rows.slice(1).map((r) => r[1]), ['outbound_one'])
+    assert.deepEqual(
+      rows.slice(1).map((r) => r[1]),
+      ['outbound_one'],
+    )
   })
 
   it('refuses bad filters with a JSON 400 before any CSV is sent', async () => {
-    for (const [query, field] of [['?follow_up=later', 'follow_up'], ['?cursor=abc', 'cursor'], ['?limit=10', 'limit'], ['?tag=none', 'tag']]) {
+    for (const [query, field] of [
+      ['?follow_up=later', 'follow_up'],
+      ['?cursor=abc', 'cursor'],
+      ['?limit=10', 'limit'],
+      ['?tag=none', 'tag'],
+    ]) {
       const { res, text } = await exportCsv(env, query)
       assert.equal(res.status, 400, query)
       const body = JSON.parse(text)

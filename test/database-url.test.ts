@@ -1,5 +1,5 @@
-import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
 import { isPostgresUrl } from '../migrations/dialect.ts'
 import { dbPathFrom } from '../src/config.ts'
 import { redactUrl } from '../src/db/postgres.ts'

@@ -1,8 +1,9 @@
 // Every date a request carries goes through one parser (issue 13, point 7): instants outside the
 // years 0000-9999 once the offset is applied are a 400 naming the field (they cannot be written
 // back as RFC 3339), and years 0000-0099 are themselves, not 1900-1999.
-import { afterEach, beforeEach, describe, it } from 'node:test'
+
 import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import { isErrorShape, setup, type TestEnv } from './helpers.ts'
 
 const TOO_LATE = '9999-12-31T23:59:59-23:59' // 10000-01-01T23:58:59Z
@@ -18,9 +19,21 @@ describe('dates in requests', () => {
   })
 
   const defaultReply = (messageDate: string) =>
-    env.call('POST', '/api/v1/contact/default-reply', { manychat_id: '1', username: 'john_doe', organization_id: env.org.id, message_content: 'hi', message_date: messageDate })
+    env.call('POST', '/api/v1/contact/default-reply', {
+      manychat_id: '1',
+      username: 'john_doe',
+      organization_id: env.org.id,
+      message_content: 'hi',
+      message_date: messageDate,
+    })
   const createInbound = (lastResponseAt: string, username = 'john_doe') =>
-    env.call('POST', '/api/v1/organization/create-contact', { organization_id: env.org.id, username, had_outreach: false, last_response_at: lastResponseAt, last_message_content: 'hi' })
+    env.call('POST', '/api/v1/organization/create-contact', {
+      organization_id: env.org.id,
+      username,
+      had_outreach: false,
+      last_response_at: lastResponseAt,
+      last_message_content: 'hi',
+    })
   const snooze = async (until: string) => {
     const created = await createInbound('2026-01-15T11:00:00Z', 'sleepy')
     assert.equal(created.status, 201, created.text)
@@ -41,7 +54,10 @@ describe('dates in requests', () => {
         const res = await send(date)
         assert.equal(res.status, 400, res.text)
         assert.ok(isErrorShape(res.body))
-        assert.deepEqual(res.body.details.map((d: { field: string }) => d.field), [field])
+        assert.deepEqual(
+          res.body.details.map((d: { field: string }) => d.field),
+          [field],
+        )
         assert.match(res.body.message, new RegExp(`^${field} must`))
       })
     }

@@ -1,15 +1,16 @@
 // Database faults as a running server meets them: another process holding the write lock, and a
 // full disk (simulated with PRAGMA max_page_count). Each must be a 503 with Retry-After, never a
 // 500, leave nothing half-written, and pass without anyone restarting anything.
-import { afterEach, beforeEach, describe, it } from 'node:test'
+
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcessByStdio } from 'node:child_process'
+import { type ChildProcessByStdio, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import { runtime } from '#runtime'
-import { ENDPOINTS, ENDPOINT_NAMES, type EndpointName } from '../scripts/reliability/endpoints.ts'
-import { describeSqlite, isErrorShape, setup, type CallResult, type TestEnv } from './helpers.ts'
+import { ENDPOINT_NAMES, ENDPOINTS, type EndpointName } from '../scripts/reliability/endpoints.ts'
+import { type CallResult, describeSqlite, isErrorShape, setup, type TestEnv } from './helpers.ts'
 
 const HOLDER = join(import.meta.dirname, '../scripts/reliability/hold-write-lock.ts')
 
@@ -33,7 +34,10 @@ async function lockFromAnotherProcess(dbPath: string, holdMs?: number) {
 async function rowCounts(env: TestEnv) {
   const counts: Record<string, number> = {}
   for (const table of ['contacts', 'messages', 'notes', 'tags', 'contact_tags', 'activity_log', 'organizations'] as const) {
-    const row = await env.store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+    const row = await env.store.db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
     counts[table] = Number(row.n)
   }
   return counts
@@ -49,9 +53,22 @@ describeSqlite('database faults', () => {
     const id = ++n
     const bodies: Record<EndpointName, Record<string, unknown>> = {
       'default-reply': { organization_id: env.org.id, manychat_id: `mc_${id}`, username: `reply_${id}`, message_content: `reply ${id}` },
-      'create-contact': { organization_id: env.org.id, username: `new_${id}`, had_outreach: false, last_response_at: '2026-01-10T10:00:00Z', last_message_content: `hello ${id}`, note: `note ${id}`, tags: [`tag_${id}`] },
+      'create-contact': {
+        organization_id: env.org.id,
+        username: `new_${id}`,
+        had_outreach: false,
+        last_response_at: '2026-01-10T10:00:00Z',
+        last_message_content: `hello ${id}`,
+        note: `note ${id}`,
+        tags: [`tag_${id}`],
+      },
       'update-tags': { organization_id: env.org.id, contact_id: contactId, mode: 'add', tag_names: [`tag_${id}`] },
-      'contact-status': { organization_id: env.org.id, contact_id: contactId, lead_status: ['won', 'lost'][id % 2], pipeline_stage: ['Closed', 'Lost'][id % 2] },
+      'contact-status': {
+        organization_id: env.org.id,
+        contact_id: contactId,
+        lead_status: ['won', 'lost'][id % 2],
+        pipeline_stage: ['Closed', 'Lost'][id % 2],
+      },
     }
     return env.call(ENDPOINTS[endpoint].method, ENDPOINTS[endpoint].path, bodies[endpoint])
   }
@@ -111,7 +128,15 @@ describeSqlite('database faults', () => {
     it('503 with Retry-After, the database intact, and writes succeed again once there is space', async () => {
       fillUp()
       // Big enough that a new contact needs pages the database may not have.
-      const big = (i: number) => ({ organization_id: env.org.id, username: `big_${i}`, had_outreach: false, last_response_at: '2026-01-10T10:00:00Z', last_message_content: `${i}`.padEnd(8000, 'x'), note: `note ${i}`, tags: [`big_${i}`] })
+      const big = (i: number) => ({
+        organization_id: env.org.id,
+        username: `big_${i}`,
+        had_outreach: false,
+        last_response_at: '2026-01-10T10:00:00Z',
+        last_message_content: `${i}`.padEnd(8000, 'x'),
+        note: `note ${i}`,
+        tags: [`big_${i}`],
+      })
       const results = await Promise.all(Array.from({ length: 6 }, (_, i) => env.call('POST', ENDPOINTS['create-contact'].path, big(i))))
       // Arriving together they share one transaction (group commit): some fit, the rest fail alone.
       const statuses = results.map((r) => r.status)

@@ -1,13 +1,13 @@
-import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import { sql } from 'kysely'
 import { runtime } from '#runtime'
+import { migrations } from '../migrations/index.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import { openStore, type Store } from '../src/db/open.ts'
-import { migrations } from '../migrations/index.ts'
 
 describe(`storage on ${runtime.name}`, () => {
   let dir: string
@@ -46,7 +46,10 @@ describe(`storage on ${runtime.name}`, () => {
     assert.deepEqual(names, [...names].sort())
     assert.deepEqual(await migrateToLatest(store.db), []) // already applied in beforeEach
     const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db)
-    assert.deepEqual(rows.map((r) => r.name), names)
+    assert.deepEqual(
+      rows.map((r) => r.name),
+      names,
+    )
   })
 
   it('commits what a write returns from', async () => {
@@ -68,7 +71,9 @@ describe(`storage on ${runtime.name}`, () => {
 
   it('keeps enforcing foreign keys', async () => {
     await assert.rejects(
-      store.write((trx) => trx.insertInto('memberships').values({ organization_id: 'nope', user_id: 'nope', role: 'member', created_at: 'now' }).execute()),
+      store.write((trx) =>
+        trx.insertInto('memberships').values({ organization_id: 'nope', user_id: 'nope', role: 'member', created_at: 'now' }).execute(),
+      ),
       /FOREIGN KEY/i,
     )
   })

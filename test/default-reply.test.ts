@@ -1,19 +1,26 @@
-import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import type { NewContactInput } from '../src/contacts/lifecycle.ts'
 import { updateContact } from '../src/contacts/repo.ts'
 import type { ContactUpdate } from '../src/db/schema.ts'
 import { CANCELLED_MESSAGE } from '../src/organizations/access.ts'
 import { setSubscriptionStatus } from '../src/organizations/service.ts'
-import { itSqlite, failInserts, addContact, holdWriteLock, isErrorShape, setup, T0, type TestEnv } from './helpers.ts'
+import { addContact, failInserts, holdWriteLock, isErrorShape, itSqlite, setup, T0, type TestEnv } from './helpers.ts'
 
 const PATH = '/api/v1/contact/default-reply'
 const BIG_IG_ID = '17841400000000000123' // > 2^53: a plain JSON.parse would round it
 const RUNTIME = process.versions.bun ? 'bun' : 'node'
 /** The fields of the reference's success response. */
 const REFERENCE_FIELDS = [
-  'manychat_id', 'username', 'organization_id', 'created_at', 'last_response_at',
-  'last_message_content', 'contact_type', 'outreach_reason', 'outreach_message',
+  'manychat_id',
+  'username',
+  'organization_id',
+  'created_at',
+  'last_response_at',
+  'last_message_content',
+  'contact_type',
+  'outreach_reason',
+  'outreach_message',
 ]
 
 describe('POST /api/v1/contact/default-reply', () => {
@@ -45,11 +52,25 @@ describe('POST /api/v1/contact/default-reply', () => {
     return Object.keys(patch).length ? env.store.write((trx) => updateContact(trx, contact.id, patch, at())) : contact
   }
 
-  const contacts = () => env.store.db.selectFrom('contacts').selectAll().where('organization_id', '=', env.org.id).orderBy('created_at').orderBy('username').execute()
+  const contacts = () =>
+    env.store.db
+      .selectFrom('contacts')
+      .selectAll()
+      .where('organization_id', '=', env.org.id)
+      .orderBy('created_at')
+      .orderBy('username')
+      .execute()
   const history = (contactId: string) =>
-    env.store.db.selectFrom('messages').select(['content', 'sent_at', 'source', 'direction']).where('contact_id', '=', contactId).orderBy('id').execute()
-  const activity = () => env.store.db.selectFrom('activity_log').select(['contact_id', 'action', 'old_value', 'new_value', 'via']).orderBy('id').execute()
-  const organization = (id = env.org.id) => env.store.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+    env.store.db
+      .selectFrom('messages')
+      .select(['content', 'sent_at', 'source', 'direction'])
+      .where('contact_id', '=', contactId)
+      .orderBy('id')
+      .execute()
+  const activity = () =>
+    env.store.db.selectFrom('activity_log').select(['contact_id', 'action', 'old_value', 'new_value', 'via']).orderBy('id').execute()
+  const organization = (id = env.org.id) =>
+    env.store.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
 
   /** Every row a request could touch (tokens aside: their last-use time is kept apart). */
   async function snapshot() {
@@ -73,20 +94,17 @@ describe('POST /api/v1/contact/default-reply', () => {
       assert.equal(res.body.status, 'success')
       assert.equal(res.body.message, 'Contact processed successfully')
       const data = res.body.data
-      assert.deepEqual(
-        Object.fromEntries(REFERENCE_FIELDS.map((field) => [field, data[field]])),
-        {
-          manychat_id: '123456',
-          username: 'john_doe',
-          organization_id: env.org.id,
-          created_at: at(env.now() - 30 * 60_000),
-          last_response_at: at(),
-          last_message_content: 'Sure, send me more details about pricing.',
-          contact_type: 'outreach',
-          outreach_reason: 'New Follower',
-          outreach_message: 'Hey, thanks for following!',
-        },
-      )
+      assert.deepEqual(Object.fromEntries(REFERENCE_FIELDS.map((field) => [field, data[field]])), {
+        manychat_id: '123456',
+        username: 'john_doe',
+        organization_id: env.org.id,
+        created_at: at(env.now() - 30 * 60_000),
+        last_response_at: at(),
+        last_message_content: 'Sure, send me more details about pricing.',
+        contact_type: 'outreach',
+        outreach_reason: 'New Follower',
+        outreach_message: 'Hey, thanks for following!',
+      })
       const [contact] = await contacts()
       assert.equal(data.id, contact!.id)
       assert.equal(data.ig_id, null)
@@ -117,7 +135,9 @@ describe('POST /api/v1/contact/default-reply', () => {
       assert.deepEqual(await history(contact!.id), [
         { content: 'Sure, send me more details about pricing.', sent_at: at(), source: 'manychat', direction: 'inbound' },
       ])
-      assert.deepEqual(await activity(), [{ contact_id: contact!.id, action: 'contact_created', old_value: null, new_value: 'john_doe', via: 'api' }])
+      assert.deepEqual(await activity(), [
+        { contact_id: contact!.id, action: 'contact_created', old_value: null, new_value: 'john_doe', via: 'api' },
+      ])
     })
 
     it('creates one contact with both messages when the same subscriber replies twice at once', async () => {
@@ -154,19 +174,29 @@ describe('POST /api/v1/contact/default-reply', () => {
       assert.equal(res.body.data.follow_up_needed, true)
       const [stored] = await contacts()
       assert.deepEqual([stored!.follow_up_count, stored!.last_follow_up_at, stored!.next_follow_up_at], [0, null, at()])
-      assert.deepEqual((await history(contact.id)).map((m) => m.content), ['first', 'second'])
+      assert.deepEqual(
+        (await history(contact.id)).map((m) => m.content),
+        ['first', 'second'],
+      )
       assert.deepEqual(await activity(), [], 'a reply is kept in the history, not the activity log')
     })
 
     it('keeps an older message in the history without moving last_response_at back', async () => {
-      const contact = await seed({ username: 'john_doe', manychatId: '123456', reply: { content: 'newest', sentAt: at(), source: 'manychat' } })
+      const contact = await seed({
+        username: 'john_doe',
+        manychatId: '123456',
+        reply: { content: 'newest', sentAt: at(), source: 'manychat' },
+      })
       const res = await reply({ message_content: 'late delivery', message_date: '2025-01-12T10:30:00Z' })
       assert.equal(res.status, 200)
       assert.equal(res.body.data.last_message_content, 'newest')
       assert.equal(res.body.data.last_response_at, at())
       assert.deepEqual(
         (await history(contact.id)).map((m) => [m.content, m.sent_at]),
-        [['newest', at()], ['late delivery', '2025-01-12T10:30:00.000Z']],
+        [
+          ['newest', at()],
+          ['late delivery', '2025-01-12T10:30:00.000Z'],
+        ],
       )
     })
 
@@ -179,7 +209,10 @@ describe('POST /api/v1/contact/default-reply', () => {
       assert.equal(res.body.data.ig_id, '888')
       assert.deepEqual(
         (await activity()).map((a) => [a.action, a.old_value, a.new_value]),
-        [['manychat_id_changed', null, '777'], ['ig_id_changed', null, '888']],
+        [
+          ['manychat_id_changed', null, '777'],
+          ['ig_id_changed', null, '888'],
+        ],
       )
     })
 
@@ -198,7 +231,9 @@ describe('POST /api/v1/contact/default-reply', () => {
       assert.equal(res.status, 200)
       assert.equal(res.body.data.id, contact.id)
       assert.equal(res.body.data.username, 'new_name')
-      assert.deepEqual(await activity(), [{ contact_id: contact.id, action: 'username_changed', old_value: 'old_name', new_value: 'new_name', via: 'api' }])
+      assert.deepEqual(await activity(), [
+        { contact_id: contact.id, action: 'username_changed', old_value: 'old_name', new_value: 'new_name', via: 'api' },
+      ])
     })
 
     it('keeps the old username when the new one belongs to another contact', async () => {
@@ -209,7 +244,10 @@ describe('POST /api/v1/contact/default-reply', () => {
       assert.equal(res.body.data.id, subscriber.id)
       assert.equal(res.body.data.username, 'old_name')
       assert.deepEqual(await history(other.id), [])
-      assert.deepEqual((await history(subscriber.id)).map((m) => m.content), ['hi'])
+      assert.deepEqual(
+        (await history(subscriber.id)).map((m) => m.content),
+        ['hi'],
+      )
     })
 
     it('stays outreach, and leaves follow-up tracking alone when follow-ups are off', async () => {
@@ -295,13 +333,14 @@ describe('POST /api/v1/contact/default-reply', () => {
       assert.equal(res.body.data.organization_id, env.org.id)
     })
 
-    it("stores a changed page_name on the organization and logs it", async () => {
+    it('stores a changed page_name on the organization and logs it', async () => {
       const res = await reply({ page_name: '  Acme Renamed ' })
       assert.equal(res.status, 200)
       assert.equal((await organization()).page_name, 'Acme Renamed')
-      assert.deepEqual((await activity()).filter((a) => a.action === 'page_name_changed'), [
-        { contact_id: null, action: 'page_name_changed', old_value: 'acme_page', new_value: 'Acme Renamed', via: 'api' },
-      ])
+      assert.deepEqual(
+        (await activity()).filter((a) => a.action === 'page_name_changed'),
+        [{ contact_id: null, action: 'page_name_changed', old_value: 'acme_page', new_value: 'Acme Renamed', via: 'api' }],
+      )
       const again = await reply({ organization_id: undefined, page_name: 'Acme Renamed' })
       assert.equal(again.status, 200)
     })
@@ -312,7 +351,10 @@ describe('POST /api/v1/contact/default-reply', () => {
       const res = await reply({ page_name: 'other_page' })
       assert.equal(res.status, 400)
       assert.ok(isErrorShape(res.body))
-      assert.deepEqual(res.body.details.map((d: { field: string }) => d.field), ['page_name'])
+      assert.deepEqual(
+        res.body.details.map((d: { field: string }) => d.field),
+        ['page_name'],
+      )
       assert.deepEqual(await snapshot(), before)
     })
 
@@ -354,7 +396,7 @@ describe('POST /api/v1/contact/default-reply', () => {
       ['manychat_id with spaces', { manychat_id: ' 42 ' }, { manychat_id: '42' }],
       ['username with @, spaces and capitals', { username: '  @John_Doe ' }, { username: 'john_doe' }],
       ['username of 30 characters', { username: 'a'.repeat(30) }, { username: 'a'.repeat(30) }],
-      ['username outside Instagram\'s alphabet', { username: 'José Ñ' }, { username: 'josé ñ' }],
+      ["username outside Instagram's alphabet", { username: 'José Ñ' }, { username: 'josé ñ' }],
       ['message_content of 10,000 characters', { message_content: 'x'.repeat(10_000) }, { last_message_content: 'x'.repeat(10_000) }],
       ['message_date in UTC', { message_date: '2099-01-12T10:30:00Z' }, { last_response_at: '2099-01-12T10:30:00.000Z' }],
       ['message_date with an offset', { message_date: '2099-01-12T12:30:00+02:00' }, { last_response_at: '2099-01-12T10:30:00.000Z' }],
@@ -416,7 +458,10 @@ describe('POST /api/v1/contact/default-reply', () => {
         const res = await reply(fields)
         assert.equal(res.status, 400, res.text)
         assert.ok(isErrorShape(res.body))
-        assert.deepEqual(res.body.details.map((d: { field: string }) => d.field), [field])
+        assert.deepEqual(
+          res.body.details.map((d: { field: string }) => d.field),
+          [field],
+        )
         assert.match(res.body.message, new RegExp(`^${field.replace('.', '\\.')} `))
         assert.deepEqual(await contacts(), [])
       })
@@ -479,19 +524,31 @@ describe('POST /api/v1/contact/default-reply', () => {
       assert.equal(res.body.data.ig_id, BIG_IG_ID)
       const [stored] = await contacts()
       assert.equal(stored!.last_message_content, TRICKY)
-      assert.deepEqual((await history(stored!.id)).map((m) => m.content), [TRICKY])
+      assert.deepEqual(
+        (await history(stored!.id)).map((m) => m.content),
+        [TRICKY],
+      )
     })
 
     it('keeps such a reply intact when a client escapes it into message_content itself', async () => {
       const res = await reply({ message_content: TRICKY })
       assert.equal(res.status, 200, res.text)
       const [stored] = await contacts()
-      assert.deepEqual((await history(stored!.id)).map((m) => m.content), [TRICKY])
+      assert.deepEqual(
+        (await history(stored!.id)).map((m) => m.content),
+        [TRICKY],
+      )
     })
 
     it('prefers a filled message_content, and skips when neither holds a reply', async () => {
-      assert.equal((await env.call('POST', PATH, guideBody('from data', '"message_content": "typed", '))).body.data.last_message_content, 'typed')
-      assert.equal((await env.call('POST', PATH, guideBody('from data', '"message_content": "{{last_input_text}}", '))).body.data.last_message_content, 'from data')
+      assert.equal(
+        (await env.call('POST', PATH, guideBody('from data', '"message_content": "typed", '))).body.data.last_message_content,
+        'typed',
+      )
+      assert.equal(
+        (await env.call('POST', PATH, guideBody('from data', '"message_content": "{{last_input_text}}", '))).body.data.last_message_content,
+        'from data',
+      )
       const before = await snapshot()
       for (const empty of [null, '', '  ', '##{{last_input_text}}']) {
         const res = await env.call('POST', PATH, guideBody(empty).replace('"john_doe"', '"jane"'))
@@ -530,7 +587,10 @@ describe('POST /api/v1/contact/default-reply', () => {
       })
     }
 
-    for (const [name, token] of [['a missing token', null], ['an unknown token', 'dmt_nope']] as const) {
+    for (const [name, token] of [
+      ['a missing token', null],
+      ['an unknown token', 'dmt_nope'],
+    ] as const) {
       it(`answers 401 for ${name}`, async () => {
         const res = await reply({}, { token })
         assert.equal(res.status, 401)
@@ -539,7 +599,11 @@ describe('POST /api/v1/contact/default-reply', () => {
       })
     }
 
-    for (const [name, raw] of [['malformed JSON', '{"manychat_id": '], ['an array', '[]'], ['an empty body', '']]) {
+    for (const [name, raw] of [
+      ['malformed JSON', '{"manychat_id": '],
+      ['an array', '[]'],
+      ['an empty body', ''],
+    ]) {
       it(`answers 400 for ${name}`, async () => {
         const res = await env.call('POST', PATH, raw)
         assert.equal(res.status, 400)

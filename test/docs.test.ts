@@ -1,14 +1,20 @@
 // The README and docs/ are what a new user reads first: their tables must render and their
 // references must lead somewhere inside the repository.
-import { describe, it } from 'node:test'
+
 import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
+import { describe, it } from 'node:test'
 import { SERVE_HELP } from '../src/cli/serve.ts'
 
 const root = resolve(import.meta.dirname, '..')
 const readme = readFileSync(join(root, 'README.md'), 'utf8')
-const docs = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]
+const docs = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+]
 
 describe('README and docs', () => {
   it('has a configuration table with every serve flag, in one piece', () => {

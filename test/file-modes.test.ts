@@ -1,12 +1,12 @@
-import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterEach, beforeEach, describe, it } from 'node:test'
+import { isoTime } from '../src/core/time.ts'
 import { backupTo, restoreFrom } from '../src/db/backup.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import { openStore } from '../src/db/open.ts'
-import { isoTime } from '../src/core/time.ts'
 
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8)
 
@@ -30,10 +30,13 @@ describe('files holding personal data are private to their owner', () => {
       await migrateToLatest(store.db)
       await store.write((trx) => trx.insertInto('users').values({ id: 'u1', email: 'a@b.co', name: null, created_at: 'now' }).execute())
       assert.ok(existsSync(`${file}-wal`) && existsSync(`${file}-shm`), 'WAL and SHM exist while the database is open')
-      assert.deepEqual(
-        [join(dir, 'data'), join(dir, 'data', 'nested'), file, `${file}-wal`, `${file}-shm`].map(mode),
-        ['700', '700', '600', '600', '600'],
-      )
+      assert.deepEqual([join(dir, 'data'), join(dir, 'data', 'nested'), file, `${file}-wal`, `${file}-shm`].map(mode), [
+        '700',
+        '700',
+        '600',
+        '600',
+        '600',
+      ])
     } finally {
       await store.close()
     }

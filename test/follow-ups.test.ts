@@ -1,16 +1,16 @@
-import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import { sql } from 'kysely'
-import { COUNT_LIMIT } from '../src/contacts/page.ts'
 import { recordReply } from '../src/contacts/lifecycle.ts'
+import { COUNT_LIMIT } from '../src/contacts/page.ts'
 import { updateContact } from '../src/contacts/repo.ts'
+import { isoTime } from '../src/core/time.ts'
+import { todayBounds } from '../src/core/time-zone.ts'
 import type { Contact } from '../src/db/schema.ts'
 import { parseCadenceText, updateFollowUpSettings } from '../src/follow-ups/settings.ts'
-import { todayBounds } from '../src/core/time-zone.ts'
 import { setSubscriptionStatus } from '../src/organizations/service.ts'
 import { addUser } from '../src/users/service.ts'
 import { addContact, cli, isErrorShape, setup, type TestEnv } from './helpers.ts'
-import { isoTime } from '../src/core/time.ts'
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
@@ -80,10 +80,16 @@ describe('follow-up board', () => {
     assert.equal(data.day_start, '2026-01-15T05:00:00.000Z')
     assert.equal(data.day_end, '2026-01-16T05:00:00.000Z')
     assert.equal(data.today.count, 3)
-    assert.deepEqual(data.today.items.map((c: { username: string }) => c.username), ['due_2', 'due_1'])
+    assert.deepEqual(
+      data.today.items.map((c: { username: string }) => c.username),
+      ['due_2', 'due_1'],
+    )
     assert.equal(data.overdue.count, 0)
     const rest = await env.call('GET', `/api/v1/contacts?follow_up=today&cursor=${data.today.next_cursor}`)
-    assert.deepEqual(rest.body.data.map((c: { username: string }) => c.username), ['due_0'])
+    assert.deepEqual(
+      rest.body.data.map((c: { username: string }) => c.username),
+      ['due_0'],
+    )
   })
 
   it('counts up to 10000, then says the count is not exact', async () => {
@@ -136,7 +142,11 @@ describe('follow-up actions and the cadence', () => {
     assert.deepEqual(await board(env), { overdue: [], today: ['lead'], upcoming: [] })
 
     // The answer to the reply waits the first interval, each follow-up the next one.
-    for (const [step, days] of [[1, 1], [2, 2], [3, 4]] as const) {
+    for (const [step, days] of [
+      [1, 1],
+      [2, 2],
+      [3, 4],
+    ] as const) {
       const res = await done(env, lead.id)
       assert.equal(res.status, 200, res.text)
       assert.equal(res.body.data.follow_up_count, step)
@@ -191,7 +201,9 @@ describe('follow-up actions and the cadence', () => {
   })
 
   it('keeps a note and who did it, and logs both', async () => {
-    await env.store.write((trx) => addUser(trx, { email: 'setter@example.com', organizationId: env.org.id, role: 'member' }, isoTime(env.now())))
+    await env.store.write((trx) =>
+      addUser(trx, { email: 'setter@example.com', organizationId: env.org.id, role: 'member' }, isoTime(env.now())),
+    )
     const lead = await reply(env, await addContact(env, { username: 'noted' }))
     const res = await done(env, lead.id, { note: '  Sent the price list  ', email: 'Setter@example.com' })
     assert.equal(res.status, 200, res.text)
@@ -277,7 +289,11 @@ describe('follow-up settings', () => {
     assert.match(changed.out, /timezone: Europe\/Berlin/)
     assert.match(changed.out, /cadence: {2}2d,3d/)
 
-    for (const args of [['--timezone', 'Mars/Olympus'], ['--timezone', '+05:00'], ['--cadence', '1d,0d']]) {
+    for (const args of [
+      ['--timezone', 'Mars/Olympus'],
+      ['--timezone', '+05:00'],
+      ['--cadence', '1d,0d'],
+    ]) {
       const bad = await cli(env.dbPath, 'org', 'settings', env.org.id, ...args)
       assert.equal(bad.code, 1, args.join(' '))
       assert.match(bad.err, /timezone|cadence/)

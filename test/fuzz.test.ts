@@ -1,8 +1,9 @@
 // A short, seeded run of the property-based fuzzing in scripts/reliability/fuzz-properties.ts:
 // hostile requests never get a 5xx and every 4xx is in the error shape; valid bodies with
 // arbitrary text are stored and read back literally. `npm run fuzz` runs the same at length.
-import { afterEach, beforeEach, describe, it } from 'node:test'
+
 import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import { FUZZ_TARGETS, fuzzTarget } from '../scripts/reliability/fuzz-properties.ts'
 import { createFuzzWorld, type FuzzWorld } from '../scripts/reliability/fuzz-world.ts'
 
@@ -26,8 +27,14 @@ describe('fuzzing every endpoint (short seeded run)', () => {
       assert.equal(counts.hostile, RUNS)
       assert.equal(counts.roundTrip, roundTrips)
       // The cases reached past validation: some were accepted, some refused.
-      assert.ok(Object.keys(counts.statuses).some((s) => Number(s) < 300), JSON.stringify(counts.statuses))
-      assert.ok(Object.keys(counts.statuses).some((s) => Number(s) >= 400), JSON.stringify(counts.statuses))
+      assert.ok(
+        Object.keys(counts.statuses).some((s) => Number(s) < 300),
+        JSON.stringify(counts.statuses),
+      )
+      assert.ok(
+        Object.keys(counts.statuses).some((s) => Number(s) >= 400),
+        JSON.stringify(counts.statuses),
+      )
     })
   }
 })

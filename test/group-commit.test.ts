@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import { Kysely, SqliteDialect, sql } from 'kysely'
 import { runtime } from '#runtime'
 import { createGroupWriter, type GroupWriter } from '../src/db/group-commit.ts'
@@ -63,9 +63,20 @@ describe('group commit', () => {
   it('commits a batch once, answers only after that commit, in arrival order', async () => {
     const write = createGroupWriter(db)
     const ran: string[] = []
-    const requests = Object.fromEntries(['a', 'b', 'c', 'd'].map((n) => [n, async (trx: Kysely<Database>) => (ran.push(n), insert(n)(trx))]))
+    const requests = Object.fromEntries(
+      ['a', 'b', 'c', 'd'].map((n) => [
+        n,
+        async (trx: Kysely<Database>) => {
+          ran.push(n)
+          return insert(n)(trx)
+        },
+      ]),
+    )
     const results = await together(write, requests)
-    assert.deepEqual(results.map((r) => r.status === 'fulfilled' && r.value), ['a', 'b', 'c', 'd'])
+    assert.deepEqual(
+      results.map((r) => r.status === 'fulfilled' && r.value),
+      ['a', 'b', 'c', 'd'],
+    )
     assert.deepEqual(ran, ['a', 'b', 'c', 'd'])
     assert.deepEqual(events, ['commit', 'answer a', 'answer b', 'answer c', 'answer d'])
     assert.deepEqual(await names(), ['a', 'b', 'c', 'd'])
@@ -81,7 +92,10 @@ describe('group commit', () => {
       },
       c: insert('c'),
     })
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled'])
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    )
     assert.match(String((results[1] as PromiseRejectedResult).reason), /request b is invalid/)
     assert.deepEqual(events, ['commit', 'answer a', 'failed b', 'answer c'])
     assert.deepEqual(await names(), ['a', 'c'])
@@ -94,7 +108,10 @@ describe('group commit', () => {
       a: insert('a'),
       orphan: async (trx) => sql`insert into children (parent_id) values (42)`.execute(trx),
     })
-    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected'])
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'rejected'],
+    )
     assert.deepEqual(events, ['commit failed', 'rollback', 'failed a', 'failed orphan'])
     assert.deepEqual(await names(), [])
     assert.deepEqual(await write(insert('later')), 'later', 'the writer carries on')
@@ -111,7 +128,10 @@ describe('group commit', () => {
       },
       c: insert('c'),
     })
-    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected', 'fulfilled'])
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'rejected', 'fulfilled'],
+    )
     assert.match(String((results[0] as PromiseRejectedResult).reason), /disk I\/O error/)
     assert.deepEqual(await names(), ['c'])
   })

@@ -1,19 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createApp, type App } from '../src/app.ts'
-import { runCli } from '../src/cli/run.ts'
-import { createContact, type NewContactInput } from '../src/contacts/lifecycle.ts'
-import type { Contact } from '../src/db/schema.ts'
-import { loadConfig, type Config } from '../src/config.ts'
-import { migrateToLatest } from '../src/db/migrate.ts'
-import type { ReadHooks } from '../src/db/read-pool.ts'
-import { openStore, type Store } from '../src/db/open.ts'
-import { createOrganization } from '../src/organizations/service.ts'
-import { isoTime } from '../src/core/time.ts'
 import { describe, it } from 'node:test'
 import { sql } from 'kysely'
 import pg from 'pg'
+import { type App, createApp } from '../src/app.ts'
+import { runCli } from '../src/cli/run.ts'
+import { type Config, loadConfig } from '../src/config.ts'
+import { createContact, type NewContactInput } from '../src/contacts/lifecycle.ts'
+import { isoTime } from '../src/core/time.ts'
+import { migrateToLatest } from '../src/db/migrate.ts'
+import { openStore, type Store } from '../src/db/open.ts'
+import type { ReadHooks } from '../src/db/read-pool.ts'
+import type { Contact } from '../src/db/schema.ts'
+import { createOrganization } from '../src/organizations/service.ts'
 
 export const T0 = Date.parse('2026-01-15T12:00:00.000Z')
 
@@ -90,7 +90,9 @@ async function empty(location: string): Promise<boolean> {
     if (names.join() !== tableNames) return false
     // A trigger a test made (see failInserts) would outlive TRUNCATE.
     if ((await client.query(`select 1 from pg_trigger where not tgisinternal`)).rowCount) return false
-    await client.query(`truncate ${names.filter((n) => n !== 'lead_statuses' && n !== 'kysely_migration').join(', ')} restart identity cascade`)
+    await client.query(
+      `truncate ${names.filter((n) => n !== 'lead_statuses' && n !== 'kysely_migration').join(', ')} restart identity cascade`,
+    )
     return true
   } finally {
     await client.end()
@@ -145,7 +147,12 @@ export interface TestEnv {
   advance(ms: number): void
   createOrg(name: string, pageName?: string): Promise<TestOrg>
   /** A JSON request through app.request(); body objects are JSON-encoded, strings sent as is. */
-  call(method: string, path: string, body?: unknown, options?: { token?: string | null; headers?: Record<string, string> }): Promise<CallResult>
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    options?: { token?: string | null; headers?: Record<string, string> },
+  ): Promise<CallResult>
   close(): Promise<void>
 }
 
@@ -154,7 +161,10 @@ export interface TestEnv {
  * `config` overrides parts of the default configuration; `readHooks` reach into the read workers;
  * `engine` picks one whatever the run's.
  */
-export async function setup(config: Partial<Config> = {}, { readHooks, engine }: { readHooks?: ReadHooks; engine?: 'sqlite' | 'postgres' } = {}): Promise<TestEnv> {
+export async function setup(
+  config: Partial<Config> = {},
+  { readHooks, engine }: { readHooks?: ReadHooks; engine?: 'sqlite' | 'postgres' } = {},
+): Promise<TestEnv> {
   const database = await freshDatabase(engine)
   const store = openStore(database.location)
   let clock = T0
@@ -207,10 +217,16 @@ export async function setup(config: Partial<Config> = {}, { readHooks, engine }:
  */
 export async function failInserts(env: TestEnv, table: string, message: string, when = 'true'): Promise<void> {
   if (env.store.engine === 'postgres') {
-    await sql.raw(`create function fail_${table}() returns trigger language plpgsql as $$ begin raise exception '${message}'; end $$`).execute(env.store.db)
-    await sql.raw(`create trigger fail_${table} before insert on ${table} for each row when (${when}) execute function fail_${table}()`).execute(env.store.db)
+    await sql
+      .raw(`create function fail_${table}() returns trigger language plpgsql as $$ begin raise exception '${message}'; end $$`)
+      .execute(env.store.db)
+    await sql
+      .raw(`create trigger fail_${table} before insert on ${table} for each row when (${when}) execute function fail_${table}()`)
+      .execute(env.store.db)
   } else {
-    env.store.sqlite.exec(`create trigger fail_${table} before insert on ${table} when ${when} begin select raise(abort, '${message}'); end`)
+    env.store.sqlite.exec(
+      `create trigger fail_${table} before insert on ${table} when ${when} begin select raise(abort, '${message}'); end`,
+    )
   }
 }
 
@@ -247,7 +263,11 @@ export async function cli(dbPath: string, ...argv: string[]): Promise<{ code: nu
  * A contact made the way the endpoints make one (entry stage, status open), for tests that need
  * contacts without going through create-contact. Inbound unless `type` says otherwise.
  */
-export async function addContact(env: TestEnv, input: Partial<NewContactInput> & { username: string }, orgId = env.org.id): Promise<Contact> {
+export async function addContact(
+  env: TestEnv,
+  input: Partial<NewContactInput> & { username: string },
+  orgId = env.org.id,
+): Promise<Contact> {
   return env.store.write(async (trx) => {
     const org = await trx.selectFrom('organizations').selectAll().where('id', '=', orgId).executeTakeFirstOrThrow()
     return createContact(trx, org, { type: 'inbound', ingestionType: 'custom-api-import', ...input }, new Date(env.now()).toISOString())

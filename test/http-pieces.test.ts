@@ -1,23 +1,24 @@
 // The cross-cutting HTTP pieces every endpoint uses, mounted on a small app of their own:
 // auth, the JSON body reader, validation and the error renderer.
-import { afterEach, beforeEach, describe, it } from 'node:test'
+
 import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import { Hono } from 'hono'
 import * as v from 'valibot'
-import { orgAuth } from '../src/http/auth.ts'
-import { readJsonObject } from '../src/http/body.ts'
-import type { AppEnv } from '../src/http/context.ts'
 import { AppError } from '../src/core/errors.ts'
 import { email, igId, isoDate, looseUsername, manychatId, tagColor, uuid } from '../src/core/fields.ts'
-import { clientAddressOf } from '../src/http/client-address.ts'
+import { isoTime } from '../src/core/time.ts'
 import { parseTrustProxy } from '../src/core/trust-proxy.ts'
-import { errorRenderer, errorStatus } from '../src/http/render-error.ts'
 import { parseInput } from '../src/core/validate.ts'
+import type { Store } from '../src/db/open.ts'
+import { orgAuth } from '../src/http/auth.ts'
+import { readJsonObject } from '../src/http/body.ts'
+import { clientAddressOf } from '../src/http/client-address.ts'
+import type { AppEnv } from '../src/http/context.ts'
+import { errorRenderer, errorStatus } from '../src/http/render-error.ts'
 import { revokeToken } from '../src/tokens/service.ts'
 import { TokenUsage } from '../src/tokens/usage.ts'
-import type { Store } from '../src/db/open.ts'
 import { isErrorShape, setup, T0, type TestEnv } from './helpers.ts'
-import { isoTime } from '../src/core/time.ts'
 
 const schema = v.object({
   organization_id: uuid,
@@ -43,10 +44,20 @@ describe('HTTP pieces', () => {
     env = await setup()
     usage = new TokenUsage(env.store)
     app = new Hono<AppEnv>()
-    app.post('/echo', orgAuth({ db: env.store.db, usage, now: () => env.now(), failuresPerMinute: 3, clientAddress: clientAddressOf(parseTrustProxy('1')) }), async (c) => {
-      const input = parseInput(schema, await readJsonObject(c, 1024))
-      return c.json({ input, org: c.get('caller').organizationId })
-    })
+    app.post(
+      '/echo',
+      orgAuth({
+        db: env.store.db,
+        usage,
+        now: () => env.now(),
+        failuresPerMinute: 3,
+        clientAddress: clientAddressOf(parseTrustProxy('1')),
+      }),
+      async (c) => {
+        const input = parseInput(schema, await readJsonObject(c, 1024))
+        return c.json({ input, org: c.get('caller').organizationId })
+      },
+    )
     app.post('/boom', () => {
       throw new Error('SELECT secret FROM internals')
     })
@@ -100,7 +111,9 @@ describe('HTTP pieces', () => {
   it('keeps last-use times whose write failed for the next flush', async () => {
     const row = await env.store.db.selectFrom('api_tokens').select('id').executeTakeFirstOrThrow()
     let failing = true
-    const flaky = { write: (work: never) => (failing ? Promise.reject(new Error('database is locked')) : env.store.write(work)) } as unknown as Store
+    const flaky = {
+      write: (work: never) => (failing ? Promise.reject(new Error('database is locked')) : env.store.write(work)),
+    } as unknown as Store
     const tracker = new TokenUsage(flaky)
     tracker.touch(row.id, T0)
     await assert.rejects(tracker.flush(), /locked/)
@@ -156,12 +169,19 @@ describe('HTTP pieces', () => {
         controller.close()
       },
     })
-    const res = await app.request('/echo', { method: 'POST', headers: { 'x-org-auth-token': env.org.token }, body: chunks, duplex: 'half' } as RequestInit)
+    const res = await app.request('/echo', {
+      method: 'POST',
+      headers: { 'x-org-auth-token': env.org.token },
+      body: chunks,
+      duplex: 'half',
+    } as RequestInit)
     assert.equal(res.status, 413)
   })
 
   it('names every invalid field in one 400', async () => {
-    const res = await send(JSON.stringify({ organization_id: 'not-a-uuid', username: '', manychat_id: true, email: 'nope', when: '2025-02-30T00:00:00Z' }))
+    const res = await send(
+      JSON.stringify({ organization_id: 'not-a-uuid', username: '', manychat_id: true, email: 'nope', when: '2025-02-30T00:00:00Z' }),
+    )
     assert.equal(res.status, 400)
     assert.equal(res.body.error, 'Validation Error')
     const fields = res.body.details.map((d: { field: string }) => d.field).sort()
@@ -184,7 +204,9 @@ describe('HTTP pieces', () => {
   })
 
   it('normalizes dates and colours', async () => {
-    const res = await send(JSON.stringify({ organization_id: env.org.id.toUpperCase(), username: 'x', when: '2025-01-12T12:30:00+02:00', color: 'RED' }))
+    const res = await send(
+      JSON.stringify({ organization_id: env.org.id.toUpperCase(), username: 'x', when: '2025-01-12T12:30:00+02:00', color: 'RED' }),
+    )
     assert.equal(res.status, 200)
     assert.equal(res.body.input.organization_id, env.org.id)
     assert.equal(res.body.input.when, '2025-01-12T10:30:00.000Z')
@@ -206,7 +228,10 @@ describe('HTTP pieces', () => {
     assert.equal(res.status, 503)
     assert.equal(res.headers.get('retry-after'), '1')
     // Logged as an expected condition with SQLite's code, not as an unhandled error with a stack.
-    assert.deepEqual(logged.map((l) => [l.level, l.code, 'error' in l]), [['warn', 'SQLITE_BUSY', false]])
+    assert.deepEqual(
+      logged.map((l) => [l.level, l.code, 'error' in l]),
+      [['warn', 'SQLITE_BUSY', false]],
+    )
   })
 
   it('renders every AppError kind with its status', () => {

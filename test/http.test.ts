@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import { isErrorShape, setup, type TestEnv } from './helpers.ts'
 
 describe('HTTP skeleton', () => {

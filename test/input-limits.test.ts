@@ -1,16 +1,17 @@
 // Every string field's documented maximum (docs/reliability.md): a value at the maximum is
 // accepted, one character (or digit, or item) more is a 400 that names the field. Then the body
 // limit for chunked bodies, and a body that never finishes.
-import { afterEach, beforeEach, describe, it } from 'node:test'
+
 import assert from 'node:assert/strict'
-import { connect } from 'node:net'
 import { once } from 'node:events'
+import { connect } from 'node:net'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import { runtime } from '#runtime'
-import { ENDPOINTS, toJsonText, type EndpointName } from '../scripts/reliability/endpoints.ts'
+import { ENDPOINTS, type EndpointName, toJsonText } from '../scripts/reliability/endpoints.ts'
+import { isoTime } from '../src/core/time.ts'
 import { addStage } from '../src/pipeline/service.ts'
 import { addUser } from '../src/users/service.ts'
 import { isErrorShape, onPostgres, setup, type TestEnv } from './helpers.ts'
-import { isoTime } from '../src/core/time.ts'
 
 /** A valid email address of exactly `n` characters: a 64-character local part, then labels of at most 50. */
 function emailOf(n: number): string {
@@ -46,13 +47,30 @@ interface Limit {
 }
 
 const BASE: Record<EndpointName, (orgId: string, contactId: string) => Record<string, unknown>> = {
-  'default-reply': (orgId) => ({ organization_id: orgId, manychat_id: LONGEST_MANYCHAT_ID, username: LONGEST_USERNAME, message_content: 'hi' }),
-  'create-contact': (orgId) => ({ organization_id: orgId, username: 'new_lead', had_outreach: false, last_response_at: '2026-01-10T10:00:00Z', last_message_content: 'hi' }),
+  'default-reply': (orgId) => ({
+    organization_id: orgId,
+    manychat_id: LONGEST_MANYCHAT_ID,
+    username: LONGEST_USERNAME,
+    message_content: 'hi',
+  }),
+  'create-contact': (orgId) => ({
+    organization_id: orgId,
+    username: 'new_lead',
+    had_outreach: false,
+    last_response_at: '2026-01-10T10:00:00Z',
+    last_message_content: 'hi',
+  }),
   'update-tags': (orgId, contactId) => ({ organization_id: orgId, contact_id: contactId, mode: 'add', tag_names: ['limit'] }),
   'contact-status': (orgId, contactId) => ({ organization_id: orgId, contact_id: contactId, lead_status: 'won' }),
 }
 
-const outreach = (orgId: string) => ({ organization_id: orgId, username: 'new_lead', had_outreach: true, outreach_reason: 'r', outreach_text: 't' })
+const outreach = (orgId: string) => ({
+  organization_id: orgId,
+  username: 'new_lead',
+  had_outreach: true,
+  outreach_reason: 'r',
+  outreach_text: 't',
+})
 const byUsername = (orgId: string) => ({ organization_id: orgId, mode: 'add', tag_names: ['limit'] })
 const byManychatId = (orgId: string) => ({ organization_id: orgId, lead_status: 'won' })
 
@@ -66,7 +84,13 @@ const LIMITS: Limit[] = [
   { endpoint: 'default-reply', field: 'page_name', max: 500, value: (n) => 'p'.repeat(n) },
   { endpoint: 'default-reply', field: 'ig_id', max: 30, value: digits },
   { endpoint: 'default-reply', field: 'ig_id', max: 30, value: (n) => BigInt(digits(n)) },
-  { endpoint: 'default-reply', field: 'manychat_data.ig_id', max: 30, value: digits, base: (orgId) => ({ ...BASE['default-reply'](orgId, ''), manychat_data: {} }) },
+  {
+    endpoint: 'default-reply',
+    field: 'manychat_data.ig_id',
+    max: 30,
+    value: digits,
+    base: (orgId) => ({ ...BASE['default-reply'](orgId, ''), manychat_data: {} }),
+  },
   { endpoint: 'create-contact', field: 'username', max: 30, value: (n) => 'n'.repeat(n) },
   { endpoint: 'create-contact', field: 'last_message_content', max: 10_000, value: (n) => '"'.repeat(n) },
   { endpoint: 'create-contact', field: 'outreach_reason', max: 500, value: (n) => 'r'.repeat(n), base: outreach },
@@ -133,17 +157,27 @@ describe('input limits', () => {
       const over = await send(limit.max + 1)
       assert.equal(over.status, 400, over.text.slice(0, 300))
       assert.ok(isErrorShape(over.body))
-      assert.ok(over.body.details.some((d: { field: string }) => d.field === limit.field), over.text.slice(0, 300))
+      assert.ok(
+        over.body.details.some((d: { field: string }) => d.field === limit.field),
+        over.text.slice(0, 300),
+      )
       assert.match(over.body.message, new RegExp(`^${limit.field.replace('.', '\\.')} `))
     })
   }
 
   // A run of 16 digits sends the body through the exact-integer parser; the limit is the same.
-  for (const [parser, pad] of [['JSON.parse', '"x"'], ['the exact-integer parser', '"1234567890123456"']]) {
+  for (const [parser, pad] of [
+    ['JSON.parse', '"x"'],
+    ['the exact-integer parser', '"1234567890123456"'],
+  ]) {
     it(`JSON nests at most 512 levels deep, through ${parser}`, async () => {
       const send = (levels: number) => {
         const extra = `${'['.repeat(levels - 1)}${pad}${']'.repeat(levels - 1)}` // the body itself is level 1
-        return env.call('POST', ENDPOINTS['default-reply'].path, `{"organization_id":"${env.org.id}","manychat_id":"mc","username":"u","message_content":"hi","extra":${extra}}`)
+        return env.call(
+          'POST',
+          ENDPOINTS['default-reply'].path,
+          `{"organization_id":"${env.org.id}","manychat_id":"mc","username":"u","message_content":"hi","extra":${extra}}`,
+        )
       }
       assert.equal((await send(512)).status, 200)
       const deeper = await send(513)
@@ -153,17 +187,29 @@ describe('input limits', () => {
   }
 
   it('names with NUL characters are refused: SQLite would compare them only up to the NUL', async () => {
-    const res = await env.call('POST', ENDPOINTS['update-tags'].path, { organization_id: env.org.id, contact_id: contactId, mode: 'add', tag_names: ['a\u0000b', 'a\u0000c'] })
+    const res = await env.call('POST', ENDPOINTS['update-tags'].path, {
+      organization_id: env.org.id,
+      contact_id: contactId,
+      mode: 'add',
+      tag_names: ['a\u0000b', 'a\u0000c'],
+    })
     assert.equal(res.status, 400)
     assert.match(res.body.message, /^tag_names\.0 must not contain NUL/)
-    const stage = await env.call('PATCH', ENDPOINTS['contact-status'].path, { organization_id: env.org.id, contact_id: contactId, pipeline_stage: 'Closed\u0000anything' })
+    const stage = await env.call('PATCH', ENDPOINTS['contact-status'].path, {
+      organization_id: env.org.id,
+      contact_id: contactId,
+      pipeline_stage: 'Closed\u0000anything',
+    })
     assert.equal(stage.status, 400)
     assert.equal(stage.body.details[0].field, 'pipeline_stage')
   })
 
   it('text with NUL characters elsewhere is stored as sent (on PostgreSQL, whose text has no NUL: a 400, nothing stored)', async () => {
     const content = 'before\u0000after'
-    const res = await env.call('POST', ENDPOINTS['default-reply'].path, { ...BASE['default-reply'](env.org.id, ''), message_content: content })
+    const res = await env.call('POST', ENDPOINTS['default-reply'].path, {
+      ...BASE['default-reply'](env.org.id, ''),
+      message_content: content,
+    })
     if (onPostgres) {
       assert.equal(res.status, 400, res.text)
       assert.ok(isErrorShape(res.body))
@@ -174,7 +220,12 @@ describe('input limits', () => {
     }
     assert.equal(res.status, 200)
     assert.equal(res.body.data.last_message_content, content)
-    const row = await env.store.db.selectFrom('messages').select('content').where('contact_id', '=', contactId).orderBy('id', 'desc').executeTakeFirstOrThrow()
+    const row = await env.store.db
+      .selectFrom('messages')
+      .select('content')
+      .where('contact_id', '=', contactId)
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow()
     assert.equal(row.content, content)
   })
 
@@ -183,7 +234,11 @@ describe('input limits', () => {
     const res = await env.call('POST', ENDPOINTS['default-reply'].path, body)
     assert.equal(res.status, 200)
     assert.equal(res.body.data.last_message_content, 'x\ufffdy 😀')
-    const row = await env.store.db.selectFrom('contacts').select('last_message_content').where('id', '=', contactId).executeTakeFirstOrThrow()
+    const row = await env.store.db
+      .selectFrom('contacts')
+      .select('last_message_content')
+      .where('id', '=', contactId)
+      .executeTakeFirstOrThrow()
     assert.equal(row.last_message_content, 'x\ufffdy 😀')
   })
 
@@ -201,7 +256,12 @@ describe('input limits', () => {
           if (sent > 100 * limit) controller.close()
         },
       })
-      const res = await small.app.request(ENDPOINTS['default-reply'].path, { method: 'POST', headers: { 'x-org-auth-token': small.org.token }, body, duplex: 'half' } as RequestInit)
+      const res = await small.app.request(ENDPOINTS['default-reply'].path, {
+        method: 'POST',
+        headers: { 'x-org-auth-token': small.org.token },
+        body,
+        duplex: 'half',
+      } as RequestInit)
       assert.equal(res.status, 413)
       assert.ok(isErrorShape(await res.json()))
       assert.ok(sent < 10 * limit, `read ${sent} bytes before refusing`)
@@ -217,7 +277,9 @@ describe('input limits', () => {
       await once(socket, 'connect')
       const body = JSON.stringify({ ...BASE['default-reply'](env.org.id, ''), manychat_id: 'never', username: 'never_finished' })
       env.logs.length = 0
-      socket.write(`POST ${ENDPOINTS['default-reply'].path} HTTP/1.1\r\nHost: x\r\nx-org-auth-token: ${env.org.token}\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 20)}`)
+      socket.write(
+        `POST ${ENDPOINTS['default-reply'].path} HTTP/1.1\r\nHost: x\r\nx-org-auth-token: ${env.org.token}\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 20)}`,
+      )
       await new Promise((r) => setTimeout(r, 100)) // the server is now waiting for the rest
       socket.destroy()
       let line: Record<string, unknown> | undefined

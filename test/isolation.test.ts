@@ -3,10 +3,11 @@
 // username, tag names, page_name, a member's email, a stage name). A lookup of B's data is a
 // 401 or 404; a request that creates gets A's own record; and B's rows are byte-for-byte the
 // same afterwards.
-import { afterEach, beforeEach, describe, it } from 'node:test'
+
 import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import { ENDPOINTS, type EndpointName } from '../scripts/reliability/endpoints.ts'
-import { cli, isErrorShape, setup, type CallResult, type TestEnv, type TestOrg } from './helpers.ts'
+import { type CallResult, cli, isErrorShape, setup, type TestEnv, type TestOrg } from './helpers.ts'
 
 interface World {
   a: TestOrg
@@ -49,7 +50,16 @@ async function snapshot(env: TestEnv, orgId: string) {
     organization: await db.selectFrom('organizations').selectAll().where('id', '=', orgId).execute(),
     tokens: await db.selectFrom('api_tokens').selectAll().where('organization_id', '=', orgId).orderBy('id').execute(),
     memberships,
-    users: await db.selectFrom('users').selectAll().where('id', 'in', memberships.map((m) => m.user_id)).orderBy('id').execute(),
+    users: await db
+      .selectFrom('users')
+      .selectAll()
+      .where(
+        'id',
+        'in',
+        memberships.map((m) => m.user_id),
+      )
+      .orderBy('id')
+      .execute(),
     stages: await db.selectFrom('pipeline_stages').selectAll().where('organization_id', '=', orgId).orderBy('id').execute(),
     automations: await db.selectFrom('automations').selectAll().where('organization_id', '=', orgId).orderBy('id').execute(),
     tags: await db.selectFrom('tags').selectAll().where('organization_id', '=', orgId).orderBy('id').execute(),
@@ -57,7 +67,13 @@ async function snapshot(env: TestEnv, orgId: string) {
     contacts,
     messages: await db.selectFrom('messages').selectAll().where('contact_id', 'in', ids).orderBy('id').execute(),
     notes: await db.selectFrom('notes').selectAll().where('contact_id', 'in', ids).orderBy('id').execute(),
-    contactTags: await db.selectFrom('contact_tags').selectAll().where('contact_id', 'in', ids).orderBy('contact_id').orderBy('tag_id').execute(),
+    contactTags: await db
+      .selectFrom('contact_tags')
+      .selectAll()
+      .where('contact_id', 'in', ids)
+      .orderBy('contact_id')
+      .orderBy('tag_id')
+      .execute(),
   }
 }
 
@@ -78,27 +94,115 @@ const ownedByA = (res: CallResult, w: World) => {
 
 const CASES: Case[] = [
   // organization_id: B's. The token decides, whatever else the body says.
-  { name: "B's organization_id", endpoint: 'default-reply', body: (w) => ({ organization_id: w.b.id, manychat_id: w.bContact.manychat_id, username: w.bContact.username, message_content: 'x' }), status: 401 },
+  {
+    name: "B's organization_id",
+    endpoint: 'default-reply',
+    body: (w) => ({ organization_id: w.b.id, manychat_id: w.bContact.manychat_id, username: w.bContact.username, message_content: 'x' }),
+    status: 401,
+  },
   { name: "B's organization_id", endpoint: 'create-contact', body: (w) => inbound(w.b.id, w.bContact.username), status: 401 },
-  { name: "B's organization_id", endpoint: 'update-tags', body: (w) => ({ organization_id: w.b.id, contact_id: w.bContact.id, mode: 'set', tag_names: [] }), status: 401 },
-  { name: "B's organization_id", endpoint: 'contact-status', body: (w) => ({ organization_id: w.b.id, contact_id: w.bContact.id, lead_status: 'lost' }), status: 401 },
-  { name: "B's organization_id in another case", endpoint: 'contact-status', body: (w) => ({ organization_id: w.b.id.toUpperCase(), contact_id: w.bContact.id, lead_status: 'lost' }), status: 401 },
-  { name: 'an organization that does not exist', endpoint: 'update-tags', body: (w) => ({ organization_id: '00000000-0000-4000-8000-000000000000', contact_id: w.bContact.id, mode: 'add', tag_names: ['x'] }), status: 401 },
+  {
+    name: "B's organization_id",
+    endpoint: 'update-tags',
+    body: (w) => ({ organization_id: w.b.id, contact_id: w.bContact.id, mode: 'set', tag_names: [] }),
+    status: 401,
+  },
+  {
+    name: "B's organization_id",
+    endpoint: 'contact-status',
+    body: (w) => ({ organization_id: w.b.id, contact_id: w.bContact.id, lead_status: 'lost' }),
+    status: 401,
+  },
+  {
+    name: "B's organization_id in another case",
+    endpoint: 'contact-status',
+    body: (w) => ({ organization_id: w.b.id.toUpperCase(), contact_id: w.bContact.id, lead_status: 'lost' }),
+    status: 401,
+  },
+  {
+    name: 'an organization that does not exist',
+    endpoint: 'update-tags',
+    body: (w) => ({ organization_id: '00000000-0000-4000-8000-000000000000', contact_id: w.bContact.id, mode: 'add', tag_names: ['x'] }),
+    status: 401,
+  },
   // page_name: B's, instead of organization_id.
-  { name: "B's page_name alone", endpoint: 'default-reply', body: (w) => ({ page_name: 'b_page', manychat_id: w.bContact.manychat_id, username: w.bContact.username, message_content: 'x' }), status: 401 },
+  {
+    name: "B's page_name alone",
+    endpoint: 'default-reply',
+    body: (w) => ({ page_name: 'b_page', manychat_id: w.bContact.manychat_id, username: w.bContact.username, message_content: 'x' }),
+    status: 401,
+  },
   // contact_id: B's, in A's organization.
-  { name: "B's contact_id", endpoint: 'update-tags', body: (w) => ({ organization_id: w.a.id, contact_id: w.bContact.id, mode: 'set', tag_names: [] }), status: 404 },
-  { name: "B's contact_id, mode remove", endpoint: 'update-tags', body: (w) => ({ organization_id: w.a.id, contact_id: w.bContact.id, mode: 'remove', tag_names: ['vip'] }), status: 404 },
-  { name: "B's contact_id", endpoint: 'contact-status', body: (w) => ({ organization_id: w.a.id, contact_id: w.bContact.id, lead_status: 'won', pipeline_stage: 'Closed' }), status: 404 },
-  { name: "A's contact_id with B's manychat_id", endpoint: 'contact-status', body: (w) => ({ organization_id: w.a.id, contact_id: w.aContact.id, manychat_id: w.bContact.manychat_id, lead_status: 'won' }), status: 404 },
+  {
+    name: "B's contact_id",
+    endpoint: 'update-tags',
+    body: (w) => ({ organization_id: w.a.id, contact_id: w.bContact.id, mode: 'set', tag_names: [] }),
+    status: 404,
+  },
+  {
+    name: "B's contact_id, mode remove",
+    endpoint: 'update-tags',
+    body: (w) => ({ organization_id: w.a.id, contact_id: w.bContact.id, mode: 'remove', tag_names: ['vip'] }),
+    status: 404,
+  },
+  {
+    name: "B's contact_id",
+    endpoint: 'contact-status',
+    body: (w) => ({ organization_id: w.a.id, contact_id: w.bContact.id, lead_status: 'won', pipeline_stage: 'Closed' }),
+    status: 404,
+  },
+  {
+    name: "A's contact_id with B's manychat_id",
+    endpoint: 'contact-status',
+    body: (w) => ({ organization_id: w.a.id, contact_id: w.aContact.id, manychat_id: w.bContact.manychat_id, lead_status: 'won' }),
+    status: 404,
+  },
   // manychat_id: B's, in A's organization.
-  { name: "B's manychat_id", endpoint: 'contact-status', body: (w) => ({ organization_id: w.a.id, manychat_id: w.bContact.manychat_id, lead_status_id: 3 }), status: 404 },
-  { name: "B's manychat_id and username make A's own contact", endpoint: 'default-reply', body: (w) => ({ organization_id: w.a.id, manychat_id: w.bContact.manychat_id, username: w.bContact.username, message_content: 'for A' }), status: 200, check: ownedByA },
-  { name: "B's manychat_id makes A's own contact", endpoint: 'create-contact', body: (w) => inbound(w.a.id, 'new_in_a', { manychat_id: w.bContact.manychat_id }), status: 201, check: ownedByA },
+  {
+    name: "B's manychat_id",
+    endpoint: 'contact-status',
+    body: (w) => ({ organization_id: w.a.id, manychat_id: w.bContact.manychat_id, lead_status_id: 3 }),
+    status: 404,
+  },
+  {
+    name: "B's manychat_id and username make A's own contact",
+    endpoint: 'default-reply',
+    body: (w) => ({
+      organization_id: w.a.id,
+      manychat_id: w.bContact.manychat_id,
+      username: w.bContact.username,
+      message_content: 'for A',
+    }),
+    status: 200,
+    check: ownedByA,
+  },
+  {
+    name: "B's manychat_id makes A's own contact",
+    endpoint: 'create-contact',
+    body: (w) => inbound(w.a.id, 'new_in_a', { manychat_id: w.bContact.manychat_id }),
+    status: 201,
+    check: ownedByA,
+  },
   // username: B's, in A's organization.
-  { name: "B's username", endpoint: 'update-tags', body: (w) => ({ organization_id: w.a.id, username: w.bContact.username, mode: 'add', tag_names: ['x'] }), status: 404 },
-  { name: "A's contact_id with B's username", endpoint: 'update-tags', body: (w) => ({ organization_id: w.a.id, contact_id: w.aContact.id, username: w.bContact.username, mode: 'add', tag_names: ['x'] }), status: 404 },
-  { name: "B's username makes A's own contact", endpoint: 'create-contact', body: (w) => inbound(w.a.id, w.bContact.username), status: 201, check: ownedByA },
+  {
+    name: "B's username",
+    endpoint: 'update-tags',
+    body: (w) => ({ organization_id: w.a.id, username: w.bContact.username, mode: 'add', tag_names: ['x'] }),
+    status: 404,
+  },
+  {
+    name: "A's contact_id with B's username",
+    endpoint: 'update-tags',
+    body: (w) => ({ organization_id: w.a.id, contact_id: w.aContact.id, username: w.bContact.username, mode: 'add', tag_names: ['x'] }),
+    status: 404,
+  },
+  {
+    name: "B's username makes A's own contact",
+    endpoint: 'create-contact',
+    body: (w) => inbound(w.a.id, w.bContact.username),
+    status: 201,
+    check: ownedByA,
+  },
   {
     name: "B's username as outreach makes A's own contact",
     endpoint: 'create-contact',
@@ -107,32 +211,99 @@ const CASES: Case[] = [
     check: ownedByA,
   },
   // tag names: B's, on A's contact.
-  { name: "B's tag name, mode remove", endpoint: 'update-tags', body: (w) => ({ organization_id: w.a.id, contact_id: w.aContact.id, mode: 'remove', tag_names: [B_TAG] }), status: 400 },
+  {
+    name: "B's tag name, mode remove",
+    endpoint: 'update-tags',
+    body: (w) => ({ organization_id: w.a.id, contact_id: w.aContact.id, mode: 'remove', tag_names: [B_TAG] }),
+    status: 400,
+  },
   {
     name: "B's tag name, mode add, makes A's own tag",
     endpoint: 'update-tags',
     body: (w) => ({ organization_id: w.a.id, contact_id: w.aContact.id, mode: 'add', tag_names: [B_TAG.toUpperCase()], tag_color: 'blue' }),
     status: 200,
-    check: (res) => assert.deepEqual(res.body.data.tags.map((t: { name: string; color: string }) => [t.name, t.color]), [[B_TAG.toUpperCase(), '#2563eb'], ['vip', '#374151']]),
+    check: (res) =>
+      assert.deepEqual(
+        res.body.data.tags.map((t: { name: string; color: string }) => [t.name, t.color]),
+        [
+          [B_TAG.toUpperCase(), '#2563eb'],
+          ['vip', '#374151'],
+        ],
+      ),
   },
-  { name: "B's tag names on a new contact", endpoint: 'create-contact', body: (w) => inbound(w.a.id, 'tagged_in_a', { tags: [B_TAG], tag_color: 'green' }), status: 201, check: (res) => assert.equal(res.body.data.tags[0].color, '#16a34a') },
+  {
+    name: "B's tag names on a new contact",
+    endpoint: 'create-contact',
+    body: (w) => inbound(w.a.id, 'tagged_in_a', { tags: [B_TAG], tag_color: 'green' }),
+    status: 201,
+    check: (res) => assert.equal(res.body.data.tags[0].color, '#16a34a'),
+  },
   // A member of B only: known user, not A's member (the reference's 403).
   { name: "B's member email", endpoint: 'create-contact', body: (w) => inbound(w.a.id, 'by_b_user', { email: w.bEmail }), status: 403 },
-  { name: "B's member email", endpoint: 'update-tags', body: (w) => ({ organization_id: w.a.id, contact_id: w.aContact.id, mode: 'add', tag_names: ['x'], email: w.bEmail }), status: 403 },
-  { name: "B's member email", endpoint: 'contact-status', body: (w) => ({ organization_id: w.a.id, contact_id: w.aContact.id, lead_status: 'won', email: w.bEmail }), status: 403 },
+  {
+    name: "B's member email",
+    endpoint: 'update-tags',
+    body: (w) => ({ organization_id: w.a.id, contact_id: w.aContact.id, mode: 'add', tag_names: ['x'], email: w.bEmail }),
+    status: 403,
+  },
+  {
+    name: "B's member email",
+    endpoint: 'contact-status',
+    body: (w) => ({ organization_id: w.a.id, contact_id: w.aContact.id, lead_status: 'won', email: w.bEmail }),
+    status: 403,
+  },
   // B's own stage name: not one of A's stages.
-  { name: "B's custom stage name", endpoint: 'contact-status', body: (w) => ({ organization_id: w.a.id, contact_id: w.aContact.id, pipeline_stage: B_STAGE }), status: 400 },
+  {
+    name: "B's custom stage name",
+    endpoint: 'contact-status',
+    body: (w) => ({ organization_id: w.a.id, contact_id: w.aContact.id, pipeline_stage: B_STAGE }),
+    status: 400,
+  },
   // The read API: the token's organization is the only one there is.
   { name: "B's contact", endpoint: ['GET', (w) => `/api/v1/contacts/${w.bContact.id}`], status: 404 },
   { name: "archiving B's contact", endpoint: ['DELETE', (w) => `/api/v1/contacts/${w.bContact.id}`], status: 404 },
-  { name: "a follow-up on B's contact", endpoint: ['POST', (w) => `/api/v1/contacts/${w.bContact.id}/follow-ups`], body: () => ({ note: 'done' }), status: 404 },
-  { name: "searching for B's username", endpoint: ['GET', () => '/api/v1/contacts?q=b_lead'], status: 200, check: (res) => assert.deepEqual(res.body.data, []) },
-  { name: 'the whole contact list', endpoint: ['GET', () => '/api/v1/contacts?limit=200'], status: 200, check: (res, w) => assert.deepEqual(res.body.data.map((c: { id: string }) => c.id), [w.aContact.id]) },
+  {
+    name: "a follow-up on B's contact",
+    endpoint: ['POST', (w) => `/api/v1/contacts/${w.bContact.id}/follow-ups`],
+    body: () => ({ note: 'done' }),
+    status: 404,
+  },
+  {
+    name: "searching for B's username",
+    endpoint: ['GET', () => '/api/v1/contacts?q=b_lead'],
+    status: 200,
+    check: (res) => assert.deepEqual(res.body.data, []),
+  },
+  {
+    name: 'the whole contact list',
+    endpoint: ['GET', () => '/api/v1/contacts?limit=200'],
+    status: 200,
+    check: (res, w) =>
+      assert.deepEqual(
+        res.body.data.map((c: { id: string }) => c.id),
+        [w.aContact.id],
+      ),
+  },
   { name: "filtering by B's tag", endpoint: ['GET', () => `/api/v1/contacts?tag=${B_TAG}`], status: 400 },
   { name: "filtering by B's stage", endpoint: ['GET', () => `/api/v1/contacts?stage=${encodeURIComponent(B_STAGE)}`], status: 400 },
-  { name: 'the CSV export', endpoint: ['GET', () => '/api/v1/contacts/export.csv'], status: 200, check: (res) => assert.ok(!res.text.includes('b_lead')) },
-  { name: 'the follow-up board', endpoint: ['GET', () => '/api/v1/follow-ups'], status: 200, check: (res) => assert.ok(!res.text.includes('b_lead')) },
-  { name: 'the pipeline', endpoint: ['GET', () => '/api/v1/pipeline'], status: 200, check: (res) => assert.ok(!res.text.includes('b_lead') && !res.text.includes(B_STAGE)) },
+  {
+    name: 'the CSV export',
+    endpoint: ['GET', () => '/api/v1/contacts/export.csv'],
+    status: 200,
+    check: (res) => assert.ok(!res.text.includes('b_lead')),
+  },
+  {
+    name: 'the follow-up board',
+    endpoint: ['GET', () => '/api/v1/follow-ups'],
+    status: 200,
+    check: (res) => assert.ok(!res.text.includes('b_lead')),
+  },
+  {
+    name: 'the pipeline',
+    endpoint: ['GET', () => '/api/v1/pipeline'],
+    status: 200,
+    check: (res) => assert.ok(!res.text.includes('b_lead') && !res.text.includes(B_STAGE)),
+  },
 ]
 
 describe('organization isolation: A’s token against B’s data', () => {
@@ -186,7 +357,12 @@ describe('organization isolation: A’s token against B’s data', () => {
       await env.call(method, path, c.body?.(w), { token: w.a.token })
     }
     assert.deepEqual(await snapshot(env, w.b.id), before)
-    const res = await env.call('PATCH', ENDPOINTS['contact-status'].path, { organization_id: w.b.id, contact_id: w.bContact.id, pipeline_stage: 'Closed' }, { token: w.b.token })
+    const res = await env.call(
+      'PATCH',
+      ENDPOINTS['contact-status'].path,
+      { organization_id: w.b.id, contact_id: w.bContact.id, pipeline_stage: 'Closed' },
+      { token: w.b.token },
+    )
     assert.equal(res.status, 200)
     assert.equal(res.body.data.lead_status, 'won', "B's automation ran for B")
   })

@@ -1,5 +1,5 @@
-import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
 import { parseJson } from '../src/http/json.ts'
 
 describe('parseJson', () => {
@@ -12,6 +12,7 @@ describe('parseJson', () => {
 
   it('keeps safe 16-digit integers and floats as numbers', () => {
     const parsed = parseJson('[9007199254740991, 1234567890123456.5, 1e300, 12345678901234567e2]') as unknown[]
+    // biome-ignore lint/correctness/noPrecisionLoss: the parser must round this literal exactly as JavaScript does
     assert.deepEqual(parsed, [9007199254740991, 1234567890123456.5, 1e300, 12345678901234567e2])
   })
 
@@ -48,7 +49,18 @@ describe('parseJson', () => {
   })
 
   it('rejects malformed documents on both paths', () => {
-    for (const bad of ['{', '{"a":}', '[1,]', '{"a" 1}', 'tru', '01', '"\u0001"', '[1] x', '{"a":1234567890123456789', '"unterminated 1234567890123456789']) {
+    for (const bad of [
+      '{',
+      '{"a":}',
+      '[1,]',
+      '{"a" 1}',
+      'tru',
+      '01',
+      '"\u0001"',
+      '[1] x',
+      '{"a":1234567890123456789',
+      '"unterminated 1234567890123456789',
+    ]) {
       assert.throws(() => parseJson(bad), SyntaxError, bad)
     }
   })

@@ -1,7 +1,7 @@
-import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { TokenBuckets } from '../src/http/rate-limit.ts'
+import { describe, it } from 'node:test'
 import { loadConfig } from '../src/config.ts'
+import { TokenBuckets } from '../src/http/rate-limit.ts'
 
 function buckets(perMinute = 60, burst = 60) {
   let clock = 1_000_000

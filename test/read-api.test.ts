@@ -1,16 +1,16 @@
-import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import { CompiledQuery } from 'kysely'
 import { resolveFilter } from '../src/contacts/filter.ts'
-import { pageQuery, rareTag } from '../src/contacts/page.ts'
 import { recordReply } from '../src/contacts/lifecycle.ts'
+import { pageQuery, rareTag } from '../src/contacts/page.ts'
 import { updateContact } from '../src/contacts/repo.ts'
-import type { Contact } from '../src/db/schema.ts'
+import { isoTime } from '../src/core/time.ts'
 import { openStore } from '../src/db/open.ts'
+import type { Contact } from '../src/db/schema.ts'
 import { attachTags, ensureTags } from '../src/tags/repo.ts'
 import { addUser } from '../src/users/service.ts'
-import { itSqlite, addContact, isErrorShape, setup, type TestEnv } from './helpers.ts'
-import { isoTime } from '../src/core/time.ts'
+import { addContact, isErrorShape, itSqlite, setup, type TestEnv } from './helpers.ts'
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
@@ -24,7 +24,9 @@ async function reply(env: TestEnv, contact: Contact, content = 'hi'): Promise<Co
 
 async function tag(env: TestEnv, contact: Contact, ...names: string[]) {
   const now = iso(env.now())
-  await env.store.write(async (trx) => attachTags(trx, contact.id, await ensureTags(trx, contact.organization_id, names, '#374151', now), now))
+  await env.store.write(async (trx) =>
+    attachTags(trx, contact.id, await ensureTags(trx, contact.organization_id, names, '#374151', now), now),
+  )
 }
 
 async function patch(env: TestEnv, contact: Contact, change: Parameters<typeof updateContact>[2]) {
@@ -62,7 +64,10 @@ describe('GET /api/v1/contacts', () => {
     const res = await env.call('GET', '/api/v1/contacts')
     assert.equal(res.status, 200)
     assert.equal(res.body.status, 'success')
-    assert.deepEqual(res.body.data.map((c: { username: string }) => c.username), ['newer', 'older'])
+    assert.deepEqual(
+      res.body.data.map((c: { username: string }) => c.username),
+      ['newer', 'older'],
+    )
     assert.equal(res.body.next_cursor, null)
     const newer = res.body.data[0]
     assert.equal(newer.contact_type, 'outreach')
@@ -145,7 +150,10 @@ describe('GET /api/v1/contacts', () => {
       it(name, async () => {
         const res = await env.call('GET', `/api/v1/contacts?${query}`)
         assert.equal(res.status, 200, res.text)
-        assert.deepEqual(res.body.data.map((c: { username: string }) => c.username), expected)
+        assert.deepEqual(
+          res.body.data.map((c: { username: string }) => c.username),
+          expected,
+        )
       })
     }
   })
@@ -169,8 +177,14 @@ describe('GET /api/v1/contacts', () => {
       } while (after)
       return names
     }
-    assert.deepEqual(await pages(filter.tagIds![0]), [['c6', 'c4'], ['c2', 'c0']])
-    assert.deepEqual(await pages(undefined), [['c6', 'c4'], ['c2', 'c0']])
+    assert.deepEqual(await pages(filter.tagIds![0]), [
+      ['c6', 'c4'],
+      ['c2', 'c0'],
+    ])
+    assert.deepEqual(await pages(undefined), [
+      ['c6', 'c4'],
+      ['c2', 'c0'],
+    ])
   })
 
   it('refuses bad parameters with a 400 naming the parameter', async () => {
@@ -220,7 +234,12 @@ describe('GET /api/v1/contacts', () => {
     const res = await env.call('GET', '/api/v1/contacts?tag=ghost&tag=spook')
     assert.equal(res.status, 400)
     assert.equal(res.body.message, 'tag names tags this organization does not have: "ghost", "spook"')
-    const update = await env.call('POST', '/api/v1/contact/update-tags-external', { organization_id: env.org.id, username: 'someone', mode: 'remove', tag_names: ['ghost'] })
+    const update = await env.call('POST', '/api/v1/contact/update-tags-external', {
+      organization_id: env.org.id,
+      username: 'someone',
+      mode: 'remove',
+      tag_names: ['ghost'],
+    })
     assert.equal(update.body.message, 'tag_names names tags this organization does not have: "ghost"')
   })
 
@@ -243,7 +262,9 @@ describe('GET /api/v1/contacts', () => {
       const plan = async (input: Parameters<typeof resolveFilter>[2], after?: string[], fromTag?: number) => {
         const filter = await resolveFilter(env.store.db, org, input, env.now())
         const query = pageQuery(env.store.db, org.id, filter, after, 50, fromTag).compile()
-        const rows = await explain.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]))
+        const rows = await explain.db.executeQuery<{ detail: string }>(
+          CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]),
+        )
         return rows.rows.map((r) => r.detail).join(' | ')
       }
       const position = ['2026-01-15T12:00:00.000Z', '00000000-0000-4000-8000-000000000000']
@@ -265,8 +286,16 @@ describe('GET /api/v1/contacts', () => {
       }
       // A rare tag: the tag's few contacts first, then a small sort.
       await tag(env, await addContact(env, { username: 'tagged' }), 'rare')
-      const rare = await plan({ tag: ['rare'] }, undefined, (await env.store.db.selectFrom('tags').select('id').where('name', '=', 'rare').executeTakeFirstOrThrow()).id)
-      assert.match(rare, /^SEARCH start USING (COVERING )?INDEX contact_tags_tag \(tag_id=\?\) \| SEARCH contacts USING INDEX sqlite_autoindex_contacts_1 \(id=\?\)/, rare)
+      const rare = await plan(
+        { tag: ['rare'] },
+        undefined,
+        (await env.store.db.selectFrom('tags').select('id').where('name', '=', 'rare').executeTakeFirstOrThrow()).id,
+      )
+      assert.match(
+        rare,
+        /^SEARCH start USING (COVERING )?INDEX contact_tags_tag \(tag_id=\?\) \| SEARCH contacts USING INDEX sqlite_autoindex_contacts_1 \(id=\?\)/,
+        rare,
+      )
     } finally {
       await explain.db.destroy()
     }
@@ -274,7 +303,12 @@ describe('GET /api/v1/contacts', () => {
 })
 
 async function stageId(env: TestEnv, name: string): Promise<number | undefined> {
-  const row = await env.store.db.selectFrom('pipeline_stages').select('id').where('organization_id', '=', env.org.id).where('name', '=', name).executeTakeFirst()
+  const row = await env.store.db
+    .selectFrom('pipeline_stages')
+    .select('id')
+    .where('organization_id', '=', env.org.id)
+    .where('name', '=', name)
+    .executeTakeFirst()
   return row?.id
 }
 
@@ -311,14 +345,29 @@ describe('GET /api/v1/contacts/{id}', () => {
     assert.equal(data.last_message_content, 'third')
     assert.equal(data.archived_at, null)
     assert.equal(data.activate_followups, true)
-    assert.deepEqual(data.tags.map((t: { name: string }) => t.name), ['hot'])
-    assert.deepEqual(data.notes.map((n: { body: string }) => n.body), ['called back'])
-    assert.deepEqual(data.messages.items.map((m: { content: string }) => m.content), ['third', 'second'])
-    assert.deepEqual(data.activity.items.map((a: { action: string }) => a.action), ['note_added', 'follow_up_done'])
+    assert.deepEqual(
+      data.tags.map((t: { name: string }) => t.name),
+      ['hot'],
+    )
+    assert.deepEqual(
+      data.notes.map((n: { body: string }) => n.body),
+      ['called back'],
+    )
+    assert.deepEqual(
+      data.messages.items.map((m: { content: string }) => m.content),
+      ['third', 'second'],
+    )
+    assert.deepEqual(
+      data.activity.items.map((a: { action: string }) => a.action),
+      ['note_added', 'follow_up_done'],
+    )
     assert.equal(data.activity.next_cursor, null)
 
     const older = await env.call('GET', `/api/v1/contacts/${lead.id}?limit=2&messages_cursor=${data.messages.next_cursor}`)
-    assert.deepEqual(older.body.data.messages.items.map((m: { content: string }) => m.content), ['first'])
+    assert.deepEqual(
+      older.body.data.messages.items.map((m: { content: string }) => m.content),
+      ['first'],
+    )
     assert.equal(older.body.data.messages.next_cursor, null)
   })
 
@@ -360,7 +409,11 @@ describe('DELETE /api/v1/contacts/{id}', () => {
     await addContact(env, { username: 'staying' })
     const res = await env.call('DELETE', `/api/v1/contacts/${lead.id}`)
     assert.equal(res.status, 200, res.text)
-    assert.deepEqual(res.body, { status: 'success', message: 'Contact archived', data: { id: lead.id, username: 'leaving', archived_at: iso(env.now()) } })
+    assert.deepEqual(res.body, {
+      status: 'success',
+      message: 'Contact archived',
+      data: { id: lead.id, username: 'leaving', archived_at: iso(env.now()) },
+    })
 
     const names = async (path: string) => (await env.call('GET', path)).body.data.map((c: { username: string }) => c.username)
     assert.deepEqual(await names('/api/v1/contacts'), ['staying'])
@@ -370,7 +423,10 @@ describe('DELETE /api/v1/contacts/{id}', () => {
 
     const detail = await env.call('GET', `/api/v1/contacts/${lead.id}`)
     assert.equal(detail.body.data.archived_at, iso(env.now()))
-    assert.deepEqual(detail.body.data.messages.items.map((m: { content: string }) => m.content), ['hi'])
+    assert.deepEqual(
+      detail.body.data.messages.items.map((m: { content: string }) => m.content),
+      ['hi'],
+    )
     assert.equal(detail.body.data.activity.items[0].action, 'archived')
 
     assert.equal((await env.call('DELETE', `/api/v1/contacts/${lead.id}`)).status, 404)
@@ -381,13 +437,20 @@ describe('DELETE /api/v1/contacts/{id}', () => {
     const old = await addContact(env, { username: 'returner', manychatId: 'mc-1' })
     await env.call('DELETE', `/api/v1/contacts/${old.id}`)
     const created = await env.call('POST', '/api/v1/organization/create-contact', {
-      organization_id: env.org.id, username: 'returner', had_outreach: true, outreach_reason: 'again', outreach_text: 'hello again',
+      organization_id: env.org.id,
+      username: 'returner',
+      had_outreach: true,
+      outreach_reason: 'again',
+      outreach_text: 'hello again',
     })
     assert.equal(created.status, 201, created.text)
     assert.notEqual(created.body.data.id, old.id)
     await env.call('DELETE', `/api/v1/contacts/${created.body.data.id}`)
     const replied = await env.call('POST', '/api/v1/contact/default-reply', {
-      organization_id: env.org.id, manychat_id: 'mc-1', username: 'returner', message_content: 'back',
+      organization_id: env.org.id,
+      manychat_id: 'mc-1',
+      username: 'returner',
+      message_content: 'back',
     })
     assert.equal(replied.status, 200, replied.text)
     const list = (await env.call('GET', '/api/v1/contacts')).body.data
@@ -396,7 +459,9 @@ describe('DELETE /api/v1/contacts/{id}', () => {
   })
 
   it('logs who archived when given an email, and refuses bad input', async () => {
-    await env.store.write((trx) => addUser(trx, { email: 'boss@example.com', organizationId: env.org.id, role: 'owner' }, isoTime(env.now())))
+    await env.store.write((trx) =>
+      addUser(trx, { email: 'boss@example.com', organizationId: env.org.id, role: 'owner' }, isoTime(env.now())),
+    )
     const lead = await addContact(env, { username: 'bye' })
     const other = await env.createOrg('Other')
     assert.equal((await env.call('DELETE', `/api/v1/contacts/${lead.id}`, undefined, { token: other.token })).status, 404)
@@ -428,22 +493,40 @@ describe('GET /api/v1/pipeline', () => {
     const res = await env.call('GET', '/api/v1/pipeline?limit=2')
     assert.equal(res.status, 200, res.text)
     const stages = res.body.data.stages
-    assert.deepEqual(stages.map((s: { name: string }) => s.name), ['Outreach Sent', 'In Conversation', 'Interested', 'Meeting Booked', 'Closed', 'Lost'])
-    assert.deepEqual(stages.map((s: { count: number }) => s.count), [1, 3, 0, 0, 0, 0])
+    assert.deepEqual(
+      stages.map((s: { name: string }) => s.name),
+      ['Outreach Sent', 'In Conversation', 'Interested', 'Meeting Booked', 'Closed', 'Lost'],
+    )
+    assert.deepEqual(
+      stages.map((s: { count: number }) => s.count),
+      [1, 3, 0, 0, 0, 0],
+    )
     const [outreach, talking] = stages
     assert.equal(outreach.color, '#2563eb')
     assert.equal(outreach.active, true)
-    assert.deepEqual(outreach.items.map((c: { username: string }) => c.username), ['out_1'])
-    assert.deepEqual(talking.items.map((c: { username: string }) => c.username), ['in_3', 'in_2'])
+    assert.deepEqual(
+      outreach.items.map((c: { username: string }) => c.username),
+      ['out_1'],
+    )
+    assert.deepEqual(
+      talking.items.map((c: { username: string }) => c.username),
+      ['in_3', 'in_2'],
+    )
     const rest = await env.call('GET', `/api/v1/contacts?stage=In%20Conversation&limit=2&cursor=${talking.next_cursor}`)
-    assert.deepEqual(rest.body.data.map((c: { username: string }) => c.username), ['in_1'])
+    assert.deepEqual(
+      rest.body.data.map((c: { username: string }) => c.username),
+      ['in_1'],
+    )
   })
 
   it('shows another organization none of these contacts', async () => {
     await addContact(env, { username: 'ours' })
     const other = await env.createOrg('Other')
     const res = await env.call('GET', '/api/v1/pipeline', undefined, { token: other.token })
-    assert.deepEqual(res.body.data.stages.map((s: { count: number }) => s.count), [0, 0, 0, 0, 0, 0])
+    assert.deepEqual(
+      res.body.data.stages.map((s: { count: number }) => s.count),
+      [0, 0, 0, 0, 0, 0],
+    )
     const list = await env.call('GET', '/api/v1/contacts', undefined, { token: other.token })
     assert.deepEqual(list.body.data, [])
     const csv = await env.app.request('/api/v1/contacts/export.csv', { headers: { 'x-org-auth-token': other.token } })

@@ -1,5 +1,5 @@
-import { afterEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { afterEach, describe, it } from 'node:test'
 import { runtime } from '#runtime'
 import { ConfigError, loadConfig } from '../src/config.ts'
 import { createReadPool } from '../src/db/read-pool.ts'
@@ -126,7 +126,10 @@ describe('long reads in worker threads', () => {
     const server = await runtime.listen(env.app.fetch, { hostname: '127.0.0.1', port: 0 })
     try {
       const abort = new AbortController()
-      const res = await fetch(`http://127.0.0.1:${server.port}/api/v1/contacts/export.csv`, { headers: { 'x-org-auth-token': env.org.token }, signal: abort.signal })
+      const res = await fetch(`http://127.0.0.1:${server.port}/api/v1/contacts/export.csv`, {
+        headers: { 'x-org-auth-token': env.org.token },
+        signal: abort.signal,
+      })
       await held.reached()
       const reader = res.body!.getReader()
       await reader.read() // the header row

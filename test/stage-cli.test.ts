@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import type { Contact } from '../src/db/schema.ts'
 import { addContact, cli, setup, type TestEnv } from './helpers.ts'
 
@@ -14,9 +14,17 @@ describe('dmtracker stage with contacts in the pipeline', () => {
     assert.equal(r.code, 0, r.err)
     return r.out
   }
-  const status = (body: Record<string, unknown>) => env.call('PATCH', '/api/v1/contact/contact-status', { organization_id: env.org.id, ...body })
+  const status = (body: Record<string, unknown>) =>
+    env.call('PATCH', '/api/v1/contact/contact-status', { organization_id: env.org.id, ...body })
   const stageOf = async (id: string) =>
-    (await env.store.db.selectFrom('contacts as c').leftJoin('pipeline_stages as s', 's.id', 'c.pipeline_stage_id').select('s.name').where('c.id', '=', id).executeTakeFirstOrThrow()).name
+    (
+      await env.store.db
+        .selectFrom('contacts as c')
+        .leftJoin('pipeline_stages as s', 's.id', 'c.pipeline_stage_id')
+        .select('s.name')
+        .where('c.id', '=', id)
+        .executeTakeFirstOrThrow()
+    ).name
   const addRule = async (...flags: string[]) => JSON.parse(await ok(automation('add', env.org.id, ...flags, '--json'))).id as number
 
   beforeEach(async () => {
@@ -35,10 +43,17 @@ describe('dmtracker stage with contacts in the pipeline', () => {
     assert.match(refused.err, /"Interested" holds 1 contact\(s\); name the stage they move to with --move-to/)
     assert.equal(await stageOf(jane.id), 'Interested')
 
-    assert.equal(await ok(stage('remove', env.org.id, 'interested', '--move-to', 'meeting booked')), 'Removed stage "Interested"; moved 1 contact(s) to "Meeting Booked"')
+    assert.equal(
+      await ok(stage('remove', env.org.id, 'interested', '--move-to', 'meeting booked')),
+      'Removed stage "Interested"; moved 1 contact(s) to "Meeting Booked"',
+    )
     assert.equal(await stageOf(jane.id), 'Meeting Booked')
     assert.equal(await stageOf(john.id), 'In Conversation')
-    const moves = await env.store.db.selectFrom('activity_log').select(['contact_id', 'old_value', 'new_value', 'via']).where('via', '=', 'cli').execute()
+    const moves = await env.store.db
+      .selectFrom('activity_log')
+      .select(['contact_id', 'old_value', 'new_value', 'via'])
+      .where('via', '=', 'cli')
+      .execute()
     assert.deepEqual(moves, [{ contact_id: jane.id, old_value: 'Interested', new_value: 'Meeting Booked', via: 'cli' }])
     const res = await status({ contact_id: jane.id, pipeline_stage: 'Interested' })
     assert.equal(res.status, 400)
@@ -69,7 +84,10 @@ describe('dmtracker stage with contacts in the pipeline', () => {
     const toStatus = await addRule('--when-stage', 'Closed', '--set-status', 'won')
     const toStage = await addRule('--when-status', 'lost', '--set-stage', 'Closed')
     const unrelated = await addRule('--when-status', 'won', '--set-stage', 'Meeting Booked')
-    assert.equal(await ok(stage('deactivate', env.org.id, 'closed')), `Deactivated stage "Closed"; disabled automation rule(s) #${toStatus}, #${toStage} that used it`)
+    assert.equal(
+      await ok(stage('deactivate', env.org.id, 'closed')),
+      `Deactivated stage "Closed"; disabled automation rule(s) #${toStatus}, #${toStage} that used it`,
+    )
     const lost = await status({ contact_id: john.id, lead_status: 'lost' })
     assert.equal(lost.body.data.pipeline_stage, 'In Conversation')
 
@@ -79,7 +97,14 @@ describe('dmtracker stage with contacts in the pipeline', () => {
     await ok(stage('activate', env.org.id, 'Closed'))
     await ok(automation('enable', env.org.id, String(toStage)))
     const listed = JSON.parse(await ok(automation('list', env.org.id, '--json')))
-    assert.deepEqual(listed.map((r: { id: number; enabled: boolean }) => [r.id, r.enabled]), [[toStatus, false], [toStage, true], [unrelated, true]])
+    assert.deepEqual(
+      listed.map((r: { id: number; enabled: boolean }) => [r.id, r.enabled]),
+      [
+        [toStatus, false],
+        [toStage, true],
+        [unrelated, true],
+      ],
+    )
   })
 
   it('removing a stage disables its rules, keeps them without a stage and says so', async () => {

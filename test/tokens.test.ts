@@ -1,13 +1,14 @@
 // Tokens as an attacker with the database file, the logs, or a loop of guesses would meet them:
 // the plaintext is nowhere on disk or in the log after real traffic, a revoked token stops working
 // with the next request, last use is recorded without a write per request, and guessing is throttled.
-import { afterEach, beforeEach, describe, it } from 'node:test'
+
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import { ENDPOINTS } from '../scripts/reliability/endpoints.ts'
 import { parseTrustProxy } from '../src/core/trust-proxy.ts'
 import { hashToken } from '../src/tokens/service.ts'
-import { itSqlite, cli, isErrorShape, setup, type TestEnv, type TestOrg } from './helpers.ts'
+import { cli, isErrorShape, itSqlite, setup, type TestEnv, type TestOrg } from './helpers.ts'
 
 /** What no file and no log line may contain: the token, and its secret part on its own. */
 function secretsOf(token: string): string[] {
@@ -31,7 +32,12 @@ describe('tokens', () => {
   let second: TestOrg & { tokenId: string }
 
   const reply = (token: string, n: number) =>
-    env.call('POST', ENDPOINTS['default-reply'].path, { organization_id: env.org.id, manychat_id: `mc_${n}`, username: `lead_${n}`, message_content: `message ${n}` }, { token })
+    env.call(
+      'POST',
+      ENDPOINTS['default-reply'].path,
+      { organization_id: env.org.id, manychat_id: `mc_${n}`, username: `lead_${n}`, message_content: `message ${n}` },
+      { token },
+    )
 
   beforeEach(async () => {
     env = await setup()
@@ -48,7 +54,12 @@ describe('tokens', () => {
     for (let i = 0; i < 20; i++) assert.equal((await reply(i % 2 ? env.org.token : second.token, i)).status, 200)
     // Failed attempts with near-misses and a token sent where a body field belongs.
     assert.equal((await reply(`${second.token}x`, 99)).status, 401)
-    await env.call('POST', ENDPOINTS['update-tags'].path, { organization_id: env.org.id, username: second.token, mode: 'set', tag_names: [] })
+    await env.call('POST', ENDPOINTS['update-tags'].path, {
+      organization_id: env.org.id,
+      username: second.token,
+      mode: 'set',
+      tag_names: [],
+    })
     assertNowhere(env, [env.org.token, second.token], 'with the WAL in use')
     await env.app.close() // flushes last_used_at
     env.store.sqlite.exec('pragma wal_checkpoint(truncate)')
@@ -74,7 +85,8 @@ describe('tokens', () => {
       assert.equal((await reply(second.token, i)).status, 200)
       env.advance(1000)
     }
-    const lastUsed = () => env.store.db.selectFrom('api_tokens').select('last_used_at').where('id', '=', second.tokenId).executeTakeFirstOrThrow()
+    const lastUsed = () =>
+      env.store.db.selectFrom('api_tokens').select('last_used_at').where('id', '=', second.tokenId).executeTakeFirstOrThrow()
     assert.equal((await lastUsed()).last_used_at, null, 'no write yet')
     await env.app.close()
     assert.equal((await lastUsed()).last_used_at, new Date(env.now() - 1000).toISOString(), 'the last request’s time')
@@ -84,7 +96,8 @@ describe('tokens', () => {
     // Behind one trusted proxy hop, so X-Forwarded-For names the client.
     const proxied = await setup({ trustProxy: parseTrustProxy('1') })
     try {
-      const guess = (i: number, address = '198.51.100.7') => proxied.call('POST', ENDPOINTS['default-reply'].path, {}, { token: `dmt_guess_${i}`, headers: { 'x-forwarded-for': address } })
+      const guess = (i: number, address = '198.51.100.7') =>
+        proxied.call('POST', ENDPOINTS['default-reply'].path, {}, { token: `dmt_guess_${i}`, headers: { 'x-forwarded-for': address } })
       for (let i = 0; i < 20; i++) assert.equal((await guess(i)).status, 401, `attempt ${i + 1}`)
       const throttled = await guess(20)
       assert.equal(throttled.status, 429)

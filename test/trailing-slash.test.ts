@@ -1,7 +1,8 @@
 // A trailing slash reaches the same endpoint as the path without it (issue 13, point 8): it used
 // to get a 405 whose Allow header named the very method used. Walks every route the app serves.
-import { afterEach, beforeEach, describe, it } from 'node:test'
+
 import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import { setup, type TestEnv } from './helpers.ts'
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
@@ -68,7 +69,12 @@ describe('trailing slash', () => {
   })
 
   it('reaches the route: POST /api/v1/contact/default-reply/ records the reply', async () => {
-    const res = await env.call('POST', '/api/v1/contact/default-reply/', { manychat_id: '1', username: 'john_doe', organization_id: env.org.id, message_content: 'hi' })
+    const res = await env.call('POST', '/api/v1/contact/default-reply/', {
+      manychat_id: '1',
+      username: 'john_doe',
+      organization_id: env.org.id,
+      message_content: 'hi',
+    })
     assert.equal(res.status, 200, res.text)
     assert.equal(res.body.data.username, 'john_doe')
   })

@@ -1,14 +1,14 @@
-import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
 import { createContact } from '../src/contacts/lifecycle.ts'
 import { updateContact } from '../src/contacts/repo.ts'
+import { isoTime } from '../src/core/time.ts'
 import { openStore } from '../src/db/open.ts'
-import { getOrganization, setSubscriptionStatus } from '../src/organizations/service.ts'
 import { CANCELLED_MESSAGE } from '../src/organizations/access.ts'
+import { getOrganization, setSubscriptionStatus } from '../src/organizations/service.ts'
 import { attachTags, ensureTags } from '../src/tags/repo.ts'
 import { addUser } from '../src/users/service.ts'
-import { itSqlite, isErrorShape, setup, type TestEnv } from './helpers.ts'
-import { isoTime } from '../src/core/time.ts'
+import { isErrorShape, itSqlite, setup, type TestEnv } from './helpers.ts'
 
 const PATH = '/api/v1/contact/update-tags-external'
 const RED = '#dc2626'
@@ -65,7 +65,10 @@ describe('POST /contact/update-tags-external', () => {
     assert.equal(res.body.data.username, 'janedoe')
     assert.deepEqual(
       res.body.data.tags.map((t: { name: string; color: string }) => [t.name, t.color]),
-      [['hot-lead', RED], ['priority', RED]],
+      [
+        ['hot-lead', RED],
+        ['priority', RED],
+      ],
     )
     for (const tag of res.body.data.tags) assert.ok(Number.isInteger(tag.id))
   })
@@ -77,8 +80,17 @@ describe('POST /contact/update-tags-external', () => {
       const res = await update({ contact_id: contact.id, mode: 'add', tag_names: ['vip', 'hot-lead', 'Hot-Lead '], tag_color: 'blue' })
       assert.equal(res.status, 200)
       // The existing tag keeps its first spelling and colour; the duplicate in the request counts once.
-      assert.deepEqual(res.body.data.tags.map((t: any) => [t.name, t.color]), [['hot-lead', '#2563eb'], ['VIP', '#0d9488']])
-      assert.deepEqual(await orgTags(), [{ name: 'VIP', color: '#0d9488' }, { name: 'hot-lead', color: '#2563eb' }])
+      assert.deepEqual(
+        res.body.data.tags.map((t: any) => [t.name, t.color]),
+        [
+          ['hot-lead', '#2563eb'],
+          ['VIP', '#0d9488'],
+        ],
+      )
+      assert.deepEqual(await orgTags(), [
+        { name: 'VIP', color: '#0d9488' },
+        { name: 'hot-lead', color: '#2563eb' },
+      ])
       assert.deepEqual(await activity(), [
         { contact_id: contact.id, action: 'tags_added', old_value: null, new_value: 'hot-lead', via: 'api', user_id: null },
       ])
@@ -112,13 +124,25 @@ describe('POST /contact/update-tags-external', () => {
       const res = await update({ username: 'lead', mode: 'set', tag_names: ['keep', 'fresh'], tag_color: '#16A34A' })
       assert.equal(res.status, 200)
       assert.equal(res.body.message, 'Tags set successfully')
-      assert.deepEqual(res.body.data.tags.map((t: any) => [t.name, t.color]), [['fresh', '#16a34a'], ['Keep', GRAY]])
+      assert.deepEqual(
+        res.body.data.tags.map((t: any) => [t.name, t.color]),
+        [
+          ['fresh', '#16a34a'],
+          ['Keep', GRAY],
+        ],
+      )
       assert.deepEqual(
         (await activity()).map((a) => [a.action, a.old_value, a.new_value]),
-        [['tags_added', null, 'fresh'], ['tags_removed', 'old-a, old-b', null]],
+        [
+          ['tags_added', null, 'fresh'],
+          ['tags_removed', 'old-a, old-b', null],
+        ],
       )
       // Removed tags leave the contact, not the organization.
-      assert.deepEqual((await orgTags()).map((t) => t.name), ['old-a', 'Keep', 'old-b', 'fresh'])
+      assert.deepEqual(
+        (await orgTags()).map((t) => t.name),
+        ['old-a', 'Keep', 'old-b', 'fresh'],
+      )
     })
 
     it('clears every tag with an empty list', async () => {
@@ -127,7 +151,10 @@ describe('POST /contact/update-tags-external', () => {
       const res = await update({ contact_id: contact.id, mode: 'set', tag_names: [] })
       assert.equal(res.status, 200)
       assert.deepEqual(res.body.data.tags, [])
-      assert.deepEqual((await activity()).map((a) => [a.action, a.old_value]), [['tags_removed', 'a, b']])
+      assert.deepEqual(
+        (await activity()).map((a) => [a.action, a.old_value]),
+        [['tags_removed', 'a, b']],
+      )
     })
 
     it('logs nothing when the tags are already exactly those', async () => {
@@ -216,7 +243,11 @@ describe('POST /contact/update-tags-external', () => {
   describe('finding the contact', () => {
     it('by contact_id, by username in any case and with @, or both when they agree', async () => {
       const contact = await makeContact('jane.doe')
-      for (const who of [{ contact_id: contact.id.toUpperCase() }, { username: '  @Jane.Doe ' }, { contact_id: contact.id, username: 'JANE.DOE' }]) {
+      for (const who of [
+        { contact_id: contact.id.toUpperCase() },
+        { username: '  @Jane.Doe ' },
+        { contact_id: contact.id, username: 'JANE.DOE' },
+      ]) {
         const res = await update({ ...who, mode: 'add', tag_names: ['x'] })
         assert.equal(res.status, 200, JSON.stringify(who))
         assert.equal(res.body.data.contact_id, contact.id)
@@ -231,7 +262,10 @@ describe('POST /contact/update-tags-external', () => {
       assert.equal(res.status, 400)
       assert.match(res.body.message, /contact_id/)
       assert.match(res.body.message, /username/)
-      assert.deepEqual(res.body.details.map((d: { field: string }) => d.field), ['contact_id', 'username'])
+      assert.deepEqual(
+        res.body.details.map((d: { field: string }) => d.field),
+        ['contact_id', 'username'],
+      )
       assert.deepEqual(await orgTags(), [])
     })
 
@@ -258,7 +292,7 @@ describe('POST /contact/update-tags-external', () => {
       assert.deepEqual(await orgTags(), [])
     })
 
-    it('says which identifier found nobody, in the reference\'s words (as contact-status does)', async () => {
+    it("says which identifier found nobody, in the reference's words (as contact-status does)", async () => {
       const res = await update({ username: 'nobody', mode: 'add', tag_names: ['x'] })
       assert.equal(res.status, 404)
       assert.equal(res.body.message, 'Contact not found with username nobody')
@@ -268,16 +302,24 @@ describe('POST /contact/update-tags-external', () => {
   describe('email', () => {
     it('records the user behind the change in the activity log', async () => {
       await makeContact('lead')
-      const user = await env.store.write((trx) => addUser(trx, { email: 'sam@agency.test', organizationId: env.org.id, role: 'member' }, isoTime(env.now())))
+      const user = await env.store.write((trx) =>
+        addUser(trx, { email: 'sam@agency.test', organizationId: env.org.id, role: 'member' }, isoTime(env.now())),
+      )
       const res = await update({ username: 'lead', mode: 'add', tag_names: ['x'], email: 'SAM@agency.test' })
       assert.equal(res.status, 200)
-      assert.deepEqual((await activity()).map((a) => a.user_id), [user.id])
+      assert.deepEqual(
+        (await activity()).map((a) => a.user_id),
+        [user.id],
+      )
     })
 
     it('answers 404 for an unknown user and 403 for a non-member, writing nothing', async () => {
       await makeContact('lead')
       await env.store.write((trx) => addUser(trx, { email: 'outsider@agency.test', role: 'member' }, isoTime(env.now())))
-      for (const [email, status] of [['nobody@agency.test', 404], ['outsider@agency.test', 403]] as const) {
+      for (const [email, status] of [
+        ['nobody@agency.test', 404],
+        ['outsider@agency.test', 403],
+      ] as const) {
         const res = await update({ username: 'lead', mode: 'add', tag_names: ['x'], email })
         assert.equal(res.status, status, email)
         assert.ok(isErrorShape(res.body))
@@ -298,11 +340,19 @@ describe('POST /contact/update-tags-external', () => {
       ['tag_names not an array', { username: 'lead', mode: 'add', tag_names: 'hot' }, /tag_names must be an array/],
       ['a tag name that is not a string', { username: 'lead', mode: 'add', tag_names: [5] }, /tag_names\.0 must be a string/],
       ['a blank tag name', { username: 'lead', mode: 'add', tag_names: ['ok', '  '] }, /tag_names\.1 must not be empty/],
-      ['a tag name over 50 characters', { username: 'lead', mode: 'add', tag_names: ['x'.repeat(51)] }, /tag_names\.0 must be at most 50 characters/],
+      [
+        'a tag name over 50 characters',
+        { username: 'lead', mode: 'add', tag_names: ['x'.repeat(51)] },
+        /tag_names\.0 must be at most 50 characters/,
+      ],
       ['add with no tags', { username: 'lead', mode: 'add', tag_names: [] }, /tag_names must not be empty/],
       ['remove with no tags', { username: 'lead', mode: 'remove', tag_names: [] }, /tag_names must not be empty/],
       ['a malformed email', { username: 'lead', mode: 'add', tag_names: ['x'], email: 'not-an-email' }, /email must be a valid email/],
-      ['a malformed organization_id', { organization_id: 'your-org-id', username: 'lead', mode: 'add', tag_names: ['x'] }, /organization_id must be a UUID/],
+      [
+        'a malformed organization_id',
+        { organization_id: 'your-org-id', username: 'lead', mode: 'add', tag_names: ['x'] },
+        /organization_id must be a UUID/,
+      ],
       ['a tag_color that is not a string', { username: 'lead', mode: 'add', tag_names: ['x'], tag_color: 7 }, /tag_color must be a string/],
     ]
     for (const [name, body, message] of cases) {
@@ -380,7 +430,7 @@ describe('POST /contact/update-tags-external', () => {
 
     itSqlite('answers 503 with Retry-After while another process holds the write lock', async () => {
       await makeContact('lead')
-      const path = String(env.store.sqlite.value('select file from pragma_database_list where name = \'main\''))
+      const path = String(env.store.sqlite.value("select file from pragma_database_list where name = 'main'"))
       env.store.sqlite.exec('pragma busy_timeout = 0')
       const other = openStore(path, { busyTimeoutMs: 0 })
       other.sqlite.exec('begin immediate')

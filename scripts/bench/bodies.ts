@@ -1,5 +1,5 @@
+import { contactId, igId, LEAD_STATUSES, MESSAGES, manychatId, OUTREACH, STAGES, TAG_COLORS, TAG_NAMES, username } from './population.ts'
 import type { Seed } from './seed.ts'
-import { contactId, igId, LEAD_STATUSES, manychatId, MESSAGES, OUTREACH, STAGES, TAG_COLORS, TAG_NAMES, username } from './population.ts'
 
 export const ENDPOINTS = ['default-reply', 'create-contact', 'update-tags', 'contact-status'] as const
 export type Endpoint = (typeof ENDPOINTS)[number]
@@ -57,13 +57,17 @@ export function requestSource(endpoint: Endpoint, seed: Seed): () => BenchReques
     'default-reply': () => {
       const i = person(0.3)
       const org = seed.orgs[i % seed.orgs.length]!
-      return request(i, {
-        manychat_id: manychatId(i),
-        username: asSent(username(i)),
-        message_content: chance(0.02) ? '##{{last_input_text}}' : pick(MESSAGES),
-        ...(chance(0.2) ? { message_date: new Date(Date.now() - Math.floor(Math.random() * 600_000)).toISOString() } : {}),
-        ...(chance(0.3) ? { page_name: org.pageName } : {}),
-      }, chance(0.5) ? `"ig_id":${igId(i)}` : '')
+      return request(
+        i,
+        {
+          manychat_id: manychatId(i),
+          username: asSent(username(i)),
+          message_content: chance(0.02) ? '##{{last_input_text}}' : pick(MESSAGES),
+          ...(chance(0.2) ? { message_date: new Date(Date.now() - Math.floor(Math.random() * 600_000)).toISOString() } : {}),
+          ...(chance(0.3) ? { page_name: org.pageName } : {}),
+        },
+        chance(0.5) ? `"ig_id":${igId(i)}` : '',
+      )
     },
     'create-contact': () => {
       const i = person(0.5)

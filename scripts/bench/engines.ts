@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { buildBinary, cliJson, ensureStopped, startServer, type ServerProcess } from '../reliability/server-process.ts'
+import { buildBinary, cliJson, ensureStopped, type ServerProcess, startServer } from '../reliability/server-process.ts'
 
 const ENDPOINTS = ['default-reply', 'create-contact', 'update-tags', 'contact-status'] as const
 type EndpointName = (typeof ENDPOINTS)[number]
@@ -30,17 +30,35 @@ function request(endpoint: EndpointName, org: Org, n: number, seeded: number): {
   const existing = `seed_${n % seeded}`
   switch (endpoint) {
     case 'default-reply':
-      return { method: 'POST', path: '/api/v1/contact/default-reply', body: { organization_id: org.id, manychat_id: `mc_${n % seeded}`, username: existing, message_content: `reply ${n}` } }
+      return {
+        method: 'POST',
+        path: '/api/v1/contact/default-reply',
+        body: { organization_id: org.id, manychat_id: `mc_${n % seeded}`, username: existing, message_content: `reply ${n}` },
+      }
     case 'create-contact':
       return {
         method: 'POST',
         path: '/api/v1/organization/create-contact',
-        body: { organization_id: org.id, username: `new_${process.pid}_${n}`, had_outreach: false, last_response_at: '2026-01-12T10:00:00.000Z', last_message_content: 'hi' },
+        body: {
+          organization_id: org.id,
+          username: `new_${process.pid}_${n}`,
+          had_outreach: false,
+          last_response_at: '2026-01-12T10:00:00.000Z',
+          last_message_content: 'hi',
+        },
       }
     case 'update-tags':
-      return { method: 'POST', path: '/api/v1/contact/update-tags-external', body: { organization_id: org.id, username: existing, mode: 'add', tag_names: [`t${n % 20}`] } }
+      return {
+        method: 'POST',
+        path: '/api/v1/contact/update-tags-external',
+        body: { organization_id: org.id, username: existing, mode: 'add', tag_names: [`t${n % 20}`] },
+      }
     case 'contact-status':
-      return { method: 'PATCH', path: '/api/v1/contact/contact-status', body: { organization_id: org.id, manychat_id: `mc_${n % seeded}`, lead_status: ['open', 'won', 'lost'][n % 3] } }
+      return {
+        method: 'PATCH',
+        path: '/api/v1/contact/contact-status',
+        body: { organization_id: org.id, manychat_id: `mc_${n % seeded}`, lead_status: ['open', 'won', 'lost'][n % 3] },
+      }
   }
 }
 
@@ -105,17 +123,24 @@ export async function benchEngines(options: EngineBenchOptions): Promise<string>
     for (const setup of setups) {
       const servers: ServerProcess[] = []
       try {
-        for (let i = 0; i < setup.instances; i++) servers.push(startServer(binary, setup.database, ['--quiet', '--rate-limit', 'off', '--durability', 'full']))
+        for (let i = 0; i < setup.instances; i++)
+          servers.push(startServer(binary, setup.database, ['--quiet', '--rate-limit', 'off', '--durability', 'full']))
         const urls = await Promise.all(servers.map((s) => s.listening))
         let orgs = orgsByDatabase.get(setup.database)
         if (!orgs) {
-          orgs = Array.from({ length: options.orgs }, (_, i) => cliJson<Org>(binary, ['org', 'create', '--name', `Bench ${i}`, '--db', setup.database]))
+          orgs = Array.from({ length: options.orgs }, (_, i) =>
+            cliJson<Org>(binary, ['org', 'create', '--name', `Bench ${i}`, '--db', setup.database]),
+          )
           orgsByDatabase.set(setup.database, orgs)
           // The contacts the changing endpoints work on.
           for (let i = 0; i < seeded * orgs.length; i++) {
             const org = orgs[i % orgs.length]!
             const { path, body } = request('default-reply', org, Math.floor(i / orgs.length), seeded)
-            await fetch(`${urls[0]}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-org-auth-token': org.token }, body: JSON.stringify(body) })
+            await fetch(`${urls[0]}${path}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'x-org-auth-token': org.token },
+              body: JSON.stringify(body),
+            })
           }
         }
         results[setup.label] = {} as Record<EndpointName, { rps: number; failed: number }>

@@ -49,7 +49,12 @@ async function driveFlatOut(url: string, next: () => BenchRequest, { connections
  * their turn, and the wait counts. autocannon's own rate option is not used for this: it sends
  * each second's quota as one burst at the start of the second, which measures saturation.
  */
-async function driveAtRate(url: string, next: () => BenchRequest, rate: number, { connections, duration }: LoadOptions): Promise<LoadResult> {
+async function driveAtRate(
+  url: string,
+  next: () => BenchRequest,
+  rate: number,
+  { connections, duration }: LoadOptions,
+): Promise<LoadResult> {
   const total = Math.max(1, Math.floor(rate * duration))
   const interval = 1000 / rate
   const latencies: number[] = []

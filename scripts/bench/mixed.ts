@@ -50,17 +50,31 @@ const median = (xs: number[]) => (xs.length === 0 ? NaN : [...xs].sort((a, b) =>
  * and the open-loop measurement rightly counts that as latency). Resolves to its seconds and size.
  */
 async function curl(url: string, token: string): Promise<{ seconds: number; bytes: number }> {
-  const proc = Bun.spawn(['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code} %{time_total} %{size_download}', '-H', `x-org-auth-token: ${token}`, url], { stdout: 'pipe', stderr: 'inherit' })
+  const proc = Bun.spawn(
+    ['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code} %{time_total} %{size_download}', '-H', `x-org-auth-token: ${token}`, url],
+    { stdout: 'pipe', stderr: 'inherit' },
+  )
   const [status, seconds, bytes] = (await new Response(proc.stdout).text()).split(' ')
   await proc.exited
   if (status !== '200') throw new Error(`${url} answered ${status}`)
   return { seconds: Number(seconds), bytes: Number(bytes) }
 }
 
-const READ_PATHS = ['/api/v1/follow-ups', '/api/v1/contacts?limit=50', '/api/v1/pipeline', '/api/v1/contacts?follow_up=overdue&limit=50', '/api/v1/contacts?type=outreach&limit=50']
+const READ_PATHS = [
+  '/api/v1/follow-ups',
+  '/api/v1/contacts?limit=50',
+  '/api/v1/pipeline',
+  '/api/v1/contacts?follow_up=overdue&limit=50',
+  '/api/v1/contacts?type=outreach&limit=50',
+]
 
 /** Runs the scenario's background reads in a loop while `measure` drives the webhooks; returns what both recorded. */
-async function whileRunning(url: string, token: string, scenario: Scenario, measure: () => Promise<[LoadResult, LoadResult]>): Promise<Measured> {
+async function whileRunning(
+  url: string,
+  token: string,
+  scenario: Scenario,
+  measure: () => Promise<[LoadResult, LoadResult]>,
+): Promise<Measured> {
   const exports: number[] = []
   let reads = 0
   let stopped = false
@@ -111,7 +125,9 @@ export async function mixedBench(options: MixedOptions): Promise<string> {
       const server = await start()
       try {
         const run = await runOnce(name, server, options.seeded, options)
-        options.log(`${name}: export alone ${run.exportAlone.toFixed(2)} s (${run.exportMb.toFixed(0)} MB), peak RSS ${run.peakRssMb.toFixed(0)} MB`)
+        options.log(
+          `${name}: export alone ${run.exportAlone.toFixed(2)} s (${run.exportMb.toFixed(0)} MB), peak RSS ${run.peakRssMb.toFixed(0)} MB`,
+        )
         runs.push(run)
       } finally {
         await server.stop()
@@ -129,21 +145,43 @@ function report(runs: Run[]): string {
     const med = (f: (r: Run) => number) => median(mine.map(f))
     for (const scenario of SCENARIOS) {
       const at = (r: Run) => r.scenarios[scenario]
-      const ratio = (f: (m: Measured) => number) => (scenario === 'alone' ? '' : `${med((r) => f(at(r)) / f(r.scenarios.alone)).toFixed(2)}×`)
+      const ratio = (f: (m: Measured) => number) =>
+        scenario === 'alone' ? '' : `${med((r) => f(at(r)) / f(r.scenarios.alone)).toFixed(2)}×`
       const exports = mine.flatMap((r) => at(r).exports)
       rows.push([
         server,
-        scenario === 'alone' ? 'default-reply alone' : scenario === 'exports' ? 'while CSV exports run back to back' : 'while board, lists, pipeline are read in a loop',
+        scenario === 'alone'
+          ? 'default-reply alone'
+          : scenario === 'exports'
+            ? 'while CSV exports run back to back'
+            : 'while board, lists, pipeline are read in a loop',
         `${Math.round(med((r) => at(r).flat.rps))}`,
         ratio((m) => m.flat.rps),
         med((r) => at(r).flat.p99).toFixed(1),
         `${Math.round(med((r) => r.rate))}`,
         med((r) => at(r).fixed.p99).toFixed(1),
         ratio((m) => m.fixed.p99),
-        scenario === 'exports' ? `${exports.length}, median ${median(exports).toFixed(2)} s` : scenario === 'reads' ? `${Math.round(med((r) => at(r).reads))} reads per run` : '',
+        scenario === 'exports'
+          ? `${exports.length}, median ${median(exports).toFixed(2)} s`
+          : scenario === 'reads'
+            ? `${Math.round(med((r) => at(r).reads))} reads per run`
+            : '',
       ])
     }
-    rows.push([server, 'one export alone (median)', '', '', '', '', '', '', `${med((r) => r.exportAlone).toFixed(2)} s, ${med((r) => r.exportMb).toFixed(0)} MB; peak RSS ${med((r) => r.peakRssMb).toFixed(0)} MB`])
+    rows.push([
+      server,
+      'one export alone (median)',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      `${med((r) => r.exportAlone).toFixed(2)} s, ${med((r) => r.exportMb).toFixed(0)} MB; peak RSS ${med((r) => r.peakRssMb).toFixed(0)} MB`,
+    ])
   }
-  return markdown(['server', 'workload', 'flat req/s', 'vs alone', 'flat p99 ms', 'fixed req/s', 'fixed p99 ms', 'vs alone', 'background'], rows)
+  return markdown(
+    ['server', 'workload', 'flat req/s', 'vs alone', 'flat p99 ms', 'fixed req/s', 'fixed p99 ms', 'vs alone', 'background'],
+    rows,
+  )
 }

@@ -48,7 +48,23 @@ const fixed = (n: number, digits = 0) => n.toFixed(digits)
 const ms = (n: number) => (n < 10 ? n.toFixed(1) : n.toFixed(0))
 
 export function table(rows: Row[]): string {
-  const header = ['endpoint', 'contacts', 'server', 'durability', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'CPU/req', 'fixed rate', 'p50 ms', 'p99 ms', 'vs baseline', 'peak RSS', 'idle RSS']
+  const header = [
+    'endpoint',
+    'contacts',
+    'server',
+    'durability',
+    'req/s',
+    'spread',
+    'p50 ms',
+    'p99 ms',
+    'CPU/req',
+    'fixed rate',
+    'p50 ms',
+    'p99 ms',
+    'vs baseline',
+    'peak RSS',
+    'idle RSS',
+  ]
   const lines = rows.map((r) => [
     r.endpoint,
     r.contacts >= 1_000_000 ? `${r.contacts / 1_000_000}M` : `${r.contacts / 1000}k`,

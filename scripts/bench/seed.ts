@@ -2,7 +2,7 @@ import { Database } from 'bun:sqlite'
 import { migrateToLatest } from '../../src/db/migrate.ts'
 import { openStore } from '../../src/db/open.ts'
 import { createOrganization } from '../../src/organizations/service.ts'
-import { contactId, igId, manychatId, MESSAGES, OUTREACH, seededTag, TAG_NAMES, username } from './population.ts'
+import { contactId, igId, MESSAGES, manychatId, OUTREACH, seededTag, TAG_NAMES, username } from './population.ts'
 
 export interface SeededOrg {
   id: string
@@ -38,11 +38,15 @@ export async function seed(path: string, { contacts, orgCount }: { contacts: num
 
   const db = new Database(path)
   db.exec('pragma synchronous = off; pragma cache_size = -1000000; pragma foreign_keys = off')
-  const stages = db.query<{ inbound: number; outreach: number }, [string]>('select inbound_stage_id as inbound, outreach_stage_id as outreach from organizations where id = ?')
+  const stages = db.query<{ inbound: number; outreach: number }, [string]>(
+    'select inbound_stage_id as inbound, outreach_stage_id as outreach from organizations where id = ?',
+  )
   const entry = orgs.map((o) => stages.get(o.id)!)
   const iso = new Date(now.getTime()).toISOString()
   const tagIds = orgs.map((org, o) => {
-    const insert = db.query<{ id: number }, [string, number, string, string, string]>('insert into tags (organization_id, number, name, color, created_at) values (?, ?, ?, ?, ?) returning id')
+    const insert = db.query<{ id: number }, [string, number, string, string, string]>(
+      'insert into tags (organization_id, number, name, color, created_at) values (?, ?, ?, ?, ?) returning id',
+    )
     return TAG_NAMES.map((name, t) => insert.get(org.id, t + 1, name, SEED_COLORS[(t + o) % SEED_COLORS.length]!, iso)!.id)
   })
 
@@ -53,7 +57,9 @@ export async function seed(path: string, { contacts, orgCount }: { contacts: num
      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, ?, 1, ?, ?, ?, ?)`,
   )
   // Messages are numbered per organization, as the server numbers them (src/db/id-numbers.ts).
-  const insertMessage = db.prepare(`insert into messages (contact_id, number, direction, content, sent_at, source, created_at) values (?, ?, 'inbound', ?, ?, 'manychat', ?)`)
+  const insertMessage = db.prepare(
+    `insert into messages (contact_id, number, direction, content, sent_at, source, created_at) values (?, ?, 'inbound', ?, ?, 'manychat', ?)`,
+  )
   const messageNumbers = orgs.map(() => 0)
   const insertTag = db.prepare('insert into contact_tags (contact_id, tag_id, created_at) values (?, ?, ?)')
   const chunk = db.transaction((from: number, to: number) => {
@@ -64,9 +70,21 @@ export async function seed(path: string, { contacts, orgCount }: { contacts: num
       const message = MESSAGES[i % MESSAGES.length]!
       const id = contactId(i)
       insertContact.run(
-        id, orgs[o]!.id, username(i), manychatId(i), i % 2 ? igId(i) : null, outreach ? 1 : 0, outreach?.reason ?? null,
-        outreach?.text ?? null, at, message, at, outreach ? entry[o]!.outreach : entry[o]!.inbound,
-        i % 5 === 0 ? 'custom-api-import' : 'manychat', at, at,
+        id,
+        orgs[o]!.id,
+        username(i),
+        manychatId(i),
+        i % 2 ? igId(i) : null,
+        outreach ? 1 : 0,
+        outreach?.reason ?? null,
+        outreach?.text ?? null,
+        at,
+        message,
+        at,
+        outreach ? entry[o]!.outreach : entry[o]!.inbound,
+        i % 5 === 0 ? 'custom-api-import' : 'manychat',
+        at,
+        at,
       )
       insertMessage.run(id, ++messageNumbers[o]!, message, at, at)
       const tag = seededTag(i)

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { openSync, closeSync, readFileSync } from 'node:fs'
+import { closeSync, openSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 
 export interface Launch {
@@ -49,7 +49,14 @@ export function readRss(pid: number): { now: number; peak: number } {
  * Starts a server on loopback (its output goes to `logPath`) and resolves once `ready` answers.
  * The process is killed if it does not come up within `timeoutMs`; readiness is polled every `pollMs`.
  */
-export async function start(launch: Launch, port: number, logPath: string, ready: (url: string) => Promise<boolean>, timeoutMs = 120_000, pollMs = 5): Promise<Running> {
+export async function start(
+  launch: Launch,
+  port: number,
+  logPath: string,
+  ready: (url: string) => Promise<boolean>,
+  timeoutMs = 120_000,
+  pollMs = 5,
+): Promise<Running> {
   const log = openSync(logPath, 'a')
   const child = spawn(launch.command[0]!, launch.command.slice(1), {
     cwd: launch.cwd,

@@ -8,8 +8,8 @@ import { once } from 'node:events'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { ENDPOINTS } from './endpoints.ts'
-import { cliJson, ensureStopped, startServer, type ServerProcess } from './server-process.ts'
-import { Ledger, verifyLedger, Workload, type Org } from './workload.ts'
+import { cliJson, ensureStopped, type ServerProcess, startServer } from './server-process.ts'
+import { Ledger, type Org, verifyLedger, Workload } from './workload.ts'
 
 export interface CrashOptions {
   binary: string
@@ -54,13 +54,29 @@ function random(seed: number) {
   }
 }
 
-export async function runCrashTest({ binary, dir, rounds, workers = 8, maxLoadMs = 1500, seed = Date.now(), log = () => {} }: CrashOptions): Promise<CrashReport> {
+export async function runCrashTest({
+  binary,
+  dir,
+  rounds,
+  workers = 8,
+  maxLoadMs = 1500,
+  seed = Date.now(),
+  log = () => {},
+}: CrashOptions): Promise<CrashReport> {
   const next = random(seed)
   const dbPath = join(dir, 'crash.db')
   const org = cliJson<Org>(binary, ['org', 'create', '--name', 'Crash test', '--db', dbPath])
   const ledger = new Ledger()
   const workload = new Workload(org, ledger)
-  const report: CrashReport = { rounds, killedUnderLoad: 0, killedWhileStarting: 0, acknowledged: 0, answers: ledger.answers, sigterm: { exitCode: null, inFlightAnswer: undefined, stoppedLogged: false }, problems: [] }
+  const report: CrashReport = {
+    rounds,
+    killedUnderLoad: 0,
+    killedWhileStarting: 0,
+    acknowledged: 0,
+    answers: ledger.answers,
+    sigterm: { exitCode: null, inFlightAnswer: undefined, stoppedLogged: false },
+    problems: [],
+  }
   const check = async (when: string) => {
     for (const problem of await verifyLedger(dbPath, org.id, ledger)) report.problems.push(`${when}: ${problem}`)
   }
@@ -91,9 +107,12 @@ export async function runCrashTest({ binary, dir, rounds, workers = 8, maxLoadMs
       stop = true
       const { signal } = await server.exited
       await load
-      if (signal !== 'SIGKILL') report.problems.push(`round ${round}: the server ended by itself (${signal}) before the kill:\n${server.output()}`)
+      if (signal !== 'SIGKILL')
+        report.problems.push(`round ${round}: the server ended by itself (${signal}) before the kill:\n${server.output()}`)
       report.killedUnderLoad++
-      log(`round ${round}: killed after ${loadMs} ms of load; ${ledger.acknowledged - before} writes acknowledged this round, ${ledger.acknowledged} in all`)
+      log(
+        `round ${round}: killed after ${loadMs} ms of load; ${ledger.acknowledged - before} writes acknowledged this round, ${ledger.acknowledged} in all`,
+      )
     } catch (error) {
       report.problems.push(`round ${round}: ${error instanceof Error ? error.message : String(error)}`)
     } finally {
@@ -113,7 +132,15 @@ export async function runCrashTest({ binary, dir, rounds, workers = 8, maxLoadMs
  * and half its body go out before the signal, the rest after. It must still get its 201, the
  * process must exit 0 after logging "stopped", and its write is checked with all the others.
  */
-async function sigtermUnderLoad(binary: string, dbPath: string, org: Org, workload: Workload, report: CrashReport, next: () => number, log: (line: string) => void) {
+async function sigtermUnderLoad(
+  binary: string,
+  dbPath: string,
+  org: Org,
+  workload: Workload,
+  report: CrashReport,
+  next: () => number,
+  log: (line: string) => void,
+) {
   let server: ServerProcess | undefined
   try {
     server = startServer(binary, dbPath, SERVE_ARGS)
@@ -126,7 +153,9 @@ async function sigtermUnderLoad(binary: string, dbPath: string, org: Org, worklo
     const socket = connect(Number(url.port), url.hostname)
     await once(socket, 'connect')
     const { path } = ENDPOINTS['create-contact']
-    socket.write(`POST ${path} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nx-org-auth-token: ${org.token}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`)
+    socket.write(
+      `POST ${path} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nx-org-auth-token: ${org.token}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`,
+    )
     socket.write(body.slice(0, body.length / 2))
     let answer = ''
     socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')))

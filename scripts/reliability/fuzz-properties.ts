@@ -6,10 +6,10 @@
 //               surrogates) is answered 2xx, and the database and the read API return it literally.
 // The read API gets the hostile property over its paths, query strings and bodies.
 import fc from 'fast-check'
-import { normalizeUsername } from '../../src/core/fields.ts'
 import { resolveTagColor } from '../../src/core/colors.ts'
-import { isErrorShape, type CallResult } from '../../test/helpers.ts'
-import { ENDPOINT_NAMES, toJsonText, type EndpointName } from './endpoints.ts'
+import { normalizeUsername } from '../../src/core/fields.ts'
+import { type CallResult, isErrorShape } from '../../test/helpers.ts'
+import { ENDPOINT_NAMES, type EndpointName, toJsonText } from './endpoints.ts'
 import { hostileBody, literalText, readApiRequest, tagText, tokenChoice, wellFormed } from './fuzz-values.ts'
 import type { FuzzWorld } from './fuzz-world.ts'
 
@@ -19,8 +19,10 @@ function checkAnswer(res: CallResult, what: string, { document = false } = {}): 
   const csv = res.status === 200 && res.headers.get('content-type')?.startsWith('text/csv')
   if (csv) return
   if (res.body === undefined) throw new Error(`${what}: answer is not JSON: ${res.text.slice(0, 300)}`)
-  if (res.status >= 400 && !isErrorShape(res.body)) throw new Error(`${what}: ${res.status} not in the error shape: ${res.text.slice(0, 300)}`)
-  if (res.status < 300 && !document && res.body.status !== 'success') throw new Error(`${what}: ${res.status} without status success: ${res.text.slice(0, 300)}`)
+  if (res.status >= 400 && !isErrorShape(res.body))
+    throw new Error(`${what}: ${res.status} not in the error shape: ${res.text.slice(0, 300)}`)
+  if (res.status < 300 && !document && res.body.status !== 'success')
+    throw new Error(`${what}: ${res.status} without status success: ${res.text.slice(0, 300)}`)
 }
 
 /** `statuses` counts the answers by status code, to show how deep the cases reached. */
@@ -48,14 +50,16 @@ const nonce = Math.random().toString(36).slice(2, 7)
 const nextSuffix = () => `_${nonce}${(unique++).toString(36)}`
 
 function expectEqual(actual: unknown, expected: unknown, what: string) {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error(`${what}: stored ${JSON.stringify(actual)}, sent ${JSON.stringify(expected)}`)
+  if (JSON.stringify(actual) !== JSON.stringify(expected))
+    throw new Error(`${what}: stored ${JSON.stringify(actual)}, sent ${JSON.stringify(expected)}`)
 }
 
 function expectStatus(res: CallResult, status: number, what: string) {
   if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status} ${res.text.slice(0, 300)}`)
 }
 
-const contactRow = (w: FuzzWorld, id: string) => w.env.store.db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+const contactRow = (w: FuzzWorld, id: string) =>
+  w.env.store.db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
 
 export function roundTripProperty(w: FuzzWorld, endpoint: EndpointName) {
   const { db } = w.env.store
@@ -67,7 +71,10 @@ export function roundTripProperty(w: FuzzWorld, endpoint: EndpointName) {
         const username = name + suffix
         fc.pre(normalizeUsername(wellFormed(username)).length <= 30)
         const manychatId = mcPrefix + suffix
-        const res = await w.send(endpoint, JSON.stringify({ organization_id: w.a.id, manychat_id: manychatId, username, message_content: message }))
+        const res = await w.send(
+          endpoint,
+          JSON.stringify({ organization_id: w.a.id, manychat_id: manychatId, username, message_content: message }),
+        )
         expectStatus(res, 200, endpoint)
         expectEqual(res.body.data.last_message_content, wellFormed(message), 'last_message_content (response)')
         const row = await contactRow(w, res.body.data.id)
@@ -75,21 +82,44 @@ export function roundTripProperty(w: FuzzWorld, endpoint: EndpointName) {
         expectEqual(row.manychat_id, wellFormed(manychatId).trim(), 'manychat_id')
         expectEqual(row.username, normalizeUsername(wellFormed(username)), 'username')
         const history = await db.selectFrom('messages').select('content').where('contact_id', '=', row.id).execute()
-        expectEqual(history.map((m) => m.content), [wellFormed(message)], 'messages')
+        expectEqual(
+          history.map((m) => m.content),
+          [wellFormed(message)],
+          'messages',
+        )
         const read = await w.env.call('GET', `/api/v1/contacts/${row.id}`)
         expectStatus(read, 200, 'GET /contacts/:id')
         expectEqual(read.body.data.last_message_content, wellFormed(message), 'last_message_content (read API)')
       })
     case 'create-contact':
       return fc.asyncProperty(
-        fc.record({ reason: literalText(500), text: literalText(10_000), reasonLabel: literalText(500), messageLabel: literalText(500), note: literalText(1000), color: fc.oneof(fc.constantFrom('red', 'Teal', '#ABC'), literalText(50)) }),
+        fc.record({
+          reason: literalText(500),
+          text: literalText(10_000),
+          reasonLabel: literalText(500),
+          messageLabel: literalText(500),
+          note: literalText(1000),
+          color: fc.oneof(fc.constantFrom('red', 'Teal', '#ABC'), literalText(50)),
+        }),
         fc.array(tagText(), { maxLength: 3 }),
         fc.stringMatching(/^@?[A-Za-z0-9._]{1,10}$/),
         fc.bigInt({ min: 0n, max: 10n ** 30n - 1n }),
         async (f, tagPrefixes, name, igId) => {
           const suffix = nextSuffix()
           const tags = tagPrefixes.map((t, i) => `${t}${suffix}_${i}`).filter((t) => t.trim().length <= 50)
-          const body = { organization_id: w.a.id, username: name + suffix, had_outreach: true, outreach_reason: f.reason, outreach_text: f.text, outreach_reason_label: f.reasonLabel, outreach_message_label: f.messageLabel, note: f.note, tags, tag_color: f.color, ig_id: igId }
+          const body = {
+            organization_id: w.a.id,
+            username: name + suffix,
+            had_outreach: true,
+            outreach_reason: f.reason,
+            outreach_text: f.text,
+            outreach_reason_label: f.reasonLabel,
+            outreach_message_label: f.messageLabel,
+            note: f.note,
+            tags,
+            tag_color: f.color,
+            ig_id: igId,
+          }
           const res = await w.send(endpoint, toJsonText(body))
           expectStatus(res, 201, endpoint)
           const row = await contactRow(w, res.body.data.id)
@@ -98,10 +128,23 @@ export function roundTripProperty(w: FuzzWorld, endpoint: EndpointName) {
             [f.reason, f.text, f.reasonLabel, f.messageLabel, igId.toString(), normalizeUsername(name + suffix)].map((s) => wellFormed(s)),
             'outreach fields',
           )
-          expectEqual([res.body.data.outreach_reason, res.body.data.outreach_text, res.body.data.ig_id], [f.reason, f.text, igId.toString()].map(wellFormed), 'response')
+          expectEqual(
+            [res.body.data.outreach_reason, res.body.data.outreach_text, res.body.data.ig_id],
+            [f.reason, f.text, igId.toString()].map(wellFormed),
+            'response',
+          )
           const notes = await db.selectFrom('notes').select('body').where('contact_id', '=', row.id).execute()
-          expectEqual(notes.map((n) => n.body), [wellFormed(f.note)], 'note')
-          const stored = await db.selectFrom('contact_tags as ct').innerJoin('tags as t', 't.id', 'ct.tag_id').select(['t.name', 't.color']).where('ct.contact_id', '=', row.id).execute()
+          expectEqual(
+            notes.map((n) => n.body),
+            [wellFormed(f.note)],
+            'note',
+          )
+          const stored = await db
+            .selectFrom('contact_tags as ct')
+            .innerJoin('tags as t', 't.id', 'ct.tag_id')
+            .select(['t.name', 't.color'])
+            .where('ct.contact_id', '=', row.id)
+            .execute()
           expectEqual(stored.map((t) => t.name).sort(), tags.map((t) => wellFormed(t).trim()).sort(), 'tag names')
           for (const t of stored) expectEqual(t.color, resolveTagColor(wellFormed(f.color)), 'tag color')
         },
@@ -110,11 +153,19 @@ export function roundTripProperty(w: FuzzWorld, endpoint: EndpointName) {
       return fc.asyncProperty(fc.array(tagText(), { minLength: 1, maxLength: 5 }), async (prefixes) => {
         const suffix = nextSuffix()
         const names = prefixes.map((t, i) => `${t}${suffix}_${i}`).filter((t) => t.trim().length <= 50)
-        const res = await w.send(endpoint, JSON.stringify({ organization_id: w.a.id, contact_id: w.contact.id, mode: 'set', tag_names: names }))
+        const res = await w.send(
+          endpoint,
+          JSON.stringify({ organization_id: w.a.id, contact_id: w.contact.id, mode: 'set', tag_names: names }),
+        )
         expectStatus(res, 200, endpoint)
         const expected = names.map((t) => wellFormed(t).trim()).sort()
         expectEqual(res.body.data.tags.map((t: { name: string }) => t.name).sort(), expected, 'response tags')
-        const stored = await db.selectFrom('contact_tags as ct').innerJoin('tags as t', 't.id', 'ct.tag_id').select('t.name').where('ct.contact_id', '=', w.contact.id).execute()
+        const stored = await db
+          .selectFrom('contact_tags as ct')
+          .innerJoin('tags as t', 't.id', 'ct.tag_id')
+          .select('t.name')
+          .where('ct.contact_id', '=', w.contact.id)
+          .execute()
         expectEqual(stored.map((t) => t.name).sort(), expected, 'stored tags')
       })
     case 'contact-status':
@@ -124,9 +175,15 @@ export function roundTripProperty(w: FuzzWorld, endpoint: EndpointName) {
         fc.constantFrom('Outreach Sent', 'in conversation', 'INTERESTED', 'Meeting Booked', ' closed', 'Lost'),
         async (mcPrefix, status, stage) => {
           const manychatId = mcPrefix + nextSuffix()
-          const created = await w.send('default-reply', JSON.stringify({ organization_id: w.a.id, manychat_id: manychatId, username: `status${nextSuffix()}`, message_content: 'hi' }))
+          const created = await w.send(
+            'default-reply',
+            JSON.stringify({ organization_id: w.a.id, manychat_id: manychatId, username: `status${nextSuffix()}`, message_content: 'hi' }),
+          )
           expectStatus(created, 200, 'default-reply')
-          const res = await w.send(endpoint, JSON.stringify({ organization_id: w.a.id, manychat_id: manychatId, lead_status: status, pipeline_stage: stage }))
+          const res = await w.send(
+            endpoint,
+            JSON.stringify({ organization_id: w.a.id, manychat_id: manychatId, lead_status: status, pipeline_stage: stage }),
+          )
           expectStatus(res, 200, endpoint)
           expectEqual(res.body.data.id, created.body.data.id, 'contact found by its manychat_id')
           expectEqual(res.body.data.lead_status, status.trim().toLowerCase(), 'lead_status')
@@ -164,8 +221,15 @@ export async function fuzzTarget(w: FuzzWorld, target: FuzzTarget, { runs, seed 
   const counts =
     target === 'read-api'
       ? { hostile: await check(readApiProperty(w, statuses), options), roundTrip: 0, statuses }
-      : { hostile: await check(hostileProperty(w, target, statuses), options), roundTrip: await check(roundTripProperty(w, target), options), statuses }
-  const probe = await w.send('default-reply', JSON.stringify({ organization_id: w.a.id, manychat_id: 'probe', username: 'probe', message_content: 'still alive' }))
+      : {
+          hostile: await check(hostileProperty(w, target, statuses), options),
+          roundTrip: await check(roundTripProperty(w, target), options),
+          statuses,
+        }
+  const probe = await w.send(
+    'default-reply',
+    JSON.stringify({ organization_id: w.a.id, manychat_id: 'probe', username: 'probe', message_content: 'still alive' }),
+  )
   expectStatus(probe, 200, 'a valid request after fuzzing')
   const integrity = w.env.store.engine === 'sqlite' ? w.env.store.sqlite.value('pragma integrity_check') : 'ok'
   if (integrity !== 'ok') throw new Error(`integrity_check after fuzzing ${target}: ${String(integrity)}`)

@@ -1,9 +1,10 @@
 // The fuzzing's world: a fresh temp-file database with two organizations, a contact in each and
 // a member user, and an app with no rate limits, so that every case reaches the code under test.
-import { addUser } from '../../src/users/service.ts'
-import { setup, type CallResult, type TestEnv, type TestOrg } from '../../test/helpers.ts'
-import { ENDPOINTS, type EndpointName } from './endpoints.ts'
+
 import { isoTime } from '../../src/core/time.ts'
+import { addUser } from '../../src/users/service.ts'
+import { type CallResult, setup, type TestEnv, type TestOrg } from '../../test/helpers.ts'
+import { ENDPOINTS, type EndpointName } from './endpoints.ts'
 
 /** A database with two organizations, a contact in each and a member user, and calls into it. */
 export interface FuzzWorld {
@@ -27,7 +28,15 @@ export async function createFuzzWorld(): Promise<FuzzWorld> {
     await addUser(trx, { email: 'outsider@example.com', role: 'member' }, isoTime(env.now()))
   })
   const seed = async (org: TestOrg, username: string, manychatId: string) => {
-    const body = { organization_id: org.id, username, had_outreach: false, manychat_id: manychatId, last_response_at: '2026-01-01T00:00:00Z', last_message_content: 'hi', tags: ['vip'] }
+    const body = {
+      organization_id: org.id,
+      username,
+      had_outreach: false,
+      manychat_id: manychatId,
+      last_response_at: '2026-01-01T00:00:00Z',
+      last_message_content: 'hi',
+      tags: ['vip'],
+    }
     const res = await env.call('POST', ENDPOINTS['create-contact'].path, body, { token: org.token })
     if (res.status !== 201) throw new Error(`fixture contact: ${res.status} ${res.text}`)
     return { id: res.body.data.id as string, username, manychat_id: manychatId }

@@ -1,7 +1,7 @@
 // The compiled binary as the crash test and the soak see it: built into a folder of their own,
 // run on loopback with a free port, watched through its JSON log, stopped or killed on demand.
 // Runs under Node (the e2e test) and under Bun (the scripts).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { resolve } from 'node:path'
 
@@ -9,7 +9,10 @@ const ROOT = resolve(import.meta.dirname, '../..')
 
 /** Builds the binary with the project's own build script, as `npm run build` does. */
 export function buildBinary(outfile: string): void {
-  const build = spawnSync(resolve(ROOT, 'node_modules/.bin/bun'), ['scripts/build.ts', '--outfile', outfile], { cwd: ROOT, encoding: 'utf8' })
+  const build = spawnSync(resolve(ROOT, 'node_modules/.bin/bun'), ['scripts/build.ts', '--outfile', outfile], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
   if (build.status !== 0) throw new Error(`build failed: ${build.stderr || build.stdout}`)
 }
 
@@ -64,7 +67,10 @@ export function startServer(binary: string, dbPath: string, args: string[] = [])
       }
     }
     void exited.then(({ code, signal }) => reject(new Error(`server exited (code ${code}, signal ${signal}) before listening:\n${text}`)))
-    setTimeout(() => reject(new Error(`server did not start listening within ${START_TIMEOUT_MS / 1000} s:\n${text}`)), START_TIMEOUT_MS).unref()
+    setTimeout(
+      () => reject(new Error(`server did not start listening within ${START_TIMEOUT_MS / 1000} s:\n${text}`)),
+      START_TIMEOUT_MS,
+    ).unref()
   })
   listening.catch(() => {}) // callers that kill during startup never wait for it
   return {

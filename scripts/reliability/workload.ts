@@ -27,7 +27,8 @@ export class Ledger {
   readonly problems: string[] = []
 
   count(endpoint: EndpointName, status: string) {
-    const byStatus = (this.answers[endpoint] ??= {})
+    this.answers[endpoint] ??= {}
+    const byStatus = this.answers[endpoint]
     byStatus[status] = (byStatus[status] ?? 0) + 1
   }
 
@@ -78,7 +79,14 @@ export class Workload {
    * sends it calls acknowledge() with the new contact's id once it has been answered 201.
    */
   createContact(key = this.key()) {
-    const ack = { kind: 'create-contact' as const, username: `c_${key}`, manychatId: `mc_${key}`, message: `first ${key}`, note: `note ${key}`, tag: `t_${key}` }
+    const ack = {
+      kind: 'create-contact' as const,
+      username: `c_${key}`,
+      manychatId: `mc_${key}`,
+      message: `first ${key}`,
+      note: `note ${key}`,
+      tag: `t_${key}`,
+    }
     const body = {
       organization_id: this.org.id,
       username: ack.username,
@@ -101,10 +109,26 @@ export class Workload {
     const contactId = created.data.id as string
     create.acknowledge(contactId)
 
-    if ((await this.send(url, 'contact-status', { organization_id: this.org.id, contact_id: contactId, lead_status: STATUS, pipeline_stage: STAGE }, 200)) === undefined) return false
+    if (
+      (await this.send(
+        url,
+        'contact-status',
+        { organization_id: this.org.id, contact_id: contactId, lead_status: STATUS, pipeline_stage: STAGE },
+        200,
+      )) === undefined
+    )
+      return false
     this.ledger.acks.push({ kind: 'contact-status', contactId })
 
-    if ((await this.send(url, 'update-tags', { organization_id: this.org.id, contact_id: contactId, mode: 'add', tag_names: [`a_${key}`] }, 200)) === undefined) return false
+    if (
+      (await this.send(
+        url,
+        'update-tags',
+        { organization_id: this.org.id, contact_id: contactId, mode: 'add', tag_names: [`a_${key}`] },
+        200,
+      )) === undefined
+    )
+      return false
     this.ledger.acks.push({ kind: 'update-tags', contactId, tag: `a_${key}` })
 
     const reply = { organization_id: this.org.id, manychat_id: `mc_${key}`, username: `c_${key}`, message_content: `reply ${key}` }
@@ -166,13 +190,19 @@ export async function verifyLedger(dbPath: string, orgId: string, ledger: Ledger
     if (store.sqlite.value('pragma foreign_key_check') !== undefined) problems.push('foreign_key_check reports rows')
 
     const db = store.db
-    const contacts = await db.selectFrom('contacts').select(['id', 'username', 'manychat_id', 'lead_status_id', 'pipeline_stage_id']).where('organization_id', '=', orgId).execute()
+    const contacts = await db
+      .selectFrom('contacts')
+      .select(['id', 'username', 'manychat_id', 'lead_status_id', 'pipeline_stage_id'])
+      .where('organization_id', '=', orgId)
+      .execute()
     const ids = new Set(contacts.map((c) => c.id))
     const byId = new Map(contacts.map((c) => [c.id, c]))
     const messages = (await db.selectFrom('messages').select(['contact_id', 'content']).execute()).filter((m) => ids.has(m.contact_id))
     const notes = (await db.selectFrom('notes').select(['contact_id', 'body']).execute()).filter((n) => ids.has(n.contact_id))
     const tags = await db.selectFrom('tags').select(['id', 'name']).where('organization_id', '=', orgId).execute()
-    const tagged = new Set((await db.selectFrom('contact_tags').select(['contact_id', 'tag_id']).execute()).map((t) => `${t.contact_id} ${t.tag_id}`))
+    const tagged = new Set(
+      (await db.selectFrom('contact_tags').select(['contact_id', 'tag_id']).execute()).map((t) => `${t.contact_id} ${t.tag_id}`),
+    )
     // Each contact gets one status change request, so each of these actions happens once at most.
     const activity = await db
       .selectFrom('activity_log')
@@ -181,7 +211,12 @@ export async function verifyLedger(dbPath: string, orgId: string, ledger: Ledger
       .where('via', '=', 'api')
       .where('action', 'in', ['lead_status', 'pipeline_stage'])
       .execute()
-    const stage = await db.selectFrom('pipeline_stages').select('id').where('organization_id', '=', orgId).where('name', '=', STAGE).executeTakeFirstOrThrow()
+    const stage = await db
+      .selectFrom('pipeline_stages')
+      .select('id')
+      .where('organization_id', '=', orgId)
+      .where('name', '=', STAGE)
+      .executeTakeFirstOrThrow()
 
     const tally = <T>(items: T[], key: (item: T) => string) => {
       const counts = new Map<string, T[]>()
@@ -216,7 +251,8 @@ export async function verifyLedger(dbPath: string, orgId: string, ledger: Ledger
       switch (ack.kind) {
         case 'create-contact': {
           const contact = once(contactsByName, ack.username, 'contact')
-          if (contact && (contact.id !== ack.contactId || contact.manychat_id !== ack.manychatId)) problems.push(`contact ${ack.username} differs from its acknowledgement`)
+          if (contact && (contact.id !== ack.contactId || contact.manychat_id !== ack.manychatId))
+            problems.push(`contact ${ack.username} differs from its acknowledgement`)
           hasMessage(ack.contactId, ack.message)
           const note = once(notesByBody, ack.note, 'note')
           if (note && note.contact_id !== ack.contactId) problems.push(`note "${ack.note}" is on the wrong contact`)
@@ -225,7 +261,8 @@ export async function verifyLedger(dbPath: string, orgId: string, ledger: Ledger
         }
         case 'contact-status': {
           const contact = byId.get(ack.contactId)
-          if (!contact || contact.lead_status_id !== 2 || contact.pipeline_stage_id !== stage.id) problems.push(`acknowledged status change of ${ack.contactId} is missing`)
+          if (contact?.lead_status_id !== 2 || contact.pipeline_stage_id !== stage.id)
+            problems.push(`acknowledged status change of ${ack.contactId} is missing`)
           once(activityByKey, `${ack.contactId} lead_status`, 'status change')
           once(activityByKey, `${ack.contactId} pipeline_stage`, 'stage change')
           break

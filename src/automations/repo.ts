@@ -1,5 +1,5 @@
 import type { AutomationKind } from '../db/schema.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
+import type { ReadDb } from '../db/write.ts'
 
 // Rule queries (Kysely only). Kept apart from the service so pipeline/stages.ts can use them
 // without importing the service, which itself imports the stage functions.
@@ -27,7 +27,18 @@ function rules(trx: ReadDb) {
   return trx
     .selectFrom('automations as a')
     .leftJoin('pipeline_stages as s', 's.id', 'a.stage_id')
-    .select(['a.id', 'a.number', 'a.organization_id', 'a.kind', 'a.stage_id', 'a.lead_status_id', 'a.enabled', 'a.created_at', 's.name as stage_name', 's.active as stage_active'])
+    .select([
+      'a.id',
+      'a.number',
+      'a.organization_id',
+      'a.kind',
+      'a.stage_id',
+      'a.lead_status_id',
+      'a.enabled',
+      'a.created_at',
+      's.name as stage_name',
+      's.active as stage_active',
+    ])
 }
 
 export function listRules(trx: ReadDb, organizationId: string): Promise<RuleRow[]> {
@@ -44,5 +55,9 @@ export function findRule(trx: ReadDb, organizationId: string, number: number): P
  */
 export function enabledRuleFor(trx: ReadDb, organizationId: string, trigger: RuleTrigger): Promise<RuleRow | undefined> {
   const query = rules(trx).where('a.organization_id', '=', organizationId).where('a.kind', '=', trigger.kind).where('a.enabled', '=', 1)
-  return (trigger.kind === 'stage_to_status' ? query.where('a.stage_id', '=', trigger.stageId) : query.where('a.lead_status_id', '=', trigger.leadStatusId)).executeTakeFirst()
+  return (
+    trigger.kind === 'stage_to_status'
+      ? query.where('a.stage_id', '=', trigger.stageId)
+      : query.where('a.lead_status_id', '=', trigger.leadStatusId)
+  ).executeTakeFirst()
 }

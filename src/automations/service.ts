@@ -1,8 +1,8 @@
-import { LEAD_STATUSES, leadStatusId, leadStatusName, type LeadStatusName } from '../core/lead-status.ts'
-import type { AutomationKind } from '../db/schema.ts'
-import { takeNumbers } from '../db/id-numbers.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
 import { AppError } from '../core/errors.ts'
+import { LEAD_STATUSES, type LeadStatusName, leadStatusId, leadStatusName } from '../core/lead-status.ts'
+import { takeNumbers } from '../db/id-numbers.ts'
+import type { AutomationKind } from '../db/schema.ts'
+import type { ReadDb, Trx } from '../db/write.ts'
 import { getOrganization } from '../organizations/service.ts'
 import { findActiveStage } from '../pipeline/service.ts'
 import { enabledRuleFor, findRule, listRules, type RuleRow, type RuleTrigger } from './repo.ts'
@@ -44,14 +44,18 @@ function view(rule: RuleRow): RuleView {
 function describe(rule: Pick<RuleRow, 'kind' | 'stage_name' | 'lead_status_id'>): string {
   const stage = rule.stage_name === null ? '(removed stage)' : `"${rule.stage_name}"`
   const status = leadStatusName(rule.lead_status_id)
-  return rule.kind === 'stage_to_status' ? `when the stage becomes ${stage}, set the status to ${status}` : `when the status becomes ${status}, move to stage ${stage}`
+  return rule.kind === 'stage_to_status'
+    ? `when the stage becomes ${stage}, set the status to ${status}`
+    : `when the status becomes ${status}, move to stage ${stage}`
 }
 
 type RuleShape = Pick<RuleRow, 'kind' | 'stage_id' | 'lead_status_id'>
 
 /** What a rule reacts to; only asked of rules that still have their stage. */
 function trigger(rule: RuleShape): RuleTrigger {
-  return rule.kind === 'stage_to_status' ? { kind: rule.kind, stageId: rule.stage_id! } : { kind: rule.kind, leadStatusId: rule.lead_status_id }
+  return rule.kind === 'stage_to_status'
+    ? { kind: rule.kind, stageId: rule.stage_id! }
+    : { kind: rule.kind, leadStatusId: rule.lead_status_id }
 }
 
 function parseStatus(name: string): number {
@@ -64,7 +68,10 @@ function parseStatus(name: string): number {
 async function assertTriggerFree(trx: ReadDb, organizationId: string, rule: RuleShape, selfId?: number) {
   const other = await enabledRuleFor(trx, organizationId, trigger(rule))
   if (other && other.id !== selfId) {
-    throw new AppError('validation', `Rule #${other.number} (${describe(other)}) is enabled for the same trigger; disable or remove it first`)
+    throw new AppError(
+      'validation',
+      `Rule #${other.number} (${describe(other)}) is enabled for the same trigger; disable or remove it first`,
+    )
   }
 }
 
@@ -80,7 +87,9 @@ export async function addRule(trx: Trx, organizationId: string, input: NewRule, 
   const status = parseStatus(input.status)
   const stage = await findActiveStage(trx, organizationId, input.stage, 'Stage')
   const draft = { kind: input.kind, stage_id: stage.id, lead_status_id: status }
-  const same = (await listRules(trx, organizationId)).find((r) => r.kind === draft.kind && r.stage_id === draft.stage_id && r.lead_status_id === draft.lead_status_id)
+  const same = (await listRules(trx, organizationId)).find(
+    (r) => r.kind === draft.kind && r.stage_id === draft.stage_id && r.lead_status_id === draft.lead_status_id,
+  )
   if (same) throw new AppError('validation', `Rule #${same.number} already does this (${describe(same)})`)
   if (input.enabled) await assertTriggerFree(trx, organizationId, draft)
   const number = await takeNumbers(trx, organizationId, 'automations')
@@ -101,10 +110,15 @@ export async function setRuleEnabled(trx: Trx, organizationId: string, number: n
   const rule = await getRule(trx, organizationId, number)
   if (enabled) {
     if (rule.stage_id === null) throw new AppError('validation', `Rule #${number}'s stage was removed; remove the rule and add a new one`)
-    if (!rule.stage_active) throw new AppError('validation', `Rule #${number} uses stage "${rule.stage_name}", which is not active; activate the stage first`)
+    if (!rule.stage_active)
+      throw new AppError('validation', `Rule #${number} uses stage "${rule.stage_name}", which is not active; activate the stage first`)
     await assertTriggerFree(trx, rule.organization_id, rule, rule.id)
   }
-  await trx.updateTable('automations').set({ enabled: enabled ? 1 : 0 }).where('id', '=', rule.id).execute()
+  await trx
+    .updateTable('automations')
+    .set({ enabled: enabled ? 1 : 0 })
+    .where('id', '=', rule.id)
+    .execute()
   return view({ ...rule, enabled: enabled ? 1 : 0 })
 }
 

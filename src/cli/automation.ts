@@ -1,7 +1,7 @@
-import { addRule, listRuleViews, removeRule, setRuleEnabled, type NewRule, type RuleView } from '../automations/service.ts'
-import type { Trx } from '../db/write.ts'
-import { group, output, parse, positionals, table, UsageError, withExistingStore, type Command } from './common.ts'
+import { addRule, listRuleViews, type NewRule, type RuleView, removeRule, setRuleEnabled } from '../automations/service.ts'
 import { isoTime } from '../core/time.ts'
+import type { Trx } from '../db/write.ts'
+import { type Command, group, output, parse, positionals, table, UsageError, withExistingStore } from './common.ts'
 
 const HELP = `Usage:
   dmtracker automation add ORG_ID --when-stage STAGE --set-status STATUS [--disabled] [--json]
@@ -77,7 +77,12 @@ export const automationCommand = group(HELP, {
     const { values, positionals: given } = parse(args, {})
     const [orgId] = positionals(given, ['ORG_ID'])
     const rules = await withExistingStore(values, io, (store) => listRuleViews(store.db, orgId!))
-    output(io, values.json, rules, () => table(rules.map((r) => ({ ...r, enabled: r.enabled ? 'yes' : 'no' })), ['id', 'enabled', 'description']))
+    output(io, values.json, rules, () =>
+      table(
+        rules.map((r) => ({ ...r, enabled: r.enabled ? 'yes' : 'no' })),
+        ['id', 'enabled', 'description'],
+      ),
+    )
     return 0
   },
 

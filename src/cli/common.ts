@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs'
-import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { type ParseArgsConfig, parseArgs } from 'node:util'
+import { isPostgresUrl } from '../../migrations/dialect.ts'
 import { dbPathFrom } from '../config.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { openStore, type Store } from '../db/open.ts'
 import { cliCommand } from './invocation.ts'
-import { isPostgresUrl } from '../../migrations/dialect.ts'
 
 export type Env = Record<string, string | undefined>
 
@@ -15,6 +15,8 @@ export interface CliIo {
   env: Env
   /** What the user types to run this CLI where they are (see invocation.ts); default `dmtracker`. */
   command?: string
+  /** Standard input as text (for --password-stdin); tests pass their own. */
+  stdin?: () => Promise<string>
 }
 
 export const processIo: CliIo = {
@@ -37,7 +39,10 @@ export function showHelp(io: CliIo, text: string) {
 /** A mistake in how the command was called: printed as one line, exit code 1. */
 export class UsageError extends Error {
   /** Whether the line should point to the command's --help (a flag it does not know, say). */
-  constructor(message: string, readonly pointToHelp = false) {
+  constructor(
+    message: string,
+    readonly pointToHelp = false,
+  ) {
     super(message)
   }
 }
@@ -73,7 +78,11 @@ export function positionals(given: string[], names: string[]): string[] {
 }
 
 /** Opens and migrates the database named by --db / DMTRACKER_DB, runs `work`, closes. */
-export async function withStore<T>(values: { db?: string | boolean | undefined; database?: string | boolean | undefined }, env: Env, work: (store: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(
+  values: { db?: string | boolean | undefined; database?: string | boolean | undefined },
+  env: Env,
+  work: (store: Store) => Promise<T>,
+): Promise<T> {
   const store = openStore(dbPathFrom(values, env))
   try {
     await migrateToLatest(store.db)
@@ -87,7 +96,11 @@ export async function withStore<T>(values: { db?: string | boolean | undefined; 
  * withStore for a command that only reads: a database that does not exist yet is an error that says
  * how to make one, never an empty database created as a side effect.
  */
-export async function withExistingStore<T>(values: { db?: string | boolean | undefined; database?: string | boolean | undefined }, io: CliIo, work: (store: Store) => Promise<T>): Promise<T> {
+export async function withExistingStore<T>(
+  values: { db?: string | boolean | undefined; database?: string | boolean | undefined },
+  io: CliIo,
+  work: (store: Store) => Promise<T>,
+): Promise<T> {
   const path = dbPathFrom(values, io.env)
   if (path !== ':memory:' && !isPostgresUrl(path) && !existsSync(path)) {
     const command = commandOf(io)
@@ -127,5 +140,12 @@ export function table(rows: Record<string, unknown>[], columns: string[]): strin
   if (rows.length === 0) return '(none)'
   const cells = [columns, ...rows.map((r) => columns.map((c) => String(r[c] ?? '')))]
   const widths = columns.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)))
-  return cells.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')
+  return cells
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
 }

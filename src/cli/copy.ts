@@ -1,10 +1,10 @@
+import { existsSync } from 'node:fs'
 import { isPostgresUrl } from '../../migrations/dialect.ts'
 import { CopyError, copyDatabase } from '../db/copy.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { openStore } from '../db/open.ts'
 import { redactUrl } from '../db/postgres.ts'
-import { existsSync } from 'node:fs'
-import { output, parse, positionals, showHelp, table, UsageError, type Command } from './common.ts'
+import { type Command, output, parse, positionals, showHelp, table, UsageError } from './common.ts'
 
 const HELP = `Usage: dmtracker copy --from DATABASE --to DATABASE [--org ORG_ID] [--replace] [--json]
   Copies every organization's data (or with --org, one organization's) from one database to
@@ -41,7 +41,10 @@ export const copyCommand: Command = async (args, io) => {
     output(io, values.json, { from: name(values.from), to: name(values.to), organization_id: values.org ?? null, tables: report }, () =>
       [
         `Copied ${values.org ? `organization ${values.org}` : 'every organization'} from ${name(values.from!)} to ${name(values.to!)}; verified:`,
-        table(report.map((r) => ({ ...r })), ['table', 'rows', 'checksum']),
+        table(
+          report.map((r) => ({ ...r })),
+          ['table', 'rows', 'checksum'],
+        ),
       ].join('\n'),
     )
     return 0

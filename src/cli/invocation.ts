@@ -1,4 +1,4 @@
-import { delimiter, dirname, isAbsolute, relative, basename } from 'node:path'
+import { basename, delimiter, dirname, isAbsolute, relative } from 'node:path'
 
 /** What the process was started as; tests pass their own to see what a user of the binary sees. */
 export interface Invocation {

@@ -1,8 +1,8 @@
+import { isoTime } from '../core/time.ts'
 import { updateFollowUpSettings } from '../follow-ups/settings.ts'
 import { createOrganization, listOrganizations, setSubscriptionStatus } from '../organizations/service.ts'
 import { group, output, parse, positionals, table, UsageError, withExistingStore, withStore } from './common.ts'
 import { curlExample, serverBase } from './hints.ts'
-import { isoTime } from '../core/time.ts'
 
 const HELP = `Usage:
   dmtracker org create --name NAME [--page-name PAGE] [--json]   prints the id and a new token, shown once
@@ -57,7 +57,11 @@ export const orgCommand = group(HELP, {
       store.write((trx) => updateFollowUpSettings(trx, orgId!, { timezone: values.timezone, cadence: values.cadence })),
     )
     output(io, values.json, settings, () =>
-      [`Follow-up settings of ${orgId}`, `  timezone: ${settings.timezone}`, `  cadence:  ${settings.cadence_days.map((d) => `${d}d`).join(',')}`].join('\n'),
+      [
+        `Follow-up settings of ${orgId}`,
+        `  timezone: ${settings.timezone}`,
+        `  cadence:  ${settings.cadence_days.map((d) => `${d}d`).join(',')}`,
+      ].join('\n'),
     )
     return 0
   },

@@ -1,15 +1,17 @@
 import { ConfigError } from '../config.ts'
 import { AppError } from '../core/errors.ts'
 import { VERSION } from '../system/routes.ts'
+import { versionLine } from '../system/version.ts'
 import { automationCommand } from './automation.ts'
-import { commandOf, showHelp, UsageError, type CliIo, type Command } from './common.ts'
 import { backupCommand, restoreCommand } from './backup.ts'
+import { type CliIo, type Command, commandOf, showHelp, UsageError } from './common.ts'
 import { copyCommand } from './copy.ts'
 import { orgCommand } from './org.ts'
-import { migrateCommand, serveCommand, SERVE_HELP } from './serve.ts'
+import { migrateCommand, SERVE_HELP, serveCommand } from './serve.ts'
 import { stageCommand } from './stage.ts'
 import { tokenCommand } from './token.ts'
 import { userCommand } from './user.ts'
+import { webhookCommand } from './webhook.ts'
 
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
@@ -22,21 +24,24 @@ const COMMANDS: Record<string, Command> = {
   backup: backupCommand,
   restore: restoreCommand,
   copy: copyCommand,
+  webhook: webhookCommand,
 }
 
 export const HELP = `dmtracker ${VERSION}: a self-hosted server for the DmTracker API
 
 Usage: dmtracker [command] [options]
   serve       run the HTTP server (the default command)
+  version     print the version, git commit and build date (also --version)
   migrate     apply pending database migrations
   org         create, list and cancel organizations; follow-up settings
   token       create, list and revoke API tokens
-  user        add users and memberships
+  user        add users and memberships; web app invites, passwords and sessions
   stage       manage an organization's pipeline stages
   automation  manage smart automations (stage -> status, status -> stage rules)
   backup      copy the live database to a file (safe while serving)
   restore     put a backup in place (server stopped)
   copy        copy the data between SQLite and PostgreSQL, verified (docs/scaling.md)
+  webhook     signed outbound webhooks: add, list, remove, rotate-secret, test, deliveries, retry
 
 Run \`dmtracker COMMAND --help\` for a command's options.
 
@@ -46,7 +51,7 @@ ${SERVE_HELP}`
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv
   if (first === '--version' || first === '-v' || first === 'version') {
-    io.out(VERSION)
+    io.out(versionLine())
     return 0
   }
   if (first === '--help' || first === '-h' || first === 'help') {

@@ -1,16 +1,18 @@
 import { runtime } from '#runtime'
+import { isPostgresUrl } from '../../migrations/dialect.ts'
+import { listenHttps } from '../acme/serve-https.ts'
 import { createApp } from '../app.ts'
 import { loadConfig } from '../config.ts'
+import { jsonLogger, type Logger } from '../core/logger.ts'
+import { isoTime } from '../core/time.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { openStore, type Store } from '../db/open.ts'
-import { jsonLogger, type Logger } from '../core/logger.ts'
+import { redactUrl } from '../db/postgres.ts'
 import { createFirstOrganization } from '../organizations/service.ts'
 import { VERSION } from '../system/routes.ts'
-import { commandOf, parse, positionals, showHelp, type CliIo } from './common.ts'
+import { type DeliveryWorker, startDeliveryWorker } from '../webhooks/worker.ts'
+import { type CliIo, commandOf, parse, positionals, showHelp } from './common.ts'
 import { baseUrl, curlExample } from './hints.ts'
-import { isoTime } from '../core/time.ts'
-import { isPostgresUrl } from '../../migrations/dialect.ts'
-import { redactUrl } from '../db/postgres.ts'
 
 export const SERVE_HELP = `Usage: dmtracker [serve] [options]
   --host HOST            listen address (env DMTRACKER_HOST, default 127.0.0.1)
@@ -34,8 +36,20 @@ export const SERVE_HELP = `Usage: dmtracker [serve] [options]
                          believe X-Forwarded-For from proxies in front: a number of hops (1 for one
                          reverse proxy or tunnel), or addresses/CIDRs such as loopback,10.0.0.0/8
                          (env DMTRACKER_TRUST_PROXY, default off: the TCP peer is the client)
+  --webhook-retries LIST waits between a webhook delivery's attempts (env DMTRACKER_WEBHOOK_RETRIES,
+                         default 5s,5m,30m,2h,5h,10h,10h, each stretched by up to 20% at random)
   --read-workers N       threads for long reads (exports, lists, boards): at most N run at once, up to
-                         16 per thread wait, more get 503 (env DMTRACKER_READ_WORKERS, default 2)`
+                         16 per thread wait, more get 503 (env DMTRACKER_READ_WORKERS, default 2)
+  --domain NAME          serve HTTPS for NAME with a certificate obtained and renewed over ACME
+                         (Let's Encrypt by default); repeat for more names (env DMTRACKER_DOMAIN,
+                         comma-separated). Listens on all addresses unless --host is given; port 80
+                         answers the CA's challenges and redirects to HTTPS. Certificates live in
+                         acme/ beside the database. Without --domain: plain HTTP as above
+  --acme-email EMAIL     where the CA sends expiry warnings (env DMTRACKER_ACME_EMAIL)
+  --acme-directory URL   another ACME CA, e.g. Let's Encrypt staging (env DMTRACKER_ACME_DIRECTORY)
+  --acme-ca-file PEM     extra root to trust when talking to the ACME server (env DMTRACKER_ACME_CA_FILE)
+  --https-port PORT      with --domain (env DMTRACKER_HTTPS_PORT, default 443)
+  --http-port PORT       with --domain (env DMTRACKER_HTTP_PORT, default 80)`
 
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals: rest } = parse(args, {
@@ -49,7 +63,14 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     'rate-burst': { type: 'string' },
     'auth-failure-limit': { type: 'string' },
     'trust-proxy': { type: 'string' },
+    'webhook-retries': { type: 'string' },
     'read-workers': { type: 'string' },
+    domain: { type: 'string', multiple: true },
+    'acme-email': { type: 'string' },
+    'acme-directory': { type: 'string' },
+    'acme-ca-file': { type: 'string' },
+    'https-port': { type: 'string' },
+    'http-port': { type: 'string' },
   })
   if (values.help) {
     showHelp(io, SERVE_HELP)
@@ -60,8 +81,12 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const log = jsonLogger()
   const store = openStore(config.dbPath, config)
   await migrateToLatest(store.db)
+  await store.shareChanges?.()
   const app = createApp({ store, config, log })
-  const server = await runtime.listen(app.fetch, { hostname: config.host, port: config.port }).catch(async (error) => {
+  const listening = config.acme
+    ? listenHttps(app.fetch, { acme: config.acme, host: config.host, dbPath: config.dbPath, log })
+    : runtime.listen(app.fetch, { hostname: config.host, port: config.port })
+  const server = await listening.catch(async (error) => {
     await app.close()
     await store.close()
     throw error
@@ -69,8 +94,22 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   // Only once the port is ours: a server that cannot listen must not create an organization
   // whose token nobody sees.
   const welcome = await store.write((trx) => createFirstOrganization(trx, isoTime()))
-  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
-  log({ level: 'info', msg: 'listening', url: base, db: isPostgresUrl(config.dbPath) ? redactUrl(config.dbPath) : config.dbPath, runtime: runtime.name, version: VERSION, durability: config.durability })
+  // Sends what the outbox holds, including what an earlier run committed but never sent.
+  const webhooks = startDeliveryWorker(store, { scheduleMs: [...config.webhookRetriesMs], log })
+  const base = config.acme
+    ? `https://${config.acme.domains[0]}${server.port === 443 ? '' : `:${server.port}`}`
+    : `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`
+  const ports = 'httpPort' in server ? { https_port: server.port, http_port: server.httpPort } : {}
+  log({
+    level: 'info',
+    msg: 'listening',
+    url: base,
+    ...ports,
+    db: isPostgresUrl(config.dbPath) ? redactUrl(config.dbPath) : config.dbPath,
+    runtime: runtime.name,
+    version: VERSION,
+    durability: config.durability,
+  })
   if (welcome) {
     // Shown once, on the terminal that started the first run; never in the request log.
     io.err(
@@ -80,13 +119,13 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
         `  organization_id:  ${welcome.id}`,
         `  x-org-auth-token: ${welcome.token.token}`,
         `The token is shown only this once; store it now (more with \`${commandOf(io)} token create ${welcome.id}\`).`,
-        `Try it:\n  ${curlExample(welcome.id, welcome.token.token, baseUrl(config.host, server.port))}`,
+        `Try it:\n  ${curlExample(welcome.id, welcome.token.token, config.acme ? base : baseUrl(config.host, server.port))}`,
         '',
       ].join('\n'),
     )
   }
   await shutdownSignal()
-  await shutdown(log, server, app, store)
+  await shutdown(log, server, app, store, webhooks)
   return 0
 }
 
@@ -98,9 +137,18 @@ function shutdownSignal(): Promise<string> {
 }
 
 /** Stop accepting, finish in-flight requests, flush, checkpoint and close the database. */
-async function shutdown(log: Logger, server: { stop(): Promise<void> }, app: { close(): Promise<void> }, store: Store) {
+async function shutdown(
+  log: Logger,
+  server: { stop(): Promise<void> },
+  app: { endStreams(): void; close(): Promise<void> },
+  store: Store,
+  webhooks: DeliveryWorker,
+) {
   log({ level: 'info', msg: 'shutting down' })
+  // Open event streams (the web app's live board) never end by themselves.
+  app.endStreams()
   await server.stop()
+  await webhooks.stop()
   await app.close()
   await store.close()
   log({ level: 'info', msg: 'stopped' })

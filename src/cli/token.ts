@@ -1,7 +1,7 @@
-import { createToken, listTokens, revokeToken } from '../tokens/service.ts'
-import { getOrganization } from '../organizations/service.ts'
-import { group, output, parse, positionals, table, withExistingStore } from './common.ts'
 import { isoTime } from '../core/time.ts'
+import { getOrganization } from '../organizations/service.ts'
+import { createToken, listTokens, revokeToken } from '../tokens/service.ts'
+import { group, output, parse, positionals, table, withExistingStore } from './common.ts'
 
 const HELP = `Usage:
   dmtracker token create ORG_ID [--label LABEL] [--json]   prints a new token, shown once

@@ -1,15 +1,13 @@
-import { runAutomations } from './run-automations.ts'
-import { findActiveById, findActiveByManychatId, findNamedContact } from './repo.ts'
-import { contactView, type ContactView } from './view.ts'
-import type { Contact } from '../db/schema.ts'
-import type { Trx } from '../db/write.ts'
 import type { Caller } from '../core/actor.ts'
-import { AppError } from '../core/errors.ts'
+import type { Trx } from '../db/write.ts'
 import { isCancelled, requestOrganization } from '../organizations/access.ts'
-import { resolveMember } from '../users/service.ts'
-import { changeStatusAndStage } from './status-change.ts'
-import type { ContactStatusInput } from './schemas.ts'
 import { findActiveStage } from '../pipeline/service.ts'
+import { resolveMember } from '../users/service.ts'
+import { findActiveById, findActiveByManychatId, findNamedContact } from './repo.ts'
+import { runAutomations } from './run-automations.ts'
+import type { ContactStatusInput } from './schemas.ts'
+import { changeStatusAndStage } from './status-change.ts'
+import { type ContactView, contactView } from './view.ts'
 
 /** What contact-status answers: the reference's four fields plus lead_status_id and manychat_id. */
 export type StatusView = Pick<ContactView, 'id' | 'username' | 'lead_status' | 'pipeline_stage' | 'lead_status_id' | 'manychat_id'>
@@ -30,7 +28,13 @@ export async function updateContactStatus(trx: Trx, caller: Caller, input: Conta
     { field: 'contact_id', value: input.contactId, find: findActiveById },
     { field: 'manychat_id', value: input.manychatId, find: findActiveByManychatId },
   )
-  const result = await changeStatusAndStage(trx, contact, { leadStatusId: input.leadStatusId, stage }, { via: 'api', userId: user?.id }, now)
+  const result = await changeStatusAndStage(
+    trx,
+    contact,
+    { leadStatusId: input.leadStatusId, stage },
+    { via: 'api', userId: user?.id },
+    now,
+  )
   const requested = { leadStatus: input.leadStatusId !== undefined, stage: stage !== undefined }
   const after = await runAutomations(trx, result.contact, result.changed, requested, now)
   const { id, username, lead_status, pipeline_stage, lead_status_id, manychat_id } = await contactView(trx, after)

@@ -1,15 +1,17 @@
 import { logActivity } from '../activity/repo.ts'
-import type { Contact, Organization } from '../db/schema.ts'
-import type { Trx } from '../db/write.ts'
 import type { Caller } from '../core/actor.ts'
 import { AppError } from '../core/errors.ts'
+import type { Contact, Organization } from '../db/schema.ts'
+import type { Trx } from '../db/write.ts'
 import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organizations/access.ts'
 import { attachTags, ensureTags, tagNamesForLog } from '../tags/repo.ts'
 import { resolveMember } from '../users/service.ts'
-import type { CreateContactRequest } from './schemas.ts'
+import { type ContactEvent, recordContactEvents, replyChanges } from './events.ts'
+import { copyKeysToFollowUps } from './follow-up-log.ts'
 import { createContact, recordReply } from './lifecycle.ts'
 import { addNote, findActiveByManychatId, findActiveByUsername, updateContact } from './repo.ts'
-import { contactView, type ContactView } from './view.ts'
+import type { CreateContactRequest } from './schemas.ts'
+import { type ContactView, contactView } from './view.ts'
 
 /** How contacts made by this endpoint came in, and the source of the replies it records. */
 const CUSTOM_API_IMPORT = 'custom-api-import'
@@ -49,18 +51,45 @@ export async function createContactFromApi(trx: Trx, caller: Caller, req: Create
   const existing = await findActiveByUsername(trx, org.id, req.username)
   const outcome = existing ? await updateExisting(trx, existing, req, now) : await createNew(trx, org, req, userId, now)
   const { contact, changes } = outcome
+  const events = changes.flatMap((c) => eventsOf(c, req))
   if (outcome.applyExtras) {
     if (req.tags.length > 0) {
       const added = await attachTags(trx, contact.id, await ensureTags(trx, org.id, req.tags, req.tagColor, now), now)
-      if (added.length > 0) changes.push({ action: 'tags_added', newValue: tagNamesForLog(added) })
+      if (added.length > 0) {
+        changes.push({ action: 'tags_added', newValue: tagNamesForLog(added) })
+        events.push({ type: 'contact.tags_changed', via: 'api', changes: { tags: { added: added.map((t) => t.name), removed: [] } } })
+      }
     }
     if (req.note !== undefined) {
       await addNote(trx, org.id, contact.id, req.note, userId, now)
       changes.push({ action: 'note_added', newValue: req.note })
     }
   }
-  await logActivity(trx, changes.map((c) => ({ ...c, organizationId: org.id, contactId: contact.id, via: 'api' as const, userId })), now)
+  await logActivity(
+    trx,
+    changes.map((c) => ({ ...c, organizationId: org.id, contactId: contact.id, via: 'api' as const, userId })),
+    now,
+  )
+  await recordContactEvents(trx, contact, events, now)
   return { httpStatus: outcome.httpStatus, message: outcome.message, data: await contactView(trx, contact) }
+}
+
+/** The webhook events an activity entry of this endpoint stands for. */
+function eventsOf(change: Change, req: CreateContactRequest): ContactEvent[] {
+  const via = 'api' as const
+  switch (change.action) {
+    case 'contact_created':
+      return req.reply
+        ? [
+            { type: 'contact.created', via },
+            { type: 'contact.replied', via, changes: replyChanges(req.reply, null) },
+          ]
+        : [{ type: 'contact.created', via }]
+    case 'reply_recorded':
+      return req.reply ? [{ type: 'contact.replied', via, changes: replyChanges(req.reply, change.oldValue ?? null) }] : []
+    default:
+      return []
+  }
 }
 
 async function createNew(trx: Trx, org: Organization, req: CreateContactRequest, userId: string | null, now: string): Promise<Outcome> {
@@ -88,7 +117,13 @@ async function createNew(trx: Trx, org: Organization, req: CreateContactRequest,
     },
     now,
   )
-  return { httpStatus: 201, message: 'Contact created successfully', contact, changes: [{ action: 'contact_created', newValue: contact.username }], applyExtras: true }
+  return {
+    httpStatus: 201,
+    message: 'Contact created successfully',
+    contact,
+    changes: [{ action: 'contact_created', newValue: contact.username }],
+    applyExtras: true,
+  }
 }
 
 async function updateExisting(trx: Trx, existing: Contact, req: CreateContactRequest, now: string): Promise<Outcome> {
@@ -107,9 +142,18 @@ async function updateExisting(trx: Trx, existing: Contact, req: CreateContactReq
     contact = await updateContact(
       trx,
       contact.id,
-      { had_outreach: 1, outreach_reason: reason, outreach_text: text, outreach_reason_label: reasonLabel, outreach_message_label: messageLabel },
+      {
+        had_outreach: 1,
+        outreach_at: now,
+        first_reply_at: null,
+        outreach_reason: reason,
+        outreach_text: text,
+        outreach_reason_label: reasonLabel,
+        outreach_message_label: messageLabel,
+      },
       now,
     )
+    await copyKeysToFollowUps(trx, contact)
     changes.push({ action: 'converted_to_outreach', oldValue: 'inbound', newValue: 'outreach' })
     return { httpStatus: 200, message: 'Contact converted to outreach', contact, changes, applyExtras: true }
   }

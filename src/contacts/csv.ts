@@ -1,5 +1,5 @@
-import type { ContactView } from './view.ts'
 import type { Position } from '../core/cursor.ts'
+import type { ContactView } from './view.ts'
 
 // CSV as spreadsheets open it cleanly: UTF-8 with a byte order mark (Excel needs it to read UTF-8),
 // every field quoted, CRLF line ends (RFC 4180), and cells that a spreadsheet would run as a formula

@@ -1,14 +1,15 @@
 import { logActivity } from '../activity/repo.ts'
-import { createContact, recordReply, type Reply } from './lifecycle.ts'
-import { findActiveByManychatId, findActiveByUsername, updateContact } from './repo.ts'
-import { contactView, type ContactView } from './view.ts'
+import { type Caller, TOKEN_HEADER } from '../core/actor.ts'
+import { AppError } from '../core/errors.ts'
 import type { Contact, Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
-import { TOKEN_HEADER, type Caller } from '../core/actor.ts'
-import { AppError } from '../core/errors.ts'
 import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organizations/access.ts'
 import { findOrganizationByPageName, setPageName } from '../organizations/service.ts'
+import { type ContactEvent, recordContactEvents, replyChanges } from './events.ts'
+import { createContact, type Reply, recordReply } from './lifecycle.ts'
+import { findActiveByManychatId, findActiveByUsername, updateContact } from './repo.ts'
 import type { DefaultReplyInput } from './schemas.ts'
+import { type ContactView, contactView } from './view.ts'
 
 const PROCESSED_MESSAGE = 'Contact processed successfully'
 const SKIPPED_MESSAGE =
@@ -18,7 +19,8 @@ const SKIPPED_MESSAGE =
 const SOURCE = 'manychat'
 
 /** What a skipped request returns when the subscriber is not a contact yet. */
-export interface RequestIdentifiers extends Pick<ContactView, 'manychat_id' | 'username' | 'organization_id' | 'ig_id' | 'contact_type' | 'tags'> {
+export interface RequestIdentifiers
+  extends Pick<ContactView, 'manychat_id' | 'username' | 'organization_id' | 'ig_id' | 'contact_type' | 'tags'> {
   id: null
   created_at: null
   last_response_at: null
@@ -42,7 +44,8 @@ export interface ReplyOutcome {
  */
 export async function handleDefaultReply(trx: Trx, caller: Caller, input: DefaultReplyInput, now: string): Promise<ReplyOutcome> {
   const org = await resolveOrganization(trx, caller, input)
-  const existing = (await findActiveByManychatId(trx, org.id, input.manychatId)) ?? (await findActiveByUsername(trx, org.id, input.username))
+  const existing =
+    (await findActiveByManychatId(trx, org.id, input.manychatId)) ?? (await findActiveByUsername(trx, org.id, input.username))
   if (isCancelled(org) || input.reply === null) {
     const data = existing ? await contactView(trx, existing) : requestIdentifiers(org.id, input)
     return { message: isCancelled(org) ? CANCELLED_MESSAGE : SKIPPED_MESSAGE, data }
@@ -52,6 +55,12 @@ export async function handleDefaultReply(trx: Trx, caller: Caller, input: Defaul
   const contact = existing
     ? await recordReply(trx, await updateIdentity(trx, existing, input, now), reply, now)
     : await createFromReply(trx, org, input, reply, now)
+  const replied: ContactEvent = {
+    type: 'contact.replied',
+    via: 'api',
+    changes: replyChanges(reply, existing?.last_response_at ?? null),
+  }
+  await recordContactEvents(trx, contact, existing ? [replied] : [{ type: 'contact.created', via: 'api' }, replied], now)
   return { message: PROCESSED_MESSAGE, data: await contactView(trx, contact) }
 }
 
@@ -62,7 +71,10 @@ async function resolveOrganization(trx: Trx, caller: Caller, input: DefaultReply
   const org = await findOrganizationByPageName(trx, pageName)
   // One answer whether the page name is unknown or another organization's: it reveals neither.
   if (!org || org.id !== caller.organizationId) {
-    throw new AppError('unauthorized', `The ${TOKEN_HEADER} does not belong to an organization with page_name "${pageName}"; send organization_id`)
+    throw new AppError(
+      'unauthorized',
+      `The ${TOKEN_HEADER} does not belong to an organization with page_name "${pageName}"; send organization_id`,
+    )
   }
   return org
 }
@@ -70,7 +82,11 @@ async function resolveOrganization(trx: Trx, caller: Caller, input: DefaultReply
 async function updatePageName(trx: Trx, org: Organization, pageName: string | undefined, now: string) {
   if (pageName === undefined || pageName === org.page_name) return
   await setPageName(trx, org.id, pageName)
-  await logActivity(trx, [{ organizationId: org.id, contactId: null, action: 'page_name_changed', oldValue: org.page_name, newValue: pageName, via: 'api' }], now)
+  await logActivity(
+    trx,
+    [{ organizationId: org.id, contactId: null, action: 'page_name_changed', oldValue: org.page_name, newValue: pageName, via: 'api' }],
+    now,
+  )
 }
 
 /** Fills in a missing manychat_id or ig_id and follows a username change when the new name is free. */
@@ -102,7 +118,11 @@ async function createFromReply(trx: Trx, org: Organization, input: DefaultReplyI
     { username: input.username, type: 'inbound', ingestionType: SOURCE, manychatId: input.manychatId, igId: input.igId, reply },
     now,
   )
-  await logActivity(trx, [{ organizationId: org.id, contactId: contact.id, action: 'contact_created', newValue: contact.username, via: 'api' }], now)
+  await logActivity(
+    trx,
+    [{ organizationId: org.id, contactId: contact.id, action: 'contact_created', newValue: contact.username, via: 'api' }],
+    now,
+  )
   return contact
 }
 

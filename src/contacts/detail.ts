@@ -1,9 +1,9 @@
-import { contactView, type ContactView } from './view.ts'
 import type { Selectable } from 'kysely'
-import type { ActivityLogTable, Contact } from '../db/schema.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
-import { encodeCursor, readCursor, type Cursor } from '../core/cursor.ts'
+import { type Cursor, encodeCursor, readCursor } from '../core/cursor.ts'
 import { AppError } from '../core/errors.ts'
+import type { ActivityLogTable, Contact } from '../db/schema.ts'
+import type { ReadDb } from '../db/write.ts'
+import { type ContactView, contactView } from './view.ts'
 
 export interface ContactDetail extends ContactView {
   archived_at: string | null
@@ -28,7 +28,12 @@ type ActivityView = Omit<Selectable<ActivityLogTable>, 'organization_id' | 'cont
 
 /** A contact of the organization, active or archived, or a 404 (also for another organization's contact). */
 async function findContact(db: ReadDb, organizationId: string, id: string): Promise<Contact> {
-  const contact = await db.selectFrom('contacts').selectAll().where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst()
+  const contact = await db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('id', '=', id)
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirst()
   if (!contact) throw new AppError('not_found', `No contact with id ${id}`)
   return contact
 }
@@ -60,16 +65,33 @@ export async function contactDetail(
     .select(['number as id', 'direction', 'content', 'sent_at', 'source', 'created_at'])
     .where('contact_id', '=', contact.id)
   if (messagesAfter) messages = messages.where((eb) => eb(eb.refTuple('sent_at', 'number'), '<', eb.tuple(...messagesAfter)))
-  const messageRows = await messages.orderBy('sent_at', 'desc').orderBy('number', 'desc').limit(query.limit + 1).execute()
+  const messageRows = await messages
+    .orderBy('sent_at', 'desc')
+    .orderBy('number', 'desc')
+    .limit(query.limit + 1)
+    .execute()
 
   let activity = db
     .selectFrom('activity_log as a')
     .leftJoin('users as u', 'u.id', 'a.user_id')
     .leftJoin('automations as r', 'r.id', 'a.automation_id')
-    .select(['a.number as id', 'a.action', 'a.old_value', 'a.new_value', 'a.via', 'r.number as automation_id', 'a.user_id', 'u.email as user_email', 'a.created_at'])
+    .select([
+      'a.number as id',
+      'a.action',
+      'a.old_value',
+      'a.new_value',
+      'a.via',
+      'r.number as automation_id',
+      'a.user_id',
+      'u.email as user_email',
+      'a.created_at',
+    ])
     .where('a.contact_id', '=', contact.id)
   if (activityAfter) activity = activity.where('a.number', '<', activityAfter[0])
-  const activityRows = await activity.orderBy('a.number', 'desc').limit(query.limit + 1).execute()
+  const activityRows = await activity
+    .orderBy('a.number', 'desc')
+    .limit(query.limit + 1)
+    .execute()
 
   const notes = await db
     .selectFrom('notes')

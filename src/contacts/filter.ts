@@ -1,7 +1,7 @@
-import type { Organization } from '../db/schema.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
 import { todayBounds } from '../core/time-zone.ts'
 import { invalidField } from '../core/validate.ts'
+import type { Organization } from '../db/schema.ts'
+import type { ReadDb } from '../db/write.ts'
 import { findStageByName } from '../pipeline/service.ts'
 import { findExistingTags } from '../tags/repo.ts'
 import type { ContactFilterInput, FollowUpGroup } from './schemas.ts'
@@ -40,7 +40,12 @@ export async function resolveFilter(db: ReadDb, org: Organization, input: Contac
   if (input.stage !== undefined) {
     const stage = await findStageByName(db, org.id, input.stage)
     if (!stage) {
-      const names = await db.selectFrom('pipeline_stages').select('name').where('organization_id', '=', org.id).orderBy('position').execute()
+      const names = await db
+        .selectFrom('pipeline_stages')
+        .select('name')
+        .where('organization_id', '=', org.id)
+        .orderBy('position')
+        .execute()
       throw invalidField('stage', `"${input.stage}" is not a pipeline stage; stages: ${names.map((s) => s.name).join(', ')}`)
     }
     filter.stageId = stage.id

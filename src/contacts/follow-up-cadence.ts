@@ -1,5 +1,5 @@
-import type { ContactUpdate } from '../db/schema.ts'
 import { isoTime } from '../core/time.ts'
+import type { ContactUpdate } from '../db/schema.ts'
 
 const DAY_MS = 86_400_000
 const DEFAULT_CADENCE_DAYS = [1, 2, 4, 7]
@@ -35,7 +35,11 @@ export function outreachFollowUp(cadence: number[], now: string): ContactUpdate 
  * after a reply the answer is the first message and waits the first interval. When the intervals
  * run out the contact leaves the board.
  */
-export function doneFollowUp(cadence: number[], contact: { follow_up_count: number; last_response_at: string | null }, now: string): ContactUpdate {
+export function doneFollowUp(
+  cadence: number[],
+  contact: { follow_up_count: number; last_response_at: string | null },
+  now: string,
+): ContactUpdate {
   const outreachCycle = contact.last_response_at === null // a reply always starts a new cycle
   const days = cadence[contact.follow_up_count + (outreachCycle ? 1 : 0)]
   const count = contact.follow_up_count + 1

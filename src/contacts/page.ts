@@ -1,9 +1,9 @@
-import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely'
-import { contactViews, type ContactView } from './view.ts'
+import { type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool, sql } from 'kysely'
+import { type Cursor, encodeCursor, type Position, readCursor } from '../core/cursor.ts'
 import type { Contact, Database } from '../db/schema.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
-import { encodeCursor, readCursor, type Cursor, type Position } from '../core/cursor.ts'
+import type { ReadDb } from '../db/write.ts'
 import type { ContactFilter } from './filter.ts'
+import { type ContactView, contactViews } from './view.ts'
 
 // Keyset pages over active contacts, in the order that fits the list, each order the tail of an
 // index (see the read-indexes migration), so a first page is a short index walk at any size:
@@ -46,6 +46,7 @@ const AFTER_PREFIX = '\u{10FFFF}'
 type Contacts = ExpressionBuilder<Database, 'contacts'>
 
 /** Counts the rows of `query`, stopping past `limit`. */
+// biome-ignore lint/suspicious/noExplicitAny: the counted query may join and alias any tables
 async function countUpTo(db: ReadDb, query: SelectQueryBuilder<Database, any, { one: 1 }>, limit: number): Promise<number> {
   const { n } = await db
     .selectFrom(query.limit(limit + 1).as('matching'))
@@ -62,7 +63,9 @@ function matches(organizationId: string, f: ContactFilter) {
     if (f.due) {
       // A literal, not a parameter: the board index is partial on exactly this condition.
       all.push(sql<SqlBool>`contacts.follow_up_needed = 1`)
-      all.push(f.due.from === undefined ? eb('contacts.next_follow_up_at', 'is not', null) : eb('contacts.next_follow_up_at', '>=', f.due.from))
+      all.push(
+        f.due.from === undefined ? eb('contacts.next_follow_up_at', 'is not', null) : eb('contacts.next_follow_up_at', '>=', f.due.from),
+      )
       if (f.due.before !== undefined) all.push(eb('contacts.next_follow_up_at', '<', f.due.before))
     }
     if (f.stageId !== undefined) all.push(eb('contacts.pipeline_stage_id', '=', f.stageId))
@@ -73,7 +76,11 @@ function matches(organizationId: string, f: ContactFilter) {
     }
     if (f.updatedSince !== undefined) all.push(eb('contacts.updated_at', '>=', f.updatedSince))
     for (const tagId of f.tagIds ?? []) {
-      all.push(eb.exists(eb.selectFrom('contact_tags as t').select('t.tag_id').whereRef('t.contact_id', '=', 'contacts.id').where('t.tag_id', '=', tagId)))
+      all.push(
+        eb.exists(
+          eb.selectFrom('contact_tags as t').select('t.tag_id').whereRef('t.contact_id', '=', 'contacts.id').where('t.tag_id', '=', tagId),
+        ),
+      )
     }
     return eb.and(all)
   }
@@ -81,7 +88,14 @@ function matches(organizationId: string, f: ContactFilter) {
 
 /** How many contacts match, counting no further than COUNT_LIMIT so that a count costs at most that many index steps. */
 async function countContacts(db: ReadDb, organizationId: string, filter: ContactFilter): Promise<{ count: number; count_exact: boolean }> {
-  const n = await countUpTo(db, db.selectFrom('contacts').select(sql.lit(1 as const).as('one')).where(matches(organizationId, filter)), COUNT_LIMIT)
+  const n = await countUpTo(
+    db,
+    db
+      .selectFrom('contacts')
+      .select(sql.lit(1 as const).as('one'))
+      .where(matches(organizationId, filter)),
+    COUNT_LIMIT,
+  )
   return n > COUNT_LIMIT ? { count: COUNT_LIMIT, count_exact: false } : { count: n, count_exact: true }
 }
 
@@ -89,7 +103,14 @@ async function countContacts(db: ReadDb, organizationId: string, filter: Contact
 export async function rareTag(db: ReadDb, filter: ContactFilter): Promise<number | undefined> {
   let rarest: { id: number; n: number } | undefined
   for (const id of filter.tagIds ?? []) {
-    const n = await countUpTo(db, db.selectFrom('contact_tags').select(sql.lit(1 as const).as('one')).where('tag_id', '=', id), RARE_TAG)
+    const n = await countUpTo(
+      db,
+      db
+        .selectFrom('contact_tags')
+        .select(sql.lit(1 as const).as('one'))
+        .where('tag_id', '=', id),
+      RARE_TAG,
+    )
     if (n <= RARE_TAG && (!rarest || n < rarest.n)) rarest = { id, n }
   }
   return rarest?.id
@@ -105,17 +126,31 @@ export interface ContactPage {
  * The query a page runs (also used by the EXPLAIN QUERY PLAN test). With `fromTag`, SQLite's
  * CROSS JOIN makes the tag's contacts the outer loop, whatever the planner would guess.
  */
-export function pageQuery(db: ReadDb, organizationId: string, filter: ContactFilter, after: Position | undefined, limit: number, fromTag?: number) {
+export function pageQuery(
+  db: ReadDb,
+  organizationId: string,
+  filter: ContactFilter,
+  after: Position | undefined,
+  limit: number,
+  fromTag?: number,
+) {
   const { keys, direction } = ORDERS[orderOf(filter)]
-  const base = fromTag === undefined
-    ? db.selectFrom('contacts')
-    : db.selectFrom('contact_tags as start').crossJoin('contacts').whereRef('contacts.id', '=', 'start.contact_id').where('start.tag_id', '=', fromTag)
+  const base =
+    fromTag === undefined
+      ? db.selectFrom('contacts')
+      : db
+          .selectFrom('contact_tags as start')
+          .crossJoin('contacts')
+          .whereRef('contacts.id', '=', 'start.contact_id')
+          .where('start.tag_id', '=', fromTag)
   let query = base.selectAll('contacts').where(matches(organizationId, filter))
   if (after) {
     const comparison = direction === 'asc' ? '>' : '<'
     const [first, second] = keys.map((key) => `contacts.${key}` as const)
     query = query.where((eb) =>
-      second === undefined ? eb(first!, comparison, String(after[0])) : eb(eb.refTuple(first!, second), comparison, eb.tuple(String(after[0]), String(after[1]))),
+      second === undefined
+        ? eb(first!, comparison, String(after[0]))
+        : eb(eb.refTuple(first!, second), comparison, eb.tuple(String(after[0]), String(after[1]))),
     )
   }
   for (const key of keys) query = query.orderBy(`contacts.${key}`, direction)
@@ -123,7 +158,13 @@ export function pageQuery(db: ReadDb, organizationId: string, filter: ContactFil
 }
 
 /** One page of the filtered list, starting after `after` (where the previous page ended). */
-export async function contactPage(db: ReadDb, organizationId: string, filter: ContactFilter, after: Position | undefined, limit: number): Promise<ContactPage> {
+export async function contactPage(
+  db: ReadDb,
+  organizationId: string,
+  filter: ContactFilter,
+  after: Position | undefined,
+  limit: number,
+): Promise<ContactPage> {
   const rows = await pageQuery(db, organizationId, filter, after, limit, await rareTag(db, filter)).execute()
   const contacts = rows.slice(0, limit)
   const last = contacts.at(-1)
@@ -134,7 +175,12 @@ export async function contactPage(db: ReadDb, organizationId: string, filter: Co
 /** The position a client's cursor names, checked against this list's order (a 400 naming `field` if it does not fit). */
 export function cursorPosition(filter: ContactFilter, cursor: Cursor | undefined, field = 'cursor'): Position | undefined {
   const order = orderOf(filter)
-  return readCursor(cursor, order, ORDERS[order].keys.map(() => 'string' as const), field)
+  return readCursor(
+    cursor,
+    order,
+    ORDERS[order].keys.map(() => 'string' as const),
+    field,
+  )
 }
 
 /** The cursor a client sends for the page after `next`. */
@@ -154,5 +200,9 @@ export interface CountedPage {
 
 export async function countedFirstPage(db: ReadDb, organizationId: string, filter: ContactFilter, limit: number): Promise<CountedPage> {
   const page = await contactPage(db, organizationId, filter, undefined, limit)
-  return { ...(await countContacts(db, organizationId, filter)), items: await contactViews(db, page.contacts), next_cursor: nextCursor(filter, page.next) }
+  return {
+    ...(await countContacts(db, organizationId, filter)),
+    items: await contactViews(db, page.contacts),
+    next_cursor: nextCursor(filter, page.next),
+  }
 }

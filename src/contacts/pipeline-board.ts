@@ -1,5 +1,5 @@
-import { countedFirstPage, type CountedPage } from './page.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
+import type { ReadDb } from '../db/write.ts'
+import { type CountedPage, countedFirstPage } from './page.ts'
 
 /** A stage; continue its contacts with GET /contacts?stage=<name>&cursor=<next_cursor>. */
 export interface PipelineColumn extends CountedPage {
@@ -24,7 +24,12 @@ export async function pipelineBoard(db: ReadDb, organizationId: string, limit: n
   const columns: PipelineColumn[] = []
   // A stage is shown by its number within the organization (see takeNumbers), not its internal id.
   for (const { id, number, ...stage } of stages) {
-    columns.push({ id: number, ...stage, active: stage.active === 1, ...(await countedFirstPage(db, organizationId, { stageId: id }, limit)) })
+    columns.push({
+      id: number,
+      ...stage,
+      active: stage.active === 1,
+      ...(await countedFirstPage(db, organizationId, { stageId: id }, limit)),
+    })
   }
   return columns
 }

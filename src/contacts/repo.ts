@@ -1,8 +1,9 @@
 import type { Selectable } from 'kysely'
 import { AppError } from '../core/errors.ts'
+import { noteChange } from '../db/changes.ts'
 import { compiled, compiledWrite } from '../db/compiled.ts'
-import type { Contact, ContactUpdate, NewContact, NoteTable } from '../db/schema.ts'
 import { takeNumbers } from '../db/id-numbers.ts'
+import type { Contact, ContactUpdate, NewContact, NoteTable } from '../db/schema.ts'
 import { uuidV7 } from '../db/uuid-v7.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
 
@@ -17,7 +18,12 @@ export async function findActiveById(trx: ReadDb, organizationId: string, id: st
 }
 
 const byManychat = compiled((db, organizationId: string, manychatId: string) =>
-  db.selectFrom('contacts').selectAll().where('organization_id', '=', organizationId).where('manychat_id', '=', manychatId).where('archived_at', 'is', null),
+  db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('manychat_id', '=', manychatId)
+    .where('archived_at', 'is', null),
 )
 export async function findActiveByManychatId(trx: ReadDb, organizationId: string, manychatId: string): Promise<Contact | undefined> {
   return (await byManychat(trx, organizationId, manychatId))[0]
@@ -25,7 +31,12 @@ export async function findActiveByManychatId(trx: ReadDb, organizationId: string
 
 /** `username` must already be normalized (see normalizeUsername). */
 const byUsername = compiled((db, organizationId: string, username: string) =>
-  db.selectFrom('contacts').selectAll().where('organization_id', '=', organizationId).where('username', '=', username).where('archived_at', 'is', null),
+  db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('username', '=', username)
+    .where('archived_at', 'is', null),
 )
 export async function findActiveByUsername(trx: ReadDb, organizationId: string, username: string): Promise<Contact | undefined> {
   return (await byUsername(trx, organizationId, username))[0]
@@ -35,21 +46,26 @@ export type ContactDraft = Omit<NewContact, 'id' | 'created_at' | 'updated_at'>
 
 /** Contact ids are time-ordered, stamped with created_at (see uuidV7): the busiest insert appends to its index. */
 export async function insertContact(trx: Trx, draft: ContactDraft, now: string): Promise<Contact> {
-  return trx
+  const contact = await trx
     .insertInto('contacts')
     .values({ ...draft, id: uuidV7(Date.parse(now)), created_at: now, updated_at: now })
     .returningAll()
     .executeTakeFirstOrThrow()
+  noteChange(trx, { organizationId: contact.organization_id, contactId: contact.id })
+  return contact
 }
 
 /** Applies `patch` and stamps updated_at; returns the contact as stored afterwards. */
 export async function updateContact(trx: Trx, id: string, patch: ContactUpdate, now: string): Promise<Contact> {
-  return trx
+  const contact = await trx
     .updateTable('contacts')
     .set({ ...patch, updated_at: now })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow()
+  // Live views (the web app's board) hear of it once the transaction commits.
+  noteChange(trx, { organizationId: contact.organization_id, contactId: contact.id })
+  return contact
 }
 
 /** An active contact of the organization, or a 404: archived contacts take no more changes. */
@@ -61,18 +77,40 @@ export async function findActiveContact(db: ReadDb, organizationId: string, id: 
 
 // Runs on every recorded reply: built and compiled once (see compiled()).
 const insertMessage = compiledWrite((db, contactId: string, number: number, content: string, sentAt: string, source: string, now: string) =>
-  db.insertInto('messages').values({ contact_id: contactId, number, direction: 'inbound', content, sent_at: sentAt, source, created_at: now }),
+  db
+    .insertInto('messages')
+    .values({ contact_id: contactId, number, direction: 'inbound', content, sent_at: sentAt, source, created_at: now }),
 )
 
 /** Keeps a message the lead sent in the contact's conversation history. */
-export async function addInboundMessage(trx: Trx, contact: Pick<Contact, 'id' | 'organization_id'>, message: { content: string; sentAt: string; source: string }, now: string) {
-  await insertMessage(trx, contact.id, await takeNumbers(trx, contact.organization_id, 'messages'), message.content, message.sentAt, message.source, now)
+export async function addInboundMessage(
+  trx: Trx,
+  contact: Pick<Contact, 'id' | 'organization_id'>,
+  message: { content: string; sentAt: string; source: string },
+  now: string,
+) {
+  await insertMessage(
+    trx,
+    contact.id,
+    await takeNumbers(trx, contact.organization_id, 'messages'),
+    message.content,
+    message.sentAt,
+    message.source,
+    now,
+  )
 }
 
 export type Note = Selectable<NoteTable>
 
 /** Stores a note on a contact. The caller logs the activity (it knows the organization and how). */
-export async function addNote(trx: Trx, organizationId: string, contactId: string, body: string, userId: string | null, now: string): Promise<Note> {
+export async function addNote(
+  trx: Trx,
+  organizationId: string,
+  contactId: string,
+  body: string,
+  userId: string | null,
+  now: string,
+): Promise<Note> {
   const number = await takeNumbers(trx, organizationId, 'notes')
   return trx
     .insertInto('notes')
@@ -93,7 +131,12 @@ export interface ContactIdentifier {
  * contact_id and manychat_id); when both are sent they must name the same contact. Scoped to the
  * organization, so another organization's contact is simply not found (404).
  */
-export async function findNamedContact(db: ReadDb, organizationId: string, first: ContactIdentifier, second: ContactIdentifier): Promise<Contact> {
+export async function findNamedContact(
+  db: ReadDb,
+  organizationId: string,
+  first: ContactIdentifier,
+  second: ContactIdentifier,
+): Promise<Contact> {
   const lookup = async ({ field, value, find }: ContactIdentifier) => {
     if (value == null) return undefined
     const contact = await find(db, organizationId, value)

@@ -1,12 +1,16 @@
 import { Hono } from 'hono'
 import { parseQuery } from '../core/query.ts'
+import { isoTime } from '../core/time.ts'
 import { parseInput } from '../core/validate.ts'
 import { readJsonObject } from '../http/body.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
+import { writeAndAnswer } from '../http/idempotency.ts'
 import { rateLimit } from '../http/rate-limit.ts'
+import { success } from '../http/respond.ts'
 import { bucketsFor } from '../http/shared-buckets.ts'
-import { callerOrganization, CANCELLED_MESSAGE, isCancelled } from '../organizations/access.ts'
+import { CANCELLED_MESSAGE, callerOrganization, isCancelled } from '../organizations/access.ts'
 import { archiveContact } from './archive.ts'
+import { assignContact } from './assign.ts'
 import { updateContactStatus } from './contact-status.ts'
 import { createContactFromApi } from './create-contact.ts'
 import { handleDefaultReply } from './default-reply.ts'
@@ -20,11 +24,11 @@ import {
   contactStatusSchema,
   createContactSchema,
   defaultReplySchema,
+  updateContactSchema,
   updateTagsSchema,
 } from './schemas.ts'
 import { updateContactTags } from './update-tags.ts'
-import { isoTime } from '../core/time.ts'
-import { success } from '../http/respond.ts'
+import { contactView } from './view.ts'
 
 /**
  * Every contact endpoint: the reference's four (default-reply, create-contact, update-tags,
@@ -48,27 +52,50 @@ export function contactRoutes(deps: AppDeps) {
         const input = parseInput(defaultReplySchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const caller = c.get('caller')
         const now = isoTime(deps.now())
-        const outcome = await store.write((trx) => handleDefaultReply(trx, caller, input, now), { serializeBy: caller.organizationId })
-        return c.json(success(outcome))
+        return writeAndAnswer(
+          c,
+          store,
+          deps.now(),
+          (trx) => handleDefaultReply(trx, caller, input, now),
+          (outcome) => ({ body: success(outcome) }),
+        )
       })
       .post('/organization/create-contact', createLimit, async (c) => {
         const input = parseInput(createContactSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const now = isoTime(deps.now())
-        const { httpStatus, ...body } = await store.write((trx) => createContactFromApi(trx, c.get('caller'), input, now), { serializeBy: c.get('caller').organizationId })
-        return c.json(success(body), httpStatus)
+        return writeAndAnswer(
+          c,
+          store,
+          deps.now(),
+          (trx) => createContactFromApi(trx, c.get('caller'), input, now),
+          ({ httpStatus, ...body }) => ({ body: success(body), status: httpStatus }),
+        )
       })
       // Set, add or remove a contact's tags by name.
       .post('/contact/update-tags-external', async (c) => {
         const input = parseInput(updateTagsSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const now = isoTime(deps.now())
-        return c.json(success(await store.write((trx) => updateContactTags(trx, c.get('caller'), input, now), { serializeBy: c.get('caller').organizationId })))
+        return writeAndAnswer(
+          c,
+          store,
+          deps.now(),
+          (trx) => updateContactTags(trx, c.get('caller'), input, now),
+          (result) => ({ body: success(result) }),
+        )
       })
       // Lead status and/or pipeline stage, then smart automations.
       .patch('/contact/contact-status', async (c) => {
         const input = parseInput(contactStatusSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
         const now = isoTime(deps.now())
-        const contact = await store.write((trx) => updateContactStatus(trx, c.get('caller'), input, now), { serializeBy: c.get('caller').organizationId })
-        return c.json(success(contact ? { data: contact } : { message: CANCELLED_MESSAGE }))
+        return writeAndAnswer(
+          c,
+          store,
+          deps.now(),
+          (trx) => updateContactStatus(trx, c.get('caller'), input, now),
+          (contact) => ({
+            body: success(contact ? { data: contact } : { message: CANCELLED_MESSAGE }),
+          }),
+        )
       })
       // Lists, the export and the detail grow with the organization: they run in a read worker.
       .get('/contacts', async (c) => {
@@ -100,6 +127,21 @@ export function contactRoutes(deps: AppDeps) {
         const query = parseQuery(contactDetailQuery, c.req.queries())
         const data = await deps.reads.run('contactDetail', { organizationId: c.get('caller').organizationId, id, query })
         return c.json(success({ data }))
+      })
+      // The contact's assigned setter (the one field it changes today).
+      .patch('/contacts/:id', async (c) => {
+        const { id } = parseInput(contactIdParam, { id: c.req.param('id') })
+        const input = parseInput(updateContactSchema, await readJsonObject(c, deps.config.bodyLimitBytes))
+        const now = isoTime(deps.now())
+        const body = await store.write(async (trx) => {
+          const org = await callerOrganization(trx, c.get('caller'))
+          if (isCancelled(org)) return success({ message: CANCELLED_MESSAGE })
+          return success({
+            message: 'Contact updated',
+            data: await contactView(trx, await assignContact(trx, org, id, input.assigned_email, now)),
+          })
+        })
+        return c.json(body)
       })
       .delete('/contacts/:id', async (c) => {
         const { id } = parseInput(contactIdParam, { id: c.req.param('id') })

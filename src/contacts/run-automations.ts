@@ -1,7 +1,7 @@
+import { enabledRuleFor } from '../automations/repo.ts'
 import type { Contact } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
-import { changeStatusAndStage, type Changed, type StatusTarget } from './status-change.ts'
-import { enabledRuleFor } from '../automations/repo.ts'
+import { type Changed, changeStatusAndStage, type StatusTarget } from './status-change.ts'
 
 /**
  * Runs the organization's enabled smart automations after an API change, in the same

@@ -7,10 +7,10 @@ import {
   instagramUsername,
   isoDate,
   looseUsername,
-  manychatId,
   MAX_NOTE_LENGTH,
   MAX_SHORT_TEXT,
   MAX_TEXT,
+  manychatId,
   pageSize,
   stageName,
   tagColor,
@@ -92,8 +92,16 @@ const modeRules = (['inbound', 'outreach'] as const).flatMap((mode) => {
   const hadOutreach = mode === 'outreach'
   const other = hadOutreach ? 'inbound' : 'outreach'
   return MODE_FIELDS[mode].flatMap((field) => [
-    modeCheck(field, (i) => i.had_outreach !== hadOutreach || i[field] !== undefined, `is required when had_outreach is ${hadOutreach} (${mode})`),
-    modeCheck(field, (i) => i.had_outreach === hadOutreach || i[field] === undefined, `cannot be set when had_outreach is ${!hadOutreach} (${other})`),
+    modeCheck(
+      field,
+      (i) => i.had_outreach !== hadOutreach || i[field] !== undefined,
+      `is required when had_outreach is ${hadOutreach} (${mode})`,
+    ),
+    modeCheck(
+      field,
+      (i) => i.had_outreach === hadOutreach || i[field] === undefined,
+      `cannot be set when had_outreach is ${!hadOutreach} (${other})`,
+    ),
   ])
 })
 
@@ -110,7 +118,11 @@ export type CreateContactRequest = {
   tagColor: string
 } & (
   | { type: 'inbound'; reply: { content: string; sentAt: string }; outreach?: undefined }
-  | { type: 'outreach'; outreach: { reason: string; text: string; reasonLabel: string | null; messageLabel: string | null }; reply?: undefined }
+  | {
+      type: 'outreach'
+      outreach: { reason: string; text: string; reasonLabel: string | null; messageLabel: string | null }
+      reply?: undefined
+    }
 )
 
 function toRequest(f: Fields): CreateContactRequest {
@@ -131,7 +143,12 @@ function toRequest(f: Fields): CreateContactRequest {
     ? {
         ...common,
         type: 'outreach',
-        outreach: { reason: f.outreach_reason!, text: f.outreach_text!, reasonLabel: f.outreach_reason_label ?? null, messageLabel: f.outreach_message_label ?? null },
+        outreach: {
+          reason: f.outreach_reason!,
+          text: f.outreach_text!,
+          reasonLabel: f.outreach_reason_label ?? null,
+          messageLabel: f.outreach_message_label ?? null,
+        },
       }
     : { ...common, type: 'inbound', reply: { content: f.last_message_content!, sentAt: f.last_response_at! } }
 }
@@ -155,11 +172,21 @@ const isEmpty = (value: unknown) => value === null || (typeof value === 'string'
 
 /** An optional field: an empty value counts as not given rather than invalid. */
 const optionalField = <S extends v.GenericSchema>(schema: S) =>
-  v.optional(v.pipe(v.unknown(), v.transform((value) => (isEmpty(value) ? undefined : value)), v.optional(schema)))
+  v.optional(
+    v.pipe(
+      v.unknown(),
+      v.transform((value) => (isEmpty(value) ? undefined : value)),
+      v.optional(schema),
+    ),
+  )
 
 /** A required identifier: an unfilled variable would merge every such subscriber into one contact. */
 const filledField = <S extends v.GenericSchema>(schema: S) =>
-  v.pipe(v.unknown(), v.check((value) => !isUnfilled(value), 'is a ManyChat variable that was not filled in'), schema)
+  v.pipe(
+    v.unknown(),
+    v.check((value) => !isUnfilled(value), 'is a ManyChat variable that was not filled in'),
+    schema,
+  )
 
 /** A reply's text; null when there is none to record ("treated as outreach and skipped"). */
 const replyText = v.pipe(
@@ -178,7 +205,9 @@ export const defaultReplySchema = v.pipe(
     message_date: optionalField(isoDate),
     ig_id: optionalField(igId),
     // ManyChat's Full Contact Data object, which ManyChat serializes itself (docs/manychat.md).
-    manychat_data: optionalField(v.object({ ig_id: optionalField(igId), last_input_text: v.optional(replyText, null) }, 'must be an object')),
+    manychat_data: optionalField(
+      v.object({ ig_id: optionalField(igId), last_input_text: v.optional(replyText, null) }, 'must be an object'),
+    ),
   }),
   v.forward(
     v.partialCheck(
@@ -284,11 +313,19 @@ export const contactStatusSchema = v.pipe(
     email: v.optional(email),
   }),
   v.forward(
-    v.partialCheck([['contact_id'], ['manychat_id']], (i) => has(i.contact_id) || has(i.manychat_id), 'is required unless manychat_id is sent'),
+    v.partialCheck(
+      [['contact_id'], ['manychat_id']],
+      (i) => has(i.contact_id) || has(i.manychat_id),
+      'is required unless manychat_id is sent',
+    ),
     ['contact_id'],
   ),
   v.forward(
-    v.partialCheck([['lead_status'], ['lead_status_id']], (i) => !(has(i.lead_status) && has(i.lead_status_id)), 'cannot be sent together with lead_status; send one of them'),
+    v.partialCheck(
+      [['lead_status'], ['lead_status_id']],
+      (i) => !(has(i.lead_status) && has(i.lead_status_id)),
+      'cannot be sent together with lead_status; send one of them',
+    ),
     ['lead_status_id'],
   ),
   v.forward(
@@ -343,3 +380,9 @@ export const contactDetailQuery = queryParams({ limit: pageSize, messages_cursor
 export const boardQuery = queryParams({ limit: pageSize })
 
 export const archiveQuery = queryParams({ email: v.optional(email) })
+
+/**
+ * PATCH /contacts/{id}: the fields that may change. Strict, so a field this endpoint does not
+ * change is a 400 rather than silently ignored. `assigned_email: null` unassigns.
+ */
+export const updateContactSchema = v.strictObject({ assigned_email: v.nullable(email) }, 'is not a field this endpoint changes')

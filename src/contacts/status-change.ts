@@ -1,10 +1,12 @@
-import { logActivity, type ActivityEntry } from '../activity/repo.ts'
-import { stageNameById } from '../pipeline/service.ts'
-import { updateContact } from './repo.ts'
-import { leadStatusName } from '../core/lead-status.ts'
+import { type ActivityEntry, logActivity } from '../activity/repo.ts'
 import type { Actor } from '../core/actor.ts'
+import { leadStatusName, WON_STATUS_ID } from '../core/lead-status.ts'
 import type { Contact, ContactUpdate, PipelineStage } from '../db/schema.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
+import { findOrganization } from '../organizations/service.ts'
+import { stageNameById } from '../pipeline/service.ts'
+import { type ContactEvent, fromTo, recordContactEvents } from './events.ts'
+import { updateContact } from './repo.ts'
 
 /** The status and/or stage a contact should have; a field left out stays as it is. */
 export interface StatusTarget {
@@ -23,22 +25,46 @@ export interface Changed {
  * field that really changed. A field that already has the target value is neither written nor
  * logged, so repeating a request changes nothing.
  */
-export async function changeStatusAndStage(trx: Trx, contact: Contact, target: StatusTarget, actor: Actor, now: string): Promise<{ contact: Contact; changed: Changed }> {
+export async function changeStatusAndStage(
+  trx: Trx,
+  contact: Contact,
+  target: StatusTarget,
+  actor: Actor,
+  now: string,
+): Promise<{ contact: Contact; changed: Changed }> {
   const patch: ContactUpdate = {}
   const entries: ActivityEntry[] = []
+  const events: ContactEvent[] = []
   const entry = (action: string, oldValue: string | null, newValue: string) =>
     entries.push({ organizationId: contact.organization_id, contactId: contact.id, action, oldValue, newValue, ...actor })
   const { leadStatusId, stage } = target
   if (leadStatusId !== undefined && leadStatusId !== contact.lead_status_id) {
     patch.lead_status_id = leadStatusId
     entry('lead_status', leadStatusName(contact.lead_status_id), leadStatusName(leadStatusId))
+    events.push({
+      type: 'contact.status_changed',
+      via: actor.via,
+      changes: fromTo('lead_status', leadStatusName(contact.lead_status_id), leadStatusName(leadStatusId)),
+    })
   }
   if (stage && stage.id !== contact.pipeline_stage_id) {
     patch.pipeline_stage_id = stage.id
-    entry('pipeline_stage', await stageNameById(trx, contact.pipeline_stage_id), stage.name)
+    const from = await stageNameById(trx, contact.pipeline_stage_id)
+    entry('pipeline_stage', from, stage.name)
+    events.push({ type: 'contact.stage_changed', via: actor.via, changes: fromTo('pipeline_stage', from, stage.name) })
   }
   const changed = { leadStatus: patch.lead_status_id !== undefined, stage: patch.pipeline_stage_id !== undefined }
   if (entries.length === 0) return { contact, changed }
+  if (contact.booked_at === null && (await isBooking(trx, contact, patch))) patch.booked_at = now
   await logActivity(trx, entries, now)
-  return { contact: await updateContact(trx, contact.id, patch, now), changed }
+  const updated = await updateContact(trx, contact.id, patch, now)
+  await recordContactEvents(trx, updated, events, now)
+  return { contact: updated, changed }
+}
+
+/** Whether the change takes the contact to lead status won or into its organization's booking stage. */
+async function isBooking(db: ReadDb, contact: Contact, patch: ContactUpdate): Promise<boolean> {
+  if (patch.lead_status_id === WON_STATUS_ID) return true
+  if (patch.pipeline_stage_id == null) return false
+  return (await findOrganization(db, contact.organization_id))?.booking_stage_id === patch.pipeline_stage_id
 }

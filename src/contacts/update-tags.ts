@@ -1,12 +1,21 @@
-import { logActivity, type ActivityEntry } from '../activity/repo.ts'
-import { findActiveById, findActiveByUsername, findNamedContact, updateContact } from './repo.ts'
-import type { Contact, Tag } from '../db/schema.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
+import { type ActivityEntry, logActivity } from '../activity/repo.ts'
 import type { Caller } from '../core/actor.ts'
-import { AppError } from '../core/errors.ts'
+import type { Contact, Tag } from '../db/schema.ts'
+import type { Trx } from '../db/write.ts'
 import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organizations/access.ts'
+import {
+  appliedTags,
+  attachTags,
+  contactTags,
+  detachTags,
+  ensureTags,
+  findExistingTags,
+  type TagView,
+  tagNamesForLog,
+} from '../tags/repo.ts'
 import { resolveMember } from '../users/service.ts'
-import { appliedTags, attachTags, contactTags, detachTags, ensureTags, findExistingTags, tagNamesForLog, type TagView } from '../tags/repo.ts'
+import { recordContactEvents } from './events.ts'
+import { findActiveById, findActiveByUsername, findNamedContact, updateContact } from './repo.ts'
 import type { TagMode, UpdateTagsInput } from './schemas.ts'
 
 export interface UpdateTagsResult {
@@ -47,7 +56,9 @@ export async function updateContactTags(trx: Trx, caller: Caller, input: UpdateT
   if (removed.length > 0) entries.push({ ...base, action: 'tags_removed', oldValue: tagNamesForLog(removed) })
   if (entries.length > 0) {
     await logActivity(trx, entries, now)
-    await updateContact(trx, contact.id, {}, now) // stamps updated_at: the contact changed
+    const updated = await updateContact(trx, contact.id, {}, now) // stamps updated_at: the contact changed
+    const tags = { added: added.map((t) => t.name), removed: removed.map((t) => t.name) }
+    await recordContactEvents(trx, updated, [{ type: 'contact.tags_changed', via: 'api', changes: { tags } }], now)
   }
   return {
     message: mode.message,
@@ -60,7 +71,11 @@ async function setTags(trx: Trx, contact: Contact, names: string[], color: strin
   const keep = new Set(target.map((t) => t.id))
   const current = await appliedTags(trx, contact.id)
   const dropped = current.filter((t) => !keep.has(t.id))
-  await detachTags(trx, contact.id, dropped.map((t) => t.id))
+  await detachTags(
+    trx,
+    contact.id,
+    dropped.map((t) => t.id),
+  )
   const added = await attachTags(trx, contact.id, target, now)
   return { added, removed: dropped }
 }
@@ -72,6 +87,12 @@ async function addTags(trx: Trx, contact: Contact, names: string[], color: strin
 
 async function removeTags(trx: Trx, contact: Contact, names: string[]): Promise<TagChange> {
   const tags = await findExistingTags(trx, contact.organization_id, names, 'tag_names')
-  const detached = new Set(await detachTags(trx, contact.id, tags.map((t) => t.id)))
+  const detached = new Set(
+    await detachTags(
+      trx,
+      contact.id,
+      tags.map((t) => t.id),
+    ),
+  )
   return { added: [], removed: tags.filter((t) => detached.has(t.id)) }
 }

@@ -1,8 +1,8 @@
-import { stageNameById, stageNamesById } from '../pipeline/service.ts'
-import type { Contact } from '../db/schema.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
 import { type LeadStatusName, leadStatusName } from '../core/lead-status.ts'
-import { contactTags, tagsOfContacts, type TagView } from '../tags/repo.ts'
+import type { Contact } from '../db/schema.ts'
+import type { ReadDb } from '../db/write.ts'
+import { stageNameById, stageNamesById } from '../pipeline/service.ts'
+import { contactTags, type TagView, tagsOfContacts } from '../tags/repo.ts'
 
 /**
  * A contact as every endpoint returns it: the fields the reference shows for default-reply and
@@ -33,6 +33,8 @@ export interface ContactView {
   pipeline_stage: string | null
   contact_ingestion_type: string
   created_by_user_id: string | null
+  /** The setter the contact's numbers count for (analytics); PATCH /contacts/{id} changes it. */
+  assigned_user_id: string | null
   tags: TagView[]
 }
 
@@ -43,9 +45,17 @@ export async function contactView(trx: ReadDb, contact: Contact): Promise<Contac
 /** Views of many contacts with two queries in all (stage names, tags), for lists. */
 export async function contactViews(trx: ReadDb, contacts: Contact[]): Promise<ContactView[]> {
   if (contacts.length === 0) return []
-  const stageName = await stageNamesById(trx, contacts.flatMap((c) => (c.pipeline_stage_id === null ? [] : [c.pipeline_stage_id])))
-  const tags = await tagsOfContacts(trx, contacts.map((c) => c.id))
-  return contacts.map((c) => toContactView(c, c.pipeline_stage_id === null ? null : stageName.get(c.pipeline_stage_id) ?? null, tags.get(c.id) ?? []))
+  const stageName = await stageNamesById(
+    trx,
+    contacts.flatMap((c) => (c.pipeline_stage_id === null ? [] : [c.pipeline_stage_id])),
+  )
+  const tags = await tagsOfContacts(
+    trx,
+    contacts.map((c) => c.id),
+  )
+  return contacts.map((c) =>
+    toContactView(c, c.pipeline_stage_id === null ? null : (stageName.get(c.pipeline_stage_id) ?? null), tags.get(c.id) ?? []),
+  )
 }
 
 function toContactView(contact: Contact, stageName: string | null, tags: TagView[]): ContactView {
@@ -75,6 +85,7 @@ function toContactView(contact: Contact, stageName: string | null, tags: TagView
     pipeline_stage: stageName,
     contact_ingestion_type: contact.contact_ingestion_type,
     created_by_user_id: contact.created_by_user_id,
+    assigned_user_id: contact.assigned_user_id,
     tags,
   }
 }

@@ -46,7 +46,12 @@ export const cursorParam = v.optional(
 )
 
 /** The position after which `list` continues, checked against the types of its sort key. */
-export function readCursor<T extends Position>(cursor: Cursor | undefined, list: string, types: ('string' | 'number')[], field = 'cursor'): T | undefined {
+export function readCursor<T extends Position>(
+  cursor: Cursor | undefined,
+  list: string,
+  types: ('string' | 'number')[],
+  field = 'cursor',
+): T | undefined {
   if (cursor === undefined) return undefined
   const fits = cursor.list === list && cursor.after.length === types.length && cursor.after.every((p, i) => typeof p === types[i])
   if (!fits) throw invalidField(field, BAD)

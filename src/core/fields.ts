@@ -8,15 +8,9 @@ export const MAX_TEXT = 10_000
 export const MAX_SHORT_TEXT = 500
 const MAX_TAG_NAME = 50
 
-export const text = (max: number) =>
-  v.pipe(v.string('must be a string'), v.maxLength(max, `must be at most ${max} characters`))
+export const text = (max: number) => v.pipe(v.string('must be a string'), v.maxLength(max, `must be at most ${max} characters`))
 
-export const uuid = v.pipe(
-  v.string('must be a string'),
-  v.trim(),
-  v.uuid('must be a UUID'),
-  v.toLowerCase(),
-)
+export const uuid = v.pipe(v.string('must be a string'), v.trim(), v.uuid('must be a UUID'), v.toLowerCase())
 
 const ID_NUMBER = 'must be a whole number or a string of digits'
 
@@ -62,10 +56,7 @@ export const looseUsername = v.pipe(
 )
 
 /** An Instagram handle: after normalization, 1-30 characters of a-z 0-9 . _ */
-export const instagramUsername = v.pipe(
-  looseUsername,
-  v.regex(/^[a-z0-9._]+$/, 'must contain only letters, digits, "." and "_"'),
-)
+export const instagramUsername = v.pipe(looseUsername, v.regex(/^[a-z0-9._]+$/, 'must contain only letters, digits, "." and "_"'))
 
 export const email = v.pipe(
   v.string('must be a string'),
@@ -120,7 +111,10 @@ export const isoDate = v.pipe(
 )
 
 /** A colour name or hex; unknown values become gray (the reference's rule), never an error. */
-export const tagColor = v.pipe(text(MAX_SHORT_TEXT), v.transform((value: string) => resolveTagColor(value)))
+export const tagColor = v.pipe(
+  text(MAX_SHORT_TEXT),
+  v.transform((value: string) => resolveTagColor(value)),
+)
 
 /**
  * For names SQLite compares case-insensitively (COLLATE NOCASE): it compares them as C strings,

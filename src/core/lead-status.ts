@@ -6,6 +6,8 @@ export const LEAD_STATUSES = ['open', 'won', 'lost', 'abandoned'] as const
 export type LeadStatusName = (typeof LEAD_STATUSES)[number]
 
 /** Lead status ids are fixed: open=1, won=2, lost=3, abandoned=4. */
+export const WON_STATUS_ID = 2
+
 export function leadStatusName(id: number): LeadStatusName {
   return LEAD_STATUSES[id - 1] ?? 'open'
 }

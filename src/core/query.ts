@@ -2,6 +2,7 @@ import * as v from 'valibot'
 import { invalidField, parseInput } from './validate.ts'
 
 type Entries = v.ObjectEntries
+// biome-ignore lint/suspicious/noExplicitAny: any error message; the schemas differ only in their messages
 export type QuerySchema = v.ObjectSchema<Entries, any> | v.StrictObjectSchema<Entries, any>
 
 /** A query string's schema. A misspelt parameter would otherwise be ignored and widen a list: it is a 400. */
@@ -28,7 +29,8 @@ export function parseQuery<S extends QuerySchema>(schema: S, queries: Record<str
   for (const [name, values] of Object.entries(queries)) {
     const entry = schema.entries[name]
     if (entry && isRepeatable(entry)) input[name] = values
-    else if (values.length === 1 || !entry) input[name] = values[0]! // an unknown one is reported by the schema
+    else if (values.length === 1 || !entry)
+      input[name] = values[0]! // an unknown one is reported by the schema
     else throw invalidField(name, 'must be given once')
   }
   return parseInput(schema, input)

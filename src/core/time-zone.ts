@@ -72,3 +72,76 @@ export function todayBounds(timeZone: string, now: number): { start: string; end
   const next = { year: tomorrow.getUTCFullYear(), month: tomorrow.getUTCMonth() + 1, day: tomorrow.getUTCDate() }
   return { start: isoTime(startOfDay(timeZone, today)), end: isoTime(startOfDay(timeZone, next)) }
 }
+
+/** A calendar day as `YYYY-MM-DD` text (years 1000-9999), or undefined if it is not a real date. */
+export function parseDay(text: string): Wall | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text)
+  if (!m) return undefined
+  const date = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!))
+  const wall = { year: +m[1]!, month: +m[2]!, day: +m[3]! }
+  return wall.year >= 1000 && sameDate(wallOf(date), wall) ? wall : undefined
+}
+
+const wallOf = (d: Date): Wall => ({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() })
+const pad = (n: number, width = 2) => String(n).padStart(width, '0')
+
+/** `YYYY-MM-DD` of a calendar day. */
+export function dayText(date: Wall): string {
+  return `${pad(date.year, 4)}-${pad(date.month)}-${pad(date.day)}`
+}
+
+/** The calendar day `days` after `date` (negative: before). */
+export function addCalendarDays(date: Wall, days: number): Wall {
+  return wallOf(new Date(Date.UTC(date.year, date.month - 1, date.day + days)))
+}
+
+/** The calendar day it is at `instant` in `timeZone`. */
+export function calendarDay(timeZone: string, instant: number): Wall {
+  return wallDate(timeZone, instant)
+}
+
+const HOUR_MS = 3_600_000
+const dayStarts = new Map<string, number>()
+const MAX_CACHED_DAY_STARTS = 100_000
+
+/**
+ * Where each of the days `first`, `first + 1`, ... (`count` of them) begins in `timeZone`, and where
+ * the last one ends: `count + 1` ISO 8601 UTC instants, so day i is [bounds[i], bounds[i + 1]).
+ * Intl is slow (a report's 367 days took tens of ms), so each day start is worked out once per
+ * zone, and a day usually starts 24 hours after the one before: that guess is checked with one
+ * Intl call, and only a day with a clock change takes the full search.
+ */
+export function dayBounds(timeZone: string, first: Wall, count: number): string[] {
+  if (dayStarts.size > MAX_CACHED_DAY_STARTS) dayStarts.clear()
+  const out: string[] = []
+  let previous: number | undefined
+  for (let i = 0; i <= count; i++) {
+    const date = addCalendarDays(first, i)
+    const key = `${timeZone} ${dayText(date)}`
+    let start = dayStarts.get(key)
+    if (start === undefined) {
+      const guess = previous === undefined ? undefined : previous + 24 * HOUR_MS
+      const midnight = Date.UTC(date.year, date.month - 1, date.day)
+      start =
+        guess !== undefined && wallTime(timeZone, guess) === midnight && wallTime(timeZone, guess - 1000) < midnight
+          ? guess
+          : startOfDay(timeZone, date)
+      dayStarts.set(key, start)
+    }
+    out.push(isoTime(start))
+    previous = start
+  }
+  return out
+}
+
+export type { Wall as CalendarDay }
+/** The calendar date (YYYY-MM-DD) at `now` in `timeZone`. */
+export function localDate(timeZone: string, now: number): string {
+  return new Date(wallTime(timeZone, now)).toISOString().slice(0, 10)
+}
+
+/** The first instant of the calendar day `date` (YYYY-MM-DD) in `timeZone`, as ISO 8601 UTC. */
+export function startOfDate(timeZone: string, date: string): string {
+  const [year, month, day] = date.split('-').map(Number)
+  return isoTime(startOfDay(timeZone, { year: year!, month: month!, day: day! }))
+}

@@ -1,7 +1,7 @@
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs'
-import { createPrivateFile } from './private-files.ts'
 import { runtime } from '#runtime'
 import type { Store } from './open.ts'
+import { createPrivateFile } from './private-files.ts'
 
 export class BackupError extends Error {}
 
@@ -11,7 +11,9 @@ export class BackupError extends Error {}
  */
 export function backupTo(store: Store, file: string): { bytes: number } {
   if (store.engine === 'postgres') {
-    throw new BackupError('the database is on PostgreSQL: back it up with pg_dump, or copy it to a file with `dmtracker copy` (docs/scaling.md)')
+    throw new BackupError(
+      'the database is on PostgreSQL: back it up with pg_dump, or copy it to a file with `dmtracker copy` (docs/scaling.md)',
+    )
   }
   try {
     // Created empty and 0600 first: VACUUM INTO would create it 0644.

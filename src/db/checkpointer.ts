@@ -57,7 +57,11 @@ export interface CheckpointPace {
  * server does not poll a thousand times a second. `pragmas` are the connection's (synchronous
  * decides whether the checkpoint fsyncs).
  */
-export function startCheckpointer(path: string, pragmas: string[], { busyMs, idleMs }: CheckpointPace = { busyMs: 1, idleMs: 64 }): Checkpointer {
+export function startCheckpointer(
+  path: string,
+  pragmas: string[],
+  { busyMs, idleMs }: CheckpointPace = { busyMs: 1, idleMs: 64 },
+): Checkpointer {
   const worker = new Worker(WORKER, { eval: true, workerData: { module: runtime.sqliteModule, path, pragmas, busyMs, idleMs } })
   worker.unref() // never what keeps the process alive
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))

@@ -1,7 +1,7 @@
 import type { Compilable, CompiledQuery, Kysely } from 'kysely'
+import { type Engine, engineOf } from '../../migrations/dialect.ts'
 import type { Database } from './schema.ts'
 import type { ReadDb, Trx } from './write.ts'
-import { engineOf, type Engine } from '../../migrations/dialect.ts'
 
 /** Stands in for an argument while the query is compiled; each call puts the real value in its place. */
 class Slot {
@@ -35,8 +35,9 @@ function prepare<H extends ReadDb, Args extends unknown[], Row>(build: (db: H, .
   // Compiled once per engine: the SQL text differs (`?` against `$1`), and one process may use both (`copy`).
   const byEngine: Partial<Record<Engine, { query: CompiledQuery<Row>; bindings: Binding[] }>> = {}
   return async (db: H, ...args: Args): Promise<Row[]> => {
-    const engine = engineOf(db as unknown as Kysely<any>)
-    const once = (byEngine[engine] ??= compile(db, build as (db: H, ...args: unknown[]) => Compilable<Row>, args.length))
+    const engine = engineOf(db)
+    byEngine[engine] ??= compile(db, build as (db: H, ...args: unknown[]) => Compilable<Row>, args.length)
+    const once = byEngine[engine]
     const parameters = once.bindings.map((b) => ('arg' in b ? args[b.arg] : b.value))
     // Every handle is a Kysely underneath; ReadDb only hides what read code must not call.
     const { rows } = await (db as unknown as Kysely<Database>).executeQuery<Row>({ ...once.query, parameters })

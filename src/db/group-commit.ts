@@ -41,7 +41,10 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
  * when nothing else is waiting after a turn of the event loop, or at `maxBatch`; a lone request
  * is run at once and committed after that one turn.
  */
-export function createGroupWriter(db: Kysely<Database>, { maxBatch = 128, yieldToEventLoop = nextTurn }: GroupCommitOptions = {}): GroupWriter {
+export function createGroupWriter(
+  db: Kysely<Database>,
+  { maxBatch = 128, yieldToEventLoop = nextTurn }: GroupCommitOptions = {},
+): GroupWriter {
   const queue: Pending[] = []
   let draining = false
 

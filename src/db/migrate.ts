@@ -1,7 +1,7 @@
-import { sql, type Kysely, type Migration } from 'kysely'
+import { type Kysely, type Migration, sql } from 'kysely'
+import { beginMigration } from '../../migrations/dialect.ts'
 import { migrations as registered } from '../../migrations/index.ts'
 import { isoTime } from '../core/time.ts'
-import { beginMigration } from '../../migrations/dialect.ts'
 
 /** How long a start waits for another process that is migrating the same database. */
 const WAIT_FOR_OTHER_MIGRATOR_MS = 10 * 60_000
@@ -25,10 +25,13 @@ export async function migrateToLatest(db: Kysely<any>, migrations: Record<string
       await beginImmediate(conn)
       let name: string | undefined
       try {
-        await sql`create table if not exists kysely_migration (name varchar(255) not null primary key, timestamp varchar(255) not null)`.execute(conn)
+        await sql`create table if not exists kysely_migration (name varchar(255) not null primary key, timestamp varchar(255) not null)`.execute(
+          conn,
+        )
         const done = new Set((await sql<{ name: string }>`select name from kysely_migration`.execute(conn)).rows.map((r) => r.name))
         const unknown = [...done].find((n) => !migrations[n])
-        if (unknown) throw new Error(`the database has migration ${unknown}, which this version does not know; it was made by a newer version`)
+        if (unknown)
+          throw new Error(`the database has migration ${unknown}, which this version does not know; it was made by a newer version`)
         name = names.find((n) => !done.has(n))
         if (name) {
           await migrations[name]!.up(conn)

@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto'
 import { Kysely, SqliteDialect } from 'kysely'
 import { runtime } from '#runtime'
+import { type Engine, isPostgresUrl } from '../../migrations/dialect.ts'
 import type { SqliteHandle } from '../runtime/types.ts'
-import type { Database } from './schema.ts'
+import { ChangeFeed } from './changes.ts'
 import { startCheckpointer } from './checkpointer.ts'
+import { createPostgresWriter, listenForChanges, openPostgres } from './postgres.ts'
 import { makeDatabaseFilesPrivate, makePrivateFolderFor } from './private-files.ts'
+import type { Database } from './schema.ts'
 import { createWriter, type Write } from './write.ts'
-import { isPostgresUrl, type Engine } from '../../migrations/dialect.ts'
-import { createPostgresWriter, openPostgres } from './postgres.ts'
 
 export type Durability = 'normal' | 'full'
 
@@ -38,6 +40,13 @@ export interface Store {
   readonly engine: Engine
   /** The SQLite connection (backups, pragmas); on Postgres, every use of it throws. */
   readonly sqlite: SqliteHandle
+  /** Contacts changed by committed writes, for live views (see changes.ts). */
+  readonly changes: ChangeFeed
+  /**
+   * PostgreSQL: also receive the changes other instances commit, into `changes` (the server does;
+   * one-shot commands need not). Absent on SQLite, where this process is the only writer.
+   */
+  shareChanges?(): Promise<void>
   /** Checkpoints the WAL into the main file and closes. */
   close(): Promise<void>
 }
@@ -65,7 +74,24 @@ export function openStore(location: string, options: StoreOptions = {}): Store {
 
 function openPostgresStore(url: string, options: StoreOptions): Store {
   const db = openPostgres(url, { poolSize: options.poolSize })
-  return { db, engine: 'postgres', sqlite: NO_SQLITE, write: createPostgresWriter(db), close: () => db.destroy() }
+  const changes = new ChangeFeed()
+  // Tells this process's own announcements from the other instances'.
+  const instance = randomUUID()
+  let listener: { stop(): Promise<void> } | undefined
+  return {
+    db,
+    engine: 'postgres',
+    sqlite: NO_SQLITE,
+    changes,
+    write: createPostgresWriter(db, instance, (list) => changes.publish(list)),
+    async shareChanges() {
+      listener ??= await listenForChanges(url, instance, (list) => changes.publish(list))
+    },
+    async close() {
+      await listener?.stop()
+      await db.destroy()
+    },
+  }
 }
 
 const sqliteOnly = (): never => {
@@ -92,11 +118,13 @@ function openSqliteStore(path: string, options: StoreOptions): Store {
   const checkpointer = options.checkpoint === 'background' && path !== ':memory:' ? startCheckpointer(path, settings) : undefined
   if (checkpointer) sqlite.exec(`pragma wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`)
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite.database }) })
+  const changes = new ChangeFeed()
   return {
     db,
     engine: 'sqlite',
     sqlite,
-    write: createWriter(db),
+    changes,
+    write: createWriter(db, (list) => changes.publish(list)),
     async close() {
       try {
         await checkpointer?.stop()

@@ -1,7 +1,8 @@
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
-import type { Database } from './schema.ts'
+import { type Change, collectChanges } from './changes.ts'
 import type { ReadHooks, ReadPool, RunTasks, StreamTasks } from './read-pool.ts'
+import type { Database } from './schema.ts'
 import type { Trx, Write } from './write.ts'
 
 /** PostgreSQL's int8 type (bigint, count(*)) and its parser for this program. */
@@ -55,14 +56,26 @@ const MAX_ATTEMPTS = 40
  * then finds the other's contact). A transaction Postgres refuses to serialize is run again from
  * the start: `work` only touches its transaction, so running it again is safe. It settles after
  * COMMIT, which with the server's default synchronous_commit is on disk.
+ *
+ * The contacts a write changed are published to this process's feed after the COMMIT (as on
+ * SQLite, see write.ts) and announced to the other instances with NOTIFY in the same transaction,
+ * which PostgreSQL delivers only if it commits (see listenForChanges).
  */
-export function createPostgresWriter(db: Kysely<Database>): Write {
-  const once = <T>(work: (trx: Trx) => Promise<T>, key: string | undefined): Promise<T> => {
+export function createPostgresWriter(db: Kysely<Database>, instance: string, onCommit: (changes: Change[]) => void): Write {
+  const once = <T>(work: (trx: Trx) => Promise<T>, key: string | undefined, changes: Change[]): Promise<T> => {
     const run = (conn: Kysely<Database>) =>
       conn
         .transaction()
         .setIsolationLevel('serializable')
-        .execute((trx) => work(trx as unknown as Trx))
+        .execute(async (trx) => {
+          collectChanges(trx, changes)
+          const result = await work(trx as unknown as Trx)
+          for (let i = 0; i < changes.length; i += CHANGES_PER_NOTIFY) {
+            const payload = JSON.stringify({ from: instance, changes: changes.slice(i, i + CHANGES_PER_NOTIFY) })
+            await sql`select pg_notify(${CHANGES_CHANNEL}, ${payload})`.execute(trx)
+          }
+          return result
+        })
     if (key === undefined) return run(db)
     // The key's lock is taken before BEGIN, so the transaction's snapshot is taken after the
     // previous holder committed and sees its change: requests of one organization take turns
@@ -79,8 +92,12 @@ export function createPostgresWriter(db: Kysely<Database>): Write {
   }
   return async (work, options) => {
     for (let attempt = 1; ; attempt++) {
+      // Each attempt collects afresh: a rolled-back attempt's changes never happened.
+      const changes: Change[] = []
       try {
-        return await once(work, options?.serializeBy)
+        const result = await once(work, options?.serializeBy, changes)
+        if (changes.length > 0) onCommit(changes)
+        return result
       } catch (error) {
         if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(String((error as { code?: unknown })?.code))) throw error
         // Spread the retries out, more after each collision, so that the transactions that
@@ -88,6 +105,60 @@ export function createPostgresWriter(db: Kysely<Database>): Write {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(500, 2 ** attempt)))
       }
     }
+  }
+}
+
+/** The NOTIFY channel of committed changes, shared by the instances of one database. */
+const CHANGES_CHANNEL = 'dmtracker_changes'
+/** A NOTIFY payload must stay under 8000 bytes; a change takes under 100. */
+const CHANGES_PER_NOTIFY = 50
+/** How long to wait before listening again after the connection was lost. */
+const RELISTEN_MS = 1000
+
+/**
+ * Receives the changes other instances commit (LISTEN on its own connection, outside the pool)
+ * and hands them to `publish`, so that a board served here updates for a reply recorded there.
+ * A lost connection is opened again; changes announced meanwhile are not seen (a board reloaded
+ * shows them). Resolves once listening.
+ */
+export async function listenForChanges(url: string, instance: string, publish: (changes: Change[]) => void) {
+  let client: pg.Client | undefined
+  let stopped = false
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const connect = async () => {
+    const next = new pg.Client({ connectionString: url })
+    const retry = () => {
+      if (client !== next || stopped) return
+      client = undefined
+      next.end().catch(() => {})
+      timer = setTimeout(() => connect().catch(() => {}), RELISTEN_MS)
+    }
+    client = next
+    next.on('error', retry)
+    next.on('end', retry)
+    next.on('notification', (message) => {
+      try {
+        const { from, changes } = JSON.parse(message.payload ?? '') as { from: string; changes: Change[] }
+        if (from !== instance) publish(changes)
+      } catch {
+        // Not ours: another program's NOTIFY on the same channel name.
+      }
+    })
+    try {
+      await next.connect()
+      await next.query(`listen ${CHANGES_CHANNEL}`)
+    } catch (error) {
+      retry()
+      throw error
+    }
+  }
+  await connect()
+  return {
+    async stop() {
+      stopped = true
+      clearTimeout(timer)
+      await client?.end().catch(() => {})
+    },
   }
 }
 

@@ -28,9 +28,7 @@ export interface ReadHooks {
 }
 
 /** Messages between the pool and a worker; `id` names the read. */
-export type ToWorker =
-  | { type: 'run' | 'stream'; id: number; task: string; args: unknown }
-  | { type: 'more' | 'cancel'; id: number }
+export type ToWorker = { type: 'run' | 'stream'; id: number; task: string; args: unknown } | { type: 'more' | 'cancel'; id: number }
 
 export type FromWorker =
   | { type: 'result'; id: number; value: unknown }
@@ -48,8 +46,10 @@ export interface SerializedError {
 }
 
 /** Reads that answer with one value: `(db, args) => result`, args and result structured-cloneable. */
+// biome-ignore lint/suspicious/noExplicitAny: each task names its own argument type; unknown would refuse them all
 export type RunTasks = Record<string, (db: ReadDb, args: any) => Promise<unknown>>
 /** Reads that answer with a stream of text chunks, one page of rows each. */
+// biome-ignore lint/suspicious/noExplicitAny: as for RunTasks
 export type StreamTasks = Record<string, (db: ReadDb, args: any, options: { pageSize?: number }) => AsyncIterable<string>>
 
 export interface ReadPoolOptions {
@@ -75,7 +75,11 @@ export interface ReadPool<R extends RunTasks = RunTasks, S extends StreamTasks =
    * when the client has taken the previous one, and cancelling the stream stops it. Once the status
    * line is out, a failure can only cut the stream short: `onCutShort` hears of it.
    */
-  stream<K extends keyof S & string>(task: K, args: Parameters<S[K]>[1], onCutShort?: (error: Error) => void): Promise<ReadableStream<Uint8Array>>
+  stream<K extends keyof S & string>(
+    task: K,
+    args: Parameters<S[K]>[1],
+    onCutShort?: (error: Error) => void,
+  ): Promise<ReadableStream<Uint8Array>>
   /**
    * Counts `work` (a request the main thread answers) while it runs. An export gives up the CPU
    * between pages while any is in flight: on a machine with few cores the worker would
@@ -109,7 +113,15 @@ interface Slot {
   job?: Job
 }
 
-export function createReadPool<R extends RunTasks, S extends StreamTasks>({ entry, path, workers, busyTimeoutMs = 5000, queueLimit = 16 * workers, maxReadMs = DEFAULT_MAX_READ_MS, hooks = {} }: ReadPoolOptions): ReadPool<R, S> {
+export function createReadPool<R extends RunTasks, S extends StreamTasks>({
+  entry,
+  path,
+  workers,
+  busyTimeoutMs = 5000,
+  queueLimit = 16 * workers,
+  maxReadMs = DEFAULT_MAX_READ_MS,
+  hooks = {},
+}: ReadPoolOptions): ReadPool<R, S> {
   // Exports leave one worker free (when there are two or more) so lists and boards do not wait
   // behind a multi-second export.
   const streamLimit = Math.max(1, workers - 1)
@@ -181,13 +193,16 @@ export function createReadPool<R extends RunTasks, S extends StreamTasks>({ entr
     dispatch()
     if (queue.length > queueLimit && queue.at(-1) === full) {
       queue.pop()
-      throw new AppError('unavailable', 'Too many long reads are running; try again shortly.', undefined, { 'Retry-After': String(READ_RETRY_AFTER_SECONDS) })
+      throw new AppError('unavailable', 'Too many long reads are running; try again shortly.', undefined, {
+        'Retry-After': String(READ_RETRY_AFTER_SECONDS),
+      })
     }
     return full
   }
 
   return {
     run(task: string, args: unknown) {
+      // biome-ignore lint/suspicious/noExplicitAny: the worker's answer is the task's result, typed by ReadPool's signature
       return new Promise<any>((resolve, reject) => {
         const job: Job = enqueue(
           {

@@ -17,6 +17,14 @@ export interface Database {
   automations: AutomationTable
   activity_log: ActivityLogTable
   id_numbers: IdNumberTable
+  follow_ups: FollowUpTable
+  webhook_endpoints: WebhookEndpointTable
+  webhook_deliveries: WebhookDeliveryTable
+  webhook_attempts: WebhookAttemptTable
+  idempotency_keys: IdempotencyKeyTable
+  sessions: SessionTable
+  invites: InviteTable
+  sign_in_failures: SignInFailureTable
   rate_buckets: RateBucketTable
 }
 
@@ -36,6 +44,8 @@ export interface OrganizationTable {
   outreach_stage_id: number | null
   timezone: Generated<string>
   follow_up_cadence_days: Generated<string>
+  /** The stage whose contacts count as booked (analytics); kept by id across renames. */
+  booking_stage_id: number | null
   created_at: string
 }
 
@@ -55,6 +65,8 @@ export interface UserTable {
   email: string
   name: string | null
   created_at: string
+  /** scrypt, see sessions/password.ts; null until the user sets a password. */
+  password_hash: string | null
 }
 
 export type Role = 'owner' | 'admin' | 'member'
@@ -103,6 +115,14 @@ export interface ContactTable {
   archived_at: string | null
   created_at: string
   updated_at: string
+  /** The setter the contact's numbers are attributed to (docs/analytics.md). */
+  assigned_user_id: string | null
+  /** When the outreach was recorded: created as outreach, or converted. Null for inbound. */
+  outreach_at: string | null
+  /** The first reply sent after outreach_at. */
+  first_reply_at: string | null
+  /** The first time the contact entered the booking stage or reached lead status won. */
+  booked_at: string | null
 }
 
 export interface MessageTable {
@@ -158,7 +178,6 @@ export interface AutomationTable {
   created_at: string
 }
 
-
 export interface ActivityLogTable {
   id: Generated<number>
   /** Shown as its id: counted per organization (id-numbers.ts); `id` is internal. */
@@ -172,6 +191,21 @@ export interface ActivityLogTable {
   automation_id: number | null
   user_id: string | null
   created_at: string
+}
+
+/** One scheduled follow-up: due at due_at, closed as done or cancelled (replaced by a reply, a snooze, an archive). */
+export interface FollowUpTable {
+  id: Generated<number>
+  organization_id: string
+  contact_id: string
+  due_at: string
+  closed_at: string | null
+  outcome: 'done' | 'cancelled' | null
+  /** Copies of the contact's fields (follow-up-log.ts keeps them equal), so reports read no contact row. */
+  assigned_user_id: string | null
+  outreach_reason: string | null
+  outreach_reason_label: string | null
+  outreach_message_label: string | null
 }
 
 /** Each organization's last `number` per kind of row. */
@@ -191,9 +225,91 @@ export interface RateBucketTable {
 
 export type NumberedKind = 'tags' | 'automations' | 'activity' | 'messages' | 'notes' | 'stages'
 
+export interface WebhookEndpointTable {
+  id: string
+  organization_id: string
+  url: string
+  /** A JSON array of event types, or `*` for every event. */
+  events: string
+  secret: string
+  previous_secret: string | null
+  previous_secret_expires_at: string | null
+  allow_private: Flag
+  enabled: Generated<Flag>
+  disabled_reason: string | null
+  failing_since: string | null
+  /** Deliveries of this endpoint still waiting to be sent. */
+  pending: Generated<number>
+  created_at: string
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed'
+
+export interface WebhookDeliveryTable {
+  id: string
+  endpoint_id: string
+  message_id: string
+  event_type: string
+  payload: string
+  status: DeliveryStatus
+  attempts: Generated<number>
+  next_attempt_at: string | null
+  last_attempt_at: string | null
+  created_at: string
+}
+
+export interface WebhookAttemptTable {
+  id: Generated<number>
+  delivery_id: string
+  attempted_at: string
+  status_code: number | null
+  duration_ms: number
+  error: string | null
+  response_body: string | null
+}
+
+export interface IdempotencyKeyTable {
+  organization_id: string
+  key: string
+  fingerprint: string
+  status: number
+  body: string
+  created_at: string
+}
+
+export type WebhookEndpoint = Selectable<WebhookEndpointTable>
+export type WebhookDelivery = Selectable<WebhookDeliveryTable>
 export type Contact = Selectable<ContactTable>
 export type NewContact = Insertable<ContactTable>
 export type ContactUpdate = Updateable<ContactTable>
 export type Organization = Selectable<OrganizationTable>
 export type Tag = Selectable<TagTable>
 export type PipelineStage = Selectable<PipelineStageTable>
+
+/** A browser session of the web app; the cookie holds the id, the table only its SHA-256. */
+export interface SessionTable {
+  id_hash: string
+  user_id: string
+  organization_id: string | null
+  created_at: string
+  last_seen_at: string
+  /** The absolute expiry; the idle one is last_seen_at plus the idle limit. */
+  expires_at: string
+}
+
+/** A one-time link to set a password and join an organization. */
+export interface InviteTable {
+  token_hash: string
+  email: string
+  organization_id: string
+  role: Role
+  created_at: string
+  expires_at: string
+  used_at: string | null
+}
+
+export interface SignInFailureTable {
+  key: string
+  failures: number
+  last_failure_at: string
+}

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { type Change, collectChanges } from './changes.ts'
 import { createGroupWriter } from './group-commit.ts'
 import type { Database } from './schema.ts'
 
@@ -38,7 +39,16 @@ export interface WriteOptions {
  * arrive together share one transaction and one commit, each in its own savepoint
  * (group commit, see group-commit.ts): durable commits cost one fsync per batch, not per request.
  */
-export function createWriter(db: Kysely<Database>): Write {
+export function createWriter(db: Kysely<Database>, onCommit: (changes: Change[]) => void = () => {}): Write {
   const write = createGroupWriter(db)
-  return (work) => write((conn) => work(conn as Trx))
+  return async (work) => {
+    const changes: Change[] = []
+    // Settles after the COMMIT; a work that threw (rolled back) never gets here with its changes.
+    const result = await write((conn) => {
+      collectChanges(conn, changes)
+      return work(conn as Trx)
+    })
+    if (changes.length > 0) onCommit(changes)
+    return result
+  }
 }

@@ -1,11 +1,13 @@
-import { logActivity, type ActivityEntry } from '../activity/repo.ts'
+import { type ActivityEntry, logActivity } from '../activity/repo.ts'
+import { fromTo, recordContactEvents } from '../contacts/events.ts'
+import { doneFollowUp, parseCadence } from '../contacts/follow-up-cadence.ts'
+import { trackFollowUp } from '../contacts/follow-up-log.ts'
 import { addNote, findActiveContact, updateContact } from '../contacts/repo.ts'
-import type { Contact, Organization } from '../db/schema.ts'
-import type { Trx } from '../db/write.ts'
 import { AppError } from '../core/errors.ts'
 import { invalidField } from '../core/validate.ts'
+import type { Contact, Organization } from '../db/schema.ts'
+import type { Trx } from '../db/write.ts'
 import { resolveMember } from '../users/service.ts'
-import { doneFollowUp, parseCadence } from '../contacts/follow-up-cadence.ts'
 import type { FollowUpAction } from './schemas.ts'
 
 /**
@@ -24,6 +26,8 @@ export async function actOnFollowUp(trx: Trx, org: Organization, id: string, act
   }
   const patch = snooze === undefined ? doneFollowUp(parseCadence(org.follow_up_cadence_days), contact, now) : { next_follow_up_at: snooze }
   const updated = await updateContact(trx, contact.id, patch, now)
+  // A snooze replaces the due follow-up with one due at snooze_until.
+  await trackFollowUp(trx, updated, snooze === undefined ? 'done' : 'cancelled', now)
 
   const base = { organizationId: org.id, contactId: contact.id, via: 'api' as const, userId }
   const entries: ActivityEntry[] = [
@@ -36,5 +40,12 @@ export async function actOnFollowUp(trx: Trx, org: Organization, id: string, act
     entries.push({ ...base, action: 'note_added', newValue: action.note })
   }
   await logActivity(trx, entries, now)
+  if (snooze === undefined) {
+    const changes = {
+      ...fromTo('follow_up_count', contact.follow_up_count, updated.follow_up_count),
+      ...fromTo('next_follow_up_at', contact.next_follow_up_at, updated.next_follow_up_at),
+    }
+    await recordContactEvents(trx, updated, [{ type: 'follow_up.done', via: 'api', changes }], now)
+  }
   return updated
 }

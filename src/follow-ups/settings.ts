@@ -1,9 +1,9 @@
+import { parseCadence } from '../contacts/follow-up-cadence.ts'
+import { AppError } from '../core/errors.ts'
+import { canonicalTimeZone } from '../core/time-zone.ts'
 import type { Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
-import { AppError } from '../core/errors.ts'
 import { getOrganization } from '../organizations/service.ts'
-import { parseCadence } from '../contacts/follow-up-cadence.ts'
-import { canonicalTimeZone } from '../core/time-zone.ts'
 
 /** An organization's follow-up settings: the board's time zone and the intervals between follow-ups. */
 export interface FollowUpSettings {
@@ -30,7 +30,10 @@ export function parseCadenceText(text: string): number[] {
   const items = text.split(',').map((s) => s.trim())
   const days = items.map((item) => (/^\d{1,3}d?$/i.test(item) ? Number.parseInt(item, 10) : Number.NaN))
   if (items.length > MAX_INTERVALS || days.some((d) => !(d >= 1 && d <= MAX_INTERVAL_DAYS))) {
-    throw new AppError('validation', `cadence "${text}" must be 1-${MAX_INTERVALS} intervals of whole days from 1 to ${MAX_INTERVAL_DAYS}, like 1d,2d,4d,7d`)
+    throw new AppError(
+      'validation',
+      `cadence "${text}" must be 1-${MAX_INTERVALS} intervals of whole days from 1 to ${MAX_INTERVAL_DAYS}, like 1d,2d,4d,7d`,
+    )
   }
   return days
 }
@@ -39,7 +42,11 @@ export function parseCadenceText(text: string): number[] {
  * Changes what is given and returns the settings afterwards. Contacts keep the follow-up time they
  * have; the new cadence applies from their next follow-up on.
  */
-export async function updateFollowUpSettings(trx: Trx, organizationId: string, change: { timezone?: string; cadence?: string }): Promise<FollowUpSettings> {
+export async function updateFollowUpSettings(
+  trx: Trx,
+  organizationId: string,
+  change: { timezone?: string; cadence?: string },
+): Promise<FollowUpSettings> {
   await getOrganization(trx, organizationId)
   const timezone = change.timezone === undefined ? undefined : validTimeZone(change.timezone)
   const cadence = change.cadence === undefined ? undefined : JSON.stringify(parseCadenceText(change.cadence))

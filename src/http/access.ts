@@ -1,8 +1,11 @@
 import type { Hono, MiddlewareHandler } from 'hono'
 import type { AppEnv } from './context.ts'
 
-/** Who may call a route: anyone, or a caller holding an organization's API token. */
-export type Access = 'public' | 'org-token'
+/**
+ * Who may call a route: anyone, a caller holding an organization's API token, a person signed in
+ * to the web app (a member of the organization their session looks at), or only its owners and admins.
+ */
+export type Access = 'public' | 'org-token' | 'session' | 'session-admin'
 
 /**
  * Every route the app serves, by method and path as registered, and who may call it. This is
@@ -21,9 +24,35 @@ export const ROUTE_ACCESS: Readonly<Record<string, Access>> = {
   'GET /api/v1/contacts/export.csv': 'org-token',
   'GET /api/v1/contacts/:id': 'org-token',
   'DELETE /api/v1/contacts/:id': 'org-token',
+  'PATCH /api/v1/contacts/:id': 'org-token',
   'POST /api/v1/contacts/:id/follow-ups': 'org-token',
   'GET /api/v1/follow-ups': 'org-token',
   'GET /api/v1/pipeline': 'org-token',
+  'GET /api/v1/analytics/setters': 'org-token',
+  'GET /api/v1/analytics/setters.csv': 'org-token',
+  'GET /api/v1/analytics/outreach': 'org-token',
+  'GET /api/v1/analytics/outreach.csv': 'org-token',
+  'GET /api/v1/analytics/daily': 'org-token',
+  'GET /api/v1/analytics/daily.csv': 'org-token',
+  // The web app (src/web/). A session cookie never authenticates an /api/v1 route.
+  'GET /assets/app.css': 'public',
+  'GET /assets/app.js': 'public',
+  'GET /login': 'public',
+  'POST /login': 'public',
+  'GET /invite/:token': 'public',
+  'POST /invite/:token': 'public',
+  'POST /logout': 'session',
+  'GET /': 'session',
+  'POST /organization': 'session',
+  'GET /follow-ups': 'session',
+  'GET /pipeline': 'session',
+  'POST /follow-ups/:id/done': 'session',
+  'POST /follow-ups/:id/snooze': 'session',
+  'GET /contacts': 'session',
+  'GET /contacts/export.csv': 'session',
+  'GET /events': 'session',
+  'GET /settings': 'session-admin',
+  'POST /settings/invite': 'session-admin',
 }
 
 /** The access a route was declared with, or undefined if it was not. */
@@ -52,7 +81,7 @@ export function guardRoutes(app: Hono<AppEnv>, routes: Hono<AppEnv>['routes'], g
 /** A request can match two guarded patterns (/contacts/export.csv and /contacts/:id): check it once. */
 function once(guard: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> {
   return async function guardOnce(c, next) {
-    if (c.get('caller')) return next()
+    if (c.get('caller') || c.get('member')) return next()
     return guard(c, next)
   }
 }

@@ -23,11 +23,23 @@ export async function readJsonObject(c: Context, maxBytes: number): Promise<Reco
   return value as Record<string, unknown>
 }
 
+/**
+ * Reads an HTML form's fields (application/x-www-form-urlencoded, what the web app's forms send),
+ * with the same streaming size limit. Repeated names keep their last value.
+ */
+export async function readForm(c: Context, maxBytes: number): Promise<Record<string, string>> {
+  const type = c.req.header('content-type') ?? ''
+  if (!/^application\/x-www-form-urlencoded\b/i.test(type))
+    throw new AppError('bad_request', 'Send the form as application/x-www-form-urlencoded')
+  return Object.fromEntries(new URLSearchParams(await readText(c.req.raw, maxBytes)))
+}
+
 function tooLarge(maxBytes: number): AppError {
   return new AppError('payload_too_large', `Request body is larger than ${maxBytes} bytes`)
 }
 
-async function readText(request: Request, maxBytes: number): Promise<string> {
+/** The body as text, refused past `maxBytes` while it streams in. */
+export async function readText(request: Request, maxBytes: number): Promise<string> {
   const declared = Number(request.headers.get('content-length'))
   if (declared > maxBytes) throw tooLarge(maxBytes)
   if (!request.body) return ''

@@ -1,4 +1,4 @@
-import { BlockList, isIP } from 'node:net'
+import { type BlockList, isIP } from 'node:net'
 import type { Context } from 'hono'
 import { runtime } from '#runtime'
 import type { TrustProxy } from '../core/trust-proxy.ts'
@@ -25,7 +25,10 @@ function isProxy(proxies: BlockList, address: string): boolean {
 export function pickClientAddress(peer: string | undefined, forwardedFor: string | undefined, trust: TrustProxy): string {
   const self = normalize(peer ?? 'unknown')
   if (trust.kind === 'off') return self
-  const forwarded = (forwardedFor ?? '').split(',').map((entry) => normalize(entry.trim())).filter(Boolean)
+  const forwarded = (forwardedFor ?? '')
+    .split(',')
+    .map((entry) => normalize(entry.trim()))
+    .filter(Boolean)
   const chain = [self, ...forwarded.reverse()]
   if (trust.kind === 'hops') return chain[Math.min(trust.hops, chain.length - 1)]!
   const client = chain.findIndex((address) => !isProxy(trust.proxies, address))

@@ -1,6 +1,6 @@
 import type { ErrorHandler, Hono, NotFoundHandler } from 'hono'
-import type { AppEnv } from './context.ts'
 import { AppError } from '../core/errors.ts'
+import type { AppEnv } from './context.ts'
 
 /**
  * Unknown path: 404. Known path, wrong method: 405 with Allow. The table of paths comes from
@@ -34,7 +34,9 @@ export function notFoundOrMethodNotAllowed(app: Hono<AppEnv>, renderError: Error
     // Returned, not thrown: Hono calls notFound outside the middleware chain's error handling.
     if (allowed.length === 0) return renderError(new AppError('not_found', `No endpoint at ${c.req.path}`), c)
     const allow = [...new Set(allowed)].join(', ')
-    const error = new AppError('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allow}`, undefined, { Allow: allow })
+    const error = new AppError('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allow}`, undefined, {
+      Allow: allow,
+    })
     return renderError(error, c)
   }
 }

@@ -25,7 +25,8 @@ function nestedDeeperThan(text: string, limit: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
     if (inString) {
-      if (c === 0x5c) i++ // skip the escaped character
+      if (c === 0x5c)
+        i++ // skip the escaped character
       else if (c === 0x22) inString = false
     } else if (c === 0x22) inString = true
     else if (c === 0x5b || c === 0x7b) {
@@ -75,7 +76,11 @@ class ExactParser {
     if (c === '[') return this.array()
     if (c === '"') return this.string()
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number()
-    for (const [word, literal] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [word, literal] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (this.text.startsWith(word, this.i)) {
         this.i += word.length
         return literal

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import type { AppEnv } from './context.ts'
 import { AppError } from '../core/errors.ts'
+import type { AppEnv } from './context.ts'
 
 const MINUTE_MS = 60_000
 

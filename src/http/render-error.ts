@@ -1,7 +1,7 @@
 import type { Context, ErrorHandler } from 'hono'
+import { AppError, type ErrorKind, toAppError } from '../core/errors.ts'
 import type { Logger } from '../core/logger.ts'
 import type { AppEnv } from './context.ts'
-import { AppError, type ErrorKind, toAppError } from '../core/errors.ts'
 
 /** The one place an error becomes a response: the reference's shape, with the request id. */
 export function errorRenderer(log: Logger): ErrorHandler<AppEnv> {
@@ -27,14 +27,16 @@ export function errorRenderer(log: Logger): ErrorHandler<AppEnv> {
 }
 
 /** The one table from an error's kind to its status code and the reference's `error` title. */
-const KINDS: Record<ErrorKind, { status: 400 | 401 | 403 | 404 | 405 | 413 | 429 | 500 | 503; title: string }> = {
+const KINDS: Record<ErrorKind, { status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 422 | 429 | 500 | 503; title: string }> = {
   bad_request: { status: 400, title: 'Bad Request' },
   validation: { status: 400, title: 'Validation Error' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   forbidden: { status: 403, title: 'Forbidden' },
   not_found: { status: 404, title: 'Not Found' },
   method_not_allowed: { status: 405, title: 'Method Not Allowed' },
+  conflict: { status: 409, title: 'Conflict' },
   payload_too_large: { status: 413, title: 'Payload Too Large' },
+  unprocessable: { status: 422, title: 'Unprocessable Content' },
   rate_limited: { status: 429, title: 'Rate Limit Exceeded' },
   internal: { status: 500, title: 'Internal Server Error' },
   unavailable: { status: 503, title: 'Service Unavailable' },

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
-import type { AppEnv } from './context.ts'
 import type { Logger } from '../core/logger.ts'
+import type { AppEnv } from './context.ts'
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 

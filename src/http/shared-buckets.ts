@@ -48,7 +48,12 @@ class DatabaseBuckets implements Buckets {
       returning full_at`.execute(db)
     const fullAt = taken.rows[0]?.full_at
     if (fullAt !== undefined) return verdictFor(true, Math.max(0, fullAt - now), this.msPerToken, this.capacityMs)
-    const row = await db.selectFrom('rate_buckets').select('full_at').where('scope', '=', this.scope).where('key', '=', key).executeTakeFirst()
+    const row = await db
+      .selectFrom('rate_buckets')
+      .select('full_at')
+      .where('scope', '=', this.scope)
+      .where('key', '=', key)
+      .executeTakeFirst()
     return verdictFor(false, Math.max(0, (row?.full_at ?? now) - now), this.msPerToken, this.capacityMs)
   }
 }

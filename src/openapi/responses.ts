@@ -1,12 +1,14 @@
 import * as v from 'valibot'
-import type { ContactDetail } from '../contacts/detail.ts'
-import { COUNT_LIMIT, type CountedPage } from '../contacts/page.ts'
-import type { ContactView } from '../contacts/view.ts'
-import { LEAD_STATUSES } from '../core/lead-status.ts'
-import type { PipelineColumn } from '../contacts/pipeline-board.ts'
+import type { Numbers } from '../analytics/report.ts'
+import type { DailyReport, OutreachReport, SettersReport } from '../analytics/service.ts'
 import type { StatusView } from '../contacts/contact-status.ts'
 import type { RequestIdentifiers } from '../contacts/default-reply.ts'
+import type { ContactDetail } from '../contacts/detail.ts'
+import { COUNT_LIMIT, type CountedPage } from '../contacts/page.ts'
+import type { PipelineColumn } from '../contacts/pipeline-board.ts'
 import type { UpdateTagsResult } from '../contacts/update-tags.ts'
+import type { ContactView } from '../contacts/view.ts'
+import { LEAD_STATUSES } from '../core/lead-status.ts'
 import type { Success } from '../http/respond.ts'
 
 // What the endpoints answer, as valibot schemas: the OpenAPI document is generated from them, the
@@ -48,6 +50,7 @@ export const contactSchema = v.strictObject({
   pipeline_stage: v.pipe(maybeText, v.description('The stage name')),
   contact_ingestion_type: text,
   created_by_user_id: maybeText,
+  assigned_user_id: v.pipe(maybeText, v.description('The assigned setter (a member); analytics count the contact for them')),
   tags: v.array(tagSchema),
 })
 
@@ -61,7 +64,14 @@ const contactDetailSchema = v.strictObject({
   last_follow_up_at: maybeTimestamp,
   notes: v.array(v.strictObject({ id: orgNumber, body: text, created_by_user_id: maybeText, created_at: timestamp })),
   messages: itemsPage(
-    v.strictObject({ id: orgNumber, direction: v.picklist(['inbound', 'outbound']), content: text, sent_at: timestamp, source: text, created_at: timestamp }),
+    v.strictObject({
+      id: orgNumber,
+      direction: v.picklist(['inbound', 'outbound']),
+      content: text,
+      sent_at: timestamp,
+      source: text,
+      created_at: timestamp,
+    }),
   ),
   activity: itemsPage(
     v.strictObject({
@@ -115,10 +125,81 @@ export const pipelineResponse = v.strictObject({ status: success, data: v.strict
 /** The contact after the action; without data when the organization is cancelled (nothing done). */
 export const followUpResponse = v.strictObject({ status: success, message: text, data: v.optional(contactSchema) })
 
+/** The contact after the change; without data when the organization is cancelled (nothing done). */
+export const updateContactResponse = v.strictObject({ status: success, message: text, data: v.optional(contactSchema) })
+
 export const archiveResponse = v.strictObject({
   status: success,
   message: text,
   data: v.optional(v.strictObject({ id: text, username: text, archived_at: timestamp })),
+})
+
+const count = v.pipe(v.number(), v.integer())
+const maybeRate = v.pipe(v.nullable(v.number()), v.description('0 to 1, rounded to 4 decimals; null when the denominator is 0'))
+
+/** The numbers every analytics row carries (docs/analytics.md has the definitions). */
+export const analyticsNumbers = {
+  outreach_count: v.pipe(count, v.description('Outreach contacts whose outreach was recorded in the range (the cohort)')),
+  replied_count: v.pipe(count, v.description('Of those, the ones with a reply sent after the outreach, until now')),
+  reply_rate: maybeRate,
+  booked_count: v.pipe(count, v.description('Replied contacts that ever entered the booking stage or reached lead status won')),
+  booking_rate: maybeRate,
+  follow_ups_due: v.pipe(
+    count,
+    v.description('Follow-ups due in the range (a snooze or reply before the due day ended moves or replaces one)'),
+  ),
+  follow_ups_done_on_time: v.pipe(count, v.description('Of those, the ones marked done on or before their due day')),
+  follow_up_consistency: maybeRate,
+  median_hours_to_first_reply: v.pipe(
+    v.nullable(v.number()),
+    v.description('Median hours from outreach to first reply over replied contacts, 2 decimals'),
+  ),
+  inbound_count: v.pipe(count, v.description('Contacts created as inbound in the range (ManyChat and API)')),
+}
+const numbersSchema = v.strictObject(analyticsNumbers)
+const rangeFields = { from: v.pipe(text, v.description('YYYY-MM-DD')), to: v.pipe(text, v.description('YYYY-MM-DD')), timezone: text }
+
+export const analyticsSettersResponse = v.strictObject({
+  status: success,
+  data: v.strictObject({
+    ...rangeFields,
+    setters: v.array(
+      v.strictObject({
+        user_id: v.pipe(maybeText, v.description('null on the unassigned row')),
+        email: maybeText,
+        name: maybeText,
+        ...analyticsNumbers,
+      }),
+    ),
+    totals: numbersSchema,
+  }),
+})
+
+export const analyticsOutreachResponse = v.strictObject({
+  status: success,
+  data: v.strictObject({
+    ...rangeFields,
+    by: v.picklist(['reason', 'reason_label', 'message_label']),
+    rows: v.array(
+      v.strictObject({
+        outreach_reason: v.optional(maybeText),
+        outreach_reason_label: v.optional(maybeText),
+        outreach_message_label: v.optional(maybeText),
+        ...analyticsNumbers,
+      }),
+    ),
+    totals: numbersSchema,
+  }),
+})
+
+export const analyticsDailyResponse = v.strictObject({
+  status: success,
+  data: v.strictObject({
+    ...rangeFields,
+    assigned_email: maybeText,
+    days: v.array(v.strictObject({ day: text, ...analyticsNumbers })),
+    totals: numbersSchema,
+  }),
 })
 
 export const errorResponse = v.strictObject({
@@ -146,7 +227,10 @@ const identifiersSchema = v.strictObject({
 export const defaultReplyResponse = v.strictObject({
   status: success,
   message: text,
-  data: v.pipe(v.union([contactSchema, identifiersSchema]), v.description('The contact, or the request’s identifiers when a skipped reply names nobody known')),
+  data: v.pipe(
+    v.union([contactSchema, identifiersSchema]),
+    v.description('The contact, or the request’s identifiers when a skipped reply names nobody known'),
+  ),
 })
 
 export const createContactResponse = v.strictObject({ status: success, message: text, data: v.optional(contactSchema) })
@@ -164,8 +248,18 @@ export const contactStatusResponse = v.strictObject({
 })
 
 export const healthResponse = v.strictObject({ status: v.literal('ok') })
-export const versionResponse = v.strictObject({ name: text, version: text, runtime: v.picklist(['bun', 'node']) })
-export const openApiResponse = v.looseObject({ openapi: v.literal('3.1.0'), info: v.looseObject({}), paths: v.record(v.string(), v.unknown()) })
+export const versionResponse = v.strictObject({
+  name: text,
+  version: text,
+  commit: text,
+  built: text,
+  runtime: v.picklist(['bun', 'node']),
+})
+export const openApiResponse = v.looseObject({
+  openapi: v.literal('3.1.0'),
+  info: v.looseObject({}),
+  paths: v.record(v.string(), v.unknown()),
+})
 
 // Compile-time drift checks: this fails to type-check if a schema and the type the code returns disagree.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
@@ -178,4 +272,8 @@ export type ResponseDriftChecks = [
   Holds<Same<v.InferOutput<typeof identifiersSchema>, RequestIdentifiers>>,
   Holds<Same<v.InferOutput<typeof updateTagsResponse>, Success<UpdateTagsResult>>>,
   Holds<Same<NonNullable<v.InferOutput<typeof contactStatusResponse>['data']>, StatusView>>,
+  Holds<Same<v.InferOutput<typeof numbersSchema>, Numbers>>,
+  Holds<Same<v.InferOutput<typeof analyticsSettersResponse>['data'], SettersReport>>,
+  Holds<Same<v.InferOutput<typeof analyticsDailyResponse>['data'], DailyReport>>,
+  Holds<Same<v.InferOutput<typeof analyticsOutreachResponse>['data']['by'], OutreachReport['by']>>,
 ]

@@ -1,7 +1,7 @@
-import type { Organization } from '../db/schema.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
-import { TOKEN_HEADER, type Caller } from '../core/actor.ts'
+import { type Caller, TOKEN_HEADER } from '../core/actor.ts'
 import { AppError } from '../core/errors.ts'
+import type { Organization } from '../db/schema.ts'
+import type { ReadDb } from '../db/write.ts'
 import { findOrganization } from './service.ts'
 
 /** What write endpoints answer (200, status "success") for a cancelled organization. */

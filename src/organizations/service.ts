@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
+import { AppError } from '../core/errors.ts'
 import { compiled } from '../db/compiled.ts'
 import type { Organization } from '../db/schema.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
-import { AppError } from '../core/errors.ts'
-import { createDefaultStages } from '../pipeline/service.ts'
-import { createToken, type CreatedToken } from '../tokens/service.ts'
+import { createDefaultStages, DEFAULT_BOOKING_STAGE, findStageByName } from '../pipeline/service.ts'
+import { type CreatedToken, createToken } from '../tokens/service.ts'
 
 export type SubscriptionStatus = Organization['subscription_status']
 
@@ -17,9 +17,24 @@ export async function createOrganization(trx: Trx, input: { name: string; pageNa
   const id = randomUUID()
   await trx
     .insertInto('organizations')
-    .values({ id, name, page_name: pageName, subscription_status: 'active', inbound_stage_id: null, outreach_stage_id: null, created_at: now })
+    .values({
+      id,
+      name,
+      page_name: pageName,
+      subscription_status: 'active',
+      inbound_stage_id: null,
+      outreach_stage_id: null,
+      created_at: now,
+    })
     .execute()
   await createDefaultStages(trx, id, now)
+  // Analytics count a contact as booked when it enters this stage (docs/analytics.md).
+  const booking = await findStageByName(trx, id, DEFAULT_BOOKING_STAGE)
+  await trx
+    .updateTable('organizations')
+    .set({ booking_stage_id: booking?.id ?? null })
+    .where('id', '=', id)
+    .execute()
   const token: CreatedToken = await createToken(trx, id, 'initial', now)
   return { id, name, page_name: pageName, token }
 }
@@ -47,7 +62,11 @@ export async function createFirstOrganization(trx: Trx, now: string) {
 }
 
 export function listOrganizations(trx: ReadDb) {
-  return trx.selectFrom('organizations').select(['id', 'name', 'page_name', 'subscription_status', 'created_at']).orderBy('created_at').execute()
+  return trx
+    .selectFrom('organizations')
+    .select(['id', 'name', 'page_name', 'subscription_status', 'created_at'])
+    .orderBy('created_at')
+    .execute()
 }
 
 // Every API request looks its organization up: compiled once (see compiled()).

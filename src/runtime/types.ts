@@ -18,10 +18,21 @@ export interface SqliteHandle {
   close(): void
 }
 
+/** A certificate chain and its private key, PEM. */
+export interface TlsPair {
+  readonly cert: string
+  readonly key: string
+}
+
 export interface RunningServer {
   readonly port: number
   /** Stops accepting, waits for in-flight requests to finish. */
   stop(): Promise<void>
+  /**
+   * HTTPS only: new connections get this certificate from now on; open connections and in-flight
+   * requests carry on undisturbed (certificate renewal without a restart).
+   */
+  replaceTls(tls: TlsPair): Promise<void>
 }
 
 export type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>
@@ -30,7 +41,8 @@ export interface Runtime {
   readonly name: 'bun' | 'node'
   /** `readonly`: a connection that can never write (the read workers'). */
   openSqlite(path: string, options?: { readonly?: boolean }): SqliteHandle
-  listen(fetch: FetchHandler, options: { hostname: string; port: number }): Promise<RunningServer>
+  /** Plain HTTP, or HTTPS when `tls` is given. */
+  listen(fetch: FetchHandler, options: { hostname: string; port: number; tls?: TlsPair }): Promise<RunningServer>
   /** The TCP peer's address of a request, from the `env` the server passed to fetch. */
   peerAddress(request: Request, env: unknown): string | undefined
   /**

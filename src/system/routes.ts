@@ -1,9 +1,10 @@
 import { Hono } from 'hono'
 import { sql } from 'kysely'
-import pkg from '../../package.json' with { type: 'json' }
 import { runtime } from '#runtime'
-import type { AppDeps, AppEnv } from '../http/context.ts'
+import pkg from '../../package.json' with { type: 'json' }
 import { AppError } from '../core/errors.ts'
+import type { AppDeps, AppEnv } from '../http/context.ts'
+import { buildInfo } from './version.ts'
 
 export const VERSION: string = pkg.version
 
@@ -18,5 +19,5 @@ export function systemRoutes({ store }: AppDeps) {
       }
       return c.json({ status: 'ok' })
     })
-    .get('/version', (c) => c.json({ name: 'dmtracker-server', version: VERSION, runtime: runtime.name }))
+    .get('/version', (c) => c.json({ name: 'dmtracker-server', ...buildInfo(), runtime: runtime.name }))
 }

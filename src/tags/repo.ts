@@ -1,7 +1,7 @@
 import { invalidField } from '../core/validate.ts'
 import { compiled } from '../db/compiled.ts'
-import type { Tag } from '../db/schema.ts'
 import { takeNumbers } from '../db/id-numbers.ts'
+import type { Tag } from '../db/schema.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
 
 export interface TagView {
@@ -26,7 +26,8 @@ export async function findExistingTags(db: ReadDb, organizationId: string, names
   const tags = await findTagsByName(db, organizationId, names)
   const known = new Set(tags.map((t) => t.name.toLowerCase()))
   const unknown = names.filter((n) => !known.has(n.toLowerCase()))
-  if (unknown.length > 0) throw invalidField(field, `names tags this organization does not have: ${unknown.map((n) => JSON.stringify(n)).join(', ')}`)
+  if (unknown.length > 0)
+    throw invalidField(field, `names tags this organization does not have: ${unknown.map((n) => JSON.stringify(n)).join(', ')}`)
   return tags
 }
 
@@ -99,7 +100,12 @@ export async function tagsOfContacts(trx: ReadDb, contactIds: string[]): Promise
 
 /** The tags a contact carries, as stored. */
 export function appliedTags(trx: Trx, contactId: string): Promise<Tag[]> {
-  return trx.selectFrom('contact_tags as ct').innerJoin('tags as t', 't.id', 'ct.tag_id').selectAll('t').where('ct.contact_id', '=', contactId).execute()
+  return trx
+    .selectFrom('contact_tags as ct')
+    .innerJoin('tags as t', 't.id', 'ct.tag_id')
+    .selectAll('t')
+    .where('ct.contact_id', '=', contactId)
+    .execute()
 }
 
 /** Takes tags off a contact, ignoring those it does not carry; returns the ids actually removed. */
@@ -116,5 +122,8 @@ export async function detachTags(trx: Trx, contactId: string, tagIds: number[]):
 
 /** Tag names as activity-log values: stored spelling, sorted case-insensitively, comma-joined. */
 export function tagNamesForLog(tags: { name: string }[]): string {
-  return tags.map((t) => t.name).sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())).join(', ')
+  return tags
+    .map((t) => t.name)
+    .sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()))
+    .join(', ')
 }

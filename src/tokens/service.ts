@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import type { ReadDb, Trx } from '../db/write.ts'
 import { AppError } from '../core/errors.ts'
+import type { ReadDb, Trx } from '../db/write.ts'
 
 /** Recognisable by secret scanners; the rest is 256 random bits. */
 const TOKEN_PREFIX = 'dmt_'

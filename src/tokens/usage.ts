@@ -1,5 +1,5 @@
-import type { Store } from '../db/open.ts'
 import { isoTime } from '../core/time.ts'
+import type { Store } from '../db/open.ts'
 
 /**
  * Remembers when each token was last used and writes it at most once per interval, so that
@@ -9,7 +9,10 @@ export class TokenUsage {
   private pending = new Map<string, number>()
   private timer: ReturnType<typeof setInterval> | undefined
 
-  constructor(private readonly store: Store, intervalMs = 60_000) {
+  constructor(
+    private readonly store: Store,
+    intervalMs = 60_000,
+  ) {
     this.timer = setInterval(() => void this.flush().catch(() => {}), intervalMs)
     this.timer.unref?.()
   }

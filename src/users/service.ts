@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import type { Role } from '../db/schema.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
 import * as v from 'valibot'
 import { AppError } from '../core/errors.ts'
-import { getOrganization } from '../organizations/service.ts'
 import { email as emailField } from '../core/fields.ts'
+import type { Role } from '../db/schema.ts'
+import type { ReadDb, Trx } from '../db/write.ts'
+import { getOrganization } from '../organizations/service.ts'
 
 export const ROLES: readonly Role[] = ['member', 'admin', 'owner']
 
@@ -42,7 +42,7 @@ export async function addUser(trx: Trx, input: { email: string; name?: string; o
   let user = await findUserByEmail(trx, email)
   if (user && !input.organizationId) throw new AppError('validation', `A user with email ${user.email} already exists`)
   if (!user) {
-    user = { id: randomUUID(), email, name: input.name?.trim() || null, created_at: now }
+    user = { id: randomUUID(), email, name: input.name?.trim() || null, created_at: now, password_hash: null }
     await trx.insertInto('users').values(user).execute()
   }
   if (input.organizationId) {

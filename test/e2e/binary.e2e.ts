@@ -1,12 +1,14 @@
 // End to end: build the real binary, run it from a folder with no node_modules, create an
 // organization through the CLI and call the API over real HTTP. Runs under Node (npm run test:e2e).
-import { after, before, describe, it } from 'node:test'
+
 import assert from 'node:assert/strict'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { once } from 'node:events'
+import { after, before, describe, it } from 'node:test'
+import { binaryForE2e } from './binary.ts'
 
 const root = resolve(import.meta.dirname, '../..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
@@ -18,14 +20,13 @@ describe('compiled binary', () => {
   let stdout = ''
   let base = ''
   let org: { id: string; token: string }
+  let baked: { version: string; commit: string; built: string }
 
   const run = (...args: string[]) => spawnSync(binary, args, { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH } })
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dmtracker-e2e-'))
-    binary = join(dir, 'dmtracker')
-    const build = spawnSync(join(root, 'node_modules/.bin/bun'), ['scripts/build.ts', '--outfile', binary], { cwd: root, encoding: 'utf8' })
-    assert.equal(build.status, 0, build.stderr)
+    binary = binaryForE2e(dir)
   })
 
   after(async () => {
@@ -33,10 +34,14 @@ describe('compiled binary', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  it('prints its version', () => {
+  it('prints its version, the commit and the date it was built', () => {
     const result = run('--version')
     assert.equal(result.status, 0)
-    assert.equal(result.stdout.trim(), pkg.version)
+    const [, version, commit, built] = /^dmtracker (\S+) \(commit ([0-9a-f]{7,}), built (\S+)\)$/.exec(result.stdout.trim()) ?? []
+    assert.equal(version, pkg.version, result.stdout)
+    assert.ok(Date.now() - Date.parse(built!) < 86_400_000, `built ${built}: a date baked in at build time`)
+    assert.equal(run('version').stdout, result.stdout)
+    baked = { version: version!, commit: commit!, built: built! }
   })
 
   it('creates an organization from another directory, with no node_modules in sight', () => {
@@ -67,11 +72,18 @@ describe('compiled binary', () => {
     base = JSON.parse(stdout.split('\n').find((l) => l.includes('"listening"'))!).url
 
     assert.equal((await fetch(`${base}/healthz`)).status, 200)
+    assert.deepEqual(await (await fetch(`${base}/version`)).json(), { name: 'dmtracker-server', ...baked, runtime: 'bun' })
 
     const reply = await fetch(`${base}/api/v1/contact/default-reply`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-org-auth-token': org.token },
-      body: JSON.stringify({ organization_id: org.id, manychat_id: 987654, username: '@E2E_Lead', message_content: 'Hello from the real binary', ig_id: 17841400000000000123n.toString() }),
+      body: JSON.stringify({
+        organization_id: org.id,
+        manychat_id: 987654,
+        username: '@E2E_Lead',
+        message_content: 'Hello from the real binary',
+        ig_id: 17841400000000000123n.toString(),
+      }),
     })
     assert.equal(reply.status, 200)
     const body = (await reply.json()) as any
@@ -87,12 +99,32 @@ describe('compiled binary', () => {
     assert.equal(typeof ((await denied.json()) as any).message, 'string')
   })
 
+  it('serves the web app with its stylesheet and script from inside the binary', async () => {
+    const login = await fetch(`${base}/login`)
+    assert.equal(login.status, 200)
+    const html = await login.text()
+    for (const [, asset] of html.matchAll(/(?:href|src)="(\/assets\/[^"]+)"/g)) {
+      const res = await fetch(`${base}${asset}`)
+      assert.equal(res.status, 200, asset)
+      assert.ok((await res.text()).length > 500, `${asset} has content`)
+    }
+    assert.equal([...html.matchAll(/\/assets\//g)].length, 2)
+  })
+
   it('refuses to start a second server on the busy port: one line, exit code 1, the first keeps every request', async () => {
     const port = new URL(base).port
     // Even on another database: the port alone decides. A second server that wrongly starts is killed by the timeout.
-    const second = spawnSync(binary, ['serve', '--port', port, '--db', './data/second.db'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 10_000 })
+    const second = spawnSync(binary, ['serve', '--port', port, '--db', './data/second.db'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH },
+      timeout: 10_000,
+    })
     assert.equal(second.status, 1, second.stdout)
-    assert.equal(second.stderr.trim(), `dmtracker: port ${port} on 127.0.0.1 is already in use (is another server running?); stop it or choose another --port`)
+    assert.equal(
+      second.stderr.trim(),
+      `dmtracker: port ${port} on 127.0.0.1 is already in use (is another server running?); stop it or choose another --port`,
+    )
     assert.doesNotMatch(second.stdout, /listening/)
     for (let i = 0; i < 10; i++) {
       const res = await fetch(`${base}/api/v1/contact/default-reply`, {
@@ -113,7 +145,10 @@ describe('compiled binary', () => {
     assert.match(lines[1]!, /"e2e_lead"/)
     const list = await fetch(`${base}/api/v1/contacts?q=e2e`, { headers })
     assert.equal(list.status, 200)
-    assert.deepEqual(((await list.json()) as any).data.map((c: any) => c.username), ['e2e_lead'])
+    assert.deepEqual(
+      ((await list.json()) as any).data.map((c: any) => c.username),
+      ['e2e_lead'],
+    )
   })
 
   it('stops cleanly on SIGTERM and leaves no token in the logs or the database', async () => {
@@ -131,9 +166,7 @@ describe('compiled binary', () => {
 describe('first run', () => {
   it('creates an organization on an empty database and prints a working token with a curl line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dmtracker-first-'))
-    const binary = join(dir, 'dmtracker')
-    const build = spawnSync(join(root, 'node_modules/.bin/bun'), ['scripts/build.ts', '--outfile', binary], { cwd: root, encoding: 'utf8' })
-    assert.equal(build.status, 0, build.stderr)
+    const binary = binaryForE2e(dir)
     const server = spawn(binary, ['--port', '0'], { cwd: dir, env: { PATH: process.env.PATH } })
     try {
       let stdout = ''
@@ -159,7 +192,11 @@ describe('first run', () => {
       const more = /more with `(\.\/dmtracker) (token create \S+)`/.exec(stderr)
       assert.ok(more, stderr)
       assert.equal(more[2], `token create ${orgId}`)
-      const created = spawnSync(join(dir, more[1]!), [...more[2]!.split(' '), '--json'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH } })
+      const created = spawnSync(join(dir, more[1]!), [...more[2]!.split(' '), '--json'], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH },
+      })
       assert.equal(created.status, 0, created.stderr)
       assert.match(JSON.parse(created.stdout).token, /^dmt_/)
     } finally {
@@ -174,7 +211,8 @@ describe('the CLI from a checkout', () => {
   it('runs as `npm run dmtracker -- ...` and prints commands in that form', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dmtracker-npm-'))
     try {
-      const npm = (...args: string[]) => spawnSync('npm', ['run', '--silent', 'dmtracker', '--', ...args, '--db', join(dir, 'data/x.db')], { cwd: root, encoding: 'utf8' })
+      const npm = (...args: string[]) =>
+        spawnSync('npm', ['run', '--silent', 'dmtracker', '--', ...args, '--db', join(dir, 'data/x.db')], { cwd: root, encoding: 'utf8' })
       const missing = npm('org', 'list')
       assert.equal(missing.status, 1)
       assert.match(missing.stderr, /no database at .*; nothing was created\. .*`npm run dmtracker -- org create --name NAME`/)

@@ -1,12 +1,13 @@
 // The crash test's short run (`npm run crash-test` is the long one): three SIGKILLs of the real
 // binary under a write load on every write endpoint, each followed by a restart and a check of
 // every acknowledged write, then a SIGTERM under load. Runs under Node (npm run test:e2e).
-import { after, before, describe, it } from 'node:test'
+
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runCrashTest, type CrashReport } from '../../scripts/reliability/crash.ts'
+import { after, before, describe, it } from 'node:test'
+import { type CrashReport, runCrashTest } from '../../scripts/reliability/crash.ts'
 import { buildBinary } from '../../scripts/reliability/server-process.ts'
 
 describe('crash safety of the compiled binary (short run)', () => {

@@ -1,13 +1,14 @@
 // Migrations under real kills and concurrent starts: `bun src/main.ts` is SIGKILLed or SIGTERMed at
 // random moments of a first start and of an upgrade of a populated database; every later start must
 // succeed with the old or the new schema and integrity_check ok. Runs under Node (npm run test:e2e).
-import { after, before, describe, it } from 'node:test'
+
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { after, before, describe, it } from 'node:test'
 import { sql } from 'kysely'
 import { migrations } from '../../migrations/index.ts'
 import { migrateToLatest } from '../../src/db/migrate.ts'
@@ -19,7 +20,11 @@ const ROUNDS = 4
 const names = Object.keys(migrations).sort()
 
 function start(args: string[]): { child: ChildProcess; exited: Promise<{ code: number | null; output: string }>; output: () => string } {
-  const child = spawn(bun, [join(root, 'src/main.ts'), ...args], { cwd: root, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(bun, [join(root, 'src/main.ts'), ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()))
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()))
@@ -35,8 +40,12 @@ async function run(args: string[]) {
 async function inspect(file: string) {
   const store = openStore(file)
   try {
-    const objects = (await sql<{ name: string }>`select name from sqlite_master where name not like 'sqlite_%' order by name`.execute(store.db)).rows.map((r) => r.name)
-    const recorded = objects.includes('kysely_migration') ? await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db) : { rows: [] }
+    const objects = (
+      await sql<{ name: string }>`select name from sqlite_master where name not like 'sqlite_%' order by name`.execute(store.db)
+    ).rows.map((r) => r.name)
+    const recorded = objects.includes('kysely_migration')
+      ? await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db)
+      : { rows: [] }
     const applied = recorded.rows.map((r) => r.name)
     return { applied, objects, integrity: String(store.sqlite.value('pragma integrity_check')) }
   } finally {
@@ -110,7 +119,9 @@ describe('migrations survive kills and concurrent starts', () => {
     const template = join(dir, 'populated.db')
     const store = openStore(template)
     await migrateToLatest(store.db, { [names[0]!]: migrations[names[0]!]! })
-    await sql`insert into organizations (id, name, created_at) values ('00000000-0000-4000-8000-000000000001', 'Big', '2026-01-01T00:00:00.000Z')`.execute(store.db)
+    await sql`insert into organizations (id, name, created_at) values ('00000000-0000-4000-8000-000000000001', 'Big', '2026-01-01T00:00:00.000Z')`.execute(
+      store.db,
+    )
     // Enough rows that the later migrations (index builds, renumbering) take a noticeable while.
     await sql`with recursive n(i) as (select 1 union all select i + 1 from n where i < 20000)
       insert into contacts (id, organization_id, username, contact_ingestion_type, created_at, updated_at, follow_up_needed, next_follow_up_at)

@@ -1,0 +1,73 @@
+// The web app's pages on a big database: seeds N contacts over five organizations (so 1,000,000
+// puts 200,000 in the signed-in one) with the benchmark seeder, signs a member in, then times the
+// server render of the Follow-Up Board and the Contacts page through app.request() in this process
+// (no network) and measures a first load's transfer: the page, its stylesheet and its script.
+// Run with Bun: `bun scripts/page-bench.ts --contacts 1000000`. Not part of `npm test`.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { gzipSync } from 'node:zlib'
+import { sql } from 'kysely'
+import { createApp } from '../src/app.ts'
+import { loadConfig } from '../src/config.ts'
+import { openStore } from '../src/db/open.ts'
+import { createSession } from '../src/sessions/service.ts'
+import { addUser } from '../src/users/service.ts'
+import { seed } from './bench/seed.ts'
+
+const { values } = parseArgs({ options: { contacts: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '100' } } })
+const contacts = Number(values.contacts)
+const runs = Number(values.runs)
+const dir = mkdtempSync(join(tmpdir(), 'dmtracker-page-bench-'))
+const path = join(dir, 'page-bench.db')
+const started = performance.now()
+const seeded = await seed(path, { contacts, orgCount: 5 })
+console.log(`seeded ${contacts} contacts over 5 organizations in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+
+const store = openStore(path)
+const org = seeded.orgs[0]!
+// As read-bench does: every seeded contact is overdue; move about one in eight into the next two weeks.
+const session = await store.write(async (trx) => {
+  await sql`update contacts set next_follow_up_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('+%d minutes', abs(random()) % 20160))
+      where substr(id, 1, 1) in ('0', '1')`.execute(trx)
+  const user = await addUser(trx, { email: 'setter@bench.test', organizationId: org.id, role: 'member' }, new Date().toISOString())
+  return createSession(trx, user.id, Date.now())
+})
+const app = createApp({ store, config: { ...loadConfig({}, {}), dbPath: path, logRequests: false } })
+const headers = { cookie: `dmtracker_session=${session}` }
+
+const PAGES: [string, string][] = [
+  ['Follow-Up Board (3 sections: counts + 20 cards each)', '/follow-ups'],
+  ['Follow-Up Board, type=inbound&q=user_1', '/follow-ups?type=inbound&q=user_1'],
+  ['Contacts (first 50)', '/contacts'],
+  ['Contacts, stage + type filter', '/contacts?stage=Outreach+Sent&type=outreach'],
+]
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!
+
+console.log(
+  `\n${contacts} contacts, ${contacts / 5} in the signed-in organization, ${runs} runs each after one warm-up, Bun ${Bun.version}\n`,
+)
+console.log('| page | p50 ms | p95 ms | max ms | HTML bytes | first load bytes (gzip) |')
+console.log('|---|---:|---:|---:|---:|---:|')
+const asset = async (url: string) => new Uint8Array(await (await app.request(url)).arrayBuffer())
+for (const [name, url] of PAGES) {
+  const times: number[] = []
+  let html = ''
+  for (let i = 0; i <= runs; i++) {
+    const t = performance.now()
+    const res = await app.request(url, { headers })
+    html = await res.text()
+    if (res.status !== 200) throw new Error(`${url}: ${res.status}`)
+    if (i > 0) times.push(performance.now() - t)
+  }
+  const assets = await Promise.all([...html.matchAll(/(?:href|src)="(\/assets\/[^"]+)"/g)].map((m) => asset(m[1]!)))
+  const raw = Buffer.byteLength(html) + assets.reduce((n, a) => n + a.length, 0)
+  const zipped = gzipSync(html).length + assets.reduce((n, a) => n + gzipSync(a).length, 0)
+  console.log(
+    `| ${name} | ${pct(times, 0.5).toFixed(1)} | ${pct(times, 0.95).toFixed(1)} | ${Math.max(...times).toFixed(1)} | ${Buffer.byteLength(html)} | ${raw} (${zipped}) |`,
+  )
+}
+await app.close()
+await store.close()
+rmSync(dir, { recursive: true, force: true })

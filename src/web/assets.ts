@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto'
+
+// The app's only stylesheet and script, kept as text in the program itself: the compiled binary
+// carries them with no files beside it, `npm run dev` serves the same bytes, and nothing is
+// fetched from another host. Their URLs carry a hash of the content, so browsers may cache them
+// for good and still get a new version after an upgrade.
+
+export const APP_CSS = `
+:root { --ink: #1d2330; --muted: #5b6475; --line: #d5d9e0; --bg: #f5f6f8; --card: #fff; --accent: #1f5fbf; --danger: #a4262c; --ok: #1e6b37; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); }
+* { box-sizing: border-box; }
+body { margin: 0; line-height: 1.45; }
+a { color: var(--accent); }
+:focus-visible { outline: 3px solid #f0a500; outline-offset: 2px; }
+.skip { position: absolute; left: -999px; top: 0; background: #fff; padding: .5rem; }
+.skip:focus { left: .5rem; }
+header.top { background: #1d2330; color: #fff; padding: .5rem 1rem; display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; }
+header.top a { color: #fff; }
+header.top nav ul { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem 1rem; margin: 0; padding: 0; }
+header.top nav a { display: inline-block; padding: .5rem .25rem; min-height: 44px; text-decoration: none; }
+header.top nav a[aria-current="page"] { border-bottom: 3px solid #f0a500; }
+header.top .org, header.top form { display: flex; gap: .5rem; align-items: center; margin: 0; }
+header.top .spacer { flex: 1; }
+main { padding: 1rem; max-width: 1200px; margin: 0 auto; }
+h1 { font-size: 1.5rem; margin: .5rem 0 1rem; }
+button, .button { font: inherit; min-height: 44px; padding: .4rem .9rem; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; text-decoration: none; display: inline-block; }
+button.secondary { background: #fff; color: var(--accent); }
+header.top button { background: transparent; border-color: #fff; }
+input, select { font: inherit; min-height: 44px; padding: .35rem .5rem; border: 1px solid #8a93a5; border-radius: 6px; background: #fff; color: var(--ink); max-width: 100%; }
+label { display: block; font-weight: 600; margin-bottom: .2rem; }
+.field { margin-bottom: .8rem; }
+.filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; margin-bottom: 1rem; background: var(--card); padding: .75rem; border: 1px solid var(--line); border-radius: 8px; }
+.filters .field { margin: 0; }
+.board { display: grid; gap: 1rem; grid-template-columns: 1fr; }
+@media (min-width: 900px) { .board { grid-template-columns: repeat(3, 1fr); } }
+.section h2 { font-size: 1.15rem; margin: 0 0 .5rem; }
+.count { display: inline-block; min-width: 2ch; padding: 0 .45rem; border-radius: 999px; background: #e3e7ee; font-size: .95rem; }
+.cards { list-style: none; margin: 0; padding: 0; display: grid; gap: .75rem; }
+.card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: .75rem; }
+.card h3 { margin: 0 0 .25rem; font-size: 1.05rem; }
+.card .msg { margin: .25rem 0; overflow-wrap: anywhere; }
+.meta { color: var(--muted); font-size: .9rem; margin: .25rem 0; }
+.tags { display: flex; flex-wrap: wrap; gap: .25rem; list-style: none; padding: 0; margin: .25rem 0; }
+.tag { border-radius: 999px; padding: 0 .5rem; font-size: .85rem; border: 1px solid var(--line); background: #fff; }
+.tag .dot { display: inline-block; width: .6rem; height: .6rem; border-radius: 50%; margin-right: .3rem; }
+.actions { display: flex; flex-wrap: wrap; gap: .5rem; margin-top: .5rem; }
+.actions form { display: flex; flex-wrap: wrap; gap: .5rem; align-items: flex-end; margin: 0; }
+.actions .field { margin: 0; }
+.actions input { width: 11rem; }
+.notice { padding: .6rem .8rem; border-radius: 6px; margin-bottom: 1rem; }
+.notice.error { background: #fde7e9; color: var(--danger); border: 1px solid #f1b8bd; }
+.notice.ok { background: #e6f4ea; color: var(--ok); border: 1px solid #b7dfc3; }
+.login { max-width: 24rem; margin: 3rem auto; background: var(--card); padding: 1.5rem; border-radius: 8px; border: 1px solid var(--line); }
+.login input { width: 100%; }
+table { border-collapse: collapse; width: 100%; background: var(--card); }
+th, td { text-align: left; padding: .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+.table-wrap { overflow-x: auto; }
+.more { margin-top: .75rem; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+code.link { display: block; overflow-wrap: anywhere; background: #fff; padding: .5rem; border: 1px solid var(--line); }
+`
+
+// Progressive enhancement: every form and link works without this script.
+// - Forms marked data-enhance are sent with fetch; the page's #live region is swapped in place.
+// - "Show more" links marked data-more append the next page of cards to their list.
+// - A page with data-live listens to /events (Server-Sent Events) and refreshes #live when a
+//   contact of the organization changes; EventSource reconnects by itself and sends Last-Event-ID.
+export const APP_JS = `
+(function () {
+  'use strict';
+  var live = document.getElementById('live');
+  var status = document.getElementById('status');
+  function say(text) { if (status) { status.textContent = ''; setTimeout(function () { status.textContent = text; }, 50); } }
+  function parse(html) { return new DOMParser().parseFromString(html, 'text/html'); }
+  function swap(doc) {
+    var fresh = doc.getElementById('live');
+    if (live && fresh) live.replaceChildren.apply(live, Array.prototype.slice.call(fresh.childNodes));
+  }
+  function busyTyping() {
+    var el = document.activeElement;
+    return live && el && live.contains(el) && el.tagName === 'INPUT' && el.value;
+  }
+  var pending = false;
+  function refresh() {
+    if (busyTyping()) { pending = true; return; }
+    pending = false;
+    fetch(location.href, { headers: { 'X-Requested-With': 'fetch' }, credentials: 'same-origin' })
+      .then(function (r) { if (r.redirected || !r.ok) { location.reload(); throw new Error('reload'); } return r.text(); })
+      .then(function (html) { swap(parse(html)); })
+      .catch(function () {});
+  }
+  document.addEventListener('focusout', function () { if (pending) setTimeout(refresh, 0); });
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (!form.hasAttribute('data-enhance')) return;
+    event.preventDefault();
+    var body = new URLSearchParams(new FormData(form));
+    var button = form.querySelector('button');
+    if (button) button.disabled = true;
+    fetch(form.action, { method: 'POST', body: body, headers: { 'X-Requested-With': 'fetch' }, credentials: 'same-origin' })
+      .then(function (r) { return r.text().then(function (html) { return { ok: r.ok, html: html }; }); })
+      .then(function (res) {
+        var doc = parse(res.html);
+        swap(doc);
+        var notice = doc.querySelector('.notice');
+        say(notice ? notice.textContent : (res.ok ? 'Saved' : 'Something went wrong'));
+        var heading = document.getElementById('board-heading');
+        if (heading && !live.contains(document.activeElement)) heading.focus();
+      })
+      .catch(function () { form.submit(); });
+  });
+  document.addEventListener('click', function (event) {
+    var link = event.target.closest && event.target.closest('a[data-more]');
+    if (!link) return;
+    event.preventDefault();
+    var list = document.getElementById(link.getAttribute('data-more'));
+    fetch(link.href, { headers: { 'X-Requested-With': 'fetch' }, credentials: 'same-origin' })
+      .then(function (r) { return r.text(); })
+      .then(function (html) {
+        var doc = parse(html);
+        var items = doc.querySelectorAll('#' + list.id + ' > li');
+        for (var i = 0; i < items.length; i++) list.appendChild(document.importNode(items[i], true));
+        var next = doc.querySelector('a[data-more="' + list.id + '"]');
+        if (next) link.href = next.href; else link.remove();
+        say(items.length + ' more loaded');
+      });
+  });
+  if (live && live.hasAttribute('data-live') && window.EventSource) {
+    var timer;
+    var source = new EventSource('/events');
+    var soon = function () { clearTimeout(timer); timer = setTimeout(refresh, 250); };
+    source.addEventListener('contact', soon);
+    source.addEventListener('reset', soon);
+    source.addEventListener('ready', function () { document.documentElement.setAttribute('data-live-ready', '1'); });
+  }
+})();
+`
+
+const version = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12)
+
+export const CSS_URL = `/assets/app.css?v=${version(APP_CSS)}`
+export const JS_URL = `/assets/app.js?v=${version(APP_JS)}`

@@ -1,0 +1,169 @@
+import { type Context, Hono } from 'hono'
+import type { ContactView } from '../contacts/view.ts'
+import { AppError } from '../core/errors.ts'
+import { isoTime } from '../core/time.ts'
+import { localDate, startOfDate } from '../core/time-zone.ts'
+import { actOnFollowUp } from '../follow-ups/actions.ts'
+import type { BoardSections } from '../follow-ups/board.ts'
+import { readForm } from '../http/body.ts'
+import type { AppDeps, AppEnv } from '../http/context.ts'
+import { ago, Filters, filterSearch, type ListQuery, parseListQuery } from './filters.tsx'
+import { Notice, renderPage } from './layout.tsx'
+import { sameOrigin } from './security.ts'
+
+/** Cards per section on the board's first load; "Show more" pages on with the same filters. */
+export const BOARD_PAGE_SIZE = 20
+
+const NOTICES: Record<string, string> = { done: 'Follow-up marked done.', snoozed: 'Follow-up snoozed.' }
+
+function Card({ contact, now, back, tomorrow }: { contact: ContactView; now: number; back: string; tomorrow: string }) {
+  const id = contact.id
+  return (
+    <li class="card" id={`card-${id}`}>
+      <h3>
+        <a href={`/contacts?q=${encodeURIComponent(contact.username)}`}>@{contact.username}</a>
+      </h3>
+      <p class="msg">{contact.last_message_content ?? (contact.outreach_text ? `Outreach: ${contact.outreach_text}` : 'No message yet')}</p>
+      <p class="meta">
+        {contact.last_response_at ? <time datetime={contact.last_response_at}>{ago(contact.last_response_at, now)}</time> : 'No reply yet'}
+        {' · '}Stage: {contact.pipeline_stage ?? 'none'}
+        {' · '}Follow-ups done: {contact.follow_up_count}
+      </p>
+      {contact.tags.length ? (
+        <ul class="tags" aria-label="Tags">
+          {contact.tags.map((t) => (
+            <li class="tag">
+              <span class="dot" style={`background:${t.color}`}></span>
+              {t.name}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <div class="actions">
+        <form method="post" action={`/follow-ups/${id}/done`} data-enhance>
+          <input type="hidden" name="back" value={back} />
+          <div class="field">
+            <label for={`note-${id}`}>Note (optional)</label>
+            <input id={`note-${id}`} name="note" type="text" maxlength={1000} />
+          </div>
+          <button type="submit" aria-label={`Done: follow-up with @${contact.username}`}>
+            Done
+          </button>
+        </form>
+        <form method="post" action={`/follow-ups/${id}/snooze`} data-enhance>
+          <input type="hidden" name="back" value={back} />
+          <div class="field">
+            <label for={`until-${id}`}>Snooze until</label>
+            <input id={`until-${id}`} name="until" type="date" min={tomorrow} value={tomorrow} required />
+          </div>
+          <button type="submit" class="secondary" aria-label={`Snooze follow-up with @${contact.username}`}>
+            Snooze
+          </button>
+        </form>
+      </div>
+    </li>
+  )
+}
+
+/** GET /follow-ups (the board), POST /follow-ups/{id}/done and /snooze. */
+export function boardPages(deps: AppDeps) {
+  const { store } = deps
+
+  async function render(c: Context<AppEnv>, options: { error?: string; status?: number } = {}) {
+    const member = c.get('member')
+    const now = deps.now()
+    let query: ListQuery = { limit: BOARD_PAGE_SIZE }
+    let error = options.error
+    let board: BoardSections
+    try {
+      // `notice` says what the last action did (after its redirect); the rest are the list's filters.
+      const { notice: _notice, ...filters } = c.req.queries()
+      query = parseListQuery(filters)
+      board = await deps.reads.run('webBoard', { organizationId: member.organization.id, query, now, pageSize: BOARD_PAGE_SIZE })
+    } catch (e) {
+      if (!(e instanceof AppError) || e.kind !== 'validation') throw e
+      error = `${e.message}${e.details?.length ? `: ${e.details.map((d) => `${d.field} ${d.message}`).join('; ')}` : ''}`
+      query = { limit: BOARD_PAGE_SIZE }
+      board = await deps.reads.run('webBoard', { organizationId: member.organization.id, query, now, pageSize: BOARD_PAGE_SIZE })
+      options.status ??= 400
+    }
+    const back = filterSearch({ ...query, follow_up: undefined })
+    const tomorrow = localDate(member.organization.timezone, now + 24 * 3600_000)
+    const notice = NOTICES[c.req.query('notice') ?? '']
+    return renderPage(
+      c,
+      { title: 'Follow-ups', current: 'Follow-ups', status: options.status },
+      <>
+        <h1 id="board-heading" tabindex={-1}>
+          Follow-ups
+        </h1>
+        <Filters action="/follow-ups" query={query} stages={board.stages} />
+        <div id="live" data-live>
+          {error ? <Notice kind="error">{error}</Notice> : notice ? <Notice kind="ok">{notice}</Notice> : null}
+          <p class="meta">Times in {member.organization.timezone}.</p>
+          <div class="board">
+            {board.sections.map((s) => (
+              <section class="section" aria-labelledby={`h-${s.key}`} id={`section-${s.key}`}>
+                <h2 id={`h-${s.key}`}>
+                  {s.heading}{' '}
+                  <span class="count">
+                    {s.count}
+                    {s.exact ? '' : '+'}
+                  </span>
+                </h2>
+                <ul class="cards" id={`cards-${s.key}`}>
+                  {s.items.map((contact) => (
+                    <Card contact={contact} now={now} back={back} tomorrow={tomorrow} />
+                  ))}
+                </ul>
+                {s.items.length === 0 ? <p class="meta">Nothing here.</p> : null}
+                {s.next ? (
+                  <p class="more">
+                    <a href={`/follow-ups${filterSearch({ ...query, follow_up: s.key }, { cursor: s.next })}`} data-more={`cards-${s.key}`}>
+                      Show more {s.heading.toLowerCase()}
+                    </a>
+                  </p>
+                ) : null}
+              </section>
+            ))}
+          </div>
+        </div>
+      </>,
+    )
+  }
+
+  async function act(c: Context<AppEnv>, kind: 'done' | 'snoozed') {
+    const member = c.get('member')
+    const form = await readForm(c, deps.config.bodyLimitBytes)
+    const back = /^\?[^\s#]*$/.test(form.back ?? '') ? form.back! : ''
+    const id = c.req.param('id') ?? ''
+    const now = deps.now()
+    try {
+      const note = form.note?.trim() ? form.note.trim() : undefined
+      if (note && note.length > 1000) throw new AppError('validation', 'The note is longer than 1000 characters')
+      let snooze: string | undefined
+      if (kind === 'snoozed') {
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(form.until ?? '') || Number.isNaN(Date.parse(form.until!)))
+          throw new AppError('validation', 'Pick the date to snooze until')
+        snooze = startOfDate(member.organization.timezone, form.until!)
+        if (snooze <= isoTime(now)) throw new AppError('validation', 'Snooze until a day after today')
+      }
+      // The same service as POST /api/v1/contacts/{id}/follow-ups, acting as the signed-in person.
+      await store.write((trx) =>
+        actOnFollowUp(trx, member.organization, id, { note, snoozeUntil: snooze, email: member.session.user.email }, isoTime(now)),
+      )
+    } catch (e) {
+      if (!(e instanceof AppError) || !['validation', 'bad_request', 'not_found'].includes(e.kind)) throw e
+      const message = e.details?.length ? `${e.message}: ${e.details.map((d) => `${d.field} ${d.message}`).join('; ')}` : e.message
+      return render(c, { error: message, status: e.kind === 'not_found' ? 404 : 400 })
+    }
+    const separator = back ? '&' : '?'
+    return c.redirect(`/follow-ups${back}${separator}notice=${kind}`, 303)
+  }
+
+  return new Hono<AppEnv>()
+    .get('/', (c) => c.redirect('/follow-ups', 303))
+    .get('/follow-ups', (c) => render(c))
+    .post('/follow-ups/:id/done', sameOrigin(), (c) => act(c, 'done'))
+    .post('/follow-ups/:id/snooze', sameOrigin(), (c) => act(c, 'snoozed'))
+}

@@ -1,0 +1,335 @@
+import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
+import { Webhook } from 'standardwebhooks'
+import { updateContactStatus } from '../src/contacts/contact-status.ts'
+import { isoTime } from '../src/core/time.ts'
+import { addEndpoint } from '../src/webhooks/service.ts'
+import { forbiddenReason, resolveTarget } from '../src/webhooks/target.ts'
+import { type DeliveryWorker, startDeliveryWorker, type WorkerOptions } from '../src/webhooks/worker.ts'
+import { addContact, cli, setup, type TestEnv } from './helpers.ts'
+import { type Receiver, startReceiver } from './webhook-receiver.ts'
+
+describe('outbound webhooks', () => {
+  let env: TestEnv
+  let receiver: Receiver
+  let worker: DeliveryWorker | undefined
+
+  const startWorker = (options: WorkerOptions = {}) => {
+    worker = startDeliveryWorker(env.store, { pollMs: 10, scheduleMs: [20, 20, 20], jitter: 0, ...options })
+    return worker
+  }
+  const subscribe = (events?: string[], allowPrivate = true, url = receiver.url) =>
+    env.store.write((trx) => addEndpoint(trx, env.org.id, { url, events, allowPrivate }, isoTime(env.now())))
+  const setStatus = (contactId: string, fields: Record<string, unknown>) =>
+    env.call('PATCH', '/api/v1/contact/contact-status', { organization_id: env.org.id, contact_id: contactId, ...fields })
+  const deliveries = () => env.store.db.selectFrom('webhook_deliveries').selectAll().orderBy('created_at').orderBy('id').execute()
+
+  beforeEach(async () => {
+    env = await setup()
+    receiver = await startReceiver()
+  })
+  afterEach(async () => {
+    await worker?.stop()
+    worker = undefined
+    await receiver.close()
+    await env.close()
+  })
+
+  it('signs a stage change the way the standardwebhooks library verifies, with the contact and from/to', async () => {
+    const endpoint = await subscribe()
+    const contact = await addContact(env, { username: 'johndoe' })
+    assert.equal((await setStatus(contact.id, { pipeline_stage: 'Meeting Booked' })).status, 200)
+    startWorker()
+    const [delivery] = await receiver.waitFor(1)
+    const verified = new Webhook(endpoint.secret).verify(delivery!.body, {
+      'webhook-id': String(delivery!.headers['webhook-id']),
+      'webhook-timestamp': String(delivery!.headers['webhook-timestamp']),
+      'webhook-signature': String(delivery!.headers['webhook-signature']),
+    }) as any
+    assert.equal(verified.type, 'contact.stage_changed')
+    assert.equal(verified.timestamp, isoTime(env.now()))
+    assert.equal(verified.data.organization_id, env.org.id)
+    assert.equal(verified.data.via, 'api')
+    assert.deepEqual(verified.data.changes, { pipeline_stage: { from: 'In Conversation', to: 'Meeting Booked' } })
+    assert.equal(verified.data.contact.id, contact.id)
+    assert.equal(verified.data.contact.pipeline_stage, 'Meeting Booked')
+    assert.match(String(delivery!.headers['webhook-id']), /^msg_[0-9a-f]{32}$/)
+    // A wrong secret does not verify: the signature really is over this body.
+    assert.throws(() =>
+      new Webhook(`whsec_${Buffer.alloc(24, 1).toString('base64')}`).verify(delivery!.body, delivery!.headers as Record<string, string>),
+    )
+  })
+
+  it('sends each event type a subscription names, and marks automation changes via "automation"', async () => {
+    await subscribe(['contact.created', 'contact.status_changed', 'contact.tags_changed', 'contact.archived', 'contact.replied'])
+    assert.equal((await cli(env.dbPath, 'automation', 'add', env.org.id, '--when-stage', 'Closed', '--set-status', 'won')).code, 0)
+    const created = await env.call('POST', '/api/v1/organization/create-contact', {
+      organization_id: env.org.id,
+      username: 'janedoe',
+      last_response_at: '2026-01-15T11:00:00Z',
+      last_message_content: 'hi',
+      had_outreach: false,
+      tags: ['vip'],
+    })
+    assert.equal(created.status, 201, created.text)
+    const id = created.body.data.id
+    await setStatus(id, { pipeline_stage: 'Closed' }) // stage_changed is not subscribed; the rule's status change is
+    await env.call('POST', '/api/v1/contact/update-tags-external', {
+      organization_id: env.org.id,
+      contact_id: id,
+      tag_names: ['vip'],
+      mode: 'remove',
+    })
+    await env.call('DELETE', `/api/v1/contacts/${id}`)
+    startWorker()
+    const got = (await receiver.waitFor(6)).map((r) => r.json)
+    assert.deepEqual(
+      got.map((e) => `${e.type} ${e.data.via}`),
+      [
+        'contact.created api',
+        'contact.replied api',
+        'contact.tags_changed api',
+        'contact.status_changed automation',
+        'contact.tags_changed api',
+        'contact.archived api',
+      ],
+    )
+    assert.deepEqual(got[2].data.changes, { tags: { added: ['vip'], removed: [] } })
+    assert.deepEqual(got[3].data.changes, { lead_status: { from: 'open', to: 'won' } })
+    assert.deepEqual(got[4].data.changes, { tags: { added: [], removed: ['vip'] } })
+    assert.equal(got[1].data.changes.reply.content, 'hi')
+  })
+
+  it('follow_up.done carries the follow-up count from/to', async () => {
+    await subscribe(['follow_up.done'])
+    const contact = await addContact(env, { username: 'out1', type: 'outreach', outreach: { reason: 'r', text: 't' } })
+    env.advance(3 * 24 * 3600 * 1000)
+    const done = await env.call('POST', `/api/v1/contacts/${contact.id}/follow-ups`, { action: 'done' })
+    assert.equal(done.status, 200, done.text)
+    startWorker()
+    const [event] = (await receiver.waitFor(1)).map((r) => r.json)
+    assert.equal(event.type, 'follow_up.done')
+    assert.deepEqual(event.data.changes.follow_up_count, { from: 0, to: 1 })
+  })
+
+  it('a request rolled back inside a committed batch sends nothing; its neighbour sends', async () => {
+    await subscribe()
+    const kept = await addContact(env, { username: 'kept' })
+    const undone = await addContact(env, { username: 'undone' })
+    const caller = { organizationId: env.org.id, tokenId: 'test' }
+    const input = (contactId: string) => ({ organizationId: env.org.id, contactId, leadStatusId: 2 }) as any
+    const now = isoTime(env.now())
+    // Both join one transaction (group commit); the second throws after its change and outbox row were written.
+    const results = await Promise.allSettled([
+      env.store.write((trx) => updateContactStatus(trx, caller, input(kept.id), now)),
+      env.store.write(async (trx) => {
+        await updateContactStatus(trx, caller, input(undone.id), now)
+        throw new Error('rolled back after the change')
+      }),
+    ])
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected'],
+    )
+    const queued = await deliveries()
+    assert.deepEqual(
+      queued.map((d) => JSON.parse(d.payload).data.contact.username),
+      ['kept'],
+    )
+    startWorker()
+    await receiver.waitFor(1)
+    await worker!.stop()
+    assert.deepEqual(
+      receiver.received.map((r) => r.json.data.contact.username),
+      ['kept'],
+    )
+  })
+
+  it('a receiver that is down gets everything once it is back, each retry with the same webhook-id', async () => {
+    await subscribe()
+    receiver.status = 503
+    const contact = await addContact(env, { username: 'johndoe' })
+    for (const status of ['won', 'lost', 'open']) await setStatus(contact.id, { lead_status: status })
+    startWorker({ scheduleMs: [30, 30, 30, 30, 30, 30, 30, 30, 30, 30] })
+    while (receiver.received.length < 6) await new Promise((resolve) => setTimeout(resolve, 10))
+    receiver.status = 204
+    const got = await receiver.waitFor(3)
+    assert.deepEqual(got.map((r) => r.json.data.changes.lead_status.to).sort(), ['lost', 'open', 'won'])
+    const ids = new Set(got.map((r) => r.headers['webhook-id']))
+    assert.equal(ids.size, 3)
+    // Every refused attempt was for one of these three messages.
+    assert.ok(receiver.received.every((r) => ids.has(r.headers['webhook-id'])))
+    await worker!.stop()
+    const rows = await deliveries()
+    assert.deepEqual(
+      rows.map((d) => d.status),
+      ['delivered', 'delivered', 'delivered'],
+    )
+    assert.ok(rows.some((d) => d.attempts > 1))
+    const endpoint = await env.store.db.selectFrom('webhook_endpoints').select(['pending', 'failing_since']).executeTakeFirstOrThrow()
+    assert.deepEqual(endpoint, { pending: 0, failing_since: null })
+  })
+
+  it('fails a delivery after its last attempt, lists it with --failed, and retries it by hand', async () => {
+    const endpoint = await subscribe()
+    receiver.status = 500
+    const contact = await addContact(env, { username: 'johndoe' })
+    await setStatus(contact.id, { lead_status: 'won' })
+    startWorker({ scheduleMs: [10, 10] })
+    while ((await deliveries())[0]!.status !== 'failed') await new Promise((resolve) => setTimeout(resolve, 10))
+    await worker!.stop()
+    assert.equal(receiver.received.length, 3, 'the first attempt and two retries')
+    const failed = await cli(env.dbPath, 'webhook', 'deliveries', endpoint.id, '--failed', '--json')
+    const [row] = JSON.parse(failed.out)
+    assert.equal(row.status, 'failed')
+    assert.deepEqual(
+      row.attempt_log.map((a: any) => a.status_code),
+      [500, 500, 500],
+    )
+    assert.equal(row.attempt_log[0].response_body, 'down for maintenance')
+    receiver.status = 200
+    const retried = await cli(env.dbPath, 'webhook', 'retry', row.id)
+    assert.match(retried.out, /delivered: HTTP 200/)
+    assert.equal(receiver.received.at(-1)!.headers['webhook-id'], receiver.received[0]!.headers['webhook-id'])
+    assert.equal((await deliveries())[0]!.status, 'delivered')
+  })
+
+  it('disables an endpoint whose every attempt failed for the configured time, and says so in the log', async () => {
+    const endpoint = await subscribe()
+    receiver.status = 500
+    const contact = await addContact(env, { username: 'johndoe' })
+    await setStatus(contact.id, { lead_status: 'won' })
+    const logs: Record<string, unknown>[] = []
+    startWorker({ scheduleMs: [10, 10, 10], disableAfterMs: 1, log: (entry) => logs.push(entry) })
+    while (!logs.some((l) => l.msg === 'webhook endpoint disabled')) await new Promise((resolve) => setTimeout(resolve, 10))
+    // The CLI below opens a second connection in this same thread: no write of the worker may hold the lock meanwhile.
+    await worker!.stop()
+    const listed = JSON.parse((await cli(env.dbPath, 'webhook', 'list', env.org.id, '--json')).out)
+    assert.equal(listed[0].id, endpoint.id)
+    assert.equal(listed[0].enabled, false)
+    assert.match(listed[0].disabled_reason, /every attempt failed since/)
+  })
+
+  it('signs with both secrets during a rotation', async () => {
+    const endpoint = await subscribe()
+    const rotated = JSON.parse((await cli(env.dbPath, 'webhook', 'rotate-secret', endpoint.id, '--json')).out)
+    assert.notEqual(rotated.secret, endpoint.secret)
+    const contact = await addContact(env, { username: 'johndoe' })
+    await setStatus(contact.id, { lead_status: 'won' })
+    startWorker()
+    const [delivery] = await receiver.waitFor(1)
+    const headers = delivery!.headers as Record<string, string>
+    assert.equal(headers['webhook-signature']!.split(' ').length, 2)
+    for (const secret of [endpoint.secret, rotated.secret])
+      assert.equal((new Webhook(secret).verify(delivery!.body, headers) as any).type, 'contact.status_changed')
+  })
+
+  it('writes nothing to the outbox for an organization without endpoints, or for events nobody subscribed', async () => {
+    const contact = await addContact(env, { username: 'johndoe' })
+    await setStatus(contact.id, { lead_status: 'won' })
+    await subscribe(['contact.archived'])
+    await setStatus(contact.id, { lead_status: 'lost' })
+    assert.deepEqual(await deliveries(), [])
+  })
+
+  describe('SSRF guard', () => {
+    it('refuses loopback, private, link-local, CGNAT, metadata, multicast and IPv6 private forms', () => {
+      for (const address of [
+        '127.0.0.1',
+        '10.1.2.3',
+        '172.16.0.1',
+        '192.168.1.1',
+        '169.254.169.254',
+        '100.64.0.1',
+        '0.0.0.0',
+        '224.0.0.1',
+        '::1',
+        '::',
+        'fd00:ec2::254',
+        'fc00::1',
+        'fe80::1',
+        'ff02::1',
+        '::ffff:127.0.0.1',
+        '::ffff:7f00:1',
+        '::ffff:169.254.169.254',
+        '64:ff9b::a00:1',
+      ]) {
+        assert.ok(forbiddenReason(address), `${address} is refused`)
+      }
+      for (const address of ['93.184.216.34', '8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8'])
+        assert.equal(forbiddenReason(address), null, address)
+    })
+
+    it('checks the resolved address: a host name that resolves to 127.0.0.1 is refused unless private targets are allowed', async () => {
+      const rebinding = async () => [{ address: '127.0.0.1', family: 4 }]
+      await assert.rejects(
+        resolveTarget('https://hooks.example.com/x', false, rebinding),
+        /refused: hooks\.example\.com resolves to 127\.0\.0\.1, a loopback address/,
+      )
+      await assert.rejects(resolveTarget('http://localhost:9/x', false), /refused: localhost resolves to/)
+      await assert.rejects(resolveTarget('http://[::ffff:10.0.0.1]/x', false), /refused/)
+      assert.equal((await resolveTarget('https://hooks.example.com/x', true, rebinding)).address, '127.0.0.1')
+      // One bad address among several is enough to refuse.
+      await assert.rejects(
+        resolveTarget('https://x.example/', false, async () => [
+          { address: '8.8.8.8', family: 4 },
+          { address: '10.0.0.1', family: 4 },
+        ]),
+        /refused/,
+      )
+    })
+
+    it('never connects to a refused target and records why', async () => {
+      const endpoint = await subscribe(undefined, false)
+      const contact = await addContact(env, { username: 'johndoe' })
+      await setStatus(contact.id, { lead_status: 'won' })
+      startWorker({ scheduleMs: [] })
+      while ((await deliveries())[0]!.status !== 'failed') await new Promise((resolve) => setTimeout(resolve, 10))
+      await worker!.stop()
+      assert.equal(receiver.received.length, 0)
+      const [row] = JSON.parse((await cli(env.dbPath, 'webhook', 'deliveries', endpoint.id, '--json')).out)
+      assert.match(row.attempt_log[0].error, /refused: 127\.0\.0\.1 resolves to 127\.0\.0\.1, a loopback address/)
+    })
+
+    it('accepts only http(s) URLs', async () => {
+      for (const url of ['ftp://example.com/x', 'file:///etc/passwd', 'not a url', 'http://user:pw@example.com/']) {
+        const result = await cli(env.dbPath, 'webhook', 'add', env.org.id, '--url', url)
+        assert.equal(result.code, 1, url)
+      }
+    })
+  })
+
+  describe('dmtracker webhook', () => {
+    it('adds (secret shown once), lists, tests, shows deliveries and removes', async () => {
+      const added = await cli(
+        env.dbPath,
+        'webhook',
+        'add',
+        env.org.id,
+        '--url',
+        receiver.url,
+        '--events',
+        'contact.created,contact.archived',
+        '--allow-private',
+      )
+      assert.equal(added.code, 0, added.err)
+      const id = /endpoint (\S+) added/.exec(added.out)![1]!
+      const secret = /secret: (whsec_\S+)/.exec(added.out)![1]!
+      const list = await cli(env.dbPath, 'webhook', 'list', env.org.id)
+      assert.match(list.out, /contact\.created,contact\.archived/)
+      assert.doesNotMatch(list.out, /whsec_/)
+      const tested = await cli(env.dbPath, 'webhook', 'test', id)
+      assert.equal(tested.code, 0, tested.err)
+      assert.match(tested.out, /webhook\.test delivery \S+ delivered: HTTP 204/)
+      assert.equal(
+        (new Webhook(secret).verify(receiver.received[0]!.body, receiver.received[0]!.headers as Record<string, string>) as any).type,
+        'webhook.test',
+      )
+      assert.match((await cli(env.dbPath, 'webhook', 'deliveries', id)).out, /webhook\.test {2}delivered {2}attempts 1/)
+      assert.equal((await cli(env.dbPath, 'webhook', 'add', env.org.id, '--url', receiver.url, '--events', 'contact.exploded')).code, 1)
+      assert.equal((await cli(env.dbPath, 'webhook', 'remove', id)).code, 0)
+      assert.match((await cli(env.dbPath, 'webhook', 'list', env.org.id)).out, /\(none\)/)
+      assert.match((await cli(env.dbPath, 'webhook', 'remove', id)).err, /No webhook endpoint with id/)
+    })
+  })
+})
