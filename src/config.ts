@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs'
+import { isPostgresUrl } from '../migrations/dialect.ts'
 import { parseTrustProxy, type TrustProxy } from './core/trust-proxy.ts'
 import type { Durability } from './db/open.ts'
 
@@ -76,6 +77,13 @@ export function listenFrom(flags: Flags, env: Env): { host: string; port: number
 export function loadConfig(flags: Flags, env: Env = process.env): Config {
   const rateLimit = limitOrOff('rate-limit', str(flags['rate-limit']) ?? env.DMTRACKER_RATE_LIMIT ?? String(DEFAULT_RATE_LIMIT))
   const acme = acmeFrom(flags, env)
+  // Automatic HTTPS keeps its certificates beside an SQLite file and answers the CA's challenge
+  // itself, which instances behind a load balancer cannot do: there, the balancer terminates TLS.
+  if (acme && isPostgresUrl(dbPathFrom(flags, env))) {
+    throw new ConfigError(
+      '--domain (automatic HTTPS) runs with an SQLite database only; with PostgreSQL, terminate HTTPS at the load balancer (docs/scaling.md)',
+    )
+  }
   return Object.freeze({
     ...listenFrom(flags, env),
     // With --domain the server faces the internet: all addresses, IPv4 and IPv6, unless told otherwise.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { isPostgresUrl } from '../migrations/dialect.ts'
-import { dbPathFrom } from '../src/config.ts'
+import { ConfigError, dbPathFrom, loadConfig } from '../src/config.ts'
 import { redactUrl } from '../src/db/postgres.ts'
 
 // Choosing the engine: --database / DMTRACKER_DATABASE_URL name PostgreSQL, --db / DMTRACKER_DB a file.
@@ -27,5 +27,13 @@ describe('which database a command uses', () => {
     assert.equal(redactUrl(url), 'postgres://app:***@db.internal:5432/dmtracker')
     assert.equal(redactUrl('postgres://app@db/x'), 'postgres://app@db/x')
     assert.ok(!redactUrl('postgres://a:b@c:notaport/d').includes(':b@'))
+  })
+
+  it('refuses automatic HTTPS with PostgreSQL (several instances cannot share one ACME account and challenge)', () => {
+    assert.throws(
+      () => loadConfig({ database: url, domain: ['crm.example.com'], 'acme-email': 'ops@example.com' }, {}),
+      (error) => error instanceof ConfigError && /--domain .* SQLite database only/.test(error.message),
+    )
+    assert.equal(loadConfig({ database: url }, {}).dbPath, url)
   })
 })
