@@ -21,6 +21,10 @@ const TABLES = [
   'notes',
   'activity_log',
   'id_numbers',
+  'follow_ups',
+  'webhook_endpoints',
+  'webhook_deliveries',
+  'idempotency_keys',
 ]
 
 /** Every row of every table, each table's rows sorted, for deepEqual between databases. */
@@ -53,16 +57,20 @@ describe(`dmtracker copy (SQLite <-> ${onPostgres ? 'PostgreSQL' : 'SQLite'})`, 
     other = await env.createOrg('Other', 'other_page')
     // Some of everything: contacts both ways in, replies, tags, a status change with its activity,
     // text with quotes and emoji, an Instagram id beyond 2^53, in two organizations.
+    // And since issues 17 and 18: follow-ups, a webhook endpoint with its waiting deliveries, a
+    // stored Idempotency-Key answer, and a booking stage (organizations name it: copied after the stages).
     for (const [org, token] of [
       [env.org.id, env.org.token],
       [other.id, other.token],
     ] as const) {
+      const hook = await cli(env.dbPath, 'webhook', 'add', org, '--url', 'https://hooks.example.com/dmtracker')
+      assert.equal(hook.code, 0, hook.err)
       const reply = (manychat: string, username: string, text: string) =>
         env.call(
           'POST',
           '/api/v1/contact/default-reply',
           { organization_id: org, manychat_id: manychat, username, message_content: text, ig_id: '17841400000000000123' },
-          { token },
+          { token, headers: { 'idempotency-key': `${manychat}-${username}-${text.length}` } },
         )
       assert.equal((await reply('1', 'ana', 'hello "there" 👋')).status, 200)
       assert.equal((await reply('1', 'ana', 'again')).status, 200)
@@ -114,6 +122,9 @@ describe(`dmtracker copy (SQLite <-> ${onPostgres ? 'PostgreSQL' : 'SQLite'})`, 
     assert.equal(again.code, 0, again.err)
     assert.match(again.out, /verified/)
     const original = await dump(env.dbPath)
+    for (const table of ['follow_ups', 'webhook_endpoints', 'webhook_deliveries', 'idempotency_keys'])
+      assert.ok(original[table]!.length > 0, `${table} has rows to copy`)
+    assert.ok(original.organizations!.some((row) => /\["booking_stage_id",\d+\]/.test(String(row))))
     assert.deepEqual(await dump(middle.location), original)
     assert.deepEqual(await dump(back.location), original)
   })
