@@ -1,15 +1,19 @@
 import { type Kysely, sql } from 'kysely'
+import { autoIncrementKey, caseInsensitive, caseInsensitiveText, enableCaseInsensitiveText, integer } from './dialect.ts'
 
 // Migrations take Kysely<any> and never import app types, so they stay frozen in time.
 // Timestamps are ISO 8601 UTC strings with milliseconds, which sort as text.
 // Booleans are INTEGER 0/1. Instagram ids are TEXT: they exceed 2^53.
 // Emails, stage names and tag names are COLLATE NOCASE columns: unique and matched
 // case-insensitively (ASCII letters), with plain `=` / `in` using their indexes.
+// On PostgreSQL the same through ./dialect.ts: citext for those, bigint for integer, identity ids.
 
 export async function up(db: Kysely<any>): Promise<void> {
+  const int = integer(db)
+  await enableCaseInsensitiveText(db)
   await db.schema
     .createTable('lead_statuses')
-    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('id', int, (c) => c.primaryKey())
     .addColumn('name', 'text', (c) => c.notNull().unique())
     .execute()
   await db
@@ -31,8 +35,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       c.notNull().defaultTo('active').check(sql`subscription_status in ('active', 'cancelled')`),
     )
     // Entry stages for new contacts; null means a new contact starts in no stage.
-    .addColumn('inbound_stage_id', 'integer')
-    .addColumn('outreach_stage_id', 'integer')
+    .addColumn('inbound_stage_id', int)
+    .addColumn('outreach_stage_id', int)
     .addColumn('timezone', 'text', (c) => c.notNull().defaultTo('UTC'))
     .addColumn('follow_up_cadence_days', 'text', (c) => c.notNull().defaultTo('[1,2,4,7]'))
     .addColumn('created_at', 'text', (c) => c.notNull())
@@ -54,7 +58,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('users')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('email', 'text', (c) => c.notNull().modifyEnd(sql`collate nocase`))
+    .addColumn('email', caseInsensitiveText(db), (c) => caseInsensitive(db, c.notNull()))
     .addColumn('name', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute()
@@ -72,12 +76,12 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('pipeline_stages')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', int, autoIncrementKey(db))
     .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
-    .addColumn('name', 'text', (c) => c.notNull().modifyEnd(sql`collate nocase`))
+    .addColumn('name', caseInsensitiveText(db), (c) => caseInsensitive(db, c.notNull()))
     .addColumn('color', 'text', (c) => c.notNull())
-    .addColumn('position', 'integer', (c) => c.notNull())
-    .addColumn('active', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('position', int, (c) => c.notNull())
+    .addColumn('active', int, (c) => c.notNull().defaultTo(1))
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute()
   await db.schema.createIndex('pipeline_stages_org_name').unique().on('pipeline_stages').columns(['organization_id', 'name']).execute()
@@ -89,20 +93,20 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('username', 'text', (c) => c.notNull())
     .addColumn('manychat_id', 'text')
     .addColumn('ig_id', 'text')
-    .addColumn('had_outreach', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('had_outreach', int, (c) => c.notNull().defaultTo(0))
     .addColumn('outreach_reason', 'text')
     .addColumn('outreach_text', 'text')
     .addColumn('outreach_reason_label', 'text')
     .addColumn('outreach_message_label', 'text')
     .addColumn('last_response_at', 'text')
     .addColumn('last_message_content', 'text')
-    .addColumn('follow_up_needed', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('followups_active', 'integer', (c) => c.notNull().defaultTo(1))
-    .addColumn('follow_up_count', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('follow_up_needed', int, (c) => c.notNull().defaultTo(0))
+    .addColumn('followups_active', int, (c) => c.notNull().defaultTo(1))
+    .addColumn('follow_up_count', int, (c) => c.notNull().defaultTo(0))
     .addColumn('last_follow_up_at', 'text')
     .addColumn('next_follow_up_at', 'text')
-    .addColumn('lead_status_id', 'integer', (c) => c.notNull().defaultTo(1).references('lead_statuses.id'))
-    .addColumn('pipeline_stage_id', 'integer', (c) => c.references('pipeline_stages.id'))
+    .addColumn('lead_status_id', int, (c) => c.notNull().defaultTo(1).references('lead_statuses.id'))
+    .addColumn('pipeline_stage_id', int, (c) => c.references('pipeline_stages.id'))
     .addColumn('contact_ingestion_type', 'text', (c) => c.notNull())
     .addColumn('created_by_user_id', 'text', (c) => c.references('users.id').onDelete('set null'))
     .addColumn('archived_at', 'text')
@@ -122,7 +126,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('messages')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', int, autoIncrementKey(db))
     .addColumn('contact_id', 'text', (c) => c.notNull().references('contacts.id').onDelete('cascade'))
     .addColumn('direction', 'text', (c) => c.notNull().defaultTo('inbound').check(sql`direction in ('inbound', 'outbound')`))
     .addColumn('content', 'text', (c) => c.notNull())
@@ -134,7 +138,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('notes')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', int, autoIncrementKey(db))
     .addColumn('contact_id', 'text', (c) => c.notNull().references('contacts.id').onDelete('cascade'))
     .addColumn('body', 'text', (c) => c.notNull())
     .addColumn('created_by_user_id', 'text', (c) => c.references('users.id').onDelete('set null'))
@@ -144,9 +148,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('tags')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', int, autoIncrementKey(db))
     .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
-    .addColumn('name', 'text', (c) => c.notNull().modifyEnd(sql`collate nocase`))
+    .addColumn('name', caseInsensitiveText(db), (c) => caseInsensitive(db, c.notNull()))
     .addColumn('color', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute()
@@ -155,7 +159,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('contact_tags')
     .addColumn('contact_id', 'text', (c) => c.notNull().references('contacts.id').onDelete('cascade'))
-    .addColumn('tag_id', 'integer', (c) => c.notNull().references('tags.id').onDelete('cascade'))
+    .addColumn('tag_id', int, (c) => c.notNull().references('tags.id').onDelete('cascade'))
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('contact_tags_pk', ['contact_id', 'tag_id'])
     .execute()
@@ -163,27 +167,27 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('automations')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', int, autoIncrementKey(db))
     .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
     .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('stage_to_status', 'status_to_stage')`))
     // Removing a stage disables its rules (code does that first) and leaves them without a stage.
-    .addColumn('stage_id', 'integer', (c) => c.references('pipeline_stages.id').onDelete('set null'))
-    .addColumn('lead_status_id', 'integer', (c) => c.notNull().references('lead_statuses.id'))
-    .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('stage_id', int, (c) => c.references('pipeline_stages.id').onDelete('set null'))
+    .addColumn('lead_status_id', int, (c) => c.notNull().references('lead_statuses.id'))
+    .addColumn('enabled', int, (c) => c.notNull().defaultTo(1))
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute()
   await db.schema.createIndex('automations_org').on('automations').column('organization_id').execute()
 
   await db.schema
     .createTable('activity_log')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', int, autoIncrementKey(db))
     .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
     .addColumn('contact_id', 'text', (c) => c.references('contacts.id').onDelete('cascade'))
     .addColumn('action', 'text', (c) => c.notNull())
     .addColumn('old_value', 'text')
     .addColumn('new_value', 'text')
     .addColumn('via', 'text', (c) => c.notNull().check(sql`via in ('api', 'automation', 'cli')`))
-    .addColumn('automation_id', 'integer', (c) => c.references('automations.id').onDelete('set null'))
+    .addColumn('automation_id', int, (c) => c.references('automations.id').onDelete('set null'))
     .addColumn('user_id', 'text', (c) => c.references('users.id').onDelete('set null'))
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute()

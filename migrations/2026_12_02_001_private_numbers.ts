@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { integer, withoutRowid } from './dialect.ts'
 
 // Tag, message, note, activity, automation and pipeline stage ids were counters shared by all organizations, so
 // the ids one organization saw revealed how much the others wrote. Each row now also has a
@@ -18,21 +19,22 @@ const KINDS = [
 ] as const
 
 export async function up(db: Kysely<any>): Promise<void> {
+  const int = sql.raw(integer(db))
   await sql`create table id_numbers (
     organization_id text not null references organizations (id) on delete cascade,
     kind text not null check (kind in ('tags', 'automations', 'activity', 'messages', 'notes', 'stages')),
-    last integer not null,
+    last ${int} not null,
     primary key (organization_id, kind)
-  ) without rowid`.execute(db)
+  )${withoutRowid(db)}`.execute(db)
 
   for (const [kind, table, organization] of KINDS) {
-    await sql.raw(`alter table ${table} add column number integer not null default 0`).execute(db)
+    await sql.raw(`alter table ${table} add column number ${integer(db)} not null default 0`).execute(db)
     // Existing rows keep their order: numbered 1, 2, 3 ... per organization in id order.
-    await sql`create temp table numbering (id integer primary key, n integer not null, org text not null)`.execute(db)
+    await sql`create temp table numbering (id ${int} primary key, n ${int} not null, org text not null)`.execute(db)
     await sql
       .raw(`insert into numbering (id, n, org)
       select id, row_number() over (partition by org order by id), org
-      from (select ${table}.id as id, ${organization} as org from ${table})`)
+      from (select ${table}.id as id, ${organization} as org from ${table}) as rows`)
       .execute(db)
     await sql.raw(`update ${table} set number = (select n from numbering where numbering.id = ${table}.id)`).execute(db)
     await sql

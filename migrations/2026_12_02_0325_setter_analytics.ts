@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { integer, serialKey } from './dialect.ts'
 
 // Setter analytics (issue 17, docs/analytics.md). The numbers are read from facts recorded when
 // they happen, so a 90-day report is a range read, not a replay of the activity log:
@@ -17,10 +18,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`alter table contacts add column outreach_at text`.execute(db)
   await sql`alter table contacts add column first_reply_at text`.execute(db)
   await sql`alter table contacts add column booked_at text`.execute(db)
-  await sql`alter table organizations add column booking_stage_id integer references pipeline_stages (id) on delete set null`.execute(db)
+  await sql`alter table organizations add column booking_stage_id ${sql.raw(integer(db))} references pipeline_stages (id) on delete set null`.execute(
+    db,
+  )
 
   await sql`create table follow_ups (
-    id integer primary key autoincrement,
+    id ${serialKey(db, 'integer primary key autoincrement')},
     organization_id text not null references organizations (id) on delete cascade,
     contact_id text not null references contacts (id) on delete cascade,
     due_at text not null,

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { caseInsensitive, caseInsensitiveText } from './dialect.ts'
 
 // The web app's sign-in (issue 15): a password per user, browser sessions, one-time invites and
 // the sign-in throttle. Secrets are stored only as hashes: a password as scrypt, a session id
@@ -22,7 +23,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('invites')
     .addColumn('token_hash', 'text', (c) => c.primaryKey())
-    .addColumn('email', 'text', (c) => c.notNull().modifyEnd(sql`collate nocase`))
+    .addColumn('email', caseInsensitiveText(db), (c) => caseInsensitive(db, c.notNull()))
     .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
     .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('owner', 'admin', 'member')`))
     .addColumn('created_at', 'text', (c) => c.notNull())

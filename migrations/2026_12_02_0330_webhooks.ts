@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { serialKey, withoutRowid } from './dialect.ts'
 
 // Outbound webhooks (issue 18): endpoints an organization subscribes, and the outbox of deliveries,
 // written in the same transaction as the change that caused them. Plus stored answers for the
@@ -43,7 +44,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index webhook_deliveries_endpoint on webhook_deliveries (endpoint_id, created_at)`.execute(db)
 
   await sql`create table webhook_attempts (
-    id integer primary key,
+    id ${serialKey(db, 'integer primary key')},
     delivery_id text not null references webhook_deliveries (id) on delete cascade,
     attempted_at text not null,
     status_code integer,
@@ -61,7 +62,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     body text not null,
     created_at text not null,
     primary key (organization_id, key)
-  ) without rowid`.execute(db)
+  )${withoutRowid(db)}`.execute(db)
   await sql`create index idempotency_keys_created on idempotency_keys (created_at)`.execute(db)
 }
 

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { autoIncrementKey, integer } from './dialect.ts'
 
 // Settings in the web app (issue 16): an audit trail of settings actions, and the last ManyChat
 // webhook (default-reply) each organization received with its result.
@@ -8,7 +9,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   // apart from activity_log, which is about contacts (its rows name a contact and feed analytics).
   await db.schema
     .createTable('audit_log')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', integer(db), autoIncrementKey(db))
     .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
     // The person (null from the CLI, or once the user was deleted); `actor` keeps their email or "cli".
     .addColumn('user_id', 'text', (c) => c.references('users.id').onDelete('set null'))
@@ -25,7 +26,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('manychat_status')
     .addColumn('organization_id', 'text', (c) => c.primaryKey().references('organizations.id').onDelete('cascade'))
     .addColumn('received_at', 'text', (c) => c.notNull())
-    .addColumn('status_code', 'integer', (c) => c.notNull())
+    .addColumn('status_code', integer(db), (c) => c.notNull())
     .addColumn('result', 'text', (c) => c.notNull())
     .execute()
 }

@@ -5,6 +5,7 @@ import * as privateNumbers from './2026_12_02_001_private_numbers.ts'
 import * as setterAnalytics from './2026_12_02_0325_setter_analytics.ts'
 import * as webSessions from './2026_12_02_0330_web_sessions.ts'
 import * as webhooks from './2026_12_02_0330_webhooks.ts'
+import * as sharedLimits from './2026_12_02_0342_shared_limits.ts'
 import * as settingsAudit from './2026_12_02_0525_settings_audit.ts'
 
 // Registered explicitly (not read from the folder at run time) so the compiled binary carries them.
@@ -16,5 +17,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_0325_setter_analytics': setterAnalytics,
   '2026_12_02_0330_web_sessions': webSessions,
   '2026_12_02_0330_webhooks': webhooks,
+  '2026_12_02_0342_shared_limits': sharedLimits,
   '2026_12_02_0525_settings_audit': settingsAudit,
 }

@@ -37,7 +37,10 @@ const HELP = `Usage: bun scripts/bench.ts [options]   (npm run bench -- [options
                       and CSV exports run in two loops (uses --contacts, --orgs, --duration, --repeat,
                       the first --durability; --connections defaults to 2 here)
   --compare PATH      with --mixed: also measure this binary (e.g. one built from main), runs interleaved
-  --keep              keep the temporary directory (databases and server logs)`
+  --keep              keep the temporary directory (databases and server logs)
+  --database URL      instead: SQLite next to PostgreSQL (postgres://..., a server where this user may
+                      CREATE DATABASE), the four write endpoints on 1 and 3 instances, with ratios
+                      (uses --connections, --duration, --orgs, --binary; see docs/scaling.md)`
 
 const { values } = parseArgs({
   options: {
@@ -56,12 +59,19 @@ const { values } = parseArgs({
     mixed: { type: 'boolean', default: false },
     compare: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    database: { type: 'string' },
     webhooks: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 })
 if (values.help) {
   console.log(HELP)
+  process.exit(0)
+}
+if (values.database) {
+  const { benchEngines } = await import('./bench/engines.ts')
+  const opts = { connections: Number(values.connections), durationS: Number(values.duration), orgs: Number(values.orgs) }
+  console.log(await benchEngines({ url: values.database, ...opts, binary: values.binary }))
   process.exit(0)
 }
 

@@ -5,6 +5,7 @@ import { ManychatStatus } from './contacts/manychat-status.ts'
 import { contactRoutes } from './contacts/routes.ts'
 import { type Logger, silentLogger } from './core/logger.ts'
 import type { Store } from './db/open.ts'
+import { createPostgresReads } from './db/postgres.ts'
 import { createReadPool, type ReadHooks } from './db/read-pool.ts'
 import { followUpRoutes } from './follow-ups/routes.ts'
 import { guardRoutes } from './http/access.ts'
@@ -16,8 +17,9 @@ import { transportSecurity } from './http/https.ts'
 import { idempotency } from './http/idempotency.ts'
 import { errorRenderer } from './http/render-error.ts'
 import { requestLog } from './http/request-log.ts'
+import { bucketsFor } from './http/shared-buckets.ts'
 import { openApiRoutes } from './openapi/routes.ts'
-import type { Reads } from './read-tasks.ts'
+import { type Reads, runTasks, streamTasks } from './read-tasks.ts'
 import { systemRoutes } from './system/routes.ts'
 import { TokenUsage } from './tokens/usage.ts'
 import { pageErrorRenderer, webRoutes } from './web/routes.tsx'
@@ -50,13 +52,16 @@ export function createApp({ store, config, log = silentLogger, now = Date.now, r
   const manychat = new ManychatStatus(store)
   // The worker's file sits beside this one, as Bun's compiled executables require (scripts/build.ts).
   const entry = new URL('./read-worker.ts', import.meta.url)
-  const reads: Reads = createReadPool({
-    entry,
-    path: config.dbPath,
-    workers: config.readWorkers,
-    busyTimeoutMs: config.busyTimeoutMs,
-    hooks: readHooks,
-  })
+  const reads: Reads =
+    store.engine === 'postgres'
+      ? createPostgresReads(store.db, runTasks, streamTasks, readHooks)
+      : createReadPool({
+          entry,
+          path: config.dbPath,
+          workers: config.readWorkers,
+          busyTimeoutMs: config.busyTimeoutMs,
+          hooks: readHooks,
+        })
   const deps: AppDeps = { store, reads, config, log, now, manychat }
   const routes = new Hono<AppEnv>()
   routes.route('/', systemRoutes(deps))
@@ -85,6 +90,7 @@ export function createApp({ store, config, log = silentLogger, now = Date.now, r
     now,
     failuresPerMinute: config.authFailuresPerMinute,
     clientAddress: clientAddressOf(config.trustProxy),
+    buckets: bucketsFor(store, 'auth-failure'),
   })
   guardRoutes(app, routes.routes, {
     'org-token': orgToken,

@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs'
+import { isPostgresUrl } from '../migrations/dialect.ts'
 import { parseTrustProxy, type TrustProxy } from './core/trust-proxy.ts'
 import type { Durability } from './db/open.ts'
 
@@ -55,9 +56,13 @@ export class ConfigError extends Error {}
 type Flags = Record<string, string | boolean | string[] | undefined>
 type Env = Record<string, string | undefined>
 
-/** The database path every command uses: --db, then DMTRACKER_DB, then ./data/dmtracker.db. */
+/**
+ * The database every command uses: --database URL (a postgres:// URL, or an SQLite file), then
+ * --db, then DMTRACKER_DATABASE_URL, then DMTRACKER_DB, then ./data/dmtracker.db. A flag always
+ * wins over the environment.
+ */
 export function dbPathFrom(flags: Flags, env: Env): string {
-  return str(flags.db) ?? env.DMTRACKER_DB ?? DEFAULT_DB_PATH
+  return str(flags.database) ?? str(flags.db) ?? env.DMTRACKER_DATABASE_URL ?? env.DMTRACKER_DB ?? DEFAULT_DB_PATH
 }
 
 /** Where `serve` listens: --host/--port, then DMTRACKER_HOST, DMTRACKER_PORT or PORT, then 127.0.0.1:8080. */
@@ -72,6 +77,13 @@ export function listenFrom(flags: Flags, env: Env): { host: string; port: number
 export function loadConfig(flags: Flags, env: Env = process.env): Config {
   const rateLimit = limitOrOff('rate-limit', str(flags['rate-limit']) ?? env.DMTRACKER_RATE_LIMIT ?? String(DEFAULT_RATE_LIMIT))
   const acme = acmeFrom(flags, env)
+  // Automatic HTTPS keeps its certificates beside an SQLite file and answers the CA's challenge
+  // itself, which instances behind a load balancer cannot do: there, the balancer terminates TLS.
+  if (acme && isPostgresUrl(dbPathFrom(flags, env))) {
+    throw new ConfigError(
+      '--domain (automatic HTTPS) runs with an SQLite database only; with PostgreSQL, terminate HTTPS at the load balancer (docs/scaling.md)',
+    )
+  }
   return Object.freeze({
     ...listenFrom(flags, env),
     // With --domain the server faces the internet: all addresses, IPv4 and IPv6, unless told otherwise.

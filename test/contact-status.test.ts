@@ -6,7 +6,7 @@ import type { Contact } from '../src/db/schema.ts'
 import { CANCELLED_MESSAGE } from '../src/organizations/access.ts'
 import { deactivateStage } from '../src/pipeline/service.ts'
 import { addUser } from '../src/users/service.ts'
-import { addContact, holdWriteLock, isErrorShape, setup, type TestEnv } from './helpers.ts'
+import { addContact, failInserts, holdWriteLock, isErrorShape, itSqlite, setup, type TestEnv } from './helpers.ts'
 
 const PATH = '/api/v1/contact/contact-status'
 const ACTIVE_STAGES = 'Outreach Sent, In Conversation, Interested, Meeting Booked, Closed, Lost'
@@ -474,9 +474,7 @@ describe('PATCH /contact/contact-status', () => {
     it('500 without internals and nothing written when a step fails mid-way', async () => {
       await rule({ kind: 'status_to_stage', status: 'won', stage: 'Closed' })
       // Fails the automation's log entry, after the API's own change was made in the transaction.
-      env.store.sqlite.exec(
-        `create trigger fail_automation before insert on activity_log when new.via = 'automation' begin select raise(abort, 'secret internals'); end`,
-      )
+      await failInserts(env, 'activity_log', 'secret internals', "new.via = 'automation'")
       const res = await patch({ organization_id: env.org.id, contact_id: john.id, lead_status: 'won' })
       assert.equal(res.status, 500)
       assert.ok(isErrorShape(res.body))
@@ -485,7 +483,7 @@ describe('PATCH /contact/contact-status', () => {
       assert.deepEqual(await activity(), [])
     })
 
-    it('503 with Retry-After when the database is locked', async () => {
+    itSqlite('503 with Retry-After when the database is locked', async () => {
       const release = holdWriteLock(env)
       try {
         const res = await patch({ organization_id: env.org.id, contact_id: john.id, lead_status: 'won' })

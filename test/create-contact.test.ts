@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test'
 import { isoTime } from '../src/core/time.ts'
 import { CANCELLED_MESSAGE } from '../src/organizations/access.ts'
 import { addUser } from '../src/users/service.ts'
-import { holdWriteLock, isErrorShape, setup, T0, type TestEnv } from './helpers.ts'
+import { holdWriteLock, isErrorShape, itSqlite, setup, T0, type TestEnv } from './helpers.ts'
 
 const PATH = '/api/v1/organization/create-contact'
 const DAY_MS = 86_400_000
@@ -603,7 +603,7 @@ describe('POST /api/v1/organization/create-contact', () => {
       }
     })
 
-    it('503 with Retry-After while the database is locked, nothing written', async () => {
+    itSqlite('503 with Retry-After while the database is locked, nothing written', async () => {
       const release = holdWriteLock(env)
       try {
         const res = await post(inbound())

@@ -10,7 +10,7 @@ import type { Readable, Writable } from 'node:stream'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import { runtime } from '#runtime'
 import { ENDPOINT_NAMES, ENDPOINTS, type EndpointName } from '../scripts/reliability/endpoints.ts'
-import { type CallResult, isErrorShape, setup, type TestEnv } from './helpers.ts'
+import { type CallResult, describeSqlite, isErrorShape, setup, type TestEnv } from './helpers.ts'
 
 const HOLDER = join(import.meta.dirname, '../scripts/reliability/hold-write-lock.ts')
 
@@ -43,7 +43,7 @@ async function rowCounts(env: TestEnv) {
   return counts
 }
 
-describe('database faults', () => {
+describeSqlite('database faults', () => {
   let env: TestEnv
   let contactId: string
   let n = 0

@@ -5,7 +5,7 @@ import { updateContact } from '../src/contacts/repo.ts'
 import type { ContactUpdate } from '../src/db/schema.ts'
 import { CANCELLED_MESSAGE } from '../src/organizations/access.ts'
 import { setSubscriptionStatus } from '../src/organizations/service.ts'
-import { addContact, holdWriteLock, isErrorShape, setup, T0, type TestEnv } from './helpers.ts'
+import { addContact, failInserts, holdWriteLock, isErrorShape, itSqlite, setup, T0, type TestEnv } from './helpers.ts'
 
 const PATH = '/api/v1/contact/default-reply'
 const BIG_IG_ID = '17841400000000000123' // > 2^53: a plain JSON.parse would round it
@@ -612,7 +612,7 @@ describe('POST /api/v1/contact/default-reply', () => {
     }
 
     it('answers 500 without internals and leaves nothing half-written', async () => {
-      env.store.sqlite.exec("create trigger boom before insert on messages begin select raise(abort, 'secret internal detail'); end")
+      await failInserts(env, 'messages', 'secret internal detail')
       const res = await reply()
       assert.equal(res.status, 500)
       assert.ok(isErrorShape(res.body))
@@ -620,7 +620,7 @@ describe('POST /api/v1/contact/default-reply', () => {
       assert.deepEqual(await contacts(), [], 'the contact insert was rolled back with the failed message')
     })
 
-    it('answers 503 with Retry-After while the database is locked, then works again', async () => {
+    itSqlite('answers 503 with Retry-After while the database is locked, then works again', async () => {
       const release = holdWriteLock(env)
       try {
         const res = await reply()

@@ -22,7 +22,7 @@ describe('fuzzing every endpoint (short seeded run)', () => {
 
   for (const target of FUZZ_TARGETS) {
     const roundTrips = target === 'read-api' ? 0 : RUNS
-    it(`${target}: no 5xx, every 4xx in the error shape${roundTrips ? ', valid text round-trips' : ''}`, async () => {
+    it(`${target}: no 5xx, every 4xx in the error shape${roundTrips ? ', valid text round-trips' : ''}`, { timeout: 120_000 }, async () => {
       const counts = await fuzzTarget(world, target, { runs: RUNS, seed: SEED })
       assert.equal(counts.hostile, RUNS)
       assert.equal(counts.roundTrip, roundTrips)

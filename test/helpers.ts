@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { sql } from 'kysely'
+import pg from 'pg'
 import { type App, createApp } from '../src/app.ts'
 import { runCli } from '../src/cli/run.ts'
 import { type Config, loadConfig } from '../src/config.ts'
@@ -13,6 +16,109 @@ import type { Contact } from '../src/db/schema.ts'
 import { createOrganization } from '../src/organizations/service.ts'
 
 export const T0 = Date.parse('2026-01-15T12:00:00.000Z')
+
+/**
+ * The suite runs on SQLite, or on PostgreSQL when DMTRACKER_TEST_DATABASE_URL names a server
+ * (`npm run test:pg` starts a throwaway one): every setup() then gets a fresh database of its own.
+ */
+export const TEST_POSTGRES_URL = process.env.DMTRACKER_TEST_DATABASE_URL || undefined
+export const onPostgres = TEST_POSTGRES_URL !== undefined
+/** `it`, except on the Postgres run: for tests of SQLite's own machinery (files, pragmas, WAL, locks). */
+export const itSqlite: typeof it.skip = onPostgres ? it.skip : it
+/** `describe`, except on the Postgres run. */
+export const describeSqlite: typeof describe.skip = onPostgres ? describe.skip : describe
+
+export interface TestDatabase {
+  /** An SQLite file's path or a postgres:// URL: what --database takes. */
+  location: string
+  drop(): Promise<void>
+}
+
+let template: Promise<string> | undefined
+let counter = 0
+/** Postgres databases a finished test emptied, for the next one: TRUNCATE is far faster than CREATE DATABASE. */
+const emptied: string[] = []
+
+/**
+ * A fresh migrated database: a temp SQLite file, or on the Postgres run a new database cloned from
+ * a migrated template (CREATE DATABASE ... TEMPLATE copies files: far faster than migrating).
+ */
+export async function freshDatabase(engine: 'sqlite' | 'postgres' = onPostgres ? 'postgres' : 'sqlite'): Promise<TestDatabase> {
+  if (engine === 'sqlite' || !TEST_POSTGRES_URL) {
+    const dir = mkdtempSync(join(tmpdir(), 'dmtracker-test-'))
+    const location = join(dir, 'test.db')
+    const store = openStore(location)
+    await migrateToLatest(store.db)
+    await store.close()
+    return { location, drop: async () => rmSync(dir, { recursive: true, force: true }) }
+  }
+  template ??= (async () => {
+    const name = `dmtracker_template_${process.pid}`
+    await admin(`drop database if exists ${name}`, `create database ${name}`)
+    const store = openStore(databaseUrl(name))
+    await migrateToLatest(store.db)
+    tableNames = (await sql<{ name: string }>`${sql.raw(TABLES)}`.execute(store.db)).rows.map((r) => r.name).join()
+    await store.close()
+    return name
+  })()
+  const source = await template
+  let name = emptied.pop()
+  if (!name) {
+    name = `dmtracker_test_${process.pid}_${++counter}`
+    await admin(`create database ${name} template ${source}`)
+  }
+  const location = databaseUrl(name)
+  return {
+    location,
+    drop: async () => {
+      if (await empty(location)) emptied.push(name)
+      else await admin(`drop database if exists ${name} with (force)`)
+    },
+  }
+}
+
+/**
+ * Removes every row a test can have written (lead statuses and the migration history stay), ids
+ * restarted; false, leaving it as it is, when the test changed the schema (dropped a table to make
+ * a write fail) and the database cannot be reused.
+ */
+async function empty(location: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: location })
+  await client.connect()
+  try {
+    const names = (await client.query<{ name: string }>(TABLES)).rows.map((r) => r.name)
+    if (names.join() !== tableNames) return false
+    // A trigger a test made (see failInserts) would outlive TRUNCATE.
+    if ((await client.query(`select 1 from pg_trigger where not tgisinternal`)).rowCount) return false
+    await client.query(
+      `truncate ${names.filter((n) => n !== 'lead_statuses' && n !== 'kysely_migration').join(', ')} restart identity cascade`,
+    )
+    return true
+  } finally {
+    await client.end()
+  }
+}
+
+const TABLES = `select tablename as name from pg_tables where schemaname = 'public' order by 1`
+/** The tables of a migrated database, from the template. */
+let tableNames: string | undefined
+
+function databaseUrl(name: string): string {
+  const url = new URL(TEST_POSTGRES_URL!)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+/** Runs statements on the test server's maintenance database (CREATE/DROP DATABASE cannot run in a transaction). */
+async function admin(...statements: string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL })
+  await client.connect()
+  try {
+    for (const statement of statements) await client.query(statement)
+  } finally {
+    await client.end()
+  }
+}
 
 export interface TestOrg {
   id: string
@@ -29,7 +135,7 @@ export interface CallResult {
 
 export interface TestEnv {
   store: Store
-  /** The database file, for running CLI commands against it (see cli()). */
+  /** The database file (or postgres:// URL), for running CLI commands against it (see cli()). */
   dbPath: string
   app: App
   /** An organization with page_name "acme_page" and a working token. */
@@ -52,15 +158,18 @@ export interface TestEnv {
 
 /**
  * A fresh migrated database (a temp file, so WAL and pragmas are real) and an app around it.
- * `config` overrides parts of the default configuration; `readHooks` reach into the read workers.
+ * `config` overrides parts of the default configuration; `readHooks` reach into the read workers;
+ * `engine` picks one whatever the run's.
  */
-export async function setup(config: Partial<Config> = {}, { readHooks }: { readHooks?: ReadHooks } = {}): Promise<TestEnv> {
-  const dir = mkdtempSync(join(tmpdir(), 'dmtracker-test-'))
-  const store = openStore(join(dir, 'test.db'))
-  await migrateToLatest(store.db)
+export async function setup(
+  config: Partial<Config> = {},
+  { readHooks, engine }: { readHooks?: ReadHooks; engine?: 'sqlite' | 'postgres' } = {},
+): Promise<TestEnv> {
+  const database = await freshDatabase(engine)
+  const store = openStore(database.location)
   let clock = T0
   const logs: Record<string, unknown>[] = []
-  const fullConfig: Config = { ...loadConfig({}, {}), dbPath: join(dir, 'test.db'), ...config }
+  const fullConfig: Config = { ...loadConfig({}, {}), dbPath: database.location, ...config }
   const app = createApp({ store, config: fullConfig, log: (entry) => logs.push(entry), now: () => clock, readHooks })
   const createOrg = async (name: string, pageName?: string) => {
     const org = await store.write((trx) => createOrganization(trx, { name, pageName }, isoTime(clock)))
@@ -69,7 +178,7 @@ export async function setup(config: Partial<Config> = {}, { readHooks }: { readH
   const org = await createOrg('Acme', 'acme_page')
   return {
     store,
-    dbPath: join(dir, 'test.db'),
+    dbPath: database.location,
     app,
     org,
     logs,
@@ -97,8 +206,27 @@ export async function setup(config: Partial<Config> = {}, { readHooks }: { readH
     async close() {
       await app.close()
       await store.close()
-      rmSync(dir, { recursive: true, force: true })
+      await database.drop()
     },
+  }
+}
+
+/**
+ * Makes every insert into `table` (where `when`, an SQL condition on `new`, holds) fail with
+ * `message`, on either engine: a step that fails half-way through a request.
+ */
+export async function failInserts(env: TestEnv, table: string, message: string, when = 'true'): Promise<void> {
+  if (env.store.engine === 'postgres') {
+    await sql
+      .raw(`create function fail_${table}() returns trigger language plpgsql as $$ begin raise exception '${message}'; end $$`)
+      .execute(env.store.db)
+    await sql
+      .raw(`create trigger fail_${table} before insert on ${table} for each row when (${when}) execute function fail_${table}()`)
+      .execute(env.store.db)
+  } else {
+    env.store.sqlite.exec(
+      `create trigger fail_${table} before insert on ${table} when ${when} begin select raise(abort, '${message}'); end`,
+    )
   }
 }
 

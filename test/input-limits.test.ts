@@ -11,7 +11,7 @@ import { ENDPOINTS, type EndpointName, toJsonText } from '../scripts/reliability
 import { isoTime } from '../src/core/time.ts'
 import { addStage } from '../src/pipeline/service.ts'
 import { addUser } from '../src/users/service.ts'
-import { isErrorShape, setup, type TestEnv } from './helpers.ts'
+import { isErrorShape, onPostgres, setup, type TestEnv } from './helpers.ts'
 
 /** A valid email address of exactly `n` characters: a 64-character local part, then labels of at most 50. */
 function emailOf(n: number): string {
@@ -204,12 +204,20 @@ describe('input limits', () => {
     assert.equal(stage.body.details[0].field, 'pipeline_stage')
   })
 
-  it('text with NUL characters elsewhere is stored as sent', async () => {
+  it('text with NUL characters elsewhere is stored as sent (on PostgreSQL, whose text has no NUL: a 400, nothing stored)', async () => {
     const content = 'before\u0000after'
     const res = await env.call('POST', ENDPOINTS['default-reply'].path, {
       ...BASE['default-reply'](env.org.id, ''),
       message_content: content,
     })
+    if (onPostgres) {
+      assert.equal(res.status, 400, res.text)
+      assert.ok(isErrorShape(res.body))
+      assert.match(res.body.message, /NUL/)
+      const rows = await env.store.db.selectFrom('messages').select('content').where('contact_id', '=', contactId).execute()
+      assert.ok(!rows.some((r) => r.content.startsWith('before')))
+      return
+    }
     assert.equal(res.status, 200)
     assert.equal(res.body.data.last_message_content, content)
     const row = await env.store.db

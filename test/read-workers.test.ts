@@ -4,7 +4,7 @@ import { runtime } from '#runtime'
 import { ConfigError, loadConfig } from '../src/config.ts'
 import { createReadPool } from '../src/db/read-pool.ts'
 import type { Reads } from '../src/read-tasks.ts'
-import { addContact, isErrorShape, setup, type TestEnv } from './helpers.ts'
+import { addContact, isErrorShape, itSqlite, setup, type TestEnv } from './helpers.ts'
 
 // Long reads run in worker threads (src/db/read-pool.ts). These tests hold a read in the middle
 // with a gate: the worker blocks its own thread after the export's first chunk, as a slow query
@@ -57,8 +57,9 @@ afterEach(async () => {
   env = undefined
 })
 
+// The worker threads are SQLite's; on PostgreSQL the server reads (db/postgres.ts createPostgresReads).
 describe('long reads in worker threads', () => {
-  it('a write completes while an export is in progress, and the export keeps its snapshot', async () => {
+  itSqlite('a write completes while an export is in progress, and the export keeps its snapshot', async () => {
     const held = gate()
     env = await setup({}, { readHooks: { gate: held.buffer, pageSize: 2 } })
     const ids = await fiveContacts(env)
@@ -80,7 +81,7 @@ describe('long reads in worker threads', () => {
     assert.deepEqual(usernames(await after.text()), ['f', 'e', 'd', 'c', 'b'])
   })
 
-  it('keeps a worker for lists while exports take the others, and refuses reads past the queue with a 503', async () => {
+  itSqlite('keeps a worker for lists while exports take the others, and refuses reads past the queue with a 503', async () => {
     const held = gate()
     env = await setup({ readWorkers: 2 }, { readHooks: { gate: held.buffer, pageSize: 1 } })
     await fiveContacts(env)
@@ -118,7 +119,7 @@ describe('long reads in worker threads', () => {
     }
   })
 
-  it('stops an export when its client disconnects', async () => {
+  itSqlite('stops an export when its client disconnects', async () => {
     const held = gate()
     env = await setup({ readWorkers: 1 }, { readHooks: { gate: held.buffer, pageSize: 1 } })
     await fiveContacts(env)
@@ -160,7 +161,7 @@ describe('long reads in worker threads', () => {
     assert.equal((await res.text()).trim().split('\r\n').length, 6)
   })
 
-  it('ends a read that outlasts its time limit with an error, so a stalled download cannot hold its snapshot', async () => {
+  itSqlite('ends a read that outlasts its time limit with an error, so a stalled download cannot hold its snapshot', async () => {
     env = await setup()
     await fiveContacts(env)
     const entry = new URL('../src/read-worker.ts', import.meta.url)

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test'
 import { ENDPOINTS } from '../scripts/reliability/endpoints.ts'
 import { parseTrustProxy } from '../src/core/trust-proxy.ts'
 import { hashToken } from '../src/tokens/service.ts'
-import { cli, isErrorShape, setup, type TestEnv, type TestOrg } from './helpers.ts'
+import { cli, isErrorShape, itSqlite, setup, type TestEnv, type TestOrg } from './helpers.ts'
 
 /** What no file and no log line may contain: the token, and its secret part on its own. */
 function secretsOf(token: string): string[] {
@@ -50,7 +50,7 @@ describe('tokens', () => {
     await env.close()
   })
 
-  it('leaves no plaintext token in the database file, the WAL or the log after real traffic', async () => {
+  itSqlite('leaves no plaintext token in the database file, the WAL or the log after real traffic', async () => {
     for (let i = 0; i < 20; i++) assert.equal((await reply(i % 2 ? env.org.token : second.token, i)).status, 200)
     // Failed attempts with near-misses and a token sent where a body field belongs.
     assert.equal((await reply(`${second.token}x`, 99)).status, 401)

@@ -8,7 +8,7 @@ import { CANCELLED_MESSAGE } from '../src/organizations/access.ts'
 import { getOrganization, setSubscriptionStatus } from '../src/organizations/service.ts'
 import { attachTags, ensureTags } from '../src/tags/repo.ts'
 import { addUser } from '../src/users/service.ts'
-import { isErrorShape, setup, type TestEnv } from './helpers.ts'
+import { isErrorShape, itSqlite, setup, type TestEnv } from './helpers.ts'
 
 const PATH = '/api/v1/contact/update-tags-external'
 const RED = '#dc2626'
@@ -428,7 +428,7 @@ describe('POST /contact/update-tags-external', () => {
       assert.deepEqual(await orgTags(), [])
     })
 
-    it('answers 503 with Retry-After while another process holds the write lock', async () => {
+    itSqlite('answers 503 with Retry-After while another process holds the write lock', async () => {
       await makeContact('lead')
       const path = String(env.store.sqlite.value("select file from pragma_database_list where name = 'main'"))
       env.store.sqlite.exec('pragma busy_timeout = 0')

@@ -354,7 +354,7 @@ export function readApiRequest(w: FuzzWorld): fc.Arbitrary<{ method: string; pat
 /** A tag name has no NUL (see noNul in src/core/fields.ts). */
 export const tagText = () => literalText(30).filter((s) => !s.includes('\u0000'))
 
-/** Arbitrary text a user could mean literally: any Unicode, quotes, injection strings, NUL. */
+/** Arbitrary text a user could mean literally: any Unicode, quotes, injection strings, NUL (but on PostgreSQL, whose text has no NUL: it answers 400). */
 export const literalText = (maxLength: number) =>
   fc
     .oneof(
@@ -363,3 +363,4 @@ export const literalText = (maxLength: number) =>
       fc.constantFrom(...INJECTION),
     )
     .filter((s) => s.trim() !== '' && s.length <= maxLength && !/^(?:##)?\{\{[^{}]*\}\}$/.test(s.replace(/\s+/g, '')))
+    .filter((s) => !process.env.DMTRACKER_TEST_DATABASE_URL || !s.includes('\u0000'))

@@ -1,4 +1,5 @@
 import { type RawBuilder, sql } from 'kysely'
+import { jsonArray, jsonGroupArray, millisBetween, pairsOf } from '../../migrations/dialect.ts'
 import { addCalendarDays, type CalendarDay, calendarDay, dayBounds, dayText, parseDay } from '../core/time-zone.ts'
 import { invalidField } from '../core/validate.ts'
 import type { Organization } from '../db/schema.ts'
@@ -157,7 +158,7 @@ export async function cells(
     return cell.tally
   }
   const days = JSON.stringify(range.days.map((_, i) => [range.bounds[i], range.bounds[i + 1]]))
-  const withDays = sql`with d (i, s, e) as materialized (select cast(key as integer), json_extract(value, '$[0]'), json_extract(value, '$[1]') from json_each(${days}))`
+  const withDays = sql`with d (i, s, e) as materialized (${pairsOf(db, days)})`
   const setter = assignedUserId === undefined ? sql`` : sql`and t.assigned_user_id = ${assignedUserId}`
   const keys = fields.map((field, i) => sql`${sql.ref(`t.${field}`)} as ${sql.raw(`k${i}`)}`)
   // By day alone there is one group a day: no GROUP BY, so no sort.
@@ -168,9 +169,9 @@ export async function cells(
   const perDay = async <V extends unknown[]>(from: RawBuilder<unknown>, where: RawBuilder<unknown>, values: RawBuilder<unknown>[]) => {
     const names = [...fields.map((_, i) => sql.raw(`k${i}`)), ...values.map((_, i) => sql.raw(`v${i}`))]
     const days = await rows<{ day: number; groups: string }>(sql`${withDays}
-      select d.i as day, (select json_group_array(json_array(${sql.join(names)})) from (
+      select d.i as day, (select ${jsonGroupArray(db, jsonArray(db, names))} from (
         select ${sql.join([...keys, ...values.map((value, i) => sql`${value} as ${sql.raw(`v${i}`)}`)])} from ${from} as t
-        where t.organization_id = ${organizationId} and ${where} ${setter} ${groupBy})) as groups
+        where t.organization_id = ${organizationId} and ${where} ${setter} ${groupBy}) as g) as groups
       from d`)
     return days.flatMap(({ day, groups }) =>
       (JSON.parse(groups) as unknown[][]).map((group) => ({
@@ -188,7 +189,7 @@ export async function cells(
     sql`count(*)`,
     sql`count(*) filter (where ${replied})`,
     sql`count(*) filter (where ${replied} and t.booked_at <= ${now})`,
-    sql`json_group_array(cast(round((julianday(t.first_reply_at) - julianday(t.outreach_at)) * 86400000) as integer)) filter (where ${replied})`,
+    jsonGroupArray(db, millisBetween(db, sql`t.outreach_at`, sql`t.first_reply_at`), replied),
   ])
   for (const { tally, v } of cohort) {
     tally.outreach += v[0]
@@ -206,7 +207,7 @@ export async function cells(
   // day ended; done on time when marked done before it ended. They carry their contact's setter
   // and outreach fields, so this reads one covering index and no contact.
   const followUps = await perDay<[number, number]>(sql`follow_ups`, sql`t.due_at >= d.s and t.due_at < d.e`, [
-    sql`count(*) filter (where t.outcome is not 'cancelled' or t.closed_at >= d.e)`,
+    sql`count(*) filter (where t.outcome is distinct from 'cancelled' or t.closed_at >= d.e)`,
     sql`count(*) filter (where t.outcome = 'done' and t.closed_at < d.e)`,
   ])
   for (const { tally, v } of followUps) {

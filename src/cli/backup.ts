@@ -1,7 +1,8 @@
+import { isPostgresUrl } from '../../migrations/dialect.ts'
 import { dbPathFrom } from '../config.ts'
 import { isoTime } from '../core/time.ts'
 import { BackupError, backupTo, restoreFrom } from '../db/backup.ts'
-import { type CliIo, type Command, parse, positionals, showHelp, UsageError, withExistingStore } from './common.ts'
+import { type CliIo, type Command, commandOf, parse, positionals, showHelp, UsageError, withExistingStore } from './common.ts'
 
 const BACKUP_HELP = `Usage:
   dmtracker backup FILE [--db PATH]    consistent copy of the live database (safe while the server runs)
@@ -33,6 +34,10 @@ export const restoreCommand: Command = async (args, io) => {
   if (helpFor(values, io)) return 0
   const [file] = positionals(rest, ['FILE'])
   const target = dbPathFrom(values, io.env)
+  if (isPostgresUrl(target))
+    throw new UsageError(
+      `restore replaces an SQLite file; to load ${file} into PostgreSQL use \`${commandOf(io)} copy --from ${file} --to URL\``,
+    )
   try {
     const { keptAs } = restoreFrom(file!, target, isoTime())
     io.out(`Restored ${target} from ${file}${keptAs ? `; the previous database is kept as ${keptAs}` : ''}`)

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { type ParseArgsConfig, parseArgs } from 'node:util'
+import { isPostgresUrl } from '../../migrations/dialect.ts'
 import { dbPathFrom } from '../config.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { openStore, type Store } from '../db/open.ts'
@@ -50,6 +51,7 @@ export type Command = (args: string[], io: CliIo) => Promise<number>
 
 const COMMON = {
   db: { type: 'string' },
+  database: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options']
@@ -77,7 +79,7 @@ export function positionals(given: string[], names: string[]): string[] {
 
 /** Opens and migrates the database named by --db / DMTRACKER_DB, runs `work`, closes. */
 export async function withStore<T>(
-  values: { db?: string | boolean | undefined },
+  values: { db?: string | boolean | undefined; database?: string | boolean | undefined },
   env: Env,
   work: (store: Store) => Promise<T>,
 ): Promise<T> {
@@ -95,12 +97,12 @@ export async function withStore<T>(
  * how to make one, never an empty database created as a side effect.
  */
 export async function withExistingStore<T>(
-  values: { db?: string | boolean | undefined },
+  values: { db?: string | boolean | undefined; database?: string | boolean | undefined },
   io: CliIo,
   work: (store: Store) => Promise<T>,
 ): Promise<T> {
   const path = dbPathFrom(values, io.env)
-  if (path !== ':memory:' && !existsSync(path)) {
+  if (path !== ':memory:' && !isPostgresUrl(path) && !existsSync(path)) {
     const command = commandOf(io)
     throw new UsageError(
       `no database at ${path}; nothing was created. Start the server (\`${command} serve\`) or run \`${command} org create --name NAME\` to make one, or pass --db PATH`,

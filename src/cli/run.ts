@@ -5,6 +5,7 @@ import { versionLine } from '../system/version.ts'
 import { automationCommand } from './automation.ts'
 import { backupCommand, restoreCommand } from './backup.ts'
 import { type CliIo, type Command, commandOf, showHelp, UsageError } from './common.ts'
+import { copyCommand } from './copy.ts'
 import { orgCommand } from './org.ts'
 import { migrateCommand, SERVE_HELP, serveCommand } from './serve.ts'
 import { stageCommand } from './stage.ts'
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
   automation: automationCommand,
   backup: backupCommand,
   restore: restoreCommand,
+  copy: copyCommand,
   webhook: webhookCommand,
 }
 
@@ -38,6 +40,7 @@ Usage: dmtracker [command] [options]
   automation  manage smart automations (stage -> status, status -> stage rules)
   backup      copy the live database to a file (safe while serving)
   restore     put a backup in place (server stopped)
+  copy        copy the data between SQLite and PostgreSQL, verified (docs/scaling.md)
   webhook     signed outbound webhooks: add, list, remove, rotate-secret, test, deliveries, retry
 
 Run \`dmtracker COMMAND --help\` for a command's options.

@@ -1,4 +1,5 @@
 import { runtime } from '#runtime'
+import { isPostgresUrl } from '../../migrations/dialect.ts'
 import { listenHttps } from '../acme/serve-https.ts'
 import { createApp } from '../app.ts'
 import { loadConfig } from '../config.ts'
@@ -6,6 +7,7 @@ import { jsonLogger, type Logger } from '../core/logger.ts'
 import { isoTime } from '../core/time.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { openStore, type Store } from '../db/open.ts'
+import { redactUrl } from '../db/postgres.ts'
 import { createFirstOrganization } from '../organizations/service.ts'
 import { VERSION } from '../system/routes.ts'
 import { curlExample } from '../tokens/curl.ts'
@@ -17,6 +19,8 @@ export const SERVE_HELP = `Usage: dmtracker [serve] [options]
   --host HOST            listen address (env DMTRACKER_HOST, default 127.0.0.1)
   --port PORT            listen port (env DMTRACKER_PORT or PORT, default 8080; 0 picks a free one)
   --db PATH              database file (env DMTRACKER_DB, default ./data/dmtracker.db)
+  --database URL         a PostgreSQL database instead, postgres://user:password@host/name
+                         (env DMTRACKER_DATABASE_URL); see docs/scaling.md
   --durability MODE      full: every answer waits for its commit to reach the disk (group commit);
                          normal: faster, may lose the last commits on power loss (env DMTRACKER_DURABILITY,
                          default full)
@@ -78,6 +82,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const log = jsonLogger()
   const store = openStore(config.dbPath, config)
   await migrateToLatest(store.db)
+  await store.shareChanges?.()
   const app = createApp({ store, config, log })
   const listening = config.acme
     ? listenHttps(app.fetch, { acme: config.acme, host: config.host, dbPath: config.dbPath, log })
@@ -101,7 +106,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     msg: 'listening',
     url: base,
     ...ports,
-    db: config.dbPath,
+    db: isPostgresUrl(config.dbPath) ? redactUrl(config.dbPath) : config.dbPath,
     runtime: runtime.name,
     version: VERSION,
     durability: config.durability,

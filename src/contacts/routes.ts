@@ -9,6 +9,7 @@ import { writeAndAnswer } from '../http/idempotency.ts'
 import { rateLimit } from '../http/rate-limit.ts'
 import { errorStatus } from '../http/render-error.ts'
 import { success } from '../http/respond.ts'
+import { bucketsFor } from '../http/shared-buckets.ts'
 import { CANCELLED_MESSAGE, callerOrganization, isCancelled } from '../organizations/access.ts'
 import { archiveContact } from './archive.ts'
 import { assignContact } from './assign.ts'
@@ -44,6 +45,7 @@ export function contactRoutes(deps: AppDeps) {
     now: deps.now,
     key: (c) => c.get('caller').organizationId,
     policy: 'org',
+    buckets: bucketsFor(store, 'create-contact'),
   })
   return (
     new Hono<AppEnv>()

@@ -10,6 +10,11 @@ export class BackupError extends Error {}
  * keeps writing meanwhile), checked with integrity_check before it is reported good.
  */
 export function backupTo(store: Store, file: string): { bytes: number } {
+  if (store.engine === 'postgres') {
+    throw new BackupError(
+      'the database is on PostgreSQL: back it up with pg_dump, or copy it to a file with `dmtracker copy` (docs/scaling.md)',
+    )
+  }
   try {
     // Created empty and 0600 first: VACUUM INTO would create it 0644.
     createPrivateFile(file)

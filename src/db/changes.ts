@@ -1,8 +1,8 @@
 // The after-commit change feed: write code notes which contact it changed (`noteChange`), and
 // once the transaction holding that change has committed, `createWriter` publishes it here.
 // Listeners (the web app's live board over SSE) never see a change that was rolled back, and
-// never see one before other readers can. It is in-process: a second engine or process would
-// feed the same interface from its own notifications (e.g. Postgres LISTEN/NOTIFY).
+// never see one before other readers can. It is in-process; on PostgreSQL the other instances'
+// changes reach it too, through LISTEN/NOTIFY (db/postgres.ts listenForChanges).
 
 /** A contact of an organization changed (created, replied, moved, followed up, archived...). */
 export interface Change {

@@ -1,4 +1,5 @@
 import type { Compilable, CompiledQuery, Kysely } from 'kysely'
+import { type Engine, engineOf } from '../../migrations/dialect.ts'
 import type { Database } from './schema.ts'
 import type { ReadDb, Trx } from './write.ts'
 
@@ -31,9 +32,12 @@ export function compiledWrite<Args extends unknown[], Row>(build: (db: Trx, ...a
 }
 
 function prepare<H extends ReadDb, Args extends unknown[], Row>(build: (db: H, ...args: Args) => Compilable<Row>) {
-  let once: { query: CompiledQuery<Row>; bindings: Binding[] } | undefined
+  // Compiled once per engine: the SQL text differs (`?` against `$1`), and one process may use both (`copy`).
+  const byEngine: Partial<Record<Engine, { query: CompiledQuery<Row>; bindings: Binding[] }>> = {}
   return async (db: H, ...args: Args): Promise<Row[]> => {
-    once ??= compile(db, build as (db: H, ...args: unknown[]) => Compilable<Row>, args.length)
+    const engine = engineOf(db)
+    byEngine[engine] ??= compile(db, build as (db: H, ...args: unknown[]) => Compilable<Row>, args.length)
+    const once = byEngine[engine]
     const parameters = once.bindings.map((b) => ('arg' in b ? args[b.arg] : b.value))
     // Every handle is a Kysely underneath; ReadDb only hides what read code must not call.
     const { rows } = await (db as unknown as Kysely<Database>).executeQuery<Row>({ ...once.query, parameters })

@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, sql } from 'kysely'
+import { beginMigration } from '../../migrations/dialect.ts'
 import { migrations as registered } from '../../migrations/index.ts'
 import { isoTime } from '../core/time.ts'
 
@@ -14,6 +15,7 @@ const WAIT_FOR_OTHER_MIGRATOR_MS = 10 * 60_000
  * takes the write lock before the list of applied migrations is read: processes started together
  * on one database queue behind the first, then find its work done and go on.
  * The table keeps the name and columns of Kysely's Migrator, which earlier versions used.
+ * On Postgres the same, with an advisory lock in place of the write lock (see migrations/dialect.ts).
  */
 export async function migrateToLatest(db: Kysely<any>, migrations: Record<string, Migration> = registered): Promise<string[]> {
   const names = Object.keys(migrations).sort()
@@ -56,7 +58,7 @@ async function beginImmediate(conn: Kysely<any>): Promise<void> {
   const deadline = Date.now() + WAIT_FOR_OTHER_MIGRATOR_MS
   for (;;) {
     try {
-      await sql`begin immediate`.execute(conn)
+      await beginMigration(conn)
       return
     } catch (error) {
       if (!/busy|locked/i.test(String((error as Error)?.message)) || Date.now() > deadline) throw error

@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto'
 import { Kysely, SqliteDialect } from 'kysely'
 import { runtime } from '#runtime'
+import { type Engine, isPostgresUrl } from '../../migrations/dialect.ts'
 import type { SqliteHandle } from '../runtime/types.ts'
 import { ChangeFeed } from './changes.ts'
 import { startCheckpointer } from './checkpointer.ts'
+import { createPostgresWriter, listenForChanges, openPostgres } from './postgres.ts'
 import { makeDatabaseFilesPrivate, makePrivateFolderFor } from './private-files.ts'
 import type { Database } from './schema.ts'
 import { createWriter, type Write } from './write.ts'
@@ -19,15 +22,24 @@ export interface StoreOptions {
    * server); `inline` (default): SQLite's own automatic checkpoints, fine for short-lived commands.
    */
   checkpoint?: 'inline' | 'background'
+  /** Postgres only: connections this process keeps (default 10). */
+  poolSize?: number
 }
 
 /** The database as the rest of the program sees it: Kysely for queries, `write` for every change. */
 export interface Store {
   readonly db: Kysely<Database>
   readonly write: Write
+  readonly engine: Engine
+  /** The SQLite connection (backups, pragmas); on Postgres, every use of it throws. */
   readonly sqlite: SqliteHandle
   /** Contacts changed by committed writes, for live views (see changes.ts). */
   readonly changes: ChangeFeed
+  /**
+   * PostgreSQL: also receive the changes other instances commit, into `changes` (the server does;
+   * one-shot commands need not). Absent on SQLite, where this process is the only writer.
+   */
+  shareChanges?(): Promise<void>
   /** Checkpoints the WAL into the main file and closes. */
   close(): Promise<void>
 }
@@ -44,8 +56,51 @@ export function pragmas({ durability = 'normal', busyTimeoutMs = 5000 }: StoreOp
   ]
 }
 
-/** Opens (creating file and folder if needed, private to the owner: 0600 and 0700) the database with bun:sqlite or better-sqlite3. */
-export function openStore(path: string, options: StoreOptions = {}): Store {
+/**
+ * Opens the database `location` names: a `postgres://` URL (see postgres.ts), or an SQLite file
+ * (creating file and folder if needed, private to the owner: 0600 and 0700) with bun:sqlite or
+ * better-sqlite3.
+ */
+export function openStore(location: string, options: StoreOptions = {}): Store {
+  return isPostgresUrl(location) ? openPostgresStore(location, options) : openSqliteStore(location, options)
+}
+
+function openPostgresStore(url: string, options: StoreOptions): Store {
+  const db = openPostgres(url, { poolSize: options.poolSize })
+  const changes = new ChangeFeed()
+  // Tells this process's own announcements from the other instances'.
+  const instance = randomUUID()
+  let listener: { stop(): Promise<void> } | undefined
+  return {
+    db,
+    engine: 'postgres',
+    sqlite: NO_SQLITE,
+    changes,
+    write: createPostgresWriter(db, instance, (list) => changes.publish(list)),
+    async shareChanges() {
+      listener ??= await listenForChanges(url, instance, (list) => changes.publish(list))
+    },
+    async close() {
+      await listener?.stop()
+      await db.destroy()
+    },
+  }
+}
+
+const sqliteOnly = (): never => {
+  throw new Error('this needs an SQLite database; the store is on PostgreSQL')
+}
+const NO_SQLITE: SqliteHandle = {
+  get database(): never {
+    return sqliteOnly()
+  },
+  exec: sqliteOnly,
+  run: sqliteOnly,
+  value: sqliteOnly,
+  close: sqliteOnly,
+}
+
+function openSqliteStore(path: string, options: StoreOptions): Store {
   if (path !== ':memory:') {
     makePrivateFolderFor(path)
     makeDatabaseFilesPrivate(path)
@@ -61,6 +116,7 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
   const afterCommit = checkpointer ? () => checkpointer.afterCommit(sqlite) : undefined
   return {
     db,
+    engine: 'sqlite',
     sqlite,
     changes,
     write: createWriter(db, (list) => changes.publish(list), afterCommit),

@@ -27,6 +27,7 @@ export interface Database {
   sign_in_failures: SignInFailureTable
   audit_log: AuditLogTable
   manychat_status: ManychatStatusTable
+  rate_buckets: RateBucketTable
 }
 
 export type Flag = 0 | 1
@@ -214,6 +215,14 @@ export interface IdNumberTable {
   organization_id: string
   kind: NumberedKind
   last: number
+}
+
+/** Request limits shared by the server processes of one PostgreSQL database (http/shared-buckets.ts). */
+export interface RateBucketTable {
+  scope: string
+  key: string
+  /** Milliseconds since the epoch at which the bucket is full again. */
+  full_at: number
 }
 
 export type NumberedKind = 'tags' | 'automations' | 'activity' | 'messages' | 'notes' | 'stages'

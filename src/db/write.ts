@@ -21,7 +21,16 @@ export type ReadDb = Pick<Kysely<Database>, 'selectFrom' | 'selectNoFrom' | 'fn'
  * Runs `work` as one atomic change: kept if it returns, undone if it throws, and settled only
  * after the COMMIT holding it has returned (so, with synchronous=FULL, once it is on disk).
  */
-export type Write = <T>(work: (trx: Trx) => Promise<T>) => Promise<T>
+export type Write = <T>(work: (trx: Trx) => Promise<T>, options?: WriteOptions) => Promise<T>
+
+export interface WriteOptions {
+  /**
+   * What the change is about (the caller's organization): on PostgreSQL, changes with the same key
+   * take turns, so concurrent requests of one organization queue instead of colliding and being
+   * run again (see postgres.ts). SQLite's single writer takes turns anyway and ignores it.
+   */
+  serializeBy?: string
+}
 
 /**
  * The one place that owns transactions. Route handlers and services receive a `trx`

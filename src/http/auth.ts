@@ -8,7 +8,7 @@ import type { Database } from '../db/schema.ts'
 import { hashToken } from '../tokens/service.ts'
 import type { TokenUsage } from '../tokens/usage.ts'
 import type { AppEnv } from './context.ts'
-import { TokenBuckets } from './rate-limit.ts'
+import { type BucketOptions, type Buckets, TokenBuckets } from './rate-limit.ts'
 
 // Every API request runs this lookup: compiled once, not per request.
 const activeTokenByHash = compiled((db, hash: string) =>
@@ -27,6 +27,8 @@ export interface OrgAuthOptions {
   failuresPerMinute: number
   /** The address failures are counted against (see client-address.ts). */
   clientAddress: (c: Context) => string
+  /** Where the failure buckets live (see shared-buckets.ts); this process's memory by default. */
+  buckets?: (options: BucketOptions) => Buckets
 }
 
 /**
@@ -37,15 +39,22 @@ export interface OrgAuthOptions {
  * every ManyChat account), and one of them guessing must not lock the others out. Tokens are
  * 256 random bits, so checking every one that arrives gives a guesser nothing.
  */
-export function orgAuth({ db, usage, now, failuresPerMinute, clientAddress }: OrgAuthOptions): MiddlewareHandler<AppEnv> {
-  const failures = failuresPerMinute > 0 ? new TokenBuckets({ perMinute: failuresPerMinute, burst: failuresPerMinute, now }) : undefined
+export function orgAuth({
+  db,
+  usage,
+  now,
+  failuresPerMinute,
+  clientAddress,
+  buckets = (o) => new TokenBuckets(o),
+}: OrgAuthOptions): MiddlewareHandler<AppEnv> {
+  const failures = failuresPerMinute > 0 ? buckets({ perMinute: failuresPerMinute, burst: failuresPerMinute, now }) : undefined
   return async function orgAuthMiddleware(c, next) {
     const token = c.req.header(TOKEN_HEADER)?.trim()
     const hash = token ? hashToken(token) : undefined
     const [row] = hash ? await activeTokenByHash(db, hash) : []
     // The index finds the row by hash; the constant-time compare keeps the final check free of timing leaks.
     if (!row || !timingSafeEqual(Buffer.from(row.token_hash, 'hex'), Buffer.from(hash!, 'hex'))) {
-      if (failures && !failures.take(clientAddress(c)).allowed) {
+      if (failures && !(await failures.take(clientAddress(c))).allowed) {
         throw new AppError('rate_limited', 'Too many failed authentication attempts from this address; try again in a minute', undefined, {
           'Retry-After': '60',
         })

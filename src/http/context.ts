@@ -15,7 +15,7 @@ export interface AppEnv {
     /** The request came over HTTPS (serve --domain); see http/https.ts. */
     https: boolean
     /** Set when the request carries an Idempotency-Key: where its answer is stored (http/idempotency.ts). */
-    idempotency?: { organizationId: string; key: string; fingerprint: string }
+    idempotency?: { organizationId: string; key: string; fingerprint: string; saved: boolean }
     /** A signed-in person of the web app, in the organization their session looks at. */
     member: Member
   }

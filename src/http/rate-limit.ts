@@ -21,13 +21,32 @@ export interface Verdict {
   resetSeconds: number
 }
 
+/** Token buckets, one per key: in this process's memory, or shared through the database (shared-buckets.ts). */
+export interface Buckets {
+  /** Takes one token from `key`'s bucket if it has one. */
+  take(key: string): Verdict | Promise<Verdict>
+}
+
+/**
+ * The verdict for a bucket `deficit` milliseconds of refill short of full (after this request's
+ * token, if it was allowed): whole tokens left, and seconds until the next one.
+ */
+export function verdictFor(allowed: boolean, deficit: number, msPerToken: number, capacityMs: number): Verdict {
+  const partial = deficit % msPerToken
+  return {
+    allowed,
+    remaining: Math.floor((capacityMs - deficit) / msPerToken + 1e-9),
+    resetSeconds: Math.ceil((partial > 1e-6 ? partial : msPerToken) / 1000),
+  }
+}
+
 /**
  * In-memory token buckets, one per key. A bucket is stored as the time it will be full again
  * (fewer tokens = further in the future), so refill needs no timer, and a bucket whose time has
  * passed is full, which is the same as having no bucket: such buckets are dropped, so memory
  * holds only the keys used within the last `burst / perMinute` minutes.
  */
-export class TokenBuckets {
+export class TokenBuckets implements Buckets {
   // Ordered by last token taken (re-inserted each time), so the stalest bucket is always first.
   private readonly fullAt = new Map<string, number>()
   private readonly msPerToken: number
@@ -50,21 +69,12 @@ export class TokenBuckets {
       this.fullAt.delete(key)
       this.fullAt.set(key, now + deficit)
     }
-    return {
-      allowed,
-      remaining: Math.floor((this.capacityMs - deficit) / this.msPerToken + 1e-9),
-      resetSeconds: this.untilNextToken(deficit),
-    }
+    return verdictFor(allowed, deficit, this.msPerToken, this.capacityMs)
   }
 
   /** How many buckets are kept in memory (for tests and diagnostics). */
   get size(): number {
     return this.fullAt.size
-  }
-
-  private untilNextToken(deficit: number): number {
-    const partial = deficit % this.msPerToken
-    return Math.ceil((partial > 1e-6 ? partial : this.msPerToken) / 1000)
   }
 
   private evictFull(now: number) {
@@ -84,6 +94,8 @@ export interface RateLimitOptions {
   key: (c: Context<AppEnv>) => string
   /** The quota policy's name in the RateLimit headers. */
   policy: string
+  /** Where the buckets live (see bucketsFor): this process's memory, or the PostgreSQL database all instances share. */
+  buckets?: (options: BucketOptions) => Buckets
 }
 
 /**
@@ -97,12 +109,12 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
       await next()
     }
   }
-  const buckets = new TokenBuckets(options)
+  const buckets = options.buckets?.(options) ?? new TokenBuckets(options)
   const name = JSON.stringify(options.policy)
   // q per w seconds: the sustained rate, as the draft's policy expresses it.
   const policy = `${name};q=${options.perMinute};w=60`
   return async function rateLimitMiddleware(c, next) {
-    const verdict = buckets.take(options.key(c))
+    const verdict = await buckets.take(options.key(c))
     const headers = { 'RateLimit-Policy': policy, RateLimit: `${name};r=${verdict.remaining};t=${verdict.resetSeconds}` }
     if (!verdict.allowed) {
       throw new AppError(

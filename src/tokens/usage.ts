@@ -28,10 +28,12 @@ export class TokenUsage {
     try {
       await this.store.write(async (trx) => {
         for (const [id, at] of batch) {
+          // Never back in time: with several instances on one database, another may have written a later use.
           await trx
             .updateTable('api_tokens')
             .set({ last_used_at: isoTime(at) })
             .where('id', '=', id)
+            .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', isoTime(at))]))
             .execute()
         }
       })

@@ -154,15 +154,35 @@ export function startDeliveryWorker(store: Store, options: WorkerOptions = {}) {
 
 export type DeliveryWorker = ReturnType<typeof startDeliveryWorker>
 
-/** Claims due deliveries: counts the attempt and leases them past the attempt's timeout. */
+/**
+ * Claims due deliveries: counts the attempt and leases them past the attempt's timeout. On
+ * PostgreSQL, where several instances' workers share the outbox, the rows are first locked with
+ * SKIP LOCKED: a delivery another instance is claiming right now is left to it (and is no longer
+ * due once it committed), so each attempt is made once and the workers do not collide.
+ */
 async function claim(store: Store, ids: string[], timeoutMs: number, now: () => number): Promise<Claimed[]> {
   const at = isoTime(now())
   const lease = isoTime(now() + timeoutMs + 5_000)
   return store.write(async (trx) => {
+    const ours =
+      store.engine === 'postgres'
+        ? (
+            await trx
+              .selectFrom('webhook_deliveries')
+              .select('id')
+              .where('id', 'in', ids)
+              .where('status', '=', 'pending')
+              .where('next_attempt_at', '<=', at)
+              .forUpdate()
+              .skipLocked()
+              .execute()
+          ).map((d) => d.id)
+        : ids
+    if (ours.length === 0) return []
     const claimed = await trx
       .updateTable('webhook_deliveries')
       .set((eb) => ({ attempts: eb('attempts', '+', 1), last_attempt_at: at, next_attempt_at: lease }))
-      .where('id', 'in', ids)
+      .where('id', 'in', ours)
       .where('status', '=', 'pending')
       .where('next_attempt_at', '<=', at)
       .returning(['id', 'endpoint_id', 'message_id', 'payload', 'attempts'])
