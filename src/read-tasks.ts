@@ -9,10 +9,11 @@ import { contactsCsv } from './contacts/csv.ts'
 import { contactDetail } from './contacts/detail.ts'
 import { resolveFilter } from './contacts/filter.ts'
 import { contactPage, cursorPosition, nextCursor } from './contacts/page.ts'
-import { pipelineBoard } from './contacts/pipeline-board.ts'
+import { pipelineBoard, pipelineLanes } from './contacts/pipeline-board.ts'
 import type { contactDetailQuery, contactExportQuery, contactListQuery } from './contacts/schemas.ts'
 import { contactViews } from './contacts/view.ts'
 import type { Caller } from './core/actor.ts'
+import type { Cursor } from './core/cursor.ts'
 import type { ReadPool, RunTasks, StreamTasks } from './db/read-pool.ts'
 import type { ReadDb } from './db/write.ts'
 import { filteredBoard, followUpBoard } from './follow-ups/board.ts'
@@ -62,6 +63,52 @@ export const runTasks = {
     const filter = await resolveFilter(db, await getOrganization(db, organizationId), query, now)
     const page = await contactPage(db, organizationId, filter, cursorPosition(filter, query.cursor), query.limit)
     return { items: await contactViews(db, page.contacts), next: nextCursor(filter, page.next) }
+  },
+  webPipeline: async (
+    db: ReadDb,
+    {
+      organizationId,
+      query,
+      now,
+      pageSize,
+      more,
+    }: {
+      organizationId: string
+      query: InferOutput<typeof contactExportQuery>
+      now: number
+      pageSize: number
+      more?: { stage: number; cursor: Cursor }
+    },
+  ) => pipelineLanes(db, await getOrganization(db, organizationId), query, now, pageSize, more),
+  async webContact(
+    db: ReadDb,
+    { organizationId, id, query }: { organizationId: string; id: string; query: InferOutput<typeof contactDetailQuery> },
+  ) {
+    // The version first: if the contact changes between this and the detail, the page's forms carry
+    // the older version and a submit is refused, never the other way round (a newer version with
+    // older contents would let a stale form through).
+    const row = await db
+      .selectFrom('contacts')
+      .select('version')
+      .where('id', '=', id)
+      .where('organization_id', '=', organizationId)
+      .executeTakeFirst()
+    const detail = await contactDetail(db, organizationId, id, query)
+    const tags = await db
+      .selectFrom('tags')
+      .select(['name', 'color'])
+      .where('organization_id', '=', organizationId)
+      .orderBy('name')
+      .limit(500)
+      .execute()
+    const stages = await db
+      .selectFrom('pipeline_stages')
+      .select('name')
+      .where('organization_id', '=', organizationId)
+      .where('active', '=', 1)
+      .orderBy('position')
+      .execute()
+    return { detail, version: row?.version ?? 0, tags, stages: stages.map((s) => s.name) }
   },
 } satisfies RunTasks
 

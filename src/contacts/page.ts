@@ -99,6 +99,20 @@ async function countContacts(db: ReadDb, organizationId: string, filter: Contact
   return n > COUNT_LIMIT ? { count: COUNT_LIMIT, count_exact: false } : { count: n, count_exact: true }
 }
 
+/**
+ * The exact number of contacts matching `filter` in each stage, in one pass over the
+ * stage index (the pipeline's column counts, which stay exact however large a column is).
+ */
+export async function countByStage(db: ReadDb, organizationId: string, filter: ContactFilter): Promise<Map<number, number>> {
+  const rows = await db
+    .selectFrom('contacts')
+    .select(['contacts.pipeline_stage_id as stage', (eb) => eb.fn.countAll<number>().as('n')])
+    .where(matches(organizationId, filter))
+    .groupBy('contacts.pipeline_stage_id')
+    .execute()
+  return new Map(rows.flatMap((r) => (r.stage === null ? [] : [[r.stage, Number(r.n)]])))
+}
+
 /** The filter's rarest tag, when it is rare enough to start the list from (see RARE_TAG). */
 export async function rareTag(db: ReadDb, filter: ContactFilter): Promise<number | undefined> {
   let rarest: { id: number; n: number } | undefined

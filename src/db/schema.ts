@@ -122,6 +122,8 @@ export interface ContactTable {
   first_reply_at: string | null
   /** The first time the contact entered the booking stage or reached lead status won. */
   booked_at: string | null
+  /** One more on every change (updateContact): the web app's forms send it back to detect a conflicting edit. */
+  version: Generated<number>
 }
 
 export interface MessageTable {
