@@ -57,8 +57,9 @@ th, td { text-align: left; padding: .5rem; border-bottom: 1px solid var(--line);
 .more { margin-top: .75rem; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 code.link { display: block; overflow-wrap: anywhere; background: #fff; padding: .5rem; border: 1px solid var(--line); }
-.pipeline { display: flex; gap: 1rem; overflow-x: auto; align-items: flex-start; padding-bottom: .5rem; }
-.lane { flex: 0 0 17.5rem; background: #e9ecf1; border-radius: 8px; padding: .5rem; }
+main:has(.pipeline) { max-width: none; }
+.pipeline { display: flex; gap: 1rem; overflow-x: auto; align-items: stretch; padding-bottom: .5rem; }
+.lane { flex: 0 0 15.5rem; background: #e9ecf1; border-radius: 8px; padding: .5rem; }
 .lane h2 { font-size: 1.05rem; margin: .25rem 0 .5rem; }
 .lane .cards { min-height: 3rem; }
 .lane.drop-target { outline: 3px dashed var(--accent); outline-offset: -3px; }
@@ -177,6 +178,15 @@ export const APP_JS = `
     var el = document.elementFromPoint(x, y);
     return el && el.closest ? el.closest('.lane') : null;
   }
+  // Near an edge while dragging, scroll the columns (sideways) or the page (up and down).
+  function edgeScroll(x, y) {
+    var strip = document.querySelector('.pipeline');
+    if (strip) {
+      var box = strip.getBoundingClientRect();
+      if (x > box.right - 40) strip.scrollLeft += 24; else if (x < box.left + 40) strip.scrollLeft -= 24;
+    }
+    if (y > window.innerHeight - 40) window.scrollBy(0, 24); else if (y < 40) window.scrollBy(0, -24);
+  }
   function mark(lane) {
     document.querySelectorAll('.lane.drop-target').forEach(function (l) { if (l !== lane) l.classList.remove('drop-target'); });
     if (lane) lane.classList.add('drop-target');
@@ -216,6 +226,7 @@ export const APP_JS = `
     drag.moved = true;
     drag.card.classList.add('dragging');
     drag.card.style.transform = 'translate(' + dx + 'px,' + dy + 'px)';
+    edgeScroll(event.clientX, event.clientY);
     mark(laneAt(event.clientX, event.clientY));
   });
   function endDrag(event, drop) {

@@ -166,7 +166,8 @@ function Editing({ d, org, now }: { d: ContactData; org: Organization; now: numb
         <p>
           {c.follow_up_needed && c.next_follow_up_at
             ? `Next follow-up: ${localTime(c.next_follow_up_at, org.timezone)}${Date.parse(c.next_follow_up_at) <= now ? ' (due)' : ''}`
-            : 'No follow-up waiting.'}{' '}
+            : 'No follow-up waiting'}
+          {'. '}
           Follow-ups done: {c.follow_up_count}.
         </p>
         {c.follow_up_needed ? (
