@@ -14,6 +14,7 @@ import type { contactDetailQuery, contactExportQuery, contactListQuery } from '.
 import { contactViews } from './contacts/view.ts'
 import type { Caller } from './core/actor.ts'
 import type { Cursor } from './core/cursor.ts'
+import { invalidField } from './core/validate.ts'
 import type { ReadPool, RunTasks, StreamTasks } from './db/read-pool.ts'
 import type { ReadDb } from './db/write.ts'
 import { filteredBoard, followUpBoard } from './follow-ups/board.ts'
@@ -72,14 +73,29 @@ export const runTasks = {
       now,
       pageSize,
       more,
+      assigned,
     }: {
       organizationId: string
       query: InferOutput<typeof contactExportQuery>
       now: number
       pageSize: number
       more?: { stage: number; cursor: Cursor }
+      /** A setter's email: only the contacts assigned to them. */
+      assigned?: string
     },
-  ) => pipelineLanes(db, await getOrganization(db, organizationId), query, now, pageSize, more),
+  ) => {
+    const setters = await db
+      .selectFrom('memberships as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['u.id', 'u.email'])
+      .where('m.organization_id', '=', organizationId)
+      .orderBy('u.email')
+      .execute()
+    const setter = assigned === undefined ? undefined : setters.find((s) => s.email.toLowerCase() === assigned.toLowerCase())
+    if (assigned !== undefined && !setter) throw invalidField('assigned', `${assigned} is not a member of this organization`)
+    const view = await pipelineLanes(db, await getOrganization(db, organizationId), query, now, pageSize, more, setter?.id)
+    return { ...view, setters: setters.map((s) => s.email) }
+  },
   async webContact(
     db: ReadDb,
     { organizationId, id, query }: { organizationId: string; id: string; query: InferOutput<typeof contactDetailQuery> },

@@ -86,6 +86,20 @@ describe('pipeline and contact pages over HTTP', () => {
     assert.equal((await setter.request('GET', '/pipeline?lead_status=nonsense')).status, 400)
   })
 
+  it('filters by assigned setter, and keeps the filter when loading more', SLOW, async () => {
+    await ready()
+    const mine = await create('assigned_amy', { email: 'setter@acme.test' })
+    const page = await setter.request('GET', '/pipeline?assigned=setter%40acme.test')
+    assert.equal(page.status, 200)
+    assert.match(page.text, /<option value="setter@acme.test" selected="">setter@acme.test<\/option>/)
+    assert.match(page.text, new RegExp(`href="/contacts/${mine}"`))
+    assert.match(page.text, /In Conversation <span class="count">1<\/span>/)
+    assert.doesNotMatch(page.text, /@pipe_ann/)
+    const unknown = await setter.request('GET', '/pipeline?assigned=nobody%40acme.test')
+    assert.equal(unknown.status, 400)
+    assert.match(unknown.text, /nobody@acme.test is not a member of this organization/)
+  })
+
   it('loads more of one column, with or without script, until the column ends', SLOW, async () => {
     await ready()
     for (let i = 0; i < 23; i++) await create(`more_${String(i).padStart(2, '0')}`, { tags: ['batch'] })

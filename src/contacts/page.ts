@@ -75,6 +75,7 @@ function matches(organizationId: string, f: ContactFilter) {
       all.push(eb('contacts.username', '>=', f.usernamePrefix), eb('contacts.username', '<', f.usernamePrefix + AFTER_PREFIX))
     }
     if (f.updatedSince !== undefined) all.push(eb('contacts.updated_at', '>=', f.updatedSince))
+    if (f.assignedUserId !== undefined) all.push(eb('contacts.assigned_user_id', '=', f.assignedUserId))
     for (const tagId of f.tagIds ?? []) {
       all.push(
         eb.exists(

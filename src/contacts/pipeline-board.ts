@@ -54,7 +54,7 @@ export interface PipelineLane {
 /**
  * The web app's pipeline: the active stages in order, each with the exact number of contacts the
  * filters keep in it and its first `pageSize` cards (newest first; by username when searching).
- * With `more`, only that stage's column, continuing after its cursor ("load more"). `stages`
+ * `assignedUserId` keeps one setter's contacts. With `more`, only that stage's column, continuing after its cursor ("load more"). `stages`
  * names every active stage (where a card can move).
  */
 export async function pipelineLanes(
@@ -64,8 +64,9 @@ export async function pipelineLanes(
   now: number,
   pageSize: number,
   more?: { stage: number; cursor: Cursor },
+  assignedUserId?: string,
 ): Promise<{ stages: string[]; lanes: PipelineLane[] }> {
-  const filter = await resolveFilter(db, org, { ...input, stage: undefined }, now)
+  const filter = { ...(await resolveFilter(db, org, { ...input, stage: undefined }, now)), assignedUserId }
   const active = await db
     .selectFrom('pipeline_stages')
     .select(['id', 'number', 'name', 'color'])

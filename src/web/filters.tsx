@@ -42,12 +42,17 @@ export function Filters({
   stages,
   full = false,
   leadStatus = full,
+  setters,
+  assigned,
 }: {
   action: string
   query: Partial<ListQuery>
   stages?: string[]
   full?: boolean
   leadStatus?: boolean
+  /** The organization's members, for an "Assigned setter" filter (named `assigned`). */
+  setters?: string[]
+  assigned?: string
 }) {
   return (
     <form method="get" action={action} class="filters" aria-label="Filters">
@@ -92,6 +97,19 @@ export function Filters({
             {LEAD_STATUSES.map((name, i) => (
               <option value={name} selected={query.lead_status === i + 1}>
                 {name}
+              </option>
+            ))}
+          </select>
+        </div>
+      ) : null}
+      {setters ? (
+        <div class="field">
+          <label for="f-assigned">Assigned setter</label>
+          <select id="f-assigned" name="assigned">
+            <option value="">Anyone</option>
+            {setters.map((email) => (
+              <option value={email} selected={assigned?.toLowerCase() === email.toLowerCase()}>
+                {email}
               </option>
             ))}
           </select>

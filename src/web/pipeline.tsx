@@ -67,7 +67,7 @@ function Card({ contact, now, stages, back }: { contact: ContactView; now: numbe
   )
 }
 
-function Lane({ lane, now, stages, query, back }: { lane: PipelineLane; now: number; stages: string[]; query: ListQuery; back: string }) {
+function Lane({ lane, now, stages, back }: { lane: PipelineLane; now: number; stages: string[]; back: string }) {
   const list = `lane-cards-${lane.number}`
   return (
     <section class="lane" aria-labelledby={`lane-${lane.number}`} data-stage={lane.name}>
@@ -83,7 +83,7 @@ function Lane({ lane, now, stages, query, back }: { lane: PipelineLane; now: num
       {lane.items.length === 0 ? <p class="meta empty">No contacts here.</p> : null}
       {lane.next ? (
         <p class="more">
-          <a href={`/pipeline${filterSearch(query, { column: String(lane.number), cursor: lane.next })}`} data-more={list} data-auto>
+          <a href={`${withParam('/pipeline', back, 'column', String(lane.number))}&cursor=${lane.next}`} data-more={list} data-auto>
             Load more in {lane.name}
           </a>
         </p>
@@ -97,10 +97,11 @@ export function pipelinePages(deps: AppDeps) {
   async function render(c: Context<AppEnv>, options: { error?: string; status?: number } = {}) {
     const org = c.get('member').organization
     const now = deps.now()
-    const { notice: _notice, column, cursor, ...filters } = c.req.queries()
+    const { notice: _notice, column, cursor, assigned: assignedValues, ...filters } = c.req.queries()
+    const assigned = assignedValues?.[0]?.trim() || undefined
     let query: ListQuery = { limit: PIPELINE_PAGE_SIZE }
     let error = options.error
-    let view: { stages: string[]; lanes: PipelineLane[] }
+    let view: { stages: string[]; lanes: PipelineLane[]; setters: string[] }
     const more = column && cursor ? { stage: Number(column[0]), cursor: cursor[0]! } : undefined
     try {
       query = parseListQuery({ ...filters, ...(more ? { cursor: [more.cursor] } : {}) })
@@ -110,6 +111,7 @@ export function pipelinePages(deps: AppDeps) {
         now,
         pageSize: PIPELINE_PAGE_SIZE,
         more: more && query.cursor ? { stage: more.stage, cursor: query.cursor } : undefined,
+        assigned,
       })
     } catch (e) {
       const shown = actionError(e)
@@ -119,8 +121,9 @@ export function pipelinePages(deps: AppDeps) {
       view = await deps.reads.run('webPipeline', { organizationId: org.id, query, now, pageSize: PIPELINE_PAGE_SIZE })
       options.status ??= shown.status
     }
-    const { stages, lanes } = view
-    const back = filterSearch(query)
+    const { stages, lanes, setters } = view
+    const shownAssigned = error ? undefined : assigned
+    const back = filterSearch(query, { assigned: shownAssigned })
     const notice = NOTICES[c.req.query('notice') ?? '']
     return renderPage(
       c,
@@ -129,7 +132,7 @@ export function pipelinePages(deps: AppDeps) {
         <h1 id="pipeline-heading" tabindex={-1}>
           Pipeline
         </h1>
-        <Filters action="/pipeline" query={query} leadStatus />
+        <Filters action="/pipeline" query={query} leadStatus setters={setters} assigned={shownAssigned} />
         <div id="live" data-live data-pipeline>
           {error ? <Notice kind="error">{error}</Notice> : notice ? <Notice kind="ok">{notice}</Notice> : null}
           {more ? (
@@ -139,7 +142,7 @@ export function pipelinePages(deps: AppDeps) {
           ) : null}
           <div class="pipeline">
             {lanes.map((lane) => (
-              <Lane lane={lane} now={now} stages={stages} query={query} back={back} />
+              <Lane lane={lane} now={now} stages={stages} back={back} />
             ))}
           </div>
         </div>
