@@ -6,6 +6,7 @@ import * as setterAnalytics from './2026_12_02_0325_setter_analytics.ts'
 import * as webSessions from './2026_12_02_0330_web_sessions.ts'
 import * as webhooks from './2026_12_02_0330_webhooks.ts'
 import * as contactVersion from './2026_12_02_0526_contact_version.ts'
+import * as stageCounts from './2026_12_02_0610_stage_counts.ts'
 
 // Registered explicitly (not read from the folder at run time) so the compiled binary carries them.
 // Names sort by date; add new ones at the end.
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_0330_web_sessions': webSessions,
   '2026_12_02_0330_webhooks': webhooks,
   '2026_12_02_0526_contact_version': contactVersion,
+  '2026_12_02_0610_stage_counts': stageCounts,
 }

@@ -4,7 +4,7 @@
 // 1,000 messages through app.request() in this process (no network), measures a first load's
 // transfer (the page, its stylesheet and its script), and times card moves (POST
 // /pipeline/{id}/move: the write, its automations check and the redirect).
-// Run with Bun: `bun scripts/page-bench.ts --contacts 1000000`. Not part of `npm test`.
+// Run with Bun: `bun scripts/page-bench.ts --contacts 1000000 [--runs N] [--only REGEX]`. Not part of `npm test`.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,7 +18,11 @@ import { createSession } from '../src/sessions/service.ts'
 import { addUser } from '../src/users/service.ts'
 import { seed } from './bench/seed.ts'
 
-const { values } = parseArgs({ options: { contacts: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '100' } } })
+const { values } = parseArgs({
+  options: { contacts: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '100' }, only: { type: 'string' } },
+})
+// --only REGEX: time just the pages whose name matches (the card moves always run).
+const only = values.only === undefined ? undefined : new RegExp(values.only, 'i')
 const contacts = Number(values.contacts)
 const runs = Number(values.runs)
 const dir = mkdtempSync(join(tmpdir(), 'dmtracker-page-bench-'))
@@ -66,7 +70,7 @@ console.log(
 console.log('| page | p50 ms | p95 ms | max ms | HTML bytes | first load bytes (gzip) |')
 console.log('|---|---:|---:|---:|---:|---:|')
 const asset = async (url: string) => new Uint8Array(await (await app.request(url)).arrayBuffer())
-for (const [name, url] of PAGES) {
+for (const [name, url] of PAGES.filter(([name]) => !only || only.test(name))) {
   const times: number[] = []
   let html = ''
   for (let i = 0; i <= runs; i++) {

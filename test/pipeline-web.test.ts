@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { addRule } from '../src/automations/service.ts'
 import { isoTime } from '../src/core/time.ts'
-import { deactivateStage } from '../src/pipeline/service.ts'
+import { addStage, deactivateStage, removeStage } from '../src/pipeline/service.ts'
 import { setup, type TestEnv } from './helpers.ts'
 import { member, type PageClient, pageClient, signedIn } from './web-helpers.ts'
 
@@ -84,6 +84,32 @@ describe('pipeline and contact pages over HTTP', () => {
     assert.doesNotMatch(outreach.text, /@pipe_ann/)
     assert.match((await setter.request('GET', '/pipeline?tag=vip')).text, /@pipe_bob/)
     assert.equal((await setter.request('GET', '/pipeline?lead_status=nonsense')).status, 400)
+  })
+
+  it('keeps the column counts exact through creates, moves, archives and stage removal', SLOW, async () => {
+    await ready()
+    await env.store.write((trx) => addStage(trx, env.org.id, 'Temporary', 'teal', isoTime(env.now())))
+    const a = await create('count_a')
+    const b = await create('count_b')
+    await create('count_c', { had_outreach: true })
+    await setter.request('POST', `/pipeline/${a}/move`, { stage: 'Temporary' })
+    await setter.request('POST', `/pipeline/${b}/move`, { stage: 'Temporary' })
+    await setter.request('POST', `/contacts/${b}/archive`, {})
+    await env.store.write((trx) => removeStage(trx, env.org.id, 'Temporary', 'Interested', isoTime(env.now())))
+    const page = (await setter.request('GET', '/pipeline')).text
+    const shown = Object.fromEntries(
+      [...page.matchAll(/<h2 id="lane-\d+">.*?<\/svg>(.*?) <span class="count">(\d+)<\/span>/g)].map((m) => [m[1], Number(m[2])]),
+    )
+    const counted = await env.store.db
+      .selectFrom('pipeline_stages as s')
+      .leftJoin('contacts as c', (j) => j.onRef('c.pipeline_stage_id', '=', 's.id').on('c.archived_at', 'is', null))
+      .select(['s.name', (eb) => eb.fn.count<number>('c.id').as('n')])
+      .where('s.organization_id', '=', env.org.id)
+      .where('s.active', '=', 1)
+      .groupBy('s.id')
+      .execute()
+    assert.deepEqual(shown, Object.fromEntries(counted.map((r) => [r.name, Number(r.n)])))
+    assert.ok(shown.Interested! >= 1, 'the removed stage moved its contact to Interested')
   })
 
   it('filters by assigned setter, and keeps the filter when loading more', SLOW, async () => {

@@ -69,13 +69,15 @@ export async function pipelineLanes(
   const filter = { ...(await resolveFilter(db, org, { ...input, stage: undefined }, now)), assignedUserId }
   const active = await db
     .selectFrom('pipeline_stages')
-    .select(['id', 'number', 'name', 'color'])
+    .select(['id', 'number', 'name', 'color', 'contact_count'])
     .where('organization_id', '=', org.id)
     .where('active', '=', 1)
     .orderBy('position')
     .execute()
   const stages = more ? active.filter((s) => s.number === more.stage) : active
-  const counts = await countByStage(db, org.id, filter)
+  // Unfiltered, the stages' own counts (kept by triggers); filtered, one grouped count.
+  const filtered = Object.entries(filter).some(([key, value]) => key !== 'stageId' && value !== undefined)
+  const counts = filtered ? await countByStage(db, org.id, filter) : new Map(active.map((s) => [s.id, s.contact_count]))
   const lanes: PipelineLane[] = []
   for (const stage of stages) {
     const laneFilter = { ...filter, stageId: stage.id }

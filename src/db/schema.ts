@@ -87,6 +87,8 @@ export interface PipelineStageTable {
   position: number
   active: Generated<Flag>
   created_at: string
+  /** Its active contacts, kept by triggers (migration stage_counts): the pipeline's unfiltered counts. */
+  contact_count: Generated<number>
 }
 
 export interface ContactTable {
