@@ -133,7 +133,7 @@ export function pipelinePages(deps: AppDeps) {
           Pipeline
         </h1>
         <Filters action="/pipeline" query={query} leadStatus setters={setters} assigned={shownAssigned} />
-        <div id="live" data-live data-pipeline>
+        <div id="live" data-live>
           {error ? <Notice kind="error">{error}</Notice> : notice ? <Notice kind="ok">{notice}</Notice> : null}
           {more ? (
             <p>
