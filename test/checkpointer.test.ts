@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import { sql } from 'kysely'
+import { runtime } from '#runtime'
 import { loadConfig } from '../src/config.ts'
+import { BACKSTOP_CHECKPOINT_PAGES, FINISH_FRAMES, STALL_MS, writerCheckpoint } from '../src/db/checkpointer.ts'
 import { openStore, type Store } from '../src/db/open.ts'
 
 const size = (file: string) => statSync(file, { throwIfNoEntry: false })?.size ?? 0
@@ -39,6 +41,33 @@ describe('background checkpointer', () => {
     assert.equal(await eventually(() => size(file) > before + 200 * 4000), true)
   })
 
+  it('leaves the backlog of a long read to the worker: the commits after it copy nothing themselves', async () => {
+    // An export's snapshot keeps everything written meanwhile in the WAL. SQLite's own automatic
+    // checkpoint copied that backlog inside the next COMMIT on the request thread: hundreds of ms
+    // for a webhook. Measured by what this thread hands to write(2) (Linux counts it per thread).
+    const written = () => Number(/^wchar: (\d+)/m.exec(readFileSync(`/proc/${process.pid}/task/${process.pid}/io`, 'utf8'))![1])
+    const reader = runtime.openSqlite(file, { readonly: true })
+    try {
+      reader.exec('begin')
+      reader.value('select count(*) from notes')
+      const row = 'x'.repeat(4000)
+      for (let i = 0; i < (BACKSTOP_CHECKPOINT_PAGES * 1.2) / 100; i++)
+        await store.write(async (trx) => {
+          for (let j = 0; j < 100; j++) await sql`insert into notes (body) values (${row})`.execute(trx)
+        })
+      assert.ok(size(`${file}-wal`) > BACKSTOP_CHECKPOINT_PAGES * 4096, 'the snapshot kept the WAL from starting over')
+    } finally {
+      reader.exec('rollback')
+      reader.close()
+    }
+    const before = written()
+    for (let i = 0; i < 20; i++) await store.write((trx) => sql`insert into notes (body) values ('after')`.execute(trx))
+    const mb = (written() - before) / 1e6
+    assert.ok(mb < 5, `20 small commits wrote ${mb.toFixed(1)} MB on the request thread`)
+    // and the worker does copy it: the WAL starts over once it has caught up
+    assert.equal(await eventually(() => size(file) > BACKSTOP_CHECKPOINT_PAGES * 4000), true)
+  })
+
   it('stops on close, which leaves an empty WAL and the data in the file', async () => {
     await store.write((trx) => sql`insert into notes (body) values ('kept')`.execute(trx))
     await store.close()
@@ -53,5 +82,25 @@ describe('background checkpointer', () => {
     assert.equal(loadConfig({}, {}).durability, 'full')
     assert.equal(loadConfig({}, { DMTRACKER_CHECKPOINT: 'inline' }).checkpoint, 'inline')
     assert.throws(() => loadConfig({}, { DMTRACKER_CHECKPOINT: 'sometimes' }), /DMTRACKER_CHECKPOINT/)
+  })
+})
+
+describe('what the writer does after a commit (writerCheckpoint)', () => {
+  const now = 1_000_000
+  const round = (frames: number, copied: number, at = now - 5) => ({ at, frames, copied })
+  const big = BACKSTOP_CHECKPOINT_PAGES + 500
+
+  it('nothing while the WAL is small or the worker is copying a large backlog', () => {
+    assert.equal(writerCheckpoint(round(500, 500), now, 0, false), 'none')
+    assert.equal(writerCheckpoint(round(big, 100), now, 0, false), 'none')
+  })
+  it('finishes a nearly done catch-up of a large WAL, once per round of the worker', () => {
+    assert.equal(writerCheckpoint(round(big, big - FINISH_FRAMES), now, 0, false), 'finish')
+    assert.equal(writerCheckpoint(round(big, big), now, now - 5, false), 'none')
+  })
+  it("turns SQLite's own checkpoints on while the worker is silent, and off when it is back", () => {
+    assert.equal(writerCheckpoint(round(big, 0, now - STALL_MS - 1), now, 0, false), 'backstop on')
+    assert.equal(writerCheckpoint(round(big, 0, now - STALL_MS - 1), now, 0, true), 'none')
+    assert.equal(writerCheckpoint(round(big, 0), now, 0, true), 'backstop off')
   })
 })

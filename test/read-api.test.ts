@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test'
 import { CompiledQuery } from 'kysely'
 import { resolveFilter } from '../src/contacts/filter.ts'
 import { recordReply } from '../src/contacts/lifecycle.ts'
-import { pageQuery, rareTag } from '../src/contacts/page.ts'
+import { pageQuery, rareStart, type Start } from '../src/contacts/page.ts'
 import { updateContact } from '../src/contacts/repo.ts'
 import { isoTime } from '../src/core/time.ts'
 import { openStore } from '../src/db/open.ts'
@@ -166,8 +166,8 @@ describe('GET /api/v1/contacts', () => {
     }
     const org = await env.store.db.selectFrom('organizations').selectAll().where('id', '=', env.org.id).executeTakeFirstOrThrow()
     const filter = await resolveFilter(env.store.db, org, { tag: ['even'] }, env.now())
-    assert.ok(await rareTag(env.store.db, filter), 'a tag on four contacts is rare')
-    const pages = async (fromTag?: number) => {
+    assert.deepEqual(await rareStart(env.store.db, org.id, filter), { tag: filter.tagIds![0] }, 'a tag on four contacts is rare')
+    const pages = async (fromTag?: Start) => {
       const names: string[][] = []
       let after: string[] | undefined
       do {
@@ -177,7 +177,7 @@ describe('GET /api/v1/contacts', () => {
       } while (after)
       return names
     }
-    assert.deepEqual(await pages(filter.tagIds![0]), [
+    assert.deepEqual(await pages({ tag: filter.tagIds![0]! }), [
       ['c6', 'c4'],
       ['c2', 'c0'],
     ])
@@ -259,7 +259,7 @@ describe('GET /api/v1/contacts', () => {
     // the WAL from being checkpointed until it is finalized, which closing the connection does.
     const explain = openStore(env.dbPath)
     try {
-      const plan = async (input: Parameters<typeof resolveFilter>[2], after?: string[], fromTag?: number) => {
+      const plan = async (input: Parameters<typeof resolveFilter>[2], after?: string[], fromTag?: Start) => {
         const filter = await resolveFilter(env.store.db, org, input, env.now())
         const query = pageQuery(env.store.db, org.id, filter, after, 50, fromTag).compile()
         const rows = await explain.db.executeQuery<{ detail: string }>(
@@ -286,19 +286,57 @@ describe('GET /api/v1/contacts', () => {
       }
       // A rare tag: the tag's few contacts first, then a small sort.
       await tag(env, await addContact(env, { username: 'tagged' }), 'rare')
-      const rare = await plan(
-        { tag: ['rare'] },
-        undefined,
-        (await env.store.db.selectFrom('tags').select('id').where('name', '=', 'rare').executeTakeFirstOrThrow()).id,
-      )
+      const rare = await plan({ tag: ['rare'] }, undefined, {
+        tag: (await env.store.db.selectFrom('tags').select('id').where('name', '=', 'rare').executeTakeFirstOrThrow()).id,
+      })
       assert.match(
         rare,
         /^SEARCH start USING (COVERING )?INDEX contact_tags_tag \(tag_id=\?\) \| SEARCH contacts USING INDEX sqlite_autoindex_contacts_1 \(id=\?\)/,
         rare,
       )
+      // A username search on the board: the few matching usernames first, then a small sort by due time.
+      const named = await plan({ follow_up: 'overdue', q: 'tag' }, undefined, { usernamePrefix: 'tag' })
+      assert.match(
+        named,
+        /^SEARCH start USING (COVERING )?INDEX contacts_org_username \(organization_id=\? AND username>\? AND username<\?\) \| SEARCH contacts USING INDEX sqlite_autoindex_contacts_1 \(id=\?\)/,
+        named,
+      )
     } finally {
       await explain.db.destroy()
     }
+  })
+
+  it('gives the same board pages for a username search whether it starts from the usernames or walks the due index', async () => {
+    for (let i = 0; i < 7; i++) {
+      env.advance(1000)
+      const contact = await addContact(env, { username: i % 2 === 0 ? `sam${i}` : `alex${i}` })
+      await reply(env, contact)
+    }
+    env.advance(3 * 86_400_000) // all overdue now
+    const org = await env.store.db.selectFrom('organizations').selectAll().where('id', '=', env.org.id).executeTakeFirstOrThrow()
+    const filter = await resolveFilter(env.store.db, org, { follow_up: 'overdue', q: 'sam' }, env.now())
+    assert.deepEqual(await rareStart(env.store.db, org.id, filter), { usernamePrefix: 'sam' }, 'four matching usernames are rare')
+    const pages = async (start?: Start) => {
+      const names: string[][] = []
+      let after: string[] | undefined
+      do {
+        const rows = await pageQuery(env.store.db, org.id, filter, after, 3, start).execute()
+        names.push(rows.slice(0, 3).map((r) => r.username))
+        after = rows.length > 3 ? [rows[2]!.next_follow_up_at!, rows[2]!.id] : undefined
+      } while (after)
+      return names
+    }
+    const expected = [['sam0', 'sam2', 'sam4'], ['sam6']]
+    assert.deepEqual(await pages({ usernamePrefix: 'sam' }), expected)
+    assert.deepEqual(await pages(undefined), expected)
+    const res = await env.call('GET', '/api/v1/contacts?follow_up=overdue&q=sam&limit=3')
+    assert.deepEqual(
+      res.body.data.map((c: { username: string }) => c.username),
+      expected[0],
+    )
+    // A search in username order walks the username index itself: nothing to start from.
+    const byName = await resolveFilter(env.store.db, org, { q: 'sam' }, env.now())
+    assert.equal(await rareStart(env.store.db, org.id, byName), undefined)
   })
 })
 

@@ -1,7 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import type { TlsPair } from '../src/runtime/types.ts'
 
-// A webhook receiver for tests: listens on 127.0.0.1 at a free port and records what it gets.
+// A webhook receiver for tests: listens on 127.0.0.1 at a free port (over https with `tls`) and
+// records what it gets.
 
 export interface Received {
   headers: IncomingHttpHeaders
@@ -20,7 +23,7 @@ export interface Receiver {
   close(): Promise<void>
 }
 
-export async function startReceiver(status = 204): Promise<Receiver> {
+export async function startReceiver(status = 204, tls?: TlsPair): Promise<Receiver> {
   const received: Received[] = []
   const receiver: Receiver = {
     url: '',
@@ -36,7 +39,7 @@ export async function startReceiver(status = 204): Promise<Receiver> {
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   }
-  const server: Server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
@@ -46,8 +49,9 @@ export async function startReceiver(status = 204): Promise<Receiver> {
       res.statusCode = status
       res.end(status < 300 ? 'thanks' : 'down for maintenance')
     })
-  })
+  }
+  const server: Server = tls ? createHttpsServer(tls, handle) : createServer(handle)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
+  receiver.url = `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
   return receiver
 }

@@ -7,6 +7,7 @@ import { addEndpoint } from '../src/webhooks/service.ts'
 import { forbiddenReason, resolveTarget } from '../src/webhooks/target.ts'
 import { type DeliveryWorker, startDeliveryWorker, type WorkerOptions } from '../src/webhooks/worker.ts'
 import { addContact, cli, setup, type TestEnv } from './helpers.ts'
+import { selfSignedPair } from './tls-helpers.ts'
 import { type Receiver, startReceiver } from './webhook-receiver.ts'
 
 describe('outbound webhooks', () => {
@@ -289,6 +290,53 @@ describe('outbound webhooks', () => {
       assert.equal(receiver.received.length, 0)
       const [row] = JSON.parse((await cli(env.dbPath, 'webhook', 'deliveries', endpoint.id, '--json')).out)
       assert.match(row.attempt_log[0].error, /refused: 127\.0\.0\.1 resolves to 127\.0\.0\.1, a loopback address/)
+    })
+
+    it('delivers over https, checking the certificate against the URL host, not the address it connects to', async () => {
+      // The certificate names localhost and 127.0.0.1. Every host below resolves to 127.0.0.1, and the
+      // delivery connects to that checked address: a certificate check made against the address would
+      // wrongly accept the last host.
+      const pair = selfSignedPair('webhook receiver')
+      const secure = await startReceiver(204, pair)
+      const port = new URL(secure.url).port
+      const toLoopback = async () => [{ address: '127.0.0.1', family: 4 }]
+      try {
+        const good = await subscribe(['contact.status_changed'], true, `https://localhost:${port}/hook`)
+        const untrusted = await subscribe(['contact.status_changed'], true, `https://127.0.0.1:${port}/untrusted`)
+        const wrongName = await subscribe(['contact.status_changed'], true, `https://hooks.example.test:${port}/wrong-name`)
+        const contact = await addContact(env, { username: 'johndoe' })
+        await setStatus(contact.id, { lead_status: 'won' })
+        const trusting = startWorker({ scheduleMs: [], lookup: toLoopback, extraRoots: [pair.cert] })
+        await secure.waitFor(2)
+        const got = secure.received.find((r) => r.headers.host === `localhost:${port}`)
+        assert.ok(got, 'the localhost endpoint got its delivery')
+        const verified = new Webhook(good.secret).verify(got!.body, got!.headers as Record<string, string>) as { type: string }
+        assert.equal(verified.type, 'contact.status_changed')
+        const settled = async () => {
+          for (;;) {
+            const rows = await deliveries()
+            if (rows.every((r) => r.status !== 'pending')) return rows
+            await new Promise((resolve) => setTimeout(resolve, 10))
+          }
+        }
+        const rows = await settled()
+        await trusting.stop()
+        const byEndpoint = (id: string) => rows.find((r) => r.endpoint_id === id)!
+        assert.equal(byEndpoint(good.id).status, 'delivered')
+        assert.equal(byEndpoint(wrongName.id).status, 'failed')
+        assert.equal(byEndpoint(untrusted.id).status, 'delivered', '127.0.0.1 is in the certificate')
+        const [wrong] = JSON.parse((await cli(env.dbPath, 'webhook', 'deliveries', wrongName.id, '--json')).out)
+        assert.match(wrong.attempt_log[0].error, /hooks\.example\.test|altnames|does not match/i)
+        assert.equal(secure.received.length, 2, 'nothing reached the receiver under the wrong name')
+        // Without the test's root the self-signed certificate is refused like any unknown one.
+        await setStatus(contact.id, { lead_status: 'lost' })
+        worker = startWorker({ scheduleMs: [], lookup: toLoopback })
+        const after = (await settled()).filter((r) => r.endpoint_id === good.id)
+        assert.deepEqual(after.map((r) => r.status).sort(), ['delivered', 'failed'])
+        assert.equal(secure.received.length, 2)
+      } finally {
+        await secure.close()
+      }
     })
 
     it('accepts only http(s) URLs', async () => {

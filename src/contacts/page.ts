@@ -88,11 +88,15 @@ function matches(organizationId: string, f: ContactFilter) {
 }
 
 /** How many contacts match, counting no further than COUNT_LIMIT so that a count costs at most that many index steps. */
-async function countContacts(db: ReadDb, organizationId: string, filter: ContactFilter): Promise<{ count: number; count_exact: boolean }> {
+async function countContacts(
+  db: ReadDb,
+  organizationId: string,
+  filter: ContactFilter,
+  start: Start | undefined,
+): Promise<{ count: number; count_exact: boolean }> {
   const n = await countUpTo(
     db,
-    db
-      .selectFrom('contacts')
+    from(db, organizationId, start)
       .select(sql.lit(1 as const).as('one'))
       .where(matches(organizationId, filter)),
     COUNT_LIMIT,
@@ -114,21 +118,57 @@ export async function countByStage(db: ReadDb, organizationId: string, filter: C
   return new Map(rows.flatMap((r) => (r.stage === null ? [] : [[r.stage, Number(r.n)]])))
 }
 
-/** The filter's rarest tag, when it is rare enough to start the list from (see RARE_TAG). */
-export async function rareTag(db: ReadDb, filter: ContactFilter): Promise<number | undefined> {
-  let rarest: { id: number; n: number } | undefined
-  for (const id of filter.tagIds ?? []) {
-    const n = await countUpTo(
-      db,
-      db
-        .selectFrom('contact_tags')
-        .select(sql.lit(1 as const).as('one'))
-        .where('tag_id', '=', id),
-      RARE_TAG,
-    )
-    if (n <= RARE_TAG && (!rarest || n < rarest.n)) rarest = { id, n }
+/**
+ * Where a list may start instead of walking its order's index: the contacts of a rare tag, or the
+ * few usernames that start with `q` when the list is in another order (the board's due time).
+ */
+export type Start = { tag: number } | { usernamePrefix: string }
+
+/** The smallest rare set the filter names (see RARE_TAG), to start the list from; none when the order's index serves best. */
+export async function rareStart(db: ReadDb, organizationId: string, filter: ContactFilter): Promise<Start | undefined> {
+  let rarest: { start: Start; n: number } | undefined
+  const consider = (start: Start, n: number) => {
+    if (n <= RARE_TAG && (!rarest || n < rarest.n)) rarest = { start, n }
   }
-  return rarest?.id
+  for (const id of filter.tagIds ?? []) {
+    const tagged = db
+      .selectFrom('contact_tags')
+      .select(sql.lit(1 as const).as('one'))
+      .where('tag_id', '=', id)
+    consider({ tag: id }, await countUpTo(db, tagged, RARE_TAG))
+  }
+  const prefix = filter.usernamePrefix
+  if (prefix !== undefined && orderOf(filter) !== 'username') {
+    const named = db
+      .selectFrom('contacts')
+      .select(sql.lit(1 as const).as('one'))
+      .where(matches(organizationId, { usernamePrefix: prefix }))
+    consider({ usernamePrefix: prefix }, await countUpTo(db, named, RARE_TAG))
+  }
+  return rarest?.start
+}
+
+/**
+ * The contacts a list reads, joined from `start` when there is one. SQLite's CROSS JOIN keeps the
+ * start as the outer loop, whatever the planner would guess; the page then sorts a few thousand
+ * rows at most.
+ */
+function from(db: ReadDb, organizationId: string, start: Start | undefined) {
+  if (start === undefined) return db.selectFrom('contacts')
+  if ('tag' in start)
+    return db
+      .selectFrom('contact_tags as start')
+      .crossJoin('contacts')
+      .whereRef('contacts.id', '=', 'start.contact_id')
+      .where('start.tag_id', '=', start.tag)
+  return db
+    .selectFrom('contacts as start')
+    .crossJoin('contacts')
+    .whereRef('contacts.id', '=', 'start.id')
+    .where('start.organization_id', '=', organizationId)
+    .where('start.archived_at', 'is', null)
+    .where('start.username', '>=', start.usernamePrefix)
+    .where('start.username', '<', start.usernamePrefix + AFTER_PREFIX)
 }
 
 export interface ContactPage {
@@ -137,28 +177,17 @@ export interface ContactPage {
   next?: Position
 }
 
-/**
- * The query a page runs (also used by the EXPLAIN QUERY PLAN test). With `fromTag`, SQLite's
- * CROSS JOIN makes the tag's contacts the outer loop, whatever the planner would guess.
- */
+/** The query a page runs (also used by the EXPLAIN QUERY PLAN test), from `start` when there is one. */
 export function pageQuery(
   db: ReadDb,
   organizationId: string,
   filter: ContactFilter,
   after: Position | undefined,
   limit: number,
-  fromTag?: number,
+  start?: Start,
 ) {
   const { keys, direction } = ORDERS[orderOf(filter)]
-  const base =
-    fromTag === undefined
-      ? db.selectFrom('contacts')
-      : db
-          .selectFrom('contact_tags as start')
-          .crossJoin('contacts')
-          .whereRef('contacts.id', '=', 'start.contact_id')
-          .where('start.tag_id', '=', fromTag)
-  let query = base.selectAll('contacts').where(matches(organizationId, filter))
+  let query = from(db, organizationId, start).selectAll('contacts').where(matches(organizationId, filter))
   if (after) {
     const comparison = direction === 'asc' ? '>' : '<'
     const [first, second] = keys.map((key) => `contacts.${key}` as const)
@@ -172,15 +201,20 @@ export function pageQuery(
   return query.limit(limit + 1)
 }
 
-/** One page of the filtered list, starting after `after` (where the previous page ended). */
+/**
+ * One page of the filtered list, starting after `after` (where the previous page ended). `start`
+ * is what rareStart found for this filter (null: nothing rare), when the caller already asked.
+ */
 export async function contactPage(
   db: ReadDb,
   organizationId: string,
   filter: ContactFilter,
   after: Position | undefined,
   limit: number,
+  start?: Start | null,
 ): Promise<ContactPage> {
-  const rows = await pageQuery(db, organizationId, filter, after, limit, await rareTag(db, filter)).execute()
+  const from = start === undefined ? await rareStart(db, organizationId, filter) : (start ?? undefined)
+  const rows = await pageQuery(db, organizationId, filter, after, limit, from).execute()
   const contacts = rows.slice(0, limit)
   const last = contacts.at(-1)
   if (rows.length <= limit || !last) return { contacts }
@@ -214,9 +248,10 @@ export interface CountedPage {
 }
 
 export async function countedFirstPage(db: ReadDb, organizationId: string, filter: ContactFilter, limit: number): Promise<CountedPage> {
-  const page = await contactPage(db, organizationId, filter, undefined, limit)
+  const start = (await rareStart(db, organizationId, filter)) ?? null
+  const page = await contactPage(db, organizationId, filter, undefined, limit, start)
   return {
-    ...(await countContacts(db, organizationId, filter)),
+    ...(await countContacts(db, organizationId, filter, start ?? undefined)),
     items: await contactViews(db, page.contacts),
     next_cursor: nextCursor(filter, page.next),
   }

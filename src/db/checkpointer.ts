@@ -1,7 +1,13 @@
 import { Worker } from 'node:worker_threads'
 import { runtime } from '#runtime'
+import type { SqliteHandle } from '../runtime/types.ts'
 
 export interface Checkpointer {
+  /**
+   * Called by the writer after each COMMIT, on its connection, outside any transaction: see
+   * `writerCheckpoint` for what it may do there.
+   */
+  afterCommit(writer: SqliteHandle): void
   /** Stops the worker after its current round and closes its connection. */
   stop(): Promise<void>
 }
@@ -12,7 +18,8 @@ const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads')
 const sqlite = require(workerData.module)
 const Database = sqlite.Database ?? sqlite
-const { path, pragmas, busyMs, idleMs } = workerData
+const { path, pragmas, busyMs, idleMs, status } = workerData
+const report = new Float64Array(status)
 const db = new Database(path)
 for (const statement of pragmas) db.exec(statement)
 const checkpoint = db.prepare('pragma wal_checkpoint(passive)')
@@ -25,6 +32,9 @@ const round = () => {
     const result = checkpoint.get()
     grew = result.log !== frames
     frames = result.log
+    report[1] = result.log
+    report[2] = result.checkpointed
+    report[0] = Date.now()
   } catch {
     // Busy or an I/O error: the next round tries again, and the writer's backstop stays in place.
   }
@@ -62,11 +72,28 @@ export function startCheckpointer(
   pragmas: string[],
   { busyMs, idleMs }: CheckpointPace = { busyMs: 1, idleMs: 64 },
 ): Checkpointer {
-  const worker = new Worker(WORKER, { eval: true, workerData: { module: runtime.sqliteModule, path, pragmas, busyMs, idleMs } })
+  // What the worker's last round saw: [time (ms since the epoch), WAL frames, frames copied].
+  const status = new SharedArrayBuffer(3 * Float64Array.BYTES_PER_ELEMENT)
+  const report = new Float64Array(status)
+  report[0] = Date.now() // started: not stalled before its first round
+  const worker = new Worker(WORKER, { eval: true, workerData: { module: runtime.sqliteModule, path, pragmas, busyMs, idleMs, status } })
   worker.unref() // never what keeps the process alive
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
   worker.on('error', () => {}) // a dead checkpointer leaves the writer's backstop checkpoints; it must not crash the server
+  let handledRound = 0
+  let backstopOn = false
   return {
+    afterCommit(writer) {
+      const round = { at: report[0]!, frames: report[1]!, copied: report[2]! }
+      const action = writerCheckpoint(round, Date.now(), handledRound, backstopOn)
+      if (action === 'backstop on' || action === 'backstop off') {
+        backstopOn = action === 'backstop on'
+        writer.exec(`pragma wal_autocheckpoint = ${backstopOn ? BACKSTOP_CHECKPOINT_PAGES : 0}`)
+      } else if (action === 'finish') {
+        handledRound = round.at
+        writer.exec('pragma wal_checkpoint(passive)')
+      }
+    },
     async stop() {
       const stopped = new Promise<void>((resolve) => worker.once('message', () => resolve()))
       worker.postMessage('stop')
@@ -74,4 +101,37 @@ export function startCheckpointer(
       await worker.terminate()
     },
   }
+}
+
+/**
+ * Past this many WAL frames (40 MB) the writer helps: it finishes a catch-up so that the WAL can
+ * start over, or checkpoints itself when the worker has stalled. Below journal_size_limit, so that
+ * a restart never truncates the file and grows it again.
+ */
+export const BACKSTOP_CHECKPOINT_PAGES = 10_000
+/** A worker silent for this long is taken as stalled; the writer's own checkpoints take over. */
+export const STALL_MS = 2000
+/** The most frames a writer's finishing checkpoint may find still to copy (1 MB). */
+export const FINISH_FRAMES = 256
+
+/**
+ * What the writer does after a COMMIT, given the worker's last round. The worker copies the WAL,
+ * but under sustained writes it seldom sees the WAL fully copied at the moment the writer starts a
+ * transaction, and only then does SQLite start the WAL over; so once the WAL is large and the
+ * worker has all but caught up, the writer copies the last few frames itself (`finish`, once per
+ * round), and its next BEGIN restarts the WAL. It never copies a large backlog: that is what a long
+ * read (an export's snapshot) leaves behind, tens of MB that the worker copies off this thread;
+ * SQLite's own automatic checkpoint did it inside a webhook's COMMIT, for hundreds of ms. Only if
+ * the worker has stalled does SQLite's automatic checkpoint come back (`backstop on`).
+ */
+export function writerCheckpoint(
+  round: { at: number; frames: number; copied: number },
+  now: number,
+  handledRound: number,
+  backstopOn: boolean,
+): 'none' | 'finish' | 'backstop on' | 'backstop off' {
+  const stalled = now - round.at > STALL_MS
+  if (stalled !== backstopOn) return stalled ? 'backstop on' : 'backstop off'
+  if (stalled || round.at === handledRound) return 'none'
+  return round.frames >= BACKSTOP_CHECKPOINT_PAGES && round.frames - round.copied <= FINISH_FRAMES ? 'finish' : 'none'
 }

@@ -6,6 +6,8 @@ export interface GroupCommitOptions {
   maxBatch?: number
   /** Lets the event loop run what is ready (arriving requests) before a batch commits. */
   yieldToEventLoop?: () => Promise<void>
+  /** Runs after each COMMIT, still holding the connection, outside any transaction (checkpoint upkeep). */
+  afterCommit?: () => void
 }
 
 interface Pending {
@@ -43,7 +45,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
  */
 export function createGroupWriter(
   db: Kysely<Database>,
-  { maxBatch = 128, yieldToEventLoop = nextTurn }: GroupCommitOptions = {},
+  { maxBatch = 128, yieldToEventLoop = nextTurn, afterCommit }: GroupCommitOptions = {},
 ): GroupWriter {
   const queue: Pending[] = []
   let draining = false
@@ -90,6 +92,11 @@ export function createGroupWriter(
       return settle(outcomes, { error })
     }
     settle(outcomes)
+    try {
+      afterCommit?.()
+    } catch {
+      // Upkeep only: the batch is committed and answered; a failed checkpoint is retried after the next one.
+    }
   }
 
   return <T>(work: (conn: Conn) => Promise<T>) =>

@@ -21,13 +21,6 @@ export interface StoreOptions {
   checkpoint?: 'inline' | 'background'
 }
 
-/**
- * With a background checkpointer, the writer still checkpoints past this many WAL pages (40 MB),
- * should the worker stall. It also restarts the WAL under sustained load; below journal_size_limit,
- * so that a restart never truncates the file and grows it again.
- */
-const BACKSTOP_CHECKPOINT_PAGES = 10_000
-
 /** The database as the rest of the program sees it: Kysely for queries, `write` for every change. */
 export interface Store {
   readonly db: Kysely<Database>
@@ -61,14 +54,16 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
   const settings = pragmas(options)
   for (const statement of settings) sqlite.exec(statement)
   const checkpointer = options.checkpoint === 'background' && path !== ':memory:' ? startCheckpointer(path, settings) : undefined
-  if (checkpointer) sqlite.exec(`pragma wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`)
+  // With the worker, the writer checkpoints only as `writerCheckpoint` says (checkpointer.ts).
+  if (checkpointer) sqlite.exec('pragma wal_autocheckpoint = 0')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite.database }) })
   const changes = new ChangeFeed()
+  const afterCommit = checkpointer ? () => checkpointer.afterCommit(sqlite) : undefined
   return {
     db,
     sqlite,
     changes,
-    write: createWriter(db, (list) => changes.publish(list)),
+    write: createWriter(db, (list) => changes.publish(list), afterCommit),
     async close() {
       try {
         await checkpointer?.stop()

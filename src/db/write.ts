@@ -30,8 +30,8 @@ export type Write = <T>(work: (trx: Trx) => Promise<T>) => Promise<T>
  * arrive together share one transaction and one commit, each in its own savepoint
  * (group commit, see group-commit.ts): durable commits cost one fsync per batch, not per request.
  */
-export function createWriter(db: Kysely<Database>, onCommit: (changes: Change[]) => void = () => {}): Write {
-  const write = createGroupWriter(db)
+export function createWriter(db: Kysely<Database>, onCommit: (changes: Change[]) => void = () => {}, afterCommit?: () => void): Write {
+  const write = createGroupWriter(db, { afterCommit })
   return async (work) => {
     const changes: Change[] = []
     // Settles after the COMMIT; a work that threw (rolled back) never gets here with its changes.

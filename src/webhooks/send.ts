@@ -1,5 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
+import { isIP } from 'node:net'
+import { rootCertificates } from 'node:tls'
 import type { Target } from './target.ts'
 
 /** What one attempt came to; `error` is set when there was no HTTP answer (refused, timed out). */
@@ -17,8 +19,16 @@ export const RESPONSE_BODY_LIMIT = 1024
 /**
  * POSTs `body` to the checked address of `target` (never a fresh DNS lookup), with the URL's host
  * in the Host header and, for https, in SNI and the certificate check. Gives up after `timeoutMs`.
+ * `extraRoots` are trusted beside the system's certificate authorities (tests; an operator with a
+ * private CA sets NODE_EXTRA_CA_CERTS instead).
  */
-export function postTo(target: Target, headers: Record<string, string>, body: string, timeoutMs: number): Promise<AttemptResult> {
+export function postTo(
+  target: Target,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+  extraRoots: string[] = [],
+): Promise<AttemptResult> {
   const started = performance.now()
   const { url } = target
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest
@@ -37,7 +47,10 @@ export function postTo(target: Target, headers: Record<string, string>, body: st
         port: url.port || (url.protocol === 'https:' ? 443 : 80),
         path: `${url.pathname}${url.search}`,
         method: 'POST',
-        servername: url.hostname,
+        // SNI names a host, never an address (RFC 6066; Bun refuses one); for an address the
+        // certificate is checked against `host`, which is then that same address.
+        ...(isIP(url.hostname) === 0 ? { servername: url.hostname } : {}),
+        ...(extraRoots.length > 0 ? { ca: [...rootCertificates, ...extraRoots] } : {}),
         agent: false,
         headers: {
           ...headers,

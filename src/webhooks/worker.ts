@@ -19,6 +19,8 @@ export interface DeliveryOptions {
   /** An endpoint whose every attempt failed for this long is disabled. */
   disableAfterMs?: number
   lookup?: Lookup
+  /** Certificate authorities trusted beside the system's, for https targets (see postTo). */
+  extraRoots?: string[]
   log?: Logger
   now?: () => number
 }
@@ -204,7 +206,7 @@ async function attempt(delivery: Claimed, o: typeof DEFAULTS & DeliveryOptions):
     secrets.push(endpoint.previous_secret)
   }
   const headers = signedHeaders(secrets, delivery.message_id, Math.floor(nowMs / 1000), delivery.payload)
-  return postTo(target, headers, delivery.payload, o.timeoutMs)
+  return postTo(target, headers, delivery.payload, o.timeoutMs, o.extraRoots)
 }
 
 /** Records the attempt; then the delivery is done, failed for good, or due again per the schedule. */
