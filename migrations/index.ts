@@ -7,6 +7,8 @@ import * as webSessions from './2026_12_02_0330_web_sessions.ts'
 import * as webhooks from './2026_12_02_0330_webhooks.ts'
 import * as sharedLimits from './2026_12_02_0342_shared_limits.ts'
 import * as settingsAudit from './2026_12_02_0525_settings_audit.ts'
+import * as contactVersion from './2026_12_02_0526_contact_version.ts'
+import * as stageCounts from './2026_12_02_0610_stage_counts.ts'
 
 // Registered explicitly (not read from the folder at run time) so the compiled binary carries them.
 // Names sort by date; add new ones at the end.
@@ -19,4 +21,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_0330_webhooks': webhooks,
   '2026_12_02_0342_shared_limits': sharedLimits,
   '2026_12_02_0525_settings_audit': settingsAudit,
+  '2026_12_02_0526_contact_version': contactVersion,
+  '2026_12_02_0610_stage_counts': stageCounts,
 }

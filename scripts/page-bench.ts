@@ -1,8 +1,10 @@
 // The web app's pages on a big database: seeds N contacts over five organizations (so 1,000,000
 // puts 200,000 in the signed-in one) with the benchmark seeder, signs a member in, then times the
-// server render of the Follow-Up Board and the Contacts page through app.request() in this process
-// (no network) and measures a first load's transfer: the page, its stylesheet and its script.
-// Run with Bun: `bun scripts/page-bench.ts --contacts 1000000`. Not part of `npm test`.
+// server render of the Follow-Up Board, the Contacts page, the Pipeline and a contact page with
+// 1,000 messages through app.request() in this process (no network), measures a first load's
+// transfer (the page, its stylesheet and its script), and times card moves (POST
+// /pipeline/{id}/move: the write, its automations check and the redirect).
+// Run with Bun: `bun scripts/page-bench.ts --contacts 1000000 [--runs N] [--only REGEX]`. Not part of `npm test`.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,7 +18,11 @@ import { createSession } from '../src/sessions/service.ts'
 import { addUser } from '../src/users/service.ts'
 import { seed } from './bench/seed.ts'
 
-const { values } = parseArgs({ options: { contacts: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '100' } } })
+const { values } = parseArgs({
+  options: { contacts: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '100' }, only: { type: 'string' } },
+})
+// --only REGEX: time just the pages whose name matches (the card moves always run).
+const only = values.only === undefined ? undefined : new RegExp(values.only, 'i')
 const contacts = Number(values.contacts)
 const runs = Number(values.runs)
 const dir = mkdtempSync(join(tmpdir(), 'dmtracker-page-bench-'))
@@ -34,6 +40,16 @@ const session = await store.write(async (trx) => {
   const user = await addUser(trx, { email: 'setter@bench.test', organizationId: org.id, role: 'member' }, new Date().toISOString())
   return createSession(trx, user.id, Date.now())
 })
+// One contact with a long conversation: 1,000 messages, a minute apart.
+const chatty = (await store.db.selectFrom('contacts').select('id').where('organization_id', '=', org.id).limit(1).executeTakeFirstOrThrow())
+  .id
+await store.write(async (trx) => {
+  await sql`with recursive n(i) as (select 1 union all select i + 1 from n where i < 1000)
+    insert into messages (contact_id, number, direction, content, sent_at, source, created_at)
+    select ${chatty}, 100000000 + i, 'inbound', 'Message ' || i || ': sounds good, what are the next steps for the program?',
+      strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('-%d minutes', 1000 - i)), 'manychat', strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    from n`.execute(trx)
+})
 const app = createApp({ store, config: { ...loadConfig({}, {}), dbPath: path, logRequests: false } })
 const headers = { cookie: `dmtracker_session=${session}` }
 
@@ -42,6 +58,9 @@ const PAGES: [string, string][] = [
   ['Follow-Up Board, type=inbound&q=user_1', '/follow-ups?type=inbound&q=user_1'],
   ['Contacts (first 50)', '/contacts'],
   ['Contacts, stage + type filter', '/contacts?stage=Outreach+Sent&type=outreach'],
+  ['Pipeline (6 columns: exact counts + 20 cards each)', '/pipeline'],
+  ['Pipeline, type=inbound&lead_status=open', '/pipeline?type=inbound&lead_status=open'],
+  ['Contact page, 1,000 messages (newest 50)', `/contacts/${chatty}`],
 ]
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!
 
@@ -51,7 +70,7 @@ console.log(
 console.log('| page | p50 ms | p95 ms | max ms | HTML bytes | first load bytes (gzip) |')
 console.log('|---|---:|---:|---:|---:|---:|')
 const asset = async (url: string) => new Uint8Array(await (await app.request(url)).arrayBuffer())
-for (const [name, url] of PAGES) {
+for (const [name, url] of PAGES.filter(([name]) => !only || only.test(name))) {
   const times: number[] = []
   let html = ''
   for (let i = 0; i <= runs; i++) {
@@ -68,6 +87,30 @@ for (const [name, url] of PAGES) {
     `| ${name} | ${pct(times, 0.5).toFixed(1)} | ${pct(times, 0.95).toFixed(1)} | ${Math.max(...times).toFixed(1)} | ${Buffer.byteLength(html)} | ${raw} (${zipped}) |`,
   )
 }
+
+// Card moves: the same contacts back and forth between two stages, each move a real change.
+const movers = await store.db
+  .selectFrom('contacts')
+  .select('id')
+  .where('organization_id', '=', org.id)
+  .limit(runs + 1)
+  .execute()
+const moveTimes: number[] = []
+for (let i = 0; i <= runs; i++) {
+  const id = movers[i % movers.length]!.id
+  const body = new URLSearchParams({ stage: i % 2 === 0 ? 'Interested' : 'In Conversation' }).toString()
+  const t = performance.now()
+  const res = await app.request(`/pipeline/${id}/move`, {
+    method: 'POST',
+    body,
+    headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+  })
+  if (res.status !== 303) throw new Error(`move: ${res.status} ${await res.text()}`)
+  if (i > 0) moveTimes.push(performance.now() - t)
+}
+console.log(
+  `| Card move (POST /pipeline/{id}/move) | ${pct(moveTimes, 0.5).toFixed(1)} | ${pct(moveTimes, 0.95).toFixed(1)} | ${Math.max(...moveTimes).toFixed(1)} | | |`,
+)
 await app.close()
 await store.close()
 rmSync(dir, { recursive: true, force: true })

@@ -9,10 +9,12 @@ import { contactsCsv } from './contacts/csv.ts'
 import { contactDetail } from './contacts/detail.ts'
 import { resolveFilter } from './contacts/filter.ts'
 import { contactPage, cursorPosition, nextCursor } from './contacts/page.ts'
-import { pipelineBoard } from './contacts/pipeline-board.ts'
+import { pipelineBoard, pipelineLanes } from './contacts/pipeline-board.ts'
 import type { contactDetailQuery, contactExportQuery, contactListQuery } from './contacts/schemas.ts'
 import { contactViews } from './contacts/view.ts'
 import type { Caller } from './core/actor.ts'
+import type { Cursor } from './core/cursor.ts'
+import { invalidField } from './core/validate.ts'
 import type { ReadPool, RunTasks, StreamTasks } from './db/read-pool.ts'
 import type { ReadDb } from './db/write.ts'
 import { filteredBoard, followUpBoard } from './follow-ups/board.ts'
@@ -72,6 +74,67 @@ export const runTasks = {
   },
   // Settings: the stages with their contact counts (a count over the organization's contacts).
   webSettingsStages: (db: ReadDb, { organizationId }: { organizationId: string }) => listStages(db, organizationId),
+  webPipeline: async (
+    db: ReadDb,
+    {
+      organizationId,
+      query,
+      now,
+      pageSize,
+      more,
+      assigned,
+    }: {
+      organizationId: string
+      query: InferOutput<typeof contactExportQuery>
+      now: number
+      pageSize: number
+      more?: { stage: number; cursor: Cursor }
+      /** A setter's email: only the contacts assigned to them. */
+      assigned?: string
+    },
+  ) => {
+    const setters = await db
+      .selectFrom('memberships as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['u.id', 'u.email'])
+      .where('m.organization_id', '=', organizationId)
+      .orderBy('u.email')
+      .execute()
+    const setter = assigned === undefined ? undefined : setters.find((s) => s.email.toLowerCase() === assigned.toLowerCase())
+    if (assigned !== undefined && !setter) throw invalidField('assigned', `${assigned} is not a member of this organization`)
+    const view = await pipelineLanes(db, await getOrganization(db, organizationId), query, now, pageSize, more, setter?.id)
+    return { ...view, setters: setters.map((s) => s.email) }
+  },
+  async webContact(
+    db: ReadDb,
+    { organizationId, id, query }: { organizationId: string; id: string; query: InferOutput<typeof contactDetailQuery> },
+  ) {
+    // The version first: if the contact changes between this and the detail, the page's forms carry
+    // the older version and a submit is refused, never the other way round (a newer version with
+    // older contents would let a stale form through).
+    const row = await db
+      .selectFrom('contacts')
+      .select('version')
+      .where('id', '=', id)
+      .where('organization_id', '=', organizationId)
+      .executeTakeFirst()
+    const detail = await contactDetail(db, organizationId, id, query)
+    const tags = await db
+      .selectFrom('tags')
+      .select(['name', 'color'])
+      .where('organization_id', '=', organizationId)
+      .orderBy('name')
+      .limit(500)
+      .execute()
+    const stages = await db
+      .selectFrom('pipeline_stages')
+      .select('name')
+      .where('organization_id', '=', organizationId)
+      .where('active', '=', 1)
+      .orderBy('position')
+      .execute()
+    return { detail, version: row?.version ?? 0, tags, stages: stages.map((s) => s.name) }
+  },
 } satisfies RunTasks
 
 export const streamTasks = {

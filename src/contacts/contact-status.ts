@@ -1,9 +1,10 @@
-import type { Caller } from '../core/actor.ts'
+import type { Actor, Caller } from '../core/actor.ts'
+import type { Contact, Organization, PipelineStage } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import { isCancelled, requestOrganization } from '../organizations/access.ts'
 import { findActiveStage } from '../pipeline/service.ts'
 import { resolveMember } from '../users/service.ts'
-import { findActiveById, findActiveByManychatId, findNamedContact } from './repo.ts'
+import { assertVersion, findActiveById, findActiveByManychatId, findActiveContact, findNamedContact } from './repo.ts'
 import { runAutomations } from './run-automations.ts'
 import type { ContactStatusInput } from './schemas.ts'
 import { changeStatusAndStage } from './status-change.ts'
@@ -28,15 +29,40 @@ export async function updateContactStatus(trx: Trx, caller: Caller, input: Conta
     { field: 'contact_id', value: input.contactId, find: findActiveById },
     { field: 'manychat_id', value: input.manychatId, find: findActiveByManychatId },
   )
-  const result = await changeStatusAndStage(
-    trx,
-    contact,
-    { leadStatusId: input.leadStatusId, stage },
-    { via: 'api', userId: user?.id },
-    now,
-  )
-  const requested = { leadStatus: input.leadStatusId !== undefined, stage: stage !== undefined }
-  const after = await runAutomations(trx, result.contact, result.changed, requested, now)
+  const after = await setStatus(trx, contact, { leadStatusId: input.leadStatusId, stage }, { via: 'api', userId: user?.id }, now)
   const { id, username, lead_status, pipeline_stage, lead_status_id, manychat_id } = await contactView(trx, after)
   return { id, username, lead_status, pipeline_stage, lead_status_id, manychat_id }
+}
+
+/** A status/stage change from the web app: by stage name, as a member, optionally checked against a version. */
+export interface StatusEdit {
+  leadStatusId?: number
+  stageName?: string
+  /** The contact's version the form was rendered from; a different current one is a 409 (nothing written). */
+  version?: number
+}
+
+/**
+ * The web app's status and stage changes (the pipeline's moves, the contact page's form): the
+ * same change and automations as contact-status, logged as the signed-in member.
+ */
+export async function changeContactStatus(trx: Trx, org: Organization, id: string, edit: StatusEdit, email: string, now: string) {
+  const contact = await findActiveContact(trx, org.id, id)
+  assertVersion(contact, edit.version)
+  const stage = edit.stageName === undefined ? undefined : await findActiveStage(trx, org.id, edit.stageName)
+  const user = await resolveMember(trx, org.id, email)
+  return setStatus(trx, contact, { leadStatusId: edit.leadStatusId, stage }, { via: 'api', userId: user.id }, now)
+}
+
+/** The one status/stage path: change what differs, then the automations for what changed. */
+async function setStatus(
+  trx: Trx,
+  contact: Contact,
+  target: { leadStatusId?: number; stage?: PipelineStage },
+  actor: Actor,
+  now: string,
+): Promise<Contact> {
+  const result = await changeStatusAndStage(trx, contact, target, actor, now)
+  const requested = { leadStatus: target.leadStatusId !== undefined, stage: target.stage !== undefined }
+  return runAutomations(trx, result.contact, result.changed, requested, now)
 }

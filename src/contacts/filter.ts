@@ -17,6 +17,8 @@ export interface ContactFilter {
   hadOutreach?: 0 | 1
   usernamePrefix?: string
   updatedSince?: string
+  /** The contact's assigned setter (the web app's pipeline filter). */
+  assignedUserId?: string
 }
 
 /** The board's groups in the organization's time zone: before today, today, after today. */

@@ -75,6 +75,7 @@ function matches(organizationId: string, f: ContactFilter) {
       all.push(eb('contacts.username', '>=', f.usernamePrefix), eb('contacts.username', '<', f.usernamePrefix + AFTER_PREFIX))
     }
     if (f.updatedSince !== undefined) all.push(eb('contacts.updated_at', '>=', f.updatedSince))
+    if (f.assignedUserId !== undefined) all.push(eb('contacts.assigned_user_id', '=', f.assignedUserId))
     for (const tagId of f.tagIds ?? []) {
       all.push(
         eb.exists(
@@ -101,6 +102,20 @@ async function countContacts(
     COUNT_LIMIT,
   )
   return n > COUNT_LIMIT ? { count: COUNT_LIMIT, count_exact: false } : { count: n, count_exact: true }
+}
+
+/**
+ * The exact number of contacts matching `filter` in each stage, in one pass over the
+ * stage index (the pipeline's column counts, which stay exact however large a column is).
+ */
+export async function countByStage(db: ReadDb, organizationId: string, filter: ContactFilter): Promise<Map<number, number>> {
+  const rows = await db
+    .selectFrom('contacts')
+    .select(['contacts.pipeline_stage_id as stage', (eb) => eb.fn.countAll<number>().as('n')])
+    .where(matches(organizationId, filter))
+    .groupBy('contacts.pipeline_stage_id')
+    .execute()
+  return new Map(rows.flatMap((r) => (r.stage === null ? [] : [[r.stage, Number(r.n)]])))
 }
 
 /**

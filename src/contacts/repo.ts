@@ -55,11 +55,11 @@ export async function insertContact(trx: Trx, draft: ContactDraft, now: string):
   return contact
 }
 
-/** Applies `patch` and stamps updated_at; returns the contact as stored afterwards. */
+/** Applies `patch`, stamps updated_at and counts the version up; returns the contact as stored afterwards. */
 export async function updateContact(trx: Trx, id: string, patch: ContactUpdate, now: string): Promise<Contact> {
   const contact = await trx
     .updateTable('contacts')
-    .set({ ...patch, updated_at: now })
+    .set((eb) => ({ ...patch, updated_at: now, version: eb('version', '+', 1) }))
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow()
@@ -73,6 +73,18 @@ export async function findActiveContact(db: ReadDb, organizationId: string, id: 
   const contact = await findActiveById(db, organizationId, id)
   if (!contact) throw new AppError('not_found', `No active contact with id ${id}`)
   return contact
+}
+
+/**
+ * Refuses a change sent from a form rendered before the contact's last change (`version` as the
+ * form had it): a 409, so a stale page never silently undoes a teammate's edit. No version: no check.
+ */
+export function assertVersion(contact: Contact, version: number | undefined): void {
+  if (version === undefined || contact.version === version) return
+  throw new AppError(
+    'conflict',
+    `@${contact.username} was changed by someone else after this page was loaded, so nothing was saved. This is the contact as it is now: check it and try again.`,
+  )
 }
 
 // Runs on every recorded reply: built and compiled once (see compiled()).

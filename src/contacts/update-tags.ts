@@ -1,6 +1,6 @@
 import { type ActivityEntry, logActivity } from '../activity/repo.ts'
 import type { Caller } from '../core/actor.ts'
-import type { Contact, Tag } from '../db/schema.ts'
+import type { Contact, Organization, Tag } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import { CANCELLED_MESSAGE, isCancelled, requestOrganization } from '../organizations/access.ts'
 import {
@@ -15,7 +15,7 @@ import {
 } from '../tags/repo.ts'
 import { resolveMember } from '../users/service.ts'
 import { recordContactEvents } from './events.ts'
-import { findActiveById, findActiveByUsername, findNamedContact, updateContact } from './repo.ts'
+import { findActiveById, findActiveByUsername, findActiveContact, findNamedContact, updateContact } from './repo.ts'
 import type { TagMode, UpdateTagsInput } from './schemas.ts'
 
 export interface UpdateTagsResult {
@@ -48,9 +48,31 @@ export async function updateContactTags(trx: Trx, caller: Caller, input: UpdateT
     { field: 'username', value: input.username, find: findActiveByUsername },
   )
   const mode = MODES[input.mode]
-  const { added, removed } = await mode.apply(trx, contact, input.tagNames, input.tagColor, now)
+  await applyTags(trx, contact, input.mode, input.tagNames, input.tagColor, user?.id ?? null, now)
+  return {
+    message: mode.message,
+    data: { contact_id: contact.id, username: contact.username, tags: await contactTags(trx, contact.id) },
+  }
+}
 
-  const base = { organizationId: org.id, contactId: contact.id, via: 'api' as const, userId: user?.id ?? null }
+/** The web app's tag add/remove on one contact, logged as the signed-in member (the same change as update-tags-external). */
+export async function changeTags(
+  trx: Trx,
+  org: Organization,
+  id: string,
+  change: { mode: 'add' | 'remove'; names: string[]; color: string },
+  email: string,
+  now: string,
+): Promise<void> {
+  const contact = await findActiveContact(trx, org.id, id)
+  const user = await resolveMember(trx, org.id, email)
+  await applyTags(trx, contact, change.mode, change.names, change.color, user.id, now)
+}
+
+/** Applies `mode` and logs (activity, webhook events) what actually changed. */
+async function applyTags(trx: Trx, contact: Contact, mode: TagMode, names: string[], color: string, userId: string | null, now: string) {
+  const { added, removed } = await MODES[mode].apply(trx, contact, names, color, now)
+  const base = { organizationId: contact.organization_id, contactId: contact.id, via: 'api' as const, userId }
   const entries: ActivityEntry[] = []
   if (added.length > 0) entries.push({ ...base, action: 'tags_added', newValue: tagNamesForLog(added) })
   if (removed.length > 0) entries.push({ ...base, action: 'tags_removed', oldValue: tagNamesForLog(removed) })
@@ -59,10 +81,6 @@ export async function updateContactTags(trx: Trx, caller: Caller, input: UpdateT
     const updated = await updateContact(trx, contact.id, {}, now) // stamps updated_at: the contact changed
     const tags = { added: added.map((t) => t.name), removed: removed.map((t) => t.name) }
     await recordContactEvents(trx, updated, [{ type: 'contact.tags_changed', via: 'api', changes: { tags } }], now)
-  }
-  return {
-    message: mode.message,
-    data: { contact_id: contact.id, username: contact.username, tags: await contactTags(trx, contact.id) },
   }
 }
 

@@ -48,6 +48,7 @@ const TABLES: TableCopy[] = [
       union select user_id from activity_log where organization_id = ${org}
       union select assigned_user_id from contacts where organization_id = ${org}
       union select assigned_user_id from follow_ups where organization_id = ${org}
+      union select user_id from audit_log where organization_id = ${org}
       union select created_by_user_id from notes where contact_id in (select id from contacts where organization_id = ${org}))`,
   },
   { name: 'memberships', key: ['organization_id', 'user_id'], ofOrganization: byOrg },
@@ -63,6 +64,8 @@ const TABLES: TableCopy[] = [
   { name: 'id_numbers', key: ['organization_id', 'kind'], ofOrganization: byOrg },
   { name: 'follow_ups', key: ['id'], ofOrganization: byOrg },
   { name: 'webhook_endpoints', key: ['id'], ofOrganization: byOrg },
+  { name: 'audit_log', key: ['id'], ofOrganization: byOrg },
+  { name: 'manychat_status', key: ['organization_id'], ofOrganization: byOrg },
   {
     name: 'webhook_deliveries',
     key: ['id'],
@@ -142,6 +145,15 @@ export async function copyDatabase(from: Store, to: Store, options: CopyOptions 
         }
       }
     }
+    // The stages' contact counts came over with the stages, and the triggers counted every contact
+    // inserted after them once more: count again from the contacts themselves.
+    await target
+      .updateTable('pipeline_stages')
+      .set({
+        contact_count: sql`(select count(*) from contacts c
+          where c.organization_id = pipeline_stages.organization_id and c.pipeline_stage_id = pipeline_stages.id and c.archived_at is null)`,
+      })
+      .execute()
     if (engineOf(target) === 'postgres') await restartIdentities(target)
   })
   const report: TableReport[] = []
@@ -225,7 +237,17 @@ async function summarize(db: AnyDb, table: TableCopy, org: string | undefined): 
 
 /** Postgres identity columns do not move past ids inserted explicitly: set each to the table's largest id. */
 async function restartIdentities(db: AnyDb) {
-  for (const table of ['pipeline_stages', 'tags', 'automations', 'messages', 'notes', 'activity_log', 'follow_ups', 'webhook_attempts']) {
+  for (const table of [
+    'pipeline_stages',
+    'tags',
+    'automations',
+    'messages',
+    'notes',
+    'activity_log',
+    'follow_ups',
+    'webhook_attempts',
+    'audit_log',
+  ]) {
     await sql`select setval(pg_get_serial_sequence(${table}, 'id'), coalesce((select max(id) from ${sql.table(table)}), 0) + 1, false)`.execute(
       db,
     )

@@ -90,6 +90,8 @@ export interface PipelineStageTable {
   position: number
   active: Generated<Flag>
   created_at: string
+  /** Its active contacts, kept by triggers (migration stage_counts): the pipeline's unfiltered counts. */
+  contact_count: Generated<number>
 }
 
 export interface ContactTable {
@@ -125,6 +127,8 @@ export interface ContactTable {
   first_reply_at: string | null
   /** The first time the contact entered the booking stage or reached lead status won. */
   booked_at: string | null
+  /** One more on every change (updateContact): the web app's forms send it back to detect a conflicting edit. */
+  version: Generated<number>
 }
 
 export interface MessageTable {

@@ -70,6 +70,43 @@ th[aria-sort] a { font-weight: 700; }
 details { margin: .5rem 0 1.5rem; }
 summary { cursor: pointer; min-height: 44px; padding: .6rem 0; }
 code.link { display: block; overflow-wrap: anywhere; background: #fff; padding: .5rem; border: 1px solid var(--line); }
+main:has(.pipeline) { max-width: none; }
+.pipeline { display: flex; gap: 1rem; overflow-x: auto; align-items: stretch; padding-bottom: .5rem; }
+.lane { flex: 0 0 15.5rem; background: #e9ecf1; border-radius: 8px; padding: .5rem; }
+.lane h2 { font-size: 1.05rem; margin: .25rem 0 .5rem; }
+.lane .cards { min-height: 3rem; }
+.lane.drop-target { outline: 3px dashed var(--accent); outline-offset: -3px; }
+@media (max-width: 600px) { .pipeline { flex-direction: column; align-items: stretch; } .lane { flex-basis: auto; } }
+.card-head { display: flex; justify-content: space-between; align-items: flex-start; gap: .5rem; }
+.grip { cursor: grab; touch-action: none; user-select: none; -webkit-user-select: none; font-size: 1.3rem; line-height: 44px; min-width: 44px; min-height: 44px; text-align: center; color: var(--muted); border-radius: 6px; }
+.grip:hover { background: #eef1f5; }
+.card.dragging { box-shadow: 0 8px 24px rgba(0,0,0,.25); position: relative; z-index: 10; pointer-events: none; }
+.move { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin: .5rem 0 0; }
+.move label { margin: 0; font-weight: normal; }
+svg.dot { display: inline-block; vertical-align: middle; margin-right: .3rem; }
+.due { color: var(--danger); font-weight: 600; }
+.panel { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: .75rem; margin-bottom: 1rem; }
+.panel h2 { font-size: 1.1rem; margin: 0 0 .5rem; }
+form.inline { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; }
+form.inline .field { margin: 0; }
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0 0 .5rem; }
+.facts dt { font-weight: 600; }
+.facts dd { margin: 0; overflow-wrap: anywhere; }
+.columns { display: grid; gap: 1rem; }
+@media (min-width: 900px) { .columns { grid-template-columns: 2fr 1fr 1fr; } }
+.messages, .notes, .activity { list-style: none; padding: 0; margin: 0; display: grid; gap: .6rem; }
+.message { border-left: 3px solid var(--line); padding-left: .5rem; }
+.message.outbound { border-color: var(--accent); }
+.message p, .notes p { margin: .15rem 0; overflow-wrap: anywhere; white-space: pre-wrap; }
+.who { color: var(--muted); }
+.badge { background: #efe3fb; color: #5b1f8f; border-radius: 999px; padding: 0 .5rem; font-size: .85rem; }
+.tags.editable .tag { display: inline-flex; align-items: center; gap: .2rem; }
+.tags.editable form { margin: 0; }
+button.link { background: none; border: none; color: var(--danger); min-height: 24px; min-width: 24px; padding: 0 .3rem; }
+button.danger, .button.danger { background: var(--danger); border-color: var(--danger); color: #fff; }
+.button.secondary { background: #fff; color: var(--accent); }
+textarea { font: inherit; width: 100%; max-width: 40rem; border: 1px solid #8a93a5; border-radius: 6px; padding: .35rem .5rem; }
+h1 a.small { font-size: .9rem; font-weight: normal; }
 `
 
 // Progressive enhancement: every form and link works without this script.
@@ -77,6 +114,10 @@ code.link { display: block; overflow-wrap: anywhere; background: #fff; padding: 
 // - "Show more" links marked data-more append the next page of cards to their list.
 // - A page with data-live listens to /events (Server-Sent Events) and refreshes #live when a
 //   contact of the organization changes; EventSource reconnects by itself and sends Last-Event-ID.
+// - "Load more" links marked data-auto load as they scroll into view.
+// - Pipeline cards move by dragging their grip (Pointer Events: mouse, touch and pen alike) onto
+//   another column; the move is the card's own "Move to" form, sent with fetch. A failed move puts
+//   the card back and says why. The page is not refreshed under a card being dragged.
 export const APP_JS = `
 (function () {
   'use strict';
@@ -88,9 +129,10 @@ export const APP_JS = `
     var fresh = doc.getElementById('live');
     if (live && fresh) live.replaceChildren.apply(live, Array.prototype.slice.call(fresh.childNodes));
   }
+  var drag = null;
   function busyTyping() {
     var el = document.activeElement;
-    return live && el && live.contains(el) && el.tagName === 'INPUT' && el.value;
+    return drag || (live && el && live.contains(el) && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA') && el.value);
   }
   var pending = false;
   function refresh() {
@@ -116,7 +158,7 @@ export const APP_JS = `
         swap(doc);
         var notice = doc.querySelector('.notice');
         say(notice ? notice.textContent : (res.ok ? 'Saved' : 'Something went wrong'));
-        var heading = document.getElementById('board-heading');
+        var heading = document.querySelector('h1[tabindex]');
         if (heading && !live.contains(document.activeElement)) heading.focus();
       })
       .catch(function () { form.submit(); });
@@ -137,6 +179,82 @@ export const APP_JS = `
         say(items.length + ' more loaded');
       });
   });
+  if (window.IntersectionObserver) {
+    var seen = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) { if (entry.isIntersecting && entry.target.isConnected) entry.target.click(); });
+    }, { rootMargin: '200px' });
+    var watch = function () { document.querySelectorAll('a[data-more][data-auto]').forEach(function (a) { seen.observe(a); }); };
+    watch();
+    new MutationObserver(watch).observe(document.body, { childList: true, subtree: true });
+  }
+  function laneAt(x, y) {
+    var el = document.elementFromPoint(x, y);
+    return el && el.closest ? el.closest('.lane') : null;
+  }
+  // Near an edge while dragging, scroll the columns (sideways) or the page (up and down).
+  function edgeScroll(x, y) {
+    var strip = document.querySelector('.pipeline');
+    if (strip) {
+      var box = strip.getBoundingClientRect();
+      if (x > box.right - 40) strip.scrollLeft += 24; else if (x < box.left + 40) strip.scrollLeft -= 24;
+    }
+    if (y > window.innerHeight - 40) window.scrollBy(0, 24); else if (y < 40) window.scrollBy(0, -24);
+  }
+  function mark(lane) {
+    document.querySelectorAll('.lane.drop-target').forEach(function (l) { if (l !== lane) l.classList.remove('drop-target'); });
+    if (lane) lane.classList.add('drop-target');
+  }
+  function moveCard(d, lane) {
+    var stage = lane.getAttribute('data-stage');
+    var list = lane.querySelector('ul.cards');
+    list.insertBefore(d.card, list.firstChild);
+    var form = d.card.querySelector('form.move');
+    var body = new URLSearchParams(new FormData(form));
+    body.set('stage', stage);
+    var putBack = function () { d.from.insertBefore(d.card, d.next && d.next.parentNode === d.from ? d.next : null); };
+    say('Moving to ' + stage);
+    fetch(form.action, { method: 'POST', body: body, headers: { 'X-Requested-With': 'fetch' }, credentials: 'same-origin' })
+      .then(function (r) { return r.text().then(function (html) { return { ok: r.ok, html: html }; }); })
+      .then(function (res) {
+        if (!res.ok) putBack();
+        var doc = parse(res.html);
+        var notice = doc.querySelector('.notice');
+        swap(doc);
+        say(notice ? notice.textContent : (res.ok ? 'Moved' : 'The card was not moved'));
+      })
+      .catch(function () { putBack(); say('The card was not moved: the server could not be reached. Try again.'); });
+  }
+  document.addEventListener('pointerdown', function (event) {
+    var grip = event.target.closest && event.target.closest('[data-grip]');
+    if (!grip || event.button > 0 || drag) return;
+    var card = grip.closest('.card');
+    event.preventDefault();
+    drag = { card: card, grip: grip, pointer: event.pointerId, x: event.clientX, y: event.clientY, from: card.parentNode, next: card.nextSibling, moved: false };
+    try { grip.setPointerCapture(event.pointerId); } catch (e) {}
+  });
+  document.addEventListener('pointermove', function (event) {
+    if (!drag || event.pointerId !== drag.pointer) return;
+    var dx = event.clientX - drag.x, dy = event.clientY - drag.y;
+    if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 6) return;
+    drag.moved = true;
+    drag.card.classList.add('dragging');
+    drag.card.style.transform = 'translate(' + dx + 'px,' + dy + 'px)';
+    edgeScroll(event.clientX, event.clientY);
+    mark(laneAt(event.clientX, event.clientY));
+  });
+  function endDrag(event, drop) {
+    if (!drag || event.pointerId !== drag.pointer) return;
+    var d = drag;
+    drag = null;
+    d.card.classList.remove('dragging');
+    d.card.style.transform = '';
+    mark(null);
+    var lane = drop && d.moved ? laneAt(event.clientX, event.clientY) : null;
+    if (lane && !lane.contains(d.from)) moveCard(d, lane);
+    else if (pending) refresh();
+  }
+  document.addEventListener('pointerup', function (event) { endDrag(event, true); });
+  document.addEventListener('pointercancel', function (event) { endDrag(event, false); });
   if (live && live.hasAttribute('data-live') && window.EventSource) {
     var timer;
     var source = new EventSource('/events');

@@ -9,6 +9,7 @@ import { readForm } from '../http/body.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
 import { ago, Filters, filterSearch, type ListQuery, parseListQuery } from './filters.tsx'
 import { Notice, renderPage } from './layout.tsx'
+import { TagList } from './pieces.tsx'
 import { sameOrigin } from './security.ts'
 
 /** Cards per section on the board's first load; "Show more" pages on with the same filters. */
@@ -21,7 +22,7 @@ function Card({ contact, now, back, tomorrow }: { contact: ContactView; now: num
   return (
     <li class="card" id={`card-${id}`}>
       <h3>
-        <a href={`/contacts?q=${encodeURIComponent(contact.username)}`}>@{contact.username}</a>
+        <a href={`/contacts/${id}`}>@{contact.username}</a>
       </h3>
       <p class="msg">{contact.last_message_content ?? (contact.outreach_text ? `Outreach: ${contact.outreach_text}` : 'No message yet')}</p>
       <p class="meta">
@@ -29,16 +30,7 @@ function Card({ contact, now, back, tomorrow }: { contact: ContactView; now: num
         {' · '}Stage: {contact.pipeline_stage ?? 'none'}
         {' · '}Follow-ups done: {contact.follow_up_count}
       </p>
-      {contact.tags.length ? (
-        <ul class="tags" aria-label="Tags">
-          {contact.tags.map((t) => (
-            <li class="tag">
-              <span class="dot" style={`background:${t.color}`}></span>
-              {t.name}
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      <TagList tags={contact.tags} />
       <div class="actions">
         <form method="post" action={`/follow-ups/${id}/done`} data-enhance>
           <input type="hidden" name="back" value={back} />

@@ -12,7 +12,9 @@ import { Notice, renderPage } from './layout.tsx'
 function Row({ contact, now }: { contact: ContactView; now: number }) {
   return (
     <tr>
-      <th scope="row">@{contact.username}</th>
+      <th scope="row">
+        <a href={`/contacts/${contact.id}`}>@{contact.username}</a>
+      </th>
       <td>{contact.contact_type}</td>
       <td>{contact.lead_status}</td>
       <td>{contact.pipeline_stage ?? '—'}</td>
@@ -29,7 +31,7 @@ function Row({ contact, now }: { contact: ContactView; now: number }) {
   )
 }
 
-/** GET /contacts (the list with GET /api/v1/contacts' filters), its CSV export, and GET /pipeline (read-only for now). */
+/** GET /contacts (the list with GET /api/v1/contacts' filters) and its CSV export. */
 export function contactPages(deps: AppDeps) {
   const { store } = deps
   return new Hono<AppEnv>()
@@ -111,44 +113,5 @@ export function contactPages(deps: AppDeps) {
         'Cache-Control': 'no-store',
         'X-Content-Type-Options': 'nosniff',
       })
-    })
-    .get('/pipeline', async (c) => {
-      const org = c.get('member').organization
-      const now = deps.now()
-      const columns = await deps.reads.run('pipeline', { organizationId: org.id, limit: 10 })
-      return renderPage(
-        c,
-        { title: 'Pipeline', current: 'Pipeline' },
-        <>
-          <h1>Pipeline</h1>
-          <p class="meta">A read-only view for now: moving cards comes with the next part of the web app.</p>
-          <div class="board">
-            {columns
-              .filter((column) => column.active || column.count > 0)
-              .map((column) => (
-                <section class="section" aria-labelledby={`stage-${column.id}`}>
-                  <h2 id={`stage-${column.id}`}>
-                    <span class="dot" style={`background:${column.color}`}></span>
-                    {column.name}{' '}
-                    <span class="count">
-                      {column.count}
-                      {column.count_exact ? '' : '+'}
-                    </span>
-                  </h2>
-                  <ul class="cards">
-                    {column.items.map((contact) => (
-                      <li class="card">
-                        <h3>@{contact.username}</h3>
-                        <p class="meta">
-                          {contact.lead_status} · {contact.last_response_at ? ago(contact.last_response_at, now) : 'no reply yet'}
-                        </p>
-                      </li>
-                    ))}
-                  </ul>
-                </section>
-              ))}
-          </div>
-        </>,
-      )
     })
 }

@@ -32,17 +32,27 @@ export function filterSearch(query: Partial<ListQuery>, extra: Record<string, st
   return text ? `?${text}` : ''
 }
 
-/** The filter form: stage, tag, type and username search; the contacts list adds lead status and follow-up. */
+/**
+ * The filter form: stage, tag, type and username search; the contacts list adds lead status and
+ * follow-up (`full`), the pipeline (whose columns are the stages: no `stages`) adds lead status.
+ */
 export function Filters({
   action,
   query,
   stages,
   full = false,
+  leadStatus = full,
+  setters,
+  assigned,
 }: {
   action: string
   query: Partial<ListQuery>
-  stages: string[]
+  stages?: string[]
   full?: boolean
+  leadStatus?: boolean
+  /** The organization's members, for an "Assigned setter" filter (named `assigned`). */
+  setters?: string[]
+  assigned?: string
 }) {
   return (
     <form method="get" action={action} class="filters" aria-label="Filters">
@@ -50,17 +60,19 @@ export function Filters({
         <label for="f-q">Username</label>
         <input id="f-q" name="q" type="search" value={query.q ?? ''} autocomplete="off" />
       </div>
-      <div class="field">
-        <label for="f-stage">Stage</label>
-        <select id="f-stage" name="stage">
-          <option value="">Any stage</option>
-          {stages.map((name) => (
-            <option value={name} selected={query.stage?.toLowerCase() === name.toLowerCase()}>
-              {name}
-            </option>
-          ))}
-        </select>
-      </div>
+      {stages ? (
+        <div class="field">
+          <label for="f-stage">Stage</label>
+          <select id="f-stage" name="stage">
+            <option value="">Any stage</option>
+            {stages.map((name) => (
+              <option value={name} selected={query.stage?.toLowerCase() === name.toLowerCase()}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </div>
+      ) : null}
       <div class="field">
         <label for="f-tag">Tag</label>
         <input id="f-tag" name="tag" type="text" value={query.tag?.[0] ?? ''} autocomplete="off" />
@@ -77,31 +89,44 @@ export function Filters({
           </option>
         </select>
       </div>
+      {leadStatus ? (
+        <div class="field">
+          <label for="f-status">Lead status</label>
+          <select id="f-status" name="lead_status">
+            <option value="">Any status</option>
+            {LEAD_STATUSES.map((name, i) => (
+              <option value={name} selected={query.lead_status === i + 1}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </div>
+      ) : null}
+      {setters ? (
+        <div class="field">
+          <label for="f-assigned">Assigned setter</label>
+          <select id="f-assigned" name="assigned">
+            <option value="">Anyone</option>
+            {setters.map((email) => (
+              <option value={email} selected={assigned?.toLowerCase() === email.toLowerCase()}>
+                {email}
+              </option>
+            ))}
+          </select>
+        </div>
+      ) : null}
       {full ? (
-        <>
-          <div class="field">
-            <label for="f-status">Lead status</label>
-            <select id="f-status" name="lead_status">
-              <option value="">Any status</option>
-              {LEAD_STATUSES.map((name, i) => (
-                <option value={name} selected={query.lead_status === i + 1}>
-                  {name}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div class="field">
-            <label for="f-follow">Follow-up</label>
-            <select id="f-follow" name="follow_up">
-              <option value="">Any</option>
-              {(['overdue', 'today', 'upcoming', 'any'] as const).map((group) => (
-                <option value={group} selected={query.follow_up === group}>
-                  {group === 'any' ? 'Waiting (any time)' : group[0]!.toUpperCase() + group.slice(1)}
-                </option>
-              ))}
-            </select>
-          </div>
-        </>
+        <div class="field">
+          <label for="f-follow">Follow-up</label>
+          <select id="f-follow" name="follow_up">
+            <option value="">Any</option>
+            {(['overdue', 'today', 'upcoming', 'any'] as const).map((group) => (
+              <option value={group} selected={query.follow_up === group}>
+                {group === 'any' ? 'Waiting (any time)' : group[0]!.toUpperCase() + group.slice(1)}
+              </option>
+            ))}
+          </select>
+        </div>
       ) : null}
       <button type="submit">Filter</button>
     </form>

@@ -7,9 +7,11 @@ import { switchOrganization } from '../sessions/service.ts'
 import { analyticsPages } from './analytics.tsx'
 import { APP_CSS, APP_JS } from './assets.ts'
 import { boardPages } from './board.tsx'
+import { contactPage } from './contact.tsx'
 import { contactPages } from './contacts.tsx'
 import { eventStreams } from './events.ts'
 import { Notice, renderPage } from './layout.tsx'
+import { pipelinePages } from './pipeline.tsx'
 import { sameOrigin } from './security.ts'
 import { settingsPages } from './settings/index.tsx'
 import { signInPages } from './sign-in.tsx'
@@ -42,6 +44,8 @@ export function webRoutes(deps: AppDeps) {
   routes.route('/', signInPages(deps))
   routes.route('/', boardPages(deps))
   routes.route('/', contactPages(deps))
+  routes.route('/', contactPage(deps)) // after contactPages: /contacts/export.csv is not a contact id
+  routes.route('/', pipelinePages(deps))
   routes.route('/', settingsPages(deps))
   routes.route('/', analyticsPages(deps))
   routes.route('/', events.routes)

@@ -1,0 +1,178 @@
+import { type Context, Hono } from 'hono'
+import { changeContactStatus } from '../contacts/contact-status.ts'
+import type { PipelineLane } from '../contacts/pipeline-board.ts'
+import type { ContactView } from '../contacts/view.ts'
+import { AppError } from '../core/errors.ts'
+import { isoTime } from '../core/time.ts'
+import { readForm } from '../http/body.ts'
+import type { AppDeps, AppEnv } from '../http/context.ts'
+import { ago, Filters, filterSearch, type ListQuery, parseListQuery } from './filters.tsx'
+import { Notice, renderPage } from './layout.tsx'
+import { actionError, Dot, safeBack, TagList, withParam } from './pieces.tsx'
+import { sameOrigin } from './security.ts'
+
+/** Cards per column on the first load; "Load more" continues one column with the same filters. */
+export const PIPELINE_PAGE_SIZE = 20
+
+const NOTICES: Record<string, string> = { moved: 'Card moved.' }
+
+function FollowUpDue({ contact, now }: { contact: ContactView; now: number }) {
+  if (!contact.follow_up_needed || !contact.next_follow_up_at) return null
+  const due = Date.parse(contact.next_follow_up_at)
+  return (
+    <span class={due <= now ? 'due' : undefined}>
+      {' · '}
+      {due <= now ? 'Follow-up due' : `Follow-up ${contact.next_follow_up_at.slice(0, 10)}`}
+    </span>
+  )
+}
+
+function Card({ contact, now, stages, back }: { contact: ContactView; now: number; stages: string[]; back: string }) {
+  const id = contact.id
+  return (
+    <li class="card" id={`card-${id}`} data-contact={id}>
+      <div class="card-head">
+        <h3>
+          <a href={`/contacts/${id}`}>@{contact.username}</a>
+        </h3>
+        {/* Drag handle for mouse and touch; keyboard and screen-reader users have "Move to". */}
+        <span class="grip" data-grip title="Drag to another stage" aria-hidden="true">
+          ⠿
+        </span>
+      </div>
+      <p class="meta">
+        <span class="status">{contact.lead_status}</span>
+        {' · '}
+        {contact.last_response_at ? <time datetime={contact.last_response_at}>{ago(contact.last_response_at, now)}</time> : 'No reply yet'}
+        <FollowUpDue contact={contact} now={now} />
+      </p>
+      <TagList tags={contact.tags} />
+      <form method="post" action={`/pipeline/${id}/move`} class="move" data-enhance>
+        <input type="hidden" name="back" value={back} />
+        <label for={`move-${id}`}>
+          Move <span class="visually-hidden">@{contact.username} </span>to
+        </label>
+        <select id={`move-${id}`} name="stage">
+          {stages.map((name) => (
+            <option value={name} selected={name === contact.pipeline_stage}>
+              {name}
+            </option>
+          ))}
+        </select>
+        <button type="submit" class="secondary" aria-label={`Move @${contact.username}`}>
+          Move
+        </button>
+      </form>
+    </li>
+  )
+}
+
+function Lane({ lane, now, stages, back }: { lane: PipelineLane; now: number; stages: string[]; back: string }) {
+  const list = `lane-cards-${lane.number}`
+  return (
+    <section class="lane" aria-labelledby={`lane-${lane.number}`} data-stage={lane.name}>
+      <h2 id={`lane-${lane.number}`}>
+        <Dot color={lane.color} />
+        {lane.name} <span class="count">{lane.count}</span>
+      </h2>
+      <ul class="cards" id={list} data-stage={lane.name}>
+        {lane.items.map((contact) => (
+          <Card contact={contact} now={now} stages={stages} back={back} />
+        ))}
+      </ul>
+      {lane.items.length === 0 ? <p class="meta empty">No contacts here.</p> : null}
+      {lane.next ? (
+        <p class="more">
+          <a href={`${withParam('/pipeline', back, 'column', String(lane.number))}&cursor=${lane.next}`} data-more={list} data-auto>
+            Load more in {lane.name}
+          </a>
+        </p>
+      ) : null}
+    </section>
+  )
+}
+
+/** GET /pipeline (the Kanban) and POST /pipeline/{id}/move (the same change as PATCH contact-status). */
+export function pipelinePages(deps: AppDeps) {
+  async function render(c: Context<AppEnv>, options: { error?: string; status?: number } = {}) {
+    const org = c.get('member').organization
+    const now = deps.now()
+    const { notice: _notice, column, cursor, assigned: assignedValues, ...filters } = c.req.queries()
+    const assigned = assignedValues?.[0]?.trim() || undefined
+    let query: ListQuery = { limit: PIPELINE_PAGE_SIZE }
+    let error = options.error
+    let view: { stages: string[]; lanes: PipelineLane[]; setters: string[] }
+    const more = column && cursor ? { stage: Number(column[0]), cursor: cursor[0]! } : undefined
+    try {
+      query = parseListQuery({ ...filters, ...(more ? { cursor: [more.cursor] } : {}) })
+      view = await deps.reads.run('webPipeline', {
+        organizationId: org.id,
+        query,
+        now,
+        pageSize: PIPELINE_PAGE_SIZE,
+        more: more && query.cursor ? { stage: more.stage, cursor: query.cursor } : undefined,
+        assigned,
+      })
+    } catch (e) {
+      const shown = actionError(e)
+      if (!shown) throw e
+      error = shown.message
+      query = { limit: PIPELINE_PAGE_SIZE }
+      view = await deps.reads.run('webPipeline', { organizationId: org.id, query, now, pageSize: PIPELINE_PAGE_SIZE })
+      options.status ??= shown.status
+    }
+    const { stages, lanes, setters } = view
+    const shownAssigned = error ? undefined : assigned
+    const back = filterSearch(query, { assigned: shownAssigned })
+    const notice = NOTICES[c.req.query('notice') ?? '']
+    return renderPage(
+      c,
+      { title: 'Pipeline', current: 'Pipeline', status: options.status },
+      <>
+        <h1 id="pipeline-heading" tabindex={-1}>
+          Pipeline
+        </h1>
+        <Filters action="/pipeline" query={query} leadStatus setters={setters} assigned={shownAssigned} />
+        <div id="live" data-live>
+          {error ? <Notice kind="error">{error}</Notice> : notice ? <Notice kind="ok">{notice}</Notice> : null}
+          {more ? (
+            <p>
+              <a href={`/pipeline${back}`}>Back to the whole pipeline</a>
+            </p>
+          ) : null}
+          <div class="pipeline">
+            {lanes.map((lane) => (
+              <Lane lane={lane} now={now} stages={stages} back={back} />
+            ))}
+          </div>
+        </div>
+      </>,
+    )
+  }
+
+  return new Hono<AppEnv>()
+    .get('/pipeline', (c) => render(c))
+    .post('/pipeline/:id/move', sameOrigin(), async (c) => {
+      const member = c.get('member')
+      const form = await readForm(c, deps.config.bodyLimitBytes)
+      const back = safeBack(form.back)
+      try {
+        if (!form.stage?.trim()) throw new AppError('validation', 'Pick the stage to move the card to')
+        await deps.store.write((trx) =>
+          changeContactStatus(
+            trx,
+            member.organization,
+            c.req.param('id'),
+            { stageName: form.stage },
+            member.session.user.email,
+            isoTime(deps.now()),
+          ),
+        )
+      } catch (e) {
+        const shown = actionError(e)
+        if (!shown) throw e
+        return render(c, { error: `The card was not moved: ${shown.message}`, status: shown.status })
+      }
+      return c.redirect(withParam('/pipeline', back, 'notice', 'moved'), 303)
+    })
+}
