@@ -4,11 +4,10 @@
 
 import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { runtime } from '#runtime'
 import { NUMBER_FIELDS } from '../../src/analytics/report.ts'
 import { type App, createApp } from '../../src/app.ts'
@@ -20,9 +19,8 @@ import { createOrganization } from '../../src/organizations/service.ts'
 import { hashPassword } from '../../src/sessions/password.ts'
 import { setPasswordHash } from '../../src/sessions/service.ts'
 import { addUser } from '../../src/users/service.ts'
+import { assertAccessible, launchChromium, SHOTS } from './kit.ts'
 
-const SHOTS = resolve(import.meta.dirname, '../../test-screenshots')
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 const PASSWORD = 'correct horse battery'
 const DAY = 24 * 3600_000
 const HOUR = 3600_000
@@ -92,16 +90,6 @@ describe('analytics page in a browser', () => {
     return page
   }
 
-  async function assertAccessible(page: Page, name: string) {
-    await page.evaluate(AXE)
-    const violations = (await page.evaluate(async () => {
-      const result = await (globalThis as any).axe.run((globalThis as any).document)
-      return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }))
-    })) as { id: string; impact: string }[]
-    const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    assert.deepEqual(bad, [], `${name}: ${JSON.stringify(bad)}`)
-  }
-
   /** A table's body rows as the person sees them: the row header, then the numbers. */
   async function rows(page: Page, table: string, part: 'tbody' | 'tfoot' = 'tbody') {
     return page
@@ -148,10 +136,7 @@ describe('analytics page in a browser', () => {
     app = createApp({ store, config: { ...loadConfig({}, {}), dbPath: join(dir, 'web.db') }, now: () => Date.now() + offset })
     server = await runtime.listen(app.fetch, { hostname: '127.0.0.1', port: 0 })
     base = `http://127.0.0.1:${server.port}`
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'],
-    })
+    browser = await launchChromium()
     const hash = await hashPassword(PASSWORD)
     await store.write(async (trx) => {
       for (const [email, name] of [

@@ -4,12 +4,11 @@
 // and drop) and a finger at phone width (touch events, which Chromium turns into pointer events).
 
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { runtime } from '#runtime'
 import { type App, createApp } from '../../src/app.ts'
 import { addRule } from '../../src/automations/service.ts'
@@ -21,9 +20,8 @@ import { addStage, deactivateStage } from '../../src/pipeline/service.ts'
 import { hashPassword } from '../../src/sessions/password.ts'
 import { setPasswordHash } from '../../src/sessions/service.ts'
 import { addUser } from '../../src/users/service.ts'
+import { assertAccessible, launchChromium, SHOTS, shot } from './kit.ts'
 
-const SHOTS = resolve(import.meta.dirname, '../../test-screenshots')
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 const PASSWORD = 'correct horse battery'
 
 describe('pipeline and contact page in a browser', () => {
@@ -69,16 +67,6 @@ describe('pipeline and contact page in a browser', () => {
     return { context, page }
   }
 
-  async function assertAccessible(page: Page, name: string) {
-    await page.evaluate(AXE)
-    const violations = (await page.evaluate(async () => {
-      const result = await (globalThis as any).axe.run((globalThis as any).document)
-      return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }))
-    })) as { id: string; impact: string }[]
-    const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    assert.deepEqual(bad, [], `${name}: ${JSON.stringify(bad)}`)
-  }
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
   const lane = (page: Page, stage: string) => page.locator(`section.lane[data-stage="${stage}"]`)
   const card = (page: Page, username: string) => page.locator('li.card', { hasText: `@${username}` })
   const count = (page: Page, stage: string) => lane(page, stage).locator('h2 .count')
@@ -105,19 +93,7 @@ describe('pipeline and contact page in a browser', () => {
     app = createApp({ store, config: { ...loadConfig({}, {}), dbPath: join(dir, 'web.db') }, now: () => Date.now() })
     server = await runtime.listen(app.fetch, { hostname: '127.0.0.1', port: 0 })
     base = `http://127.0.0.1:${server.port}`
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
+    browser = await launchChromium()
     const hash = await hashPassword(PASSWORD)
     await store.write(async (trx) => {
       const user = await addUser(trx, { email: 'setter@acme.test', organizationId: org.id, role: 'member' }, now())

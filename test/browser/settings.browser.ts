@@ -4,12 +4,11 @@
 // Screenshots go to test-screenshots/ (git-ignored).
 
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { runtime } from '#runtime'
 import { type App, createApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
@@ -20,9 +19,8 @@ import { hashPassword } from '../../src/sessions/password.ts'
 import { setPasswordHash } from '../../src/sessions/service.ts'
 import { addUser } from '../../src/users/service.ts'
 import { SECTIONS } from '../../src/web/settings/frame.tsx'
+import { assertAccessible, launchChromium, SHOTS, shot } from './kit.ts'
 
-const SHOTS = resolve(import.meta.dirname, '../../test-screenshots')
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 const PASSWORD = 'correct horse battery'
 
 describe('settings in a browser', () => {
@@ -74,17 +72,6 @@ describe('settings in a browser', () => {
     return { context, page }
   }
 
-  async function assertAccessible(page: Page, name: string) {
-    await page.evaluate(AXE)
-    const violations = (await page.evaluate(async () => {
-      const result = await (globalThis as any).axe.run((globalThis as any).document)
-      return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }))
-    })) as { id: string; impact: string }[]
-    const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    assert.deepEqual(bad, [], `${name}: ${JSON.stringify(bad)}`)
-  }
-
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
   const notice = (page: Page) => page.locator('main .notice').first()
   const stageItem = (page: Page, name: string) =>
     page.getByRole('list', { name: 'Stages in pipeline order' }).getByRole('listitem', { name: new RegExp(`^${name} `) })
@@ -99,10 +86,7 @@ describe('settings in a browser', () => {
     app = createApp({ store, config: { ...loadConfig({}, {}), dbPath: join(dir, 'web.db') } })
     server = await runtime.listen(app.fetch, { hostname: '127.0.0.1', port: 0 })
     base = `http://127.0.0.1:${server.port}`
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'],
-    })
+    browser = await launchChromium()
     await user('owner@acme.test', 'owner')
     await user('admin@acme.test', 'admin')
     await user('setter@acme.test', 'member')

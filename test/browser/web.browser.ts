@@ -3,12 +3,11 @@
 // Screenshots of each page go to test-screenshots/ (git-ignored).
 
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { runtime } from '#runtime'
 import { type App, createApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
@@ -19,9 +18,8 @@ import { createOrganization } from '../../src/organizations/service.ts'
 import { hashPassword } from '../../src/sessions/password.ts'
 import { createInvite, setPasswordHash } from '../../src/sessions/service.ts'
 import { addUser } from '../../src/users/service.ts'
+import { assertAccessible, launchChromium, SHOTS, shot } from './kit.ts'
 
-const SHOTS = resolve(import.meta.dirname, '../../test-screenshots')
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 const PASSWORD = 'correct horse battery'
 const DAY = 24 * 3600_000
 
@@ -74,19 +72,6 @@ describe('web app in a browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).click()
   }
 
-  /** No serious or critical axe-core violation on the page as it is now. */
-  async function assertAccessible(page: Page, name: string) {
-    await page.evaluate(AXE)
-    const violations = (await page.evaluate(async () => {
-      const result = await (globalThis as any).axe.run((globalThis as any).document)
-      return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }))
-    })) as { id: string; impact: string }[]
-    const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    assert.deepEqual(bad, [], `${name}: ${JSON.stringify(bad)}`)
-  }
-
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
-
   before(async () => {
     mkdirSync(SHOTS, { recursive: true })
     dir = mkdtempSync(join(tmpdir(), 'dmtracker-browser-'))
@@ -102,19 +87,7 @@ describe('web app in a browser', () => {
     server = await runtime.listen(app.fetch, { hostname: '127.0.0.1', port: 0 })
     base = `http://127.0.0.1:${server.port}`
     // Playwright gives each launch a fresh temporary profile (its own --user-data-dir).
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
+    browser = await launchChromium()
     await user('owner@acme.test', 'owner')
     await user('setter@acme.test', 'member')
     // Overdue: a reply three days ago. Then the clock runs at real time.
