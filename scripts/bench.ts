@@ -148,6 +148,7 @@ const receivers = { slow: '', dead: '' }
 
 /** A receiver that answers 204 after 200 ms, in this process. */
 function slowReceiver(): string {
+  // unref: the receiver must not keep the bench running once its report is out.
   const server = Bun.serve({
     hostname: '127.0.0.1',
     port: 0,
@@ -156,6 +157,7 @@ function slowReceiver(): string {
       return new Response(null, { status: 204 })
     },
   })
+  server.unref()
   return `http://127.0.0.1:${server.port}/hook`
 }
 
