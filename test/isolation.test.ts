@@ -5,7 +5,7 @@
 // same afterwards.
 
 import assert from 'node:assert/strict'
-import { afterEach, beforeEach, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { ENDPOINTS, type EndpointName } from '../scripts/reliability/endpoints.ts'
 import { type CallResult, cli, isErrorShape, setup, type TestEnv, type TestOrg } from './helpers.ts'
 
@@ -306,64 +306,79 @@ const CASES: Case[] = [
   },
 ]
 
-describe('organization isolation: A’s token against B’s data', () => {
-  let env: TestEnv
-  let w: World
-  let before: Awaited<ReturnType<typeof snapshot>>
+/**
+ * A world of its own for one test: A and B, each with a contact, B with a member, a stage and an
+ * automation, and B's rows as they are before the test's request.
+ */
+async function makeWorld(env: TestEnv) {
+  const b = await env.createOrg('Other agency', 'b_page')
+  const create = async (org: TestOrg, username: string, manychatId: string, tags: string[], secret: string) => {
+    const body = inbound(org.id, username, { manychat_id: manychatId, tags, note: secret, last_message_content: secret })
+    const res = await env.call('POST', ENDPOINTS['create-contact'].path, body, { token: org.token })
+    assert.equal(res.status, 201, res.text)
+    return { id: res.body.data.id as string, username, manychat_id: manychatId }
+  }
+  const bContact = await create(b, 'b_lead', 'mc_b', [B_TAG, 'vip'], B_SECRET)
+  const aContact = await create(env.org, 'a_lead', 'mc_a', ['vip'], 'a note')
+  const bEmail = 'b_setter@example.com'
+  for (const argv of [
+    ['user', 'add', '--email', bEmail, '--org', b.id],
+    ['stage', 'add', b.id, B_STAGE],
+    ['automation', 'add', b.id, '--when-stage', 'Closed', '--set-status', 'won'],
+  ]) {
+    const result = await cli(env.dbPath, ...argv)
+    assert.equal(result.code, 0, result.err)
+  }
+  const w: World = { a: env.org, b, aContact, bContact, bEmail }
+  return { w, before: await snapshot(env, b.id) }
+}
 
-  beforeEach(async () => {
-    env = await setup({ rateLimitPerMinute: 0 })
-    const b = await env.createOrg('Other agency', 'b_page')
-    const create = async (org: TestOrg, username: string, manychatId: string, tags: string[], secret: string) => {
-      const body = inbound(org.id, username, { manychat_id: manychatId, tags, note: secret, last_message_content: secret })
-      const res = await env.call('POST', ENDPOINTS['create-contact'].path, body, { token: org.token })
-      assert.equal(res.status, 201, res.text)
-      return { id: res.body.data.id as string, username, manychat_id: manychatId }
-    }
-    const bContact = await create(b, 'b_lead', 'mc_b', [B_TAG, 'vip'], B_SECRET)
-    const aContact = await create(env.org, 'a_lead', 'mc_a', ['vip'], 'a note')
-    const bEmail = 'b_setter@example.com'
-    for (const argv of [
-      ['user', 'add', '--email', bEmail, '--org', b.id],
-      ['stage', 'add', b.id, B_STAGE],
-      ['automation', 'add', b.id, '--when-stage', 'Closed', '--set-status', 'won'],
-    ]) {
-      const result = await cli(env.dbPath, ...argv)
-      assert.equal(result.code, 0, result.err)
-    }
-    w = { a: env.org, b, aContact, bContact, bEmail }
-    before = await snapshot(env, b.id)
-  })
-  afterEach(async () => {
+/**
+ * Runs `test` in a fresh database and world that only it holds, rather than in an `env` that
+ * beforeEach/afterEach share: Bun does not stop a test or hook that passed its timeout (5 s by
+ * default, reached on a loaded machine), and one still running would use the next test's `env`
+ * (B's fresh token refused as "Invalid or revoked", "No organization with id", a closed
+ * database) and fail every later test of the file, not just the slow one.
+ */
+async function inWorld(test: (env: TestEnv, w: World, before: Awaited<ReturnType<typeof snapshot>>) => Promise<void>) {
+  const env = await setup({ rateLimitPerMinute: 0 })
+  try {
+    const { w, before } = await makeWorld(env)
+    await test(env, w, before)
+  } finally {
     await env.close()
-  })
+  }
+}
 
+describe('organization isolation: A’s token against B’s data', () => {
   for (const c of CASES) {
-    it(`${label(c)}: ${c.name} -> ${c.status}`, async () => {
-      const { method, path } = route(c, w)
-      const res = await env.call(method, path, c.body?.(w), { token: w.a.token })
-      assert.equal(res.status, c.status, res.text)
-      if (res.status >= 400) assert.ok(isErrorShape(res.body))
-      // Whatever the answer, it shows nothing of B's that the request did not already say.
-      assert.ok(!res.text.includes(B_SECRET), res.text)
-      c.check?.(res, w)
-      assert.deepEqual(await snapshot(env, w.b.id), before)
-    })
+    it(`${label(c)}: ${c.name} -> ${c.status}`, () =>
+      inWorld(async (env, w, before) => {
+        const { method, path } = route(c, w)
+        const res = await env.call(method, path, c.body?.(w), { token: w.a.token })
+        assert.equal(res.status, c.status, res.text)
+        if (res.status >= 400) assert.ok(isErrorShape(res.body))
+        // Whatever the answer, it shows nothing of B's that the request did not already say.
+        assert.ok(!res.text.includes(B_SECRET), res.text)
+        c.check?.(res, w)
+        assert.deepEqual(await snapshot(env, w.b.id), before)
+      }))
   }
 
-  it('B’s own token still sees B’s data unchanged after the whole matrix', async () => {
-    for (const c of CASES) {
-      const { method, path } = route(c, w)
-      await env.call(method, path, c.body?.(w), { token: w.a.token })
-    }
-    assert.deepEqual(await snapshot(env, w.b.id), before)
-    const res = await env.call(
-      'PATCH',
-      ENDPOINTS['contact-status'].path,
-      { organization_id: w.b.id, contact_id: w.bContact.id, pipeline_stage: 'Closed' },
-      { token: w.b.token },
-    )
-    assert.equal(res.status, 200)
-    assert.equal(res.body.data.lead_status, 'won', "B's automation ran for B")
-  })
+  it('B’s own token still sees B’s data unchanged after the whole matrix', () =>
+    inWorld(async (env, w, before) => {
+      for (const c of CASES) {
+        const { method, path } = route(c, w)
+        await env.call(method, path, c.body?.(w), { token: w.a.token })
+      }
+      assert.deepEqual(await snapshot(env, w.b.id), before)
+      const res = await env.call(
+        'PATCH',
+        ENDPOINTS['contact-status'].path,
+        { organization_id: w.b.id, contact_id: w.bContact.id, pipeline_stage: 'Closed' },
+        { token: w.b.token },
+      )
+      assert.equal(res.status, 200)
+      assert.equal(res.body.data.lead_status, 'won', "B's automation ran for B")
+    }))
 })

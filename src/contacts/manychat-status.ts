@@ -1,6 +1,7 @@
 import { isoTime } from '../core/time.ts'
 import type { Store } from '../db/open.ts'
 import type { ReadDb } from '../db/write.ts'
+import { WriteBehind } from '../db/write-behind.ts'
 
 /** The last default-reply (ManyChat webhook) an organization received: when, its status code, what happened. */
 export interface ManychatCall {
@@ -16,23 +17,30 @@ export interface ManychatCall {
  * Settings reads `latest`, which prefers what is not written yet.
  */
 export class ManychatStatus {
-  private pending = new Map<string, ManychatCall>()
-  private timer: ReturnType<typeof setInterval> | undefined
+  private readonly lastCall: WriteBehind<string, ManychatCall>
 
-  constructor(
-    private readonly store: Store,
-    intervalMs = 5_000,
-  ) {
-    this.timer = setInterval(() => void this.flush().catch(() => {}), intervalMs)
-    this.timer.unref?.()
+  constructor(store: Store, intervalMs = 5_000) {
+    this.lastCall = new WriteBehind(
+      store,
+      async (trx, batch) => {
+        for (const [organizationId, call] of batch) {
+          await trx
+            .insertInto('manychat_status')
+            .values({ organization_id: organizationId, ...call })
+            .onConflict((oc) => oc.column('organization_id').doUpdateSet(call))
+            .execute()
+        }
+      },
+      intervalMs,
+    )
   }
 
   record(organizationId: string, at: number, statusCode: number, result: string): void {
-    this.pending.set(organizationId, { received_at: isoTime(at), status_code: statusCode, result: result.slice(0, 300) })
+    this.lastCall.set(organizationId, { received_at: isoTime(at), status_code: statusCode, result: result.slice(0, 300) })
   }
 
   async latest(db: ReadDb, organizationId: string): Promise<ManychatCall | undefined> {
-    const waiting = this.pending.get(organizationId)
+    const waiting = this.lastCall.get(organizationId)
     if (waiting) return waiting
     return db
       .selectFrom('manychat_status')
@@ -41,29 +49,11 @@ export class ManychatStatus {
       .executeTakeFirst()
   }
 
-  async flush(): Promise<void> {
-    if (this.pending.size === 0) return
-    const batch = [...this.pending]
-    this.pending.clear()
-    try {
-      await this.store.write(async (trx) => {
-        for (const [organizationId, call] of batch) {
-          await trx
-            .insertInto('manychat_status')
-            .values({ organization_id: organizationId, ...call })
-            .onConflict((oc) => oc.column('organization_id').doUpdateSet(call))
-            .execute()
-        }
-      })
-    } catch (error) {
-      // Keep them for the next round, unless a newer call came meanwhile.
-      for (const [id, call] of batch) if (!this.pending.has(id)) this.pending.set(id, call)
-      throw error
-    }
+  flush(): Promise<void> {
+    return this.lastCall.flush()
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer)
-    await this.flush()
+  stop(): Promise<void> {
+    return this.lastCall.stop()
   }
 }

@@ -2,6 +2,7 @@ import { type Context, Hono } from 'hono'
 import { addRule, describeRule, listRuleViews, type RuleView, removeRule, setRuleEnabled } from '../../automations/service.ts'
 import { LEAD_STATUSES } from '../../core/lead-status.ts'
 import { isoTime } from '../../core/time.ts'
+import type { AutomationKind } from '../../db/schema.ts'
 import type { AppDeps, AppEnv } from '../../http/context.ts'
 import { activeStageNames } from '../../pipeline/service.ts'
 import { act, confirmPage, type Flash, form, settingsPage } from './frame.tsx'
@@ -17,6 +18,34 @@ function Options({ values }: { values: readonly string[] }) {
         <option value={v}>{v}</option>
       ))}
     </>
+  )
+}
+
+/** One of a rule's two fields: the stage or the lead status, picked from a list. */
+interface RuleField {
+  name: 'stage' | 'status'
+  label: string
+  values: readonly string[]
+}
+
+/** The form that adds a rule of one kind: "when <field> becomes …, <the other field> …". */
+function AddRuleForm({ kind, title, when, then }: { kind: AutomationKind; title: string; when: RuleField; then: RuleField }) {
+  return (
+    <section aria-labelledby={`add-${kind}`} class="settings-form">
+      <h2 id={`add-${kind}`}>{title}</h2>
+      <form method="post" action="/settings/automations" class="filters">
+        <input type="hidden" name="kind" value={kind} />
+        {[when, then].map((field) => (
+          <div class="field">
+            <label for={`${kind}-${field.name}`}>{field.label}</label>
+            <select id={`${kind}-${field.name}`} name={field.name}>
+              <Options values={field.values} />
+            </select>
+          </div>
+        ))}
+        <button type="submit">Add rule</button>
+      </form>
+    </section>
   )
 }
 
@@ -79,44 +108,18 @@ export function automationPages(deps: AppDeps) {
             </table>
           </div>
         )}
-        <section aria-labelledby="add-stage-rule" class="settings-form">
-          <h2 id="add-stage-rule">When a contact enters a stage, set its lead status</h2>
-          <form method="post" action="/settings/automations" class="filters">
-            <input type="hidden" name="kind" value="stage_to_status" />
-            <div class="field">
-              <label for="s2s-stage">When the stage becomes</label>
-              <select id="s2s-stage" name="stage">
-                <Options values={stages} />
-              </select>
-            </div>
-            <div class="field">
-              <label for="s2s-status">Set the status to</label>
-              <select id="s2s-status" name="status">
-                <Options values={LEAD_STATUSES} />
-              </select>
-            </div>
-            <button type="submit">Add rule</button>
-          </form>
-        </section>
-        <section aria-labelledby="add-status-rule" class="settings-form">
-          <h2 id="add-status-rule">When a contact's lead status changes, move it to a stage</h2>
-          <form method="post" action="/settings/automations" class="filters">
-            <input type="hidden" name="kind" value="status_to_stage" />
-            <div class="field">
-              <label for="s2g-status">When the status becomes</label>
-              <select id="s2g-status" name="status">
-                <Options values={LEAD_STATUSES} />
-              </select>
-            </div>
-            <div class="field">
-              <label for="s2g-stage">Move to the stage</label>
-              <select id="s2g-stage" name="stage">
-                <Options values={stages} />
-              </select>
-            </div>
-            <button type="submit">Add rule</button>
-          </form>
-        </section>
+        <AddRuleForm
+          kind="stage_to_status"
+          title="When a contact enters a stage, set its lead status"
+          when={{ name: 'stage', label: 'When the stage becomes', values: stages }}
+          then={{ name: 'status', label: 'Set the status to', values: LEAD_STATUSES }}
+        />
+        <AddRuleForm
+          kind="status_to_stage"
+          title="When a contact's lead status changes, move it to a stage"
+          when={{ name: 'status', label: 'When the status becomes', values: LEAD_STATUSES }}
+          then={{ name: 'stage', label: 'Move to the stage', values: stages }}
+        />
       </>,
     )
   }
