@@ -4,7 +4,7 @@ import { pageReports } from '../src/analytics/service.ts'
 import { dayBounds, parseDay } from '../src/core/time-zone.ts'
 import { updateFollowUpSettings } from '../src/follow-ups/settings.ts'
 import { renameStage } from '../src/pipeline/service.ts'
-import { addUser } from '../src/users/service.ts'
+import { addUser, removeMember } from '../src/users/service.ts'
 import { cli, isErrorShape, setup, type TestEnv } from './helpers.ts'
 
 // Setter analytics on hand-computed data (docs/analytics.md has the definitions). The organization
@@ -521,6 +521,43 @@ describe('assigning a contact (PATCH /contacts/{id})', () => {
     await env.call('PATCH', `/api/v1/contacts/${created.body.data.id}`, { assigned_email: 'bob@example.com' })
     assert.deepEqual(await row('bob@example.com'), [1, 1, 1]) // the next one is due in 2 days, after the range
     assert.deepEqual(await row('alice@example.com'), [before[0]! - 1, before[1]! - 1, before[2]! - 1])
+  })
+
+  it('keeps a removed member’s contacts in a row of their own, after the members, until reassigned', async () => {
+    const org = await env.createOrg('Formers')
+    await env.store.write(async (trx) => {
+      await addUser(trx, { email: 'zed@example.com', organizationId: org.id, role: 'member' }, '2026-01-01T00:00:00.000Z')
+      await addUser(trx, { email: 'amy@example.com', organizationId: org.id, role: 'member' }, '2026-01-01T00:00:00.000Z')
+    })
+    const options = { token: org.token }
+    for (const [username, email] of [
+      ['by_zed', 'zed@example.com'],
+      ['by_amy', 'amy@example.com'],
+      ['by_amy_too', 'amy@example.com'],
+      ['by_nobody', undefined],
+    ]) {
+      const res = await env.call(
+        'POST',
+        '/api/v1/organization/create-contact',
+        { organization_id: org.id, username, had_outreach: true, outreach_reason: 'x', outreach_text: 'y', email },
+        options,
+      )
+      assert.equal(res.status, 201, res.text)
+    }
+    const amy = await env.store.db.selectFrom('users').select('id').where('email', '=', 'amy@example.com').executeTakeFirstOrThrow()
+    await env.store.write((trx) => removeMember(trx, 'owner', org.id, amy.id))
+    const res = await env.call('GET', '/api/v1/analytics/setters', undefined, options)
+    assert.equal(res.status, 200, res.text)
+    const data = res.body.data
+    assert.deepEqual(
+      data.setters.map((s: { email: string | null; outreach_count: number }) => [s.email, s.outreach_count]),
+      [
+        ['zed@example.com', 1],
+        ['amy@example.com', 2],
+        [null, 1],
+      ],
+    )
+    assert.equal(data.totals.outreach_count, 4)
   })
 
   it('refuses a non-member (403), an unknown user or contact (404) and other fields (400)', async () => {

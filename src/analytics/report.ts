@@ -135,12 +135,20 @@ export interface Cell {
  * replies and bookings count until now. Several fields at once give every report of the
  * analytics page from one pass (`rollUp` sums the cells each way).
  *
- * SQLite does the counting: the range's day bounds (a JSON array, one parameter) are the outer
- * loop, and for each day a range read of a covering index is counted per group, in a subquery
- * that hands back the day's groups as one JSON array. Grouping each day on its own keeps SQLite's
- * sorts small: one GROUP BY over the whole range sorted every row of it (with the columns its
- * sums need) and took twice as long. CROSS JOIN keeps the days outside: left to itself SQLite
- * walked the organization's whole index once and the days for every row.
+ * SQLite does the counting, in one query per table that reads ranges of covering indexes, the
+ * range's day bounds (a JSON array, one parameter) as the outer loop; each range is counted per
+ * group in a subquery that hands back its groups as one JSON array. Two orders:
+ * - By setter (the setter is one of `fields`, or one setter is asked for): setter by setter,
+ *   day by day, over the indexes that start (organization, setter, time). Each setter's day is
+ *   one short range, so the setters come out split without a sort (and another field is grouped
+ *   within one setter's day). The setters are found by skipping through the same index, one seek
+ *   each. A GROUP BY by setter over each day's rows sorted every row of the day, with the
+ *   columns its sums need: it nearly doubled the follow-ups' read (docs/performance.md).
+ * - Otherwise day by day over the indexes that start (organization, time), grouped per day:
+ *   by day alone there is no sort, and grouping each day on its own keeps the sorts small (one
+ *   GROUP BY over the whole range sorted every row of it and took twice as long).
+ * CROSS JOIN keeps the days (and setters) outside: left to itself SQLite walked the
+ * organization's whole index once and the days for every row.
  */
 export async function cells(
   db: ReadDb,
@@ -158,26 +166,56 @@ export async function cells(
     return cell.tally
   }
   const days = JSON.stringify(range.days.map((_, i) => [range.bounds[i], range.bounds[i + 1]]))
-  const withDays = sql`with d (i, s, e) as materialized (${pairsOf(db, days)})`
-  const setter = assignedUserId === undefined ? sql`` : sql`and t.assigned_user_id = ${assignedUserId}`
-  const keys = fields.map((field, i) => sql`${sql.ref(`t.${field}`)} as ${sql.raw(`k${i}`)}`)
-  // By day alone there is one group a day: no GROUP BY, so no sort.
-  const groupBy = fields.length === 0 ? sql`` : sql`group by ${sql.join(fields.map((_, i) => sql.raw(String(i + 1))))}`
+  const bySetter = assignedUserId !== undefined || fields.includes('assigned_user_id')
+  // By setter, the setter is the loop's key and the other fields are grouped within its day.
+  const setterAt = fields.indexOf('assigned_user_id')
+  const others = fields.filter((field) => field !== 'assigned_user_id')
+  const keys = others.map((field, i) => sql`${sql.ref(`t.${field}`)} as ${sql.raw(`k${i}`)}`)
+  // One group per (setter's) day when no other field is asked for: no GROUP BY, so no sort.
+  const groupBy = others.length === 0 ? sql`` : sql`group by ${sql.join(others.map((_, i) => sql.raw(String(i + 1))))}`
+  const keysOf = (setter: string | null, group: unknown[]) => {
+    const rest = group.slice(0, others.length) as (string | null)[]
+    return setterAt === -1 ? rest : [...rest.slice(0, setterAt), setter, ...rest.slice(setterAt)]
+  }
   // Each query is a derived table, so that read-only code (ReadDb) can run raw SQL.
   const rows = <R>(query: RawBuilder<unknown>) => db.selectFrom(sql<R>`(${query})`.as('q')).selectAll().execute() as Promise<R[]>
-  /** Per day and group, the values (aggregates over the rows `where` picks, in which `d` is the day). */
-  const perDay = async <V extends unknown[]>(from: RawBuilder<unknown>, where: RawBuilder<unknown>, values: RawBuilder<unknown>[]) => {
-    const names = [...fields.map((_, i) => sql.raw(`k${i}`)), ...values.map((_, i) => sql.raw(`v${i}`))]
-    const days = await rows<{ day: number; groups: string }>(sql`${withDays}
-      select d.i as day, (select ${jsonGroupArray(db, jsonArray(db, names))} from (
-        select ${sql.join([...keys, ...values.map((value, i) => sql`${value} as ${sql.raw(`v${i}`)}`)])} from ${from} as t
-        where t.organization_id = ${organizationId} and ${where} ${setter} ${groupBy}) as g) as groups
-      from d`)
-    return days.flatMap(({ day, groups }) =>
-      (JSON.parse(groups) as unknown[][]).map((group) => ({
-        tally: cellOf(day, group.slice(0, fields.length) as (string | null)[]),
-        v: group.slice(fields.length) as V,
-      })),
+  /**
+   * Per setter, day and group, the values (aggregates over the rows `where` picks, in which `d` is
+   * the day); the first value is the rows' count, and a group without rows is left out. `partial`
+   * is the condition of the table's partial index (so that the setters' skip-scan uses it).
+   */
+  const perDay = async <V extends [number, ...unknown[]]>(
+    from: 'contacts' | 'follow_ups',
+    partial: RawBuilder<unknown>,
+    where: RawBuilder<unknown>,
+    values: RawBuilder<unknown>[],
+  ) => {
+    const table = sql.table(from)
+    const names = [...others.map((_, i) => sql.raw(`k${i}`)), ...values.map((_, i) => sql.raw(`v${i}`))]
+    const groups = (setter: RawBuilder<unknown>) => sql`(select ${jsonGroupArray(db, jsonArray(db, names))} from (
+        select ${sql.join([...keys, ...values.map((value, i) => sql`${value} as ${sql.raw(`v${i}`)}`)])} from ${table} as t
+        where t.organization_id = ${organizationId} and ${setter} and ${where} ${groupBy}) as g)`
+    const withDays = sql`d (i, s, e) as materialized (${pairsOf(db, days)})`
+    let query = sql`with ${withDays} select null as setter, d.i as day, ${groups(sql`true`)} as groups from d`
+    if (bySetter) {
+      // The setters with rows in the table: the smallest, then each next one, one index seek each.
+      const first = sql`select min(t.assigned_user_id) from ${table} as t where t.organization_id = ${organizationId} and ${partial}`
+      const setters =
+        assignedUserId === undefined
+          ? sql`${first} union all select (${first} and t.assigned_user_id > k.v) from k where k.v is not null`
+          : sql`select cast(${assignedUserId} as text)`
+      const unassigned =
+        assignedUserId === undefined ? sql`union all select null, d.i, ${groups(sql`t.assigned_user_id is null`)} from d` : sql``
+      query = sql`with recursive ${withDays}, k (v) as (${setters})
+        select k.v as setter, d.i as day, ${groups(sql`t.assigned_user_id = k.v`)} as groups from k cross join d where k.v is not null
+        ${unassigned}`
+    }
+    const found = await rows<{ setter: string | null; day: number; groups: string }>(query)
+    return found.flatMap(({ setter, day, groups }) =>
+      (JSON.parse(groups) as unknown[][])
+        .map((group) => ({ keys: keysOf(setter, group), v: group.slice(others.length) as V }))
+        .filter(({ v }) => v[0] > 0)
+        .map(({ keys, v }) => ({ tally: cellOf(day, keys), v })),
     )
   }
 
@@ -185,7 +223,8 @@ export async function cells(
   // median the milliseconds from each outreach to its first reply (exact: SQLite keeps times as
   // whole milliseconds, and the difference of two of them is far within a double's precision).
   const replied = sql`t.first_reply_at <= ${now}`
-  const cohort = await perDay<[number, number, number, string]>(sql`contacts`, sql`t.outreach_at >= d.s and t.outreach_at < d.e`, [
+  const outreach = sql`t.outreach_at is not null`
+  const cohort = await perDay<[number, number, number, string]>('contacts', outreach, sql`t.outreach_at >= d.s and t.outreach_at < d.e`, [
     sql`count(*)`,
     sql`count(*) filter (where ${replied})`,
     sql`count(*) filter (where ${replied} and t.booked_at <= ${now})`,
@@ -199,20 +238,24 @@ export async function cells(
   }
 
   // Inbound volume: contacts created as inbound in the range (a later conversion keeps them here).
-  // The last condition is written as the partial index contacts_org_inbound says, so SQLite uses it.
-  const inbound = sql`t.created_at >= d.s and t.created_at < d.e and (outreach_at is null or outreach_at > created_at)`
-  for (const { tally, v } of await perDay<[number]>(sql`contacts`, inbound, [sql`count(*)`])) tally.inbound += v[0]
+  // The condition is written as the partial indexes on inbound contacts say, so SQLite uses them.
+  const asInbound = sql`(t.outreach_at is null or t.outreach_at > t.created_at)`
+  const inbound = await perDay<[number]>('contacts', asInbound, sql`t.created_at >= d.s and t.created_at < d.e and ${asInbound}`, [
+    sql`count(*)`,
+  ])
+  for (const { tally, v } of inbound) tally.inbound += v[0]
 
   // Follow-ups due in the range: due unless cancelled (reply, snooze, archive) before their due
   // day ended; done on time when marked done before it ended. They carry their contact's setter
   // and outreach fields, so this reads one covering index and no contact.
-  const followUps = await perDay<[number, number]>(sql`follow_ups`, sql`t.due_at >= d.s and t.due_at < d.e`, [
+  const followUps = await perDay<[number, number, number]>('follow_ups', sql`true`, sql`t.due_at >= d.s and t.due_at < d.e`, [
+    sql`count(*)`,
     sql`count(*) filter (where t.outcome is distinct from 'cancelled' or t.closed_at >= d.e)`,
     sql`count(*) filter (where t.outcome = 'done' and t.closed_at < d.e)`,
   ])
   for (const { tally, v } of followUps) {
-    tally.due += v[0]
-    tally.doneOnTime += v[1]
+    tally.due += v[1]
+    tally.doneOnTime += v[2]
   }
   return [...out.values()]
 }
