@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test'
 import { Webhook } from 'standardwebhooks'
 import { updateContactStatus } from '../src/contacts/contact-status.ts'
 import { isoTime } from '../src/core/time.ts'
+import type { Store } from '../src/db/open.ts'
 import { addEndpoint } from '../src/webhooks/service.ts'
 import { forbiddenReason, resolveTarget } from '../src/webhooks/target.ts'
 import { type DeliveryWorker, startDeliveryWorker, type WorkerOptions } from '../src/webhooks/worker.ts'
@@ -227,6 +228,43 @@ describe('outbound webhooks', () => {
     const audit = await env.store.db.selectFrom('audit_log').select(['via', 'detail']).execute()
     assert.deepEqual(audit, [{ via: 'cli', detail: `Enabled webhook endpoint ${endpoint.url}` }])
     assert.equal((await cli(env.dbPath, 'webhook', 'enable', 'no-such-id')).code, 1)
+  })
+
+  it('records the outcomes of attempts that end together in one write, each delivery and endpoint as if one by one', async () => {
+    // Refused targets (loopback without --allow-private) fail at once, without the network: the
+    // eight attempts of one claim all end before the first outcome's write has committed.
+    const endpoints = [await subscribe(undefined, false), await subscribe(undefined, false)]
+    for (const name of ['a', 'b', 'c', 'd']) {
+      const contact = await addContact(env, { username: name })
+      await setStatus(contact.id, { lead_status: 'won' })
+    }
+    let writes = 0
+    const counting: Store = {
+      ...env.store,
+      write: (work, options) => {
+        writes++
+        return env.store.write(work, options)
+      },
+    }
+    worker = startDeliveryWorker(counting, { pollMs: 10, scheduleMs: [60_000], jitter: 0, maxConcurrent: 8 })
+    while ((await env.store.db.selectFrom('webhook_attempts').select('id').execute()).length < 8)
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    await worker.stop()
+    // One claim, then the first outcome alone and the seven that ended meanwhile together (one write each before).
+    assert.equal(writes, 3)
+    const rows = await deliveries()
+    assert.equal(rows.length, 8)
+    for (const row of rows) {
+      assert.equal(row.status, 'pending')
+      assert.equal(row.attempts, 1)
+      assert.ok(row.next_attempt_at! > isoTime(Date.now() + 50_000), 'due again per the schedule')
+    }
+    const state = await env.store.db.selectFrom('webhook_endpoints').select(['id', 'pending', 'failing_since', 'enabled']).execute()
+    assert.deepEqual(
+      state.map(({ pending, enabled }) => ({ pending, enabled })),
+      endpoints.map(() => ({ pending: 4, enabled: 1 })),
+    )
+    assert.ok(state.every((e) => e.failing_since !== null))
   })
 
   it('signs with both secrets during a rotation', async () => {

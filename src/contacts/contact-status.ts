@@ -7,7 +7,7 @@ import { resolveMember } from '../users/service.ts'
 import { assertVersion, findActiveById, findActiveByManychatId, findActiveContact, findNamedContact } from './repo.ts'
 import { runAutomations } from './run-automations.ts'
 import type { ContactStatusInput } from './schemas.ts'
-import { changeStatusAndStage } from './status-change.ts'
+import { changeStatusAndStage, type StatusChange } from './status-change.ts'
 import { type ContactView, contactView } from './view.ts'
 
 /** What contact-status answers: the reference's four fields plus lead_status_id and manychat_id. */
@@ -30,7 +30,9 @@ export async function updateContactStatus(trx: Trx, caller: Caller, input: Conta
     { field: 'manychat_id', value: input.manychatId, find: findActiveByManychatId },
   )
   const after = await setStatus(trx, contact, { leadStatusId: input.leadStatusId, stage }, { via: 'api', userId: user?.id }, now)
-  const { id, username, lead_status, pipeline_stage, lead_status_id, manychat_id } = await contactView(trx, after)
+  // The webhook events' view of the final contact, when they built one, is the answer's too.
+  const view = after.view ?? (await contactView(trx, after.contact))
+  const { id, username, lead_status, pipeline_stage, lead_status_id, manychat_id } = view
   return { id, username, lead_status, pipeline_stage, lead_status_id, manychat_id }
 }
 
@@ -51,7 +53,7 @@ export async function changeContactStatus(trx: Trx, org: Organization, id: strin
   assertVersion(contact, edit.version)
   const stage = edit.stageName === undefined ? undefined : await findActiveStage(trx, org.id, edit.stageName)
   const user = await resolveMember(trx, org.id, email)
-  return setStatus(trx, contact, { leadStatusId: edit.leadStatusId, stage }, { via: 'api', userId: user.id }, now)
+  return (await setStatus(trx, contact, { leadStatusId: edit.leadStatusId, stage }, { via: 'api', userId: user.id }, now)).contact
 }
 
 /** The one status/stage path: change what differs, then the automations for what changed. */
@@ -61,8 +63,8 @@ async function setStatus(
   target: { leadStatusId?: number; stage?: PipelineStage },
   actor: Actor,
   now: string,
-): Promise<Contact> {
+): Promise<StatusChange> {
   const result = await changeStatusAndStage(trx, contact, target, actor, now)
   const requested = { leadStatus: target.leadStatusId !== undefined, stage: target.stage !== undefined }
-  return runAutomations(trx, result.contact, result.changed, requested, now)
+  return runAutomations(trx, result, requested, now)
 }

@@ -70,8 +70,8 @@ export async function createContactFromApi(trx: Trx, caller: Caller, req: Create
     changes.map((c) => ({ ...c, organizationId: org.id, contactId: contact.id, via: 'api' as const, userId })),
     now,
   )
-  await recordContactEvents(trx, contact, events, now)
-  return { httpStatus: outcome.httpStatus, message: outcome.message, data: await contactView(trx, contact) }
+  const view = await recordContactEvents(trx, contact, events, now)
+  return { httpStatus: outcome.httpStatus, message: outcome.message, data: view ?? (await contactView(trx, contact)) }
 }
 
 /** The webhook events an activity entry of this endpoint stands for. */

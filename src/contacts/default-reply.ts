@@ -60,8 +60,8 @@ export async function handleDefaultReply(trx: Trx, caller: Caller, input: Defaul
     via: 'api',
     changes: replyChanges(reply, existing?.last_response_at ?? null),
   }
-  await recordContactEvents(trx, contact, existing ? [replied] : [{ type: 'contact.created', via: 'api' }, replied], now)
-  return { message: PROCESSED_MESSAGE, data: await contactView(trx, contact) }
+  const view = await recordContactEvents(trx, contact, existing ? [replied] : [{ type: 'contact.created', via: 'api' }, replied], now)
+  return { message: PROCESSED_MESSAGE, data: view ?? (await contactView(trx, contact)) }
 }
 
 /** organization_id, else the organization holding page_name; either way the token must be its. */

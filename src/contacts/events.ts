@@ -14,9 +14,15 @@ export interface ContactEvent {
 /**
  * Puts the events of one change to `contact` in the webhook outbox, in the request's transaction.
  * Each carries the contact as the API shows it after the change (built once, and only if some
- * endpoint subscribes).
+ * endpoint subscribes). Returns that view when it was built, so a caller answering with the same
+ * contact need not build it again.
  */
-export async function recordContactEvents(trx: Trx, contact: Contact, events: ContactEvent[], now: string): Promise<void> {
+export async function recordContactEvents(
+  trx: Trx,
+  contact: Contact,
+  events: ContactEvent[],
+  now: string,
+): Promise<ContactView | undefined> {
   let view: ContactView | undefined
   const drafts = events.map(({ type, via, changes }) => ({
     type,
@@ -27,6 +33,7 @@ export async function recordContactEvents(trx: Trx, contact: Contact, events: Co
     },
   }))
   await recordEvents(trx, contact.organization_id, drafts, now)
+  return view
 }
 
 /** `{ field: { from, to } }`, the shape every event's `changes` uses. */

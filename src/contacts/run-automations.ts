@@ -1,7 +1,7 @@
 import { enabledRuleFor } from '../automations/repo.ts'
 import type { Contact } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
-import { type Changed, changeStatusAndStage, type StatusTarget } from './status-change.ts'
+import { type Changed, changeStatusAndStage, type StatusChange, type StatusTarget } from './status-change.ts'
 
 /**
  * Runs the organization's enabled smart automations after an API change, in the same
@@ -10,9 +10,11 @@ import { type Changed, changeStatusAndStage, type StatusTarget } from './status-
  * that sets both status and stage triggers no rule. The rule's change is logged via
  * `automation` and never triggers further rules, so rules that point at each other cannot loop.
  *
- * `changed` is what the API actually altered; `requested` is which fields the request named.
+ * `change` is what the API actually altered; `requested` is which fields the request named. Returns
+ * the last change made (the API's, or the rule's), with the contact after it.
  */
-export async function runAutomations(trx: Trx, contact: Contact, changed: Changed, requested: Changed, now: string): Promise<Contact> {
+export async function runAutomations(trx: Trx, change: StatusChange, requested: Changed, now: string): Promise<StatusChange> {
+  const { contact, changed } = change
   const organizationId = contact.organization_id
   if (changed.stage && !requested.leadStatus && contact.pipeline_stage_id !== null) {
     const rule = await enabledRuleFor(trx, organizationId, { kind: 'stage_to_status', stageId: contact.pipeline_stage_id })
@@ -25,10 +27,9 @@ export async function runAutomations(trx: Trx, contact: Contact, changed: Change
       return apply(trx, contact, { stage: { id: rule.stage_id, name: rule.stage_name } }, rule.id, now)
     }
   }
-  return contact
+  return change
 }
 
-async function apply(trx: Trx, contact: Contact, target: StatusTarget, automationId: number, now: string) {
-  const result = await changeStatusAndStage(trx, contact, target, { via: 'automation', automationId }, now)
-  return result.contact
+function apply(trx: Trx, contact: Contact, target: StatusTarget, automationId: number, now: string) {
+  return changeStatusAndStage(trx, contact, target, { via: 'automation', automationId }, now)
 }

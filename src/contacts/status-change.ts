@@ -7,6 +7,7 @@ import { findOrganization } from '../organizations/service.ts'
 import { stageNameById } from '../pipeline/service.ts'
 import { type ContactEvent, fromTo, recordContactEvents } from './events.ts'
 import { updateContact } from './repo.ts'
+import type { ContactView } from './view.ts'
 
 /** The status and/or stage a contact should have; a field left out stays as it is. */
 export interface StatusTarget {
@@ -20,6 +21,13 @@ export interface Changed {
   stage: boolean
 }
 
+/** A change's result: the contact after it, what it altered, and its view if the webhook events built one. */
+export interface StatusChange {
+  contact: Contact
+  changed: Changed
+  view?: ContactView
+}
+
 /**
  * Gives the contact the target status and stage, logging one activity row (old and new name) per
  * field that really changed. A field that already has the target value is neither written nor
@@ -31,7 +39,7 @@ export async function changeStatusAndStage(
   target: StatusTarget,
   actor: Actor,
   now: string,
-): Promise<{ contact: Contact; changed: Changed }> {
+): Promise<StatusChange> {
   const patch: ContactUpdate = {}
   const entries: ActivityEntry[] = []
   const events: ContactEvent[] = []
@@ -58,8 +66,8 @@ export async function changeStatusAndStage(
   if (contact.booked_at === null && (await isBooking(trx, contact, patch))) patch.booked_at = now
   await logActivity(trx, entries, now)
   const updated = await updateContact(trx, contact.id, patch, now)
-  await recordContactEvents(trx, updated, events, now)
-  return { contact: updated, changed }
+  const view = await recordContactEvents(trx, updated, events, now)
+  return { contact: updated, changed, view }
 }
 
 /** Whether the change takes the contact to lead status won or into its organization's booking stage. */

@@ -1,6 +1,7 @@
 import type { ActivityVia } from '../core/actor.ts'
+import { compiled, compiledWrite } from '../db/compiled.ts'
 import { uuidV7 } from '../db/uuid-v7.ts'
-import type { ReadDb, Trx } from '../db/write.ts'
+import type { Trx } from '../db/write.ts'
 
 /** The events an endpoint can subscribe to (or `*` for all); `webhook.test` is sent by `webhook test` only. */
 export const EVENT_TYPES = [
@@ -35,17 +36,21 @@ export function subscribes(events: string, type: EventType): boolean {
  * Writes the events of one change to the outbox, in the change's own transaction (savepoint):
  * one pending delivery per enabled endpoint of the organization that subscribes to it. If the
  * change rolls back, so do its deliveries; once it commits, the worker will send them.
+ * Every write request runs this, so its statements are compiled once (see compiled()) and each
+ * endpoint's waiting count is raised once for all the events of the change.
  */
 export async function recordEvents(trx: Trx, organizationId: string, events: EventDraft[], now: string): Promise<void> {
   if (events.length === 0) return
   const endpoints = await enabledEndpoints(trx, organizationId)
   if (endpoints.length === 0) return
+  const queued = new Map<string, number>()
   for (const event of events) {
     const targets = endpoints.filter((e) => subscribes(e.events, event.type))
     if (targets.length === 0) continue
     const data = { organization_id: organizationId, ...(event.via ? { via: event.via } : {}), ...(await event.data()) }
-    await queueDeliveries(trx, targets, event.type, data, now)
+    await writeDeliveries(trx, targets, event.type, data, now, queued)
   }
+  await raisePending(trx, queued)
 }
 
 /** One message (one webhook-id, one payload) queued for each of `endpoints`. */
@@ -56,13 +61,38 @@ export async function queueDeliveries(
   data: Record<string, unknown>,
   now: string,
 ): Promise<string[]> {
+  const queued = new Map<string, number>()
+  const ids = await writeDeliveries(trx, endpoints, type, data, now, queued)
+  await raisePending(trx, queued)
+  return ids
+}
+
+/**
+ * Inserts one delivery per endpoint (the payload serialized once for all of them) and counts, in
+ * `queued`, those that wait to be sent; one whose endpoint's outbox is full is failed at once.
+ */
+async function writeDeliveries(
+  trx: Trx,
+  endpoints: { id: string; pending: number }[],
+  type: EventType,
+  data: Record<string, unknown>,
+  now: string,
+  queued: Map<string, number>,
+): Promise<string[]> {
   const nowMs = Date.parse(now)
-  const messageId = `msg_${uuidV7(nowMs).replaceAll('-', '')}`
   const payload = JSON.stringify({ type, timestamp: now, data })
+  let messageId: string | undefined
   const ids: string[] = []
   for (const endpoint of endpoints) {
     const id = uuidV7(nowMs)
-    const full = endpoint.pending >= MAX_PENDING_PER_ENDPOINT
+    // The message's id comes from its first delivery's, unique as that is: one random id less per event.
+    messageId ??= `msg_${id.replaceAll('-', '')}`
+    ids.push(id)
+    if (endpoint.pending < MAX_PENDING_PER_ENDPOINT) {
+      await insertPending(trx, id, endpoint.id, messageId, type, payload, now)
+      queued.set(endpoint.id, (queued.get(endpoint.id) ?? 0) + 1)
+      continue
+    }
     await trx
       .insertInto('webhook_deliveries')
       .values({
@@ -71,40 +101,54 @@ export async function queueDeliveries(
         message_id: messageId,
         event_type: type,
         payload,
-        status: full ? 'failed' : 'pending',
-        next_attempt_at: full ? null : now,
+        status: 'failed',
+        next_attempt_at: null,
         created_at: now,
       })
       .execute()
-    if (full) {
-      await trx
-        .insertInto('webhook_attempts')
-        .values({
-          delivery_id: id,
-          attempted_at: now,
-          status_code: null,
-          duration_ms: 0,
-          error: `outbox full: ${MAX_PENDING_PER_ENDPOINT} deliveries already waiting`,
-          response_body: null,
-        })
-        .execute()
-    } else {
-      await trx
-        .updateTable('webhook_endpoints')
-        .set((eb) => ({ pending: eb('pending', '+', 1) }))
-        .where('id', '=', endpoint.id)
-        .execute()
-    }
-    ids.push(id)
+    await trx
+      .insertInto('webhook_attempts')
+      .values({
+        delivery_id: id,
+        attempted_at: now,
+        status_code: null,
+        duration_ms: 0,
+        error: `outbox full: ${MAX_PENDING_PER_ENDPOINT} deliveries already waiting`,
+        response_body: null,
+      })
+      .execute()
   }
   return ids
 }
 
-function enabledEndpoints(db: ReadDb, organizationId: string) {
-  return db
+async function raisePending(trx: Trx, queued: Map<string, number>): Promise<void> {
+  for (const [endpointId, count] of queued) await addPending(trx, count, endpointId)
+}
+
+const insertPending = compiledWrite((db, id: string, endpointId: string, messageId: string, type: string, payload: string, now: string) =>
+  db.insertInto('webhook_deliveries').values({
+    id,
+    endpoint_id: endpointId,
+    message_id: messageId,
+    event_type: type,
+    payload,
+    status: 'pending',
+    next_attempt_at: now,
+    created_at: now,
+  }),
+)
+
+const addPending = compiledWrite((db, count: number, endpointId: string) =>
+  db
+    .updateTable('webhook_endpoints')
+    .set((eb) => ({ pending: eb('pending', '+', count) }))
+    .where('id', '=', endpointId),
+)
+
+const enabledEndpoints = compiled((db, organizationId: string) =>
+  db
     .selectFrom('webhook_endpoints')
     .select(['id', 'events', 'pending'])
     .where('organization_id', '=', organizationId)
-    .where('enabled', '=', 1)
-    .execute()
-}
+    .where('enabled', '=', 1),
+)

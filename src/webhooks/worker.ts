@@ -1,8 +1,10 @@
 import { sql } from 'kysely'
 import { type Logger, silentLogger } from '../core/logger.ts'
 import { isoTime } from '../core/time.ts'
+import { compiledWrite } from '../db/compiled.ts'
 import type { Store } from '../db/open.ts'
 import type { WebhookEndpoint } from '../db/schema.ts'
+import type { Trx } from '../db/write.ts'
 import { type AttemptResult, postTo } from './send.ts'
 import { signedHeaders } from './signing.ts'
 import { type Lookup, resolveTarget, type Target } from './target.ts'
@@ -56,13 +58,15 @@ interface Claimed {
 
 /**
  * Sends the outbox: a loop outside any transaction that claims due deliveries (one short write),
- * posts them with bounded concurrency, and records each outcome (another short write). A claim
+ * posts them with bounded concurrency, and records the outcomes (another short write, shared by
+ * the attempts that end together: see outcomeRecorder). A claim
  * is a lease: should the process die mid-attempt, the delivery is due again once the lease ends.
  */
 export function startDeliveryWorker(store: Store, options: WorkerOptions = {}) {
   const o = { ...DEFAULTS, ...options }
   const now = options.now ?? Date.now
   const inFlight = new Map<string, Promise<unknown>>()
+  const recordOutcome = outcomeRecorder(store, o)
   const perEndpoint = new Map<string, number>()
   let stopped = false
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -95,11 +99,13 @@ export function startDeliveryWorker(store: Store, options: WorkerOptions = {}) {
     for (const delivery of await claim(store, picked, o.timeoutMs, now)) {
       const endpointId = delivery.endpoint.id
       perEndpoint.set(endpointId, (perEndpoint.get(endpointId) ?? 0) + 1)
-      const run = attemptAndRecord(store, delivery, o).finally(() => {
-        inFlight.delete(delivery.id)
-        perEndpoint.set(endpointId, perEndpoint.get(endpointId)! - 1)
-        soon()
-      })
+      const run = attempt(delivery, o)
+        .then(recordOutcome)
+        .finally(() => {
+          inFlight.delete(delivery.id)
+          perEndpoint.set(endpointId, perEndpoint.get(endpointId)! - 1)
+          soon()
+        })
       inFlight.set(delivery.id, run)
     }
   }
@@ -203,97 +209,178 @@ export async function deliverNow(store: Store, deliveryId: string, options: Deli
   const o = { ...DEFAULTS, ...options }
   const [delivery] = await claim(store, [deliveryId], o.timeoutMs, options.now ?? Date.now)
   if (!delivery) return undefined
-  return attemptAndRecord(store, delivery, o)
+  const outcome = await attempt(delivery, o)
+  await record(store, [outcome], o)
+  return outcome.result
 }
 
-async function attemptAndRecord(store: Store, delivery: Claimed, o: typeof DEFAULTS & DeliveryOptions) {
-  const result = await attempt(delivery, o)
-  await record(store, delivery, result, o)
-  return result
+/** What one attempt came to, and when it ended. */
+interface Outcome {
+  delivery: Claimed
+  result: AttemptResult
+  atMs: number
 }
 
-async function attempt(delivery: Claimed, o: typeof DEFAULTS & DeliveryOptions): Promise<AttemptResult> {
+/**
+ * Records outcomes in batches: the first at once, and those that end while a batch is being
+ * written all together in the next one (one transaction, a few statements for all of them).
+ * Each promise settles once its outcome is committed.
+ */
+function outcomeRecorder(store: Store, o: typeof DEFAULTS & DeliveryOptions) {
+  let waiting: { outcome: Outcome; resolve: () => void; reject: (error: unknown) => void }[] = []
+  let writing = false
+  async function drain() {
+    while (waiting.length > 0) {
+      const batch = waiting
+      waiting = []
+      try {
+        await record(
+          store,
+          batch.map((w) => w.outcome),
+          o,
+        )
+        for (const w of batch) w.resolve()
+      } catch (error) {
+        for (const w of batch) w.reject(error)
+      }
+    }
+    writing = false
+  }
+  return (outcome: Outcome) =>
+    new Promise<void>((resolve, reject) => {
+      waiting.push({ outcome, resolve, reject })
+      if (writing) return
+      writing = true
+      void drain()
+    })
+}
+
+async function attempt(delivery: Claimed, o: typeof DEFAULTS & DeliveryOptions): Promise<Outcome> {
   const { endpoint } = delivery
-  const nowMs = (o.now ?? Date.now)()
+  const now = o.now ?? Date.now
+  const nowMs = now()
   let target: Target
   try {
     target = await resolveTarget(endpoint.url, endpoint.allow_private === 1, o.lookup)
   } catch (error) {
-    return { statusCode: null, body: null, error: (error as Error).message, durationMs: 0 }
+    return { delivery, result: { statusCode: null, body: null, error: (error as Error).message, durationMs: 0 }, atMs: now() }
   }
   const secrets = [endpoint.secret]
   if (endpoint.previous_secret && endpoint.previous_secret_expires_at && endpoint.previous_secret_expires_at > isoTime(nowMs)) {
     secrets.push(endpoint.previous_secret)
   }
   const headers = signedHeaders(secrets, delivery.message_id, Math.floor(nowMs / 1000), delivery.payload)
-  return postTo(target, headers, delivery.payload, o.timeoutMs, o.extraRoots)
+  const result = await postTo(target, headers, delivery.payload, o.timeoutMs, o.extraRoots)
+  return { delivery, result, atMs: now() }
 }
 
-/** Records the attempt; then the delivery is done, failed for good, or due again per the schedule. */
-async function record(store: Store, delivery: Claimed, result: AttemptResult, o: typeof DEFAULTS & DeliveryOptions) {
+const isOk = (result: AttemptResult) => result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300
+
+const setNextAttempt = compiledWrite((db, next: string, id: string) =>
+  db.updateTable('webhook_deliveries').set({ next_attempt_at: next }).where('id', '=', id),
+)
+
+/**
+ * Records attempts, in one write: each delivery is then done, failed for good, or due again per
+ * the schedule; each endpoint's waiting count and failure state (failing since, disabled after
+ * failing for `disableAfterMs`) follow its outcomes in order. A delivery removed meanwhile is
+ * skipped; one no longer pending (retried by hand and sent meanwhile) only gets its attempt logged.
+ */
+async function record(store: Store, outcomes: Outcome[], o: typeof DEFAULTS & DeliveryOptions) {
   const log = o.log ?? silentLogger
-  const nowMs = (o.now ?? Date.now)()
-  const at = isoTime(nowMs)
-  const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300
-  const endpointId = delivery.endpoint.id
+  const lines: Record<string, unknown>[] = []
   await store.write(async (trx) => {
+    const current = await trx
+      .selectFrom('webhook_deliveries')
+      .select(['id', 'status'])
+      .where(
+        'id',
+        'in',
+        outcomes.map((x) => x.delivery.id),
+      )
+      .execute()
+    const status = new Map(current.map((d) => [d.id, d.status]))
+    const kept = outcomes.filter((x) => status.has(x.delivery.id))
+    if (kept.length === 0) return
     await trx
       .insertInto('webhook_attempts')
-      .values({
-        delivery_id: delivery.id,
-        attempted_at: at,
-        status_code: result.statusCode,
-        duration_ms: result.durationMs,
-        error: result.error,
-        response_body: result.body,
-      })
+      .values(
+        kept.map(({ delivery, result, atMs }) => ({
+          delivery_id: delivery.id,
+          attempted_at: isoTime(atMs),
+          status_code: result.statusCode,
+          duration_ms: result.durationMs,
+          error: result.error,
+          response_body: result.body,
+        })),
+      )
       .execute()
-    const current = await trx.selectFrom('webhook_deliveries').select('status').where('id', '=', delivery.id).executeTakeFirst()
-    if (current?.status !== 'pending') return // removed, or retried by hand meanwhile
-    const lastAttempt = delivery.attempts > o.scheduleMs.length
-    if (ok || lastAttempt) {
-      await trx
-        .updateTable('webhook_deliveries')
-        .set({ status: ok ? 'delivered' : 'failed', next_attempt_at: null })
-        .where('id', '=', delivery.id)
-        .execute()
+    const live = kept.filter((x) => status.get(x.delivery.id) === 'pending')
+    const ended: Record<'delivered' | 'failed', string[]> = { delivered: [], failed: [] }
+    const settledPerEndpoint = new Map<string, number>()
+    for (const { delivery, result, atMs } of live) {
+      const ok = isOk(result)
+      if (ok || delivery.attempts > o.scheduleMs.length) {
+        ended[ok ? 'delivered' : 'failed'].push(delivery.id)
+        settledPerEndpoint.set(delivery.endpoint.id, (settledPerEndpoint.get(delivery.endpoint.id) ?? 0) + 1)
+        if (!ok)
+          lines.push({
+            level: 'warn',
+            msg: 'webhook delivery failed after its last attempt',
+            delivery_id: delivery.id,
+            endpoint_id: delivery.endpoint.id,
+            error: result.error ?? `HTTP ${result.statusCode}`,
+          })
+      } else {
+        const wait = o.scheduleMs[delivery.attempts - 1]! * (1 + Math.random() * o.jitter)
+        await setNextAttempt(trx, isoTime(atMs + wait), delivery.id)
+      }
+    }
+    for (const final of ['delivered', 'failed'] as const) {
+      if (ended[final].length === 0) continue
+      await trx.updateTable('webhook_deliveries').set({ status: final, next_attempt_at: null }).where('id', 'in', ended[final]).execute()
+    }
+    for (const [endpointId, count] of settledPerEndpoint) {
       await trx
         .updateTable('webhook_endpoints')
-        .set((eb) => ({ pending: eb('pending', '-', 1) }))
+        .set((eb) => ({ pending: eb('pending', '-', count) }))
         .where('id', '=', endpointId)
         .execute()
-      if (!ok)
-        log({
-          level: 'warn',
-          msg: 'webhook delivery failed after its last attempt',
-          delivery_id: delivery.id,
-          endpoint_id: endpointId,
-          error: result.error ?? `HTTP ${result.statusCode}`,
-        })
-    } else {
-      const wait = o.scheduleMs[delivery.attempts - 1]! * (1 + Math.random() * o.jitter)
-      await trx
-        .updateTable('webhook_deliveries')
-        .set({ next_attempt_at: isoTime(nowMs + wait) })
-        .where('id', '=', delivery.id)
-        .execute()
     }
-    if (ok) {
-      await trx.updateTable('webhook_endpoints').set({ failing_since: null }).where('id', '=', endpointId).execute()
-      return
-    }
-    const endpoint = await trx
-      .selectFrom('webhook_endpoints')
-      .select(['failing_since', 'enabled'])
-      .where('id', '=', endpointId)
-      .executeTakeFirst()
-    if (!endpoint) return
-    if (endpoint.failing_since === null) {
-      await trx.updateTable('webhook_endpoints').set({ failing_since: at }).where('id', '=', endpointId).execute()
-    } else if (endpoint.enabled === 1 && Date.parse(endpoint.failing_since) <= nowMs - o.disableAfterMs) {
-      const reason = `every attempt failed since ${endpoint.failing_since}`
-      await trx.updateTable('webhook_endpoints').set({ enabled: 0, disabled_reason: reason }).where('id', '=', endpointId).execute()
-      log({ level: 'warn', msg: 'webhook endpoint disabled', endpoint_id: endpointId, reason })
-    }
+    await followFailures(trx, live, o, lines)
   })
+  for (const line of lines) log(line)
+}
+
+/**
+ * Each endpoint's failure state after these outcomes, taken in order: a success clears
+ * `failing_since`; a failure sets it if clear, and disables the endpoint once it is older than
+ * `disableAfterMs`. Written only where it changed (mostly never: a healthy endpoint stays clear).
+ */
+async function followFailures(trx: Trx, outcomes: Outcome[], o: typeof DEFAULTS & DeliveryOptions, lines: Record<string, unknown>[]) {
+  if (outcomes.length === 0) return
+  const rows = await trx
+    .selectFrom('webhook_endpoints')
+    .select(['id', 'failing_since', 'enabled', 'disabled_reason'])
+    .where('id', 'in', [...new Set(outcomes.map((x) => x.delivery.endpoint.id))])
+    .execute()
+  const before = new Map(rows.map((r) => [r.id, r]))
+  const after = new Map(rows.map((r) => [r.id, { ...r }]))
+  for (const { delivery, result, atMs } of outcomes) {
+    const endpoint = after.get(delivery.endpoint.id)
+    if (!endpoint) continue
+    if (isOk(result)) endpoint.failing_since = null
+    else if (endpoint.failing_since === null) endpoint.failing_since = isoTime(atMs)
+    else if (endpoint.enabled === 1 && Date.parse(endpoint.failing_since) <= atMs - o.disableAfterMs) {
+      endpoint.enabled = 0
+      endpoint.disabled_reason = `every attempt failed since ${endpoint.failing_since}`
+      lines.push({ level: 'warn', msg: 'webhook endpoint disabled', endpoint_id: endpoint.id, reason: endpoint.disabled_reason })
+    }
+  }
+  for (const [id, endpoint] of after) {
+    const was = before.get(id)!
+    if (endpoint.failing_since === was.failing_since && endpoint.enabled === was.enabled) continue
+    const { failing_since, enabled, disabled_reason } = endpoint
+    await trx.updateTable('webhook_endpoints').set({ failing_since, enabled, disabled_reason }).where('id', '=', id).execute()
+  }
 }
