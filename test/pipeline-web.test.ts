@@ -179,6 +179,22 @@ describe('pipeline and contact pages over HTTP', () => {
     assert.equal((await setter.request('POST', `/pipeline/${id}/move`, { stage: '' })).status, 400)
   })
 
+  it('shows the pipeline with its filters still on after a failed move', SLOW, async () => {
+    await ready()
+    const inbound = await create('kept_inbound')
+    await create('kept_outreach', { had_outreach: true })
+    const res = await setter.request('POST', `/pipeline/${inbound}/move`, { stage: 'No Such Stage', back: '?type=outreach' })
+    assert.equal(res.status, 400)
+    assert.match(res.text, /The card was not moved/)
+    assert.match(res.text, /<option value="outreach" selected="">/, 'the filter form still says outreach')
+    assert.match(res.text, /@kept_outreach/)
+    assert.doesNotMatch(res.text, /@kept_inbound/, 'the columns are still filtered')
+    assert.match(res.text, /name="back" value="\?type=outreach"/, 'the next move comes back to the same filters')
+    const filtered = (await setter.request('GET', '/pipeline?type=outreach')).text
+    const counts = (html: string) => [...html.matchAll(/<span class="count">(\d+)<\/span>/g)].map((m) => m[1])
+    assert.deepEqual(counts(res.text), counts(filtered), 'the counts are the filtered ones')
+  })
+
   it('shows a contact: heading, Instagram link, facts in the time zone, conversation, notes, activity', SLOW, async () => {
     await ready()
     const id = await create('page_pia', { had_outreach: true, note: 'Met at the expo' })
