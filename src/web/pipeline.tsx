@@ -95,7 +95,7 @@ function Lane({ lane, now, stages, back }: { lane: PipelineLane; now: number; st
 /** A query string's parameters as Hono's c.req.queries() gives them (name -> every value). */
 function queriesOf(search: string): Record<string, string[]> {
   const queries: Record<string, string[]> = {}
-  for (const [name, value] of new URLSearchParams(search)) (queries[name] ??= []).push(value)
+  for (const [name, value] of new URLSearchParams(search)) queries[name] = [...(queries[name] ?? []), value]
   return queries
 }
 
