@@ -9,6 +9,7 @@ import * as sharedLimits from './2026_12_02_0342_shared_limits.ts'
 import * as settingsAudit from './2026_12_02_0525_settings_audit.ts'
 import * as contactVersion from './2026_12_02_0526_contact_version.ts'
 import * as stageCounts from './2026_12_02_0610_stage_counts.ts'
+import * as filterCounts from './2026_12_02_0850_filter_counts.ts'
 import * as analyticsSetterIndexes from './2026_12_02_0855_analytics_setter_indexes.ts'
 
 // Registered explicitly (not read from the folder at run time) so the compiled binary carries them.
@@ -24,5 +25,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_0525_settings_audit': settingsAudit,
   '2026_12_02_0526_contact_version': contactVersion,
   '2026_12_02_0610_stage_counts': stageCounts,
+  '2026_12_02_0850_filter_counts': filterCounts,
   '2026_12_02_0855_analytics_setter_indexes': analyticsSetterIndexes,
 }

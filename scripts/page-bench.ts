@@ -38,6 +38,11 @@ const session = await store.write(async (trx) => {
   await sql`update contacts set next_follow_up_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('+%d minutes', abs(random()) % 20160))
       where substr(id, 1, 1) in ('0', '1')`.execute(trx)
   const user = await addUser(trx, { email: 'setter@bench.test', organizationId: org.id, role: 'member' }, new Date().toISOString())
+  // For the pipeline's filters: the member is the assigned setter of about 3 in 16 contacts, and 1 in 16 is won.
+  await sql`update contacts set assigned_user_id = ${user.id} where organization_id = ${org.id} and substr(id, 2, 1) in ('0', '1', '2')`.execute(
+    trx,
+  )
+  await sql`update contacts set lead_status_id = 2 where organization_id = ${org.id} and substr(id, 3, 1) = '0'`.execute(trx)
   return createSession(trx, user.id, Date.now())
 })
 // One contact with a long conversation: 1,000 messages, a minute apart.
@@ -60,6 +65,11 @@ const PAGES: [string, string][] = [
   ['Contacts, stage + type filter', '/contacts?stage=Outreach+Sent&type=outreach'],
   ['Pipeline (6 columns: exact counts + 20 cards each)', '/pipeline'],
   ['Pipeline, type=inbound&lead_status=open', '/pipeline?type=inbound&lead_status=open'],
+  ['Pipeline, type=outreach', '/pipeline?type=outreach'],
+  ['Pipeline, lead_status=won', '/pipeline?lead_status=won'],
+  ['Pipeline, assigned setter', '/pipeline?assigned=setter%40bench.test'],
+  ['Pipeline, tag=hot-lead', '/pipeline?tag=hot-lead'],
+  ['Pipeline, q=maria', '/pipeline?q=maria'],
   ['Contact page, 1,000 messages (newest 50)', `/contacts/${chatty}`],
 ]
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!

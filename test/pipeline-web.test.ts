@@ -179,6 +179,22 @@ describe('pipeline and contact pages over HTTP', () => {
     assert.equal((await setter.request('POST', `/pipeline/${id}/move`, { stage: '' })).status, 400)
   })
 
+  it('shows the pipeline with its filters still on after a failed move', SLOW, async () => {
+    await ready()
+    const inbound = await create('kept_inbound')
+    await create('kept_outreach', { had_outreach: true })
+    const res = await setter.request('POST', `/pipeline/${inbound}/move`, { stage: 'No Such Stage', back: '?type=outreach' })
+    assert.equal(res.status, 400)
+    assert.match(res.text, /The card was not moved/)
+    assert.match(res.text, /<option value="outreach" selected="">/, 'the filter form still says outreach')
+    assert.match(res.text, /@kept_outreach/)
+    assert.doesNotMatch(res.text, /@kept_inbound/, 'the columns are still filtered')
+    assert.match(res.text, /name="back" value="\?type=outreach"/, 'the next move comes back to the same filters')
+    const filtered = (await setter.request('GET', '/pipeline?type=outreach')).text
+    const counts = (html: string) => [...html.matchAll(/<span class="count">(\d+)<\/span>/g)].map((m) => m[1])
+    assert.deepEqual(counts(res.text), counts(filtered), 'the counts are the filtered ones')
+  })
+
   it('shows a contact: heading, Instagram link, facts in the time zone, conversation, notes, activity', SLOW, async () => {
     await ready()
     const id = await create('page_pia', { had_outreach: true, note: 'Met at the expo' })
@@ -358,4 +374,103 @@ describe('pipeline and contact pages over HTTP', () => {
       assert.match(res.text, /<h1>Not found<\/h1>/)
     }
   })
+
+  it(
+    'keeps every filtered column count exact (type, lead status, assigned setter, tag, username, together) through changes',
+    SLOW,
+    async () => {
+      await ready()
+      const setterId = (
+        await env.store.db.selectFrom('users').select('id').where('email', '=', 'setter@acme.test').executeTakeFirstOrThrow()
+      ).id
+      const ids: string[] = []
+      for (let i = 0; i < 8; i++) {
+        ids.push(
+          await create(`fc_${i}`, {
+            had_outreach: i % 2 === 0,
+            ...(i % 3 === 0 ? { email: 'setter@acme.test' } : {}),
+            ...(i % 4 === 0 ? { tags: ['fc-hot'] } : {}),
+          }),
+        )
+      }
+      const setStatus = async (id: string, lead_status: string, stage: string) => {
+        const form = (await setter.request('GET', `/contacts/${id}`)).text
+        const res = await setter.request('POST', `/contacts/${id}/status`, { lead_status, stage, version: version(form) })
+        assert.equal(res.status, 303, res.text)
+      }
+      await setStatus(ids[0]!, 'won', 'Closed')
+      await setStatus(ids[1]!, 'lost', 'Meeting Booked')
+      await setStatus(ids[2]!, 'abandoned', 'Outreach Sent')
+      await setter.request('POST', `/pipeline/${ids[3]}/move`, { stage: 'Meeting Booked' })
+      await setter.request('POST', `/contacts/${ids[4]}/archive`, {})
+      // Assignment changes by any path (here straight in the database) are counted too.
+      await env.store.write((trx) => trx.updateTable('contacts').set({ assigned_user_id: setterId }).where('id', '=', ids[5]!).execute())
+      await env.store.write((trx) => trx.updateTable('contacts').set({ assigned_user_id: null }).where('id', '=', ids[6]!).execute())
+
+      // What each column should say: the contacts themselves, counted.
+      const truth = async (where: (q: any) => any) => {
+        const rows = await where(
+          env.store.db
+            .selectFrom('contacts as c')
+            .innerJoin('pipeline_stages as s', 's.id', 'c.pipeline_stage_id')
+            .select(['s.name', (eb: any) => eb.fn.countAll().as('n')])
+            .where('c.organization_id', '=', env.org.id)
+            .where('c.archived_at', 'is', null)
+            .where('s.active', '=', 1)
+            .groupBy('s.name'),
+        ).execute()
+        return Object.fromEntries(rows.filter((r: any) => Number(r.n) > 0).map((r: any) => [r.name, Number(r.n)]))
+      }
+      const shown = async (search: string) => {
+        const page = await setter.request('GET', `/pipeline${search}`)
+        assert.equal(page.status, 200, page.text)
+        const counts = [...page.text.matchAll(/<h2 id="lane-\d+">.*?<\/svg>(.*?) <span class="count">(\d+)<\/span>/g)]
+        return Object.fromEntries(counts.filter((m) => m[2] !== '0').map((m) => [m[1], Number(m[2])]))
+      }
+      const tagged = (q: any) =>
+        q.where((eb: any) =>
+          eb.exists(
+            eb
+              .selectFrom('contact_tags as ct')
+              .innerJoin('tags as t', 't.id', 'ct.tag_id')
+              .select('ct.tag_id')
+              .whereRef('ct.contact_id', '=', 'c.id')
+              .where('t.name', '=', 'fc-hot'),
+          ),
+        )
+      const cases: [string, (q: any) => any][] = [
+        ['?type=inbound', (q) => q.where('c.had_outreach', '=', 0)],
+        ['?type=outreach', (q) => q.where('c.had_outreach', '=', 1)],
+        ['?lead_status=won', (q) => q.where('c.lead_status_id', '=', 2)],
+        ['?lead_status=open', (q) => q.where('c.lead_status_id', '=', 1)],
+        ['?assigned=setter%40acme.test', (q) => q.where('c.assigned_user_id', '=', setterId)],
+        ['?tag=fc-hot', tagged],
+        ['?q=fc_', (q) => q.where('c.username', '>=', 'fc_').where('c.username', '<', 'fc`')],
+        [
+          '?type=outreach&lead_status=open&assigned=setter%40acme.test',
+          (q) => q.where('c.had_outreach', '=', 1).where('c.lead_status_id', '=', 1).where('c.assigned_user_id', '=', setterId),
+        ],
+        ['?type=inbound&q=fc_', (q) => q.where('c.had_outreach', '=', 0).where('c.username', '>=', 'fc_').where('c.username', '<', 'fc`')],
+      ]
+      for (const [search, where] of cases) assert.deepEqual(await shown(search), await truth(where), search)
+      assert.deepEqual(await shown('?lead_status=abandoned'), { 'Outreach Sent': 1 }, 'a filter that keeps one contact')
+      // The kept groups are exactly what counting every contact again gives.
+      const kept = await env.store.db.selectFrom('stage_filter_counts').selectAll().where('contacts', '<>', 0).execute()
+      const recounted = await env.store.db
+        .selectFrom('contacts')
+        .select([
+          'pipeline_stage_id as stage_id',
+          'lead_status_id',
+          'had_outreach',
+          (eb) => eb.fn.coalesce('assigned_user_id', eb.val('')).as('assigned_user_id'),
+          (eb) => eb.fn.countAll().as('contacts'),
+        ])
+        .where('archived_at', 'is', null)
+        .where('pipeline_stage_id', 'is not', null)
+        .groupBy(['pipeline_stage_id', 'lead_status_id', 'had_outreach', 'assigned_user_id'])
+        .execute()
+      const key = (r: any) => `${r.stage_id}/${r.lead_status_id}/${r.had_outreach}/${r.assigned_user_id}=${Number(r.contacts)}`
+      assert.deepEqual(kept.map(key).sort(), recounted.map(key).sort())
+    },
+  )
 })

@@ -357,4 +357,35 @@ describe('settings over HTTP', () => {
     const next = decode((await owner.get(`/settings/audit?before=${older[1]}`)).text)
     assert.match(next, /Added stage "From CLI"/)
   })
+
+  it("shows Settings' times in the organization's time zone, as the contact page does, not in UTC", async () => {
+    await admin.post('/settings/follow-ups', { timezone: 'Asia/Tokyo', cadence: '1d,3d,7d' })
+    env.advance(3_600_000)
+    await admin.post('/settings/tokens', { label: 'zoned' })
+    await reply('zoned_zoe')
+    const receiver = await startReceiver()
+    try {
+      const local = await env.store.write((trx) =>
+        addEndpoint(trx, env.org.id, { url: receiver.url, allowPrivate: true }, isoTime(env.now())),
+      )
+      await admin.post(`/settings/webhooks/${local.id}/test`)
+      // 15:00 UTC is midnight in Tokyo: the day shown can differ from UTC's too.
+      const tokyo = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', dateStyle: 'medium', timeStyle: 'short' }).format(env.now())
+      for (const path of [
+        '/settings/audit',
+        '/settings/tokens',
+        '/settings/manychat',
+        '/settings/webhooks',
+        `/settings/webhooks/${local.id}`,
+      ]) {
+        const page = (await admin.get(path)).text
+        assert.ok(page.includes(tokyo), `${path} shows ${tokyo}`)
+        assert.match(page, /Times in Asia\/Tokyo|\(Asia\/Tokyo\)/, `${path} names the zone`)
+        assert.doesNotMatch(page, /\d\d:\d\d UTC/, `${path} has no UTC times`)
+      }
+      assert.match((await admin.get('/settings/team')).text, /Times in Asia\/Tokyo/)
+    } finally {
+      await receiver.close()
+    }
+  })
 })

@@ -105,12 +105,13 @@ async function countContacts(
 }
 
 /**
- * The exact number of contacts matching `filter` in each stage, in one pass over the
- * stage index (the pipeline's column counts, which stay exact however large a column is).
+ * The exact number of contacts matching `filter` in each stage (the pipeline's column counts under
+ * a tag or username filter, which stay exact however large a column is): one grouped count, from
+ * the rare tag's or username's few contacts when the filter names one (rareStart), else over the
+ * organization's contacts.
  */
 export async function countByStage(db: ReadDb, organizationId: string, filter: ContactFilter): Promise<Map<number, number>> {
-  const rows = await db
-    .selectFrom('contacts')
+  const rows = await from(db, organizationId, await rareStart(db, organizationId, filter))
     .select(['contacts.pipeline_stage_id as stage', (eb) => eb.fn.countAll<number>().as('n')])
     .where(matches(organizationId, filter))
     .groupBy('contacts.pipeline_stage_id')

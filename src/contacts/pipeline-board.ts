@@ -1,7 +1,7 @@
 import type { Cursor } from '../core/cursor.ts'
 import type { Organization } from '../db/schema.ts'
 import type { ReadDb } from '../db/write.ts'
-import { resolveFilter } from './filter.ts'
+import { type ContactFilter, resolveFilter } from './filter.ts'
 import { type CountedPage, contactPage, countByStage, countedFirstPage, cursorPosition, nextCursor } from './page.ts'
 import type { ContactFilterInput } from './schemas.ts'
 import { type ContactView, contactViews } from './view.ts'
@@ -75,21 +75,56 @@ export async function pipelineLanes(
     .orderBy('position')
     .execute()
   const stages = more ? active.filter((s) => s.number === more.stage) : active
-  // Unfiltered, the stages' own counts (kept by triggers); filtered, one grouped count.
-  const filtered = Object.entries(filter).some(([key, value]) => key !== 'stageId' && value !== undefined)
-  const counts = filtered ? await countByStage(db, org.id, filter) : new Map(active.map((s) => [s.id, s.contact_count]))
+  const counts = await laneCounts(db, org.id, active, filter)
   const lanes: PipelineLane[] = []
   for (const stage of stages) {
     const laneFilter = { ...filter, stageId: stage.id }
-    const page = await contactPage(db, org.id, laneFilter, more ? cursorPosition(laneFilter, more.cursor) : undefined, pageSize)
+    const count = counts.get(stage.id) ?? 0
+    // An empty column has no page to look for: under a rare filter that search would walk the whole stage.
+    const page =
+      count === 0
+        ? { contacts: [] }
+        : await contactPage(db, org.id, laneFilter, more ? cursorPosition(laneFilter, more.cursor) : undefined, pageSize)
     lanes.push({
       number: stage.number,
       name: stage.name,
       color: stage.color,
-      count: counts.get(stage.id) ?? 0,
+      count,
       items: await contactViews(db, page.contacts),
       next: nextCursor(laneFilter, page.next),
     })
   }
   return { stages: active.map((s) => s.name), lanes }
+}
+
+/**
+ * Each stage's exact number of contacts the filter keeps. Unfiltered: the stages' own counts; by
+ * lead status, type and assigned setter (any of them): the sums of stage_filter_counts' groups,
+ * both kept by triggers, a few rows whatever the organization's size; with a tag or a username
+ * search (which narrow to few contacts): one grouped count over the matching contacts.
+ */
+async function laneCounts(
+  db: ReadDb,
+  organizationId: string,
+  stages: { id: number; contact_count: number }[],
+  filter: ContactFilter,
+): Promise<Map<number, number>> {
+  const { stageId: _stage, leadStatusId, hadOutreach, assignedUserId, ...others } = filter
+  if (Object.values(others).some((value) => value !== undefined)) return countByStage(db, organizationId, filter)
+  if (leadStatusId === undefined && hadOutreach === undefined && assignedUserId === undefined)
+    return new Map(stages.map((s) => [s.id, s.contact_count]))
+  if (stages.length === 0) return new Map()
+  let query = db
+    .selectFrom('stage_filter_counts')
+    .select(['stage_id', (eb) => eb.fn.sum<number>('contacts').as('n')])
+    .where(
+      'stage_id',
+      'in',
+      stages.map((s) => s.id),
+    )
+  if (leadStatusId !== undefined) query = query.where('lead_status_id', '=', leadStatusId)
+  if (hadOutreach !== undefined) query = query.where('had_outreach', '=', hadOutreach)
+  if (assignedUserId !== undefined) query = query.where('assigned_user_id', '=', assignedUserId)
+  const rows = await query.groupBy('stage_id').execute()
+  return new Map(rows.map((r) => [r.stage_id, Number(r.n)]))
 }

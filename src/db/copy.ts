@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely'
+import { recountFilterCounts } from '../../migrations/2026_12_02_0850_filter_counts.ts'
 import { engineOf } from '../../migrations/dialect.ts'
 import type { Store } from './open.ts'
 
@@ -90,6 +91,8 @@ const TABLES: TableCopy[] = [
 
 /** Made by the migrations themselves, the same on both sides, or short-lived request limits: never copied. */
 const FROM_MIGRATIONS = ['kysely_migration', 'lead_statuses', 'rate_buckets', 'sign_in_failures']
+/** Counts kept by triggers: not copied, counted again from the copied contacts. */
+const RECOUNTED = ['stage_filter_counts']
 
 /** Rows per read and per insert: well below SQLite's 32,766 bound parameters with the widest table. */
 const BATCH = 500
@@ -154,6 +157,7 @@ export async function copyDatabase(from: Store, to: Store, options: CopyOptions 
           where c.organization_id = pipeline_stages.organization_id and c.pipeline_stage_id = pipeline_stages.id and c.archived_at is null)`,
       })
       .execute()
+    await recountFilterCounts(target)
     if (engineOf(target) === 'postgres') await restartIdentities(target)
   })
   const report: TableReport[] = []
@@ -173,7 +177,7 @@ export async function copyDatabase(from: Store, to: Store, options: CopyOptions 
 async function checkSameSchema(from: AnyDb, to: AnyDb) {
   const [a, b] = [await migrationNames(from), await migrationNames(to)]
   if (a !== b) throw new CopyError('source and target are at different schema versions; run the same version of dmtracker on both')
-  const known = new Set([...TABLES.map((t) => t.name), ...FROM_MIGRATIONS])
+  const known = new Set([...TABLES.map((t) => t.name), ...FROM_MIGRATIONS, ...RECOUNTED])
   const unknown = (await from.introspection.getTables()).map((t) => t.name).filter((name) => !known.has(name))
   if (unknown.length > 0) throw new CopyError(`copy does not know the table(s) ${unknown.join(', ')}; nothing was copied`)
 }

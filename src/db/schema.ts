@@ -28,6 +28,7 @@ export interface Database {
   audit_log: AuditLogTable
   manychat_status: ManychatStatusTable
   rate_buckets: RateBucketTable
+  stage_filter_counts: StageFilterCountTable
 }
 
 export type Flag = 0 | 1
@@ -339,4 +340,13 @@ export interface ManychatStatusTable {
   received_at: string
   status_code: number
   result: string
+}
+
+/** A stage's active contacts of one lead status, type and assigned setter ('' for nobody), kept by triggers (migration filter_counts). */
+export interface StageFilterCountTable {
+  stage_id: number
+  lead_status_id: number
+  had_outreach: Flag
+  assigned_user_id: string
+  contacts: number
 }

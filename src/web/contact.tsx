@@ -2,7 +2,6 @@ import { type Context, Hono } from 'hono'
 import * as v from 'valibot'
 import { archiveContact } from '../contacts/archive.ts'
 import { changeContactStatus } from '../contacts/contact-status.ts'
-import type { ContactDetail } from '../contacts/detail.ts'
 import { setFollowUpsActive } from '../contacts/follow-ups-switch.ts'
 import { addContactNote } from '../contacts/notes.ts'
 import { contactDetailQuery } from '../contacts/schemas.ts'
@@ -13,17 +12,19 @@ import { note as noteText, tagName } from '../core/fields.ts'
 import { LEAD_STATUSES, leadStatusId } from '../core/lead-status.ts'
 import { parseQuery } from '../core/query.ts'
 import { isoTime } from '../core/time.ts'
-import { localDate } from '../core/time-zone.ts'
 import { parseInput } from '../core/validate.ts'
 import type { Organization } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
 import { actOnFollowUp } from '../follow-ups/actions.ts'
 import { readForm } from '../http/body.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
-import { ago } from './filters.tsx'
+import { ContactBody } from './contact-view.tsx'
 import { Notice, renderPage } from './layout.tsx'
-import { actionError, Dot, localTime, snoozeStart } from './pieces.tsx'
+import { actionError, snoozeStart } from './pieces.tsx'
 import { sameOrigin } from './security.ts'
+
+// The contact page's routes: GET /contacts/{id} and its edits. What the page shows is in
+// contact-view.tsx (facts, conversation, notes, activity) and contact-forms.tsx (the edit forms).
 
 /** Messages, and activity entries, per page; "Older messages" pages back. */
 export const CONTACT_PAGE_SIZE = 50
@@ -37,301 +38,6 @@ const NOTICES: Record<string, string> = {
   snoozed: 'Follow-up snoozed.',
   'follow-ups': 'Follow-ups setting saved.',
   archived: 'Contact archived.',
-}
-
-type Activity = ContactDetail['activity']['items'][number]
-
-const ACTIONS: Record<string, string> = {
-  lead_status: 'Lead status',
-  pipeline_stage: 'Stage',
-  tags_added: 'Tags added',
-  tags_removed: 'Tags removed',
-  note_added: 'Note added',
-  follow_up_done: 'Follow-up done',
-  follow_up_snoozed: 'Follow-up snoozed',
-  follow_ups: 'Follow-ups',
-  archived: 'Archived',
-  contact_created: 'Contact created',
-}
-
-function ActivityLine({ entry, timeZone }: { entry: Activity; timeZone: string }) {
-  const what = ACTIONS[entry.action] ?? entry.action.replaceAll('_', ' ')
-  const change =
-    entry.old_value !== null && entry.new_value !== null
-      ? `${entry.old_value} → ${entry.new_value}`
-      : (entry.new_value ?? entry.old_value ?? '')
-  const when = entry.action === 'follow_up_snoozed' && entry.new_value ? `until ${localTime(entry.new_value, timeZone)}` : change
-  return (
-    <li>
-      <time datetime={entry.created_at}>{localTime(entry.created_at, timeZone)}</time> <strong>{what}</strong>
-      {when ? `: ${when}` : ''}{' '}
-      <span class="who">
-        {entry.via === 'automation' ? (
-          <span class="badge">Automation{entry.automation_id === null ? '' : ` #${entry.automation_id}`}</span>
-        ) : (
-          `by ${entry.user_email ?? (entry.via === 'cli' ? 'the command line' : 'the API')}`
-        )}
-      </span>
-    </li>
-  )
-}
-
-interface ContactData {
-  detail: ContactDetail
-  version: number
-  tags: { name: string; color: string }[]
-  stages: string[]
-}
-
-function Editing({ d, org, now }: { d: ContactData; org: Organization; now: number }) {
-  const c = d.detail
-  const base = `/contacts/${c.id}`
-  const tomorrow = localDate(org.timezone, now + 24 * 3600_000)
-  return (
-    <>
-      <section aria-labelledby="h-status" class="panel">
-        <h2 id="h-status">Lead status and stage</h2>
-        <form method="post" action={`${base}/status`} data-enhance class="inline">
-          <input type="hidden" name="version" value={String(d.version)} />
-          <div class="field">
-            <label for="lead-status">Lead status</label>
-            <select id="lead-status" name="lead_status">
-              {LEAD_STATUSES.map((name) => (
-                <option value={name} selected={name === c.lead_status}>
-                  {name}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div class="field">
-            <label for="stage">Stage</label>
-            <select id="stage" name="stage">
-              {c.pipeline_stage && !d.stages.includes(c.pipeline_stage) ? (
-                <option value="" selected>
-                  {c.pipeline_stage} (inactive)
-                </option>
-              ) : null}
-              {d.stages.map((name) => (
-                <option value={name} selected={name === c.pipeline_stage}>
-                  {name}
-                </option>
-              ))}
-            </select>
-          </div>
-          <button type="submit">Save status and stage</button>
-        </form>
-      </section>
-      <section aria-labelledby="h-tags" class="panel">
-        <h2 id="h-tags">Tags</h2>
-        {c.tags.length === 0 ? <p class="meta">No tags.</p> : null}
-        <ul class="tags editable">
-          {c.tags.map((t) => (
-            <li class="tag">
-              <Dot color={t.color} />
-              {t.name}
-              <form method="post" action={`${base}/tags/remove`} data-enhance>
-                <input type="hidden" name="name" value={t.name} />
-                <button type="submit" class="link" aria-label={`Remove tag ${t.name}`}>
-                  ×
-                </button>
-              </form>
-            </li>
-          ))}
-        </ul>
-        <form method="post" action={`${base}/tags`} data-enhance class="inline">
-          <div class="field">
-            <label for="tag-name">Tag</label>
-            <input id="tag-name" name="name" type="text" list="org-tags" maxlength={100} required autocomplete="off" />
-            <datalist id="org-tags">
-              {d.tags.map((t) => (
-                <option value={t.name}></option>
-              ))}
-            </datalist>
-          </div>
-          <div class="field">
-            <label for="tag-color">Colour (for a new tag)</label>
-            <select id="tag-color" name="color">
-              {Object.keys(TAG_COLORS).map((name) => (
-                <option value={name} selected={name === 'blue'}>
-                  {name}
-                </option>
-              ))}
-            </select>
-          </div>
-          <button type="submit">Add tag</button>
-        </form>
-      </section>
-      <section aria-labelledby="h-follow" class="panel">
-        <h2 id="h-follow">Follow-up</h2>
-        <p>
-          {c.follow_up_needed && c.next_follow_up_at
-            ? `Next follow-up: ${localTime(c.next_follow_up_at, org.timezone)}${Date.parse(c.next_follow_up_at) <= now ? ' (due)' : ''}`
-            : 'No follow-up waiting'}
-          {'. '}
-          Follow-ups done: {c.follow_up_count}.
-        </p>
-        {c.follow_up_needed ? (
-          <div class="actions">
-            <form method="post" action={`${base}/follow-up/done`} data-enhance>
-              <div class="field">
-                <label for="done-note">Note (optional)</label>
-                <input id="done-note" name="note" type="text" maxlength={1000} />
-              </div>
-              <button type="submit">Done</button>
-            </form>
-            <form method="post" action={`${base}/follow-up/snooze`} data-enhance>
-              <div class="field">
-                <label for="snooze-until">Snooze until</label>
-                <input id="snooze-until" name="until" type="date" min={tomorrow} value={tomorrow} required />
-              </div>
-              <button type="submit" class="secondary">
-                Snooze
-              </button>
-            </form>
-          </div>
-        ) : null}
-        <form method="post" action={`${base}/follow-ups`} data-enhance>
-          <input type="hidden" name="version" value={String(d.version)} />
-          <input type="hidden" name="active" value={c.activate_followups ? 'off' : 'on'} />
-          <p class="meta">Follow-ups are {c.activate_followups ? 'on' : 'off'} for this contact.</p>
-          <button type="submit" class="secondary">
-            {c.activate_followups ? 'Turn follow-ups off' : 'Turn follow-ups on'}
-          </button>
-        </form>
-      </section>
-      <section aria-labelledby="h-note" class="panel">
-        <h2 id="h-note">Add a note</h2>
-        <form method="post" action={`${base}/notes`} data-enhance>
-          <div class="field">
-            <label for="note-body">Note</label>
-            <textarea id="note-body" name="body" rows={3} maxlength={1000} required></textarea>
-          </div>
-          <button type="submit">Add note</button>
-        </form>
-      </section>
-      <p>
-        <a href={`${base}/archive`} class="button danger">
-          Archive…
-        </a>
-      </p>
-    </>
-  )
-}
-
-function ContactBody({
-  d,
-  org,
-  now,
-  query,
-}: {
-  d: ContactData
-  org: Organization
-  now: number
-  query: v.InferOutput<typeof contactDetailQuery>
-}) {
-  const c = d.detail
-  const tz = org.timezone
-  const messages = [...c.messages.items]
-  return (
-    <>
-      <dl class="facts">
-        <dt>Type</dt>
-        <dd>{c.contact_type === 'outreach' ? 'Outreach' : 'Inbound'}</dd>
-        <dt>Lead status</dt>
-        <dd>{c.lead_status}</dd>
-        <dt>Stage</dt>
-        <dd>{c.pipeline_stage ?? '—'}</dd>
-        {c.outreach_reason ? (
-          <>
-            <dt>Outreach reason</dt>
-            <dd>{c.outreach_reason}</dd>
-          </>
-        ) : null}
-        {c.outreach_text ? (
-          <>
-            <dt>Outreach message</dt>
-            <dd>{c.outreach_text}</dd>
-          </>
-        ) : null}
-        <dt>Created</dt>
-        <dd>
-          <time datetime={c.created_at}>{localTime(c.created_at, tz)}</time>
-        </dd>
-        <dt>Last reply</dt>
-        <dd>
-          {c.last_response_at ? (
-            <time datetime={c.last_response_at}>
-              {localTime(c.last_response_at, tz)} ({ago(c.last_response_at, now)})
-            </time>
-          ) : (
-            'No reply yet'
-          )}
-        </dd>
-      </dl>
-      <p class="meta">Times in {tz}.</p>
-      {c.archived_at ? (
-        <Notice kind="ok">Archived on {localTime(c.archived_at, tz)}: its history stays readable, it takes no more changes.</Notice>
-      ) : (
-        <Editing d={d} org={org} now={now} />
-      )}
-      <div class="columns">
-        <section aria-labelledby="h-conversation" class="panel">
-          <h2 id="h-conversation">Conversation</h2>
-          {messages.length === 0 && !c.outreach_text ? <p class="meta">No messages yet.</p> : null}
-          <ol class="messages" id="messages">
-            {messages.map((m) => (
-              <li class={`message ${m.direction}`}>
-                <span class="who">{m.direction === 'inbound' ? `@${c.username}` : 'Team'}</span>{' '}
-                <time datetime={m.sent_at}>{localTime(m.sent_at, tz)}</time>
-                <p>{m.content}</p>
-              </li>
-            ))}
-            {!c.messages.next_cursor && c.outreach_text ? (
-              <li class="message outbound">
-                <span class="who">Team (outreach)</span>
-                <p>{c.outreach_text}</p>
-              </li>
-            ) : null}
-          </ol>
-          {c.messages.next_cursor ? (
-            <p class="more">
-              <a href={`/contacts/${c.id}?messages_cursor=${c.messages.next_cursor}`}>Older messages</a>
-            </p>
-          ) : null}
-          {query.messages_cursor ? (
-            <p>
-              <a href={`/contacts/${c.id}`}>Newest messages</a>
-            </p>
-          ) : null}
-        </section>
-        <section aria-labelledby="h-notes" class="panel">
-          <h2 id="h-notes">Notes</h2>
-          {c.notes.length === 0 ? <p class="meta">No notes.</p> : null}
-          <ul class="notes">
-            {c.notes.map((n) => (
-              <li>
-                <time datetime={n.created_at}>{localTime(n.created_at, tz)}</time>
-                <p>{n.body}</p>
-              </li>
-            ))}
-          </ul>
-        </section>
-        <section aria-labelledby="h-activity" class="panel">
-          <h2 id="h-activity">Activity</h2>
-          <ul class="activity">
-            {c.activity.items.map((entry) => (
-              <ActivityLine entry={entry} timeZone={tz} />
-            ))}
-          </ul>
-          {c.activity.next_cursor ? (
-            <p class="more">
-              <a href={`/contacts/${c.id}?activity_cursor=${c.activity.next_cursor}`}>Older activity</a>
-            </p>
-          ) : null}
-        </section>
-      </div>
-    </>
-  )
 }
 
 const tagForm = v.object({ name: tagName })
@@ -364,7 +70,7 @@ export function contactPage(deps: AppDeps) {
         <p class="meta">
           <a href="/contacts">Contacts</a> / <a href="/pipeline">Pipeline</a>
         </p>
-        <div id="live">
+        <div id="live" data-live data-contact={d.detail.id}>
           <h1 id="contact-heading" tabindex={-1}>
             @{d.detail.username}{' '}
             <a class="small" href={`https://instagram.com/${encodeURIComponent(d.detail.username)}`} rel="noopener noreferrer">

@@ -17,6 +17,11 @@ export function Dot({ color }: { color: string }) {
   )
 }
 
+/** Says which zone a page's times are in (the organization's, set in Settings > Follow-ups). */
+export function TimesIn({ timeZone }: { timeZone: string }) {
+  return <p class="meta">Times in {timeZone}.</p>
+}
+
 export function TagList({ tags }: { tags: TagView[] }) {
   if (tags.length === 0) return null
   return (
@@ -31,8 +36,8 @@ export function TagList({ tags }: { tags: TagView[] }) {
   )
 }
 
-/** "2 Dec 2026, 14:05" in the organization's time zone. */
-export function localTime(iso: string | null, timeZone: string): string {
+/** "2 Dec 2026, 14:05" in the organization's time zone (every page's times: board, contact page, Settings); a dash for never. */
+export function localTime(iso: string | null | undefined, timeZone: string): string {
   if (!iso) return '—'
   return new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso))
 }

@@ -92,12 +92,21 @@ function Lane({ lane, now, stages, back }: { lane: PipelineLane; now: number; st
   )
 }
 
+/** A query string's parameters as Hono's c.req.queries() gives them (name -> every value). */
+function queriesOf(search: string): Record<string, string[]> {
+  const queries: Record<string, string[]> = {}
+  for (const [name, value] of new URLSearchParams(search)) queries[name] = [...(queries[name] ?? []), value]
+  return queries
+}
+
 /** GET /pipeline (the Kanban) and POST /pipeline/{id}/move (the same change as PATCH contact-status). */
 export function pipelinePages(deps: AppDeps) {
-  async function render(c: Context<AppEnv>, options: { error?: string; status?: number } = {}) {
+  /** `search`: the filters to show instead of the request's own (a failed move shows the pipeline it came from). */
+  async function render(c: Context<AppEnv>, options: { error?: string; status?: number; search?: string } = {}) {
     const org = c.get('member').organization
     const now = deps.now()
-    const { notice: _notice, column, cursor, assigned: assignedValues, ...filters } = c.req.queries()
+    const queries = options.search === undefined ? c.req.queries() : queriesOf(options.search)
+    const { notice: _notice, column, cursor, assigned: assignedValues, ...filters } = queries
     const assigned = assignedValues?.[0]?.trim() || undefined
     let query: ListQuery = { limit: PIPELINE_PAGE_SIZE }
     let error = options.error
@@ -124,7 +133,7 @@ export function pipelinePages(deps: AppDeps) {
     const { stages, lanes, setters } = view
     const shownAssigned = error ? undefined : assigned
     const back = filterSearch(query, { assigned: shownAssigned })
-    const notice = NOTICES[c.req.query('notice') ?? '']
+    const notice = NOTICES[queries.notice?.[0] ?? '']
     return renderPage(
       c,
       { title: 'Pipeline', current: 'Pipeline', status: options.status },
@@ -171,7 +180,7 @@ export function pipelinePages(deps: AppDeps) {
       } catch (e) {
         const shown = actionError(e)
         if (!shown) throw e
-        return render(c, { error: `The card was not moved: ${shown.message}`, status: shown.status })
+        return render(c, { error: `The card was not moved: ${shown.message}`, status: shown.status, search: back })
       }
       return c.redirect(withParam('/pipeline', back, 'notice', 'moved'), 303)
     })

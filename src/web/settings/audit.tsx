@@ -1,7 +1,8 @@
 import { Hono } from 'hono'
 import { listAudit } from '../../audit/repo.ts'
 import type { AppDeps, AppEnv } from '../../http/context.ts'
-import { settingsPage, when } from './frame.tsx'
+import { localTime, TimesIn } from '../pieces.tsx'
+import { settingsPage } from './frame.tsx'
 
 // The audit trail of settings actions, newest first, 50 a page (audit/repo.ts). Its table scrolls
 // sideways on a phone and holds nothing focusable, so the scroll box itself takes focus (keyboard).
@@ -11,7 +12,8 @@ export function auditPages(deps: AppDeps) {
     const raw = c.req.query('before')
     const before = raw && /^\d{1,15}$/.test(raw) ? Number(raw) : undefined
     // One index range of one organization, at most 51 rows.
-    const page = await listAudit(deps.store.db, c.get('member').organization.id, before)
+    const { id: organizationId, timezone } = c.get('member').organization
+    const page = await listAudit(deps.store.db, organizationId, before)
     return settingsPage(
       c,
       'Audit log',
@@ -35,7 +37,9 @@ export function auditPages(deps: AppDeps) {
               <tbody>
                 {page.rows.map((r) => (
                   <tr>
-                    <td>{when(r.created_at)}</td>
+                    <td>
+                      <time datetime={r.created_at}>{localTime(r.created_at, timezone)}</time>
+                    </td>
                     <td>{r.via === 'cli' ? 'command line' : r.actor}</td>
                     <td>{r.action}</td>
                     <td>{r.detail}</td>
@@ -45,6 +49,7 @@ export function auditPages(deps: AppDeps) {
             </table>
           </section>
         )}
+        <TimesIn timeZone={timezone} />
         <p class="actions">
           {before !== undefined ? <a href="/settings/audit">Newest</a> : null}
           {page.next !== undefined ? <a href={`/settings/audit?before=${page.next}`}>Older</a> : null}

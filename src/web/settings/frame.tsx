@@ -146,8 +146,3 @@ export function confirmPage(
     </section>,
   )
 }
-
-/** Times as people read them: `2026-12-02 05:30 UTC`, or a dash for never. */
-export function when(iso: string | null | undefined): string {
-  return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : '—'
-}

@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import type { AppDeps, AppEnv } from '../../http/context.ts'
-import { publicOrigin, settingsPage, when } from './frame.tsx'
+import { localTime } from '../pieces.tsx'
+import { publicOrigin, settingsPage } from './frame.tsx'
 
 // ManyChat: what to paste into the External Request step, exactly as docs/manychat.md describes
 // it, filled in for this organization and this server's address.
@@ -33,7 +34,9 @@ export function manychatPages(deps: AppDeps) {
           {last ? (
             <dl class="facts">
               <dt>When</dt>
-              <dd>{when(last.received_at)}</dd>
+              <dd>
+                <time datetime={last.received_at}>{localTime(last.received_at, org.timezone)}</time> ({org.timezone})
+              </dd>
               <dt>Result</dt>
               <dd>
                 {last.status_code < 300 ? 'OK' : 'Refused'} (HTTP {last.status_code}): {last.result}

@@ -6,7 +6,8 @@ import type { Role } from '../../db/schema.ts'
 import type { AppDeps, AppEnv } from '../../http/context.ts'
 import { createInvite } from '../../sessions/service.ts'
 import { assertMayGrant, changeRole, listMembers, ROLES, removeMember } from '../../users/service.ts'
-import { act, confirmPage, type Flash, form, publicOrigin, settingsPage, when } from './frame.tsx'
+import { localTime, TimesIn } from '../pieces.tsx'
+import { act, confirmPage, type Flash, form, publicOrigin, settingsPage } from './frame.tsx'
 
 // The team: members and their roles, invites, role changes and removal. The rules (who may give
 // which role, the last owner stays) are users/service.ts's; see docs/decisions.md.
@@ -62,7 +63,7 @@ export function teamPages(deps: AppDeps) {
                     <td>{m.email}</td>
                     <td>{m.name ?? ''}</td>
                     <td>{m.role}</td>
-                    <td>{when(m.created_at)}</td>
+                    <td>{localTime(m.created_at, member.organization.timezone)}</td>
                     <td>
                       {mayManage ? (
                         <div class="actions">
@@ -99,6 +100,7 @@ export function teamPages(deps: AppDeps) {
             </tbody>
           </table>
         </div>
+        <TimesIn timeZone={member.organization.timezone} />
         <section aria-labelledby="invite-heading" class="settings-form">
           <h2 id="invite-heading">Invite someone</h2>
           <form method="post" action="/settings/invite" class="filters">

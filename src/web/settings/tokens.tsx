@@ -3,14 +3,15 @@ import { isoTime } from '../../core/time.ts'
 import type { AppDeps, AppEnv } from '../../http/context.ts'
 import { curlExample } from '../../tokens/curl.ts'
 import { type CreatedToken, createToken, describeToken, listTokens, revokeToken } from '../../tokens/service.ts'
-import { act, confirmPage, type Flash, form, publicOrigin, settingsPage, when } from './frame.tsx'
+import { localTime } from '../pieces.tsx'
+import { act, confirmPage, type Flash, form, publicOrigin, settingsPage } from './frame.tsx'
 
 // API tokens: the same service as `dmtracker token ...`. A new token is shown once, on the page
 // that answers its creation, and never stored.
 
 export function tokenPages(deps: AppDeps) {
   async function render(c: Context<AppEnv>, flash: Flash = {}, created?: CreatedToken) {
-    const organizationId = c.get('member').organization.id
+    const { id: organizationId, timezone } = c.get('member').organization
     const tokens = await listTokens(deps.store.db, organizationId)
     const curl = created ? curlExample(organizationId, created.token, publicOrigin(deps, c)) : ''
     return settingsPage(
@@ -63,7 +64,7 @@ export function tokenPages(deps: AppDeps) {
                   <td>{t.label ?? '(no label)'}</td>
                   <td>
                     {t.revoked_at ? (
-                      `Revoked ${when(t.revoked_at)}`
+                      `Revoked ${localTime(t.revoked_at, timezone)}`
                     ) : (
                       <form method="post" action={`/settings/tokens/${t.id}/revoke`}>
                         <button type="submit" class="danger">
@@ -75,14 +76,14 @@ export function tokenPages(deps: AppDeps) {
                   <td>
                     <code>{t.display_prefix}…</code>
                   </td>
-                  <td>{when(t.created_at)}</td>
-                  <td>{t.last_used_at ? when(t.last_used_at) : 'never'}</td>
+                  <td>{localTime(t.created_at, timezone)}</td>
+                  <td>{t.last_used_at ? localTime(t.last_used_at, timezone) : 'never'}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
-        <p class="meta">Last use is saved about once a minute.</p>
+        <p class="meta">Times in {timezone}. Last use is saved about once a minute.</p>
         <section aria-labelledby="create-token-heading" class="settings-form">
           <h2 id="create-token-heading">Create a token</h2>
           <form method="post" action="/settings/tokens" class="filters">

@@ -16,21 +16,22 @@ import {
   rotateSecret,
 } from '../../webhooks/service.ts'
 import { deliverNow } from '../../webhooks/worker.ts'
-import { act, confirmPage, type Flash, form, settingsPage, when } from './frame.tsx'
+import { localTime, TimesIn } from '../pieces.tsx'
+import { act, confirmPage, type Flash, form, settingsPage } from './frame.tsx'
 
 // Outbound webhooks (docs/webhooks.md): the same service as `dmtracker webhook ...`. Private
 // targets (--allow-private) stay an operator's choice at the command line.
 
-function state(e: EndpointView): string {
+function state(e: EndpointView, timeZone: string): string {
   if (!e.enabled) return `Disabled: ${e.disabled_reason ?? 'by hand'}`
-  return e.failing_since ? `Enabled, failing since ${when(e.failing_since)}` : 'Enabled'
+  return e.failing_since ? `Enabled, failing since ${localTime(e.failing_since, timeZone)}` : 'Enabled'
 }
 
-function lastDelivery(d: Awaited<ReturnType<typeof listDeliveries>>[number] | undefined): string {
+function lastDelivery(d: Awaited<ReturnType<typeof listDeliveries>>[number] | undefined, timeZone: string): string {
   if (!d) return 'none yet'
   const attempt = d.attempt_log.at(-1)
   const outcome = attempt ? (attempt.status_code ? `HTTP ${attempt.status_code}` : (attempt.error ?? '')) : ''
-  return `${d.event_type} ${d.status}${outcome ? ` (${outcome})` : ''}, ${when(d.created_at)}`
+  return `${d.event_type} ${d.status}${outcome ? ` (${outcome})` : ''}, ${localTime(d.created_at, timeZone)}`
 }
 
 /** The endpoint in the path, of the signed-in person's organization only (404 otherwise). */
@@ -38,7 +39,7 @@ const endpointId = (c: Context<AppEnv>) => c.req.param('id') ?? ''
 
 export function webhookPages(deps: AppDeps) {
   async function render(c: Context<AppEnv>, flash: Flash = {}, secret?: { url: string; secret: string }) {
-    const organizationId = c.get('member').organization.id
+    const { id: organizationId, timezone } = c.get('member').organization
     const endpoints = await listEndpoints(deps.store.db, organizationId)
     const latest = await Promise.all(endpoints.map((e) => listDeliveries(deps.store.db, e.id, { limit: 1 })))
     return settingsPage(
@@ -62,7 +63,7 @@ export function webhookPages(deps: AppDeps) {
         ) : null}
         <p>
           Signed notifications (Standard Webhooks) go to these addresses when contacts change. Failed deliveries are retried for about a
-          day; an endpoint that fails for 5 days in a row is disabled until you enable it again.
+          day; an endpoint that fails for 5 days in a row is disabled until you enable it again. Times in {timezone}.
         </p>
         {endpoints.length === 0 ? (
           <p>No endpoints yet.</p>
@@ -75,9 +76,9 @@ export function webhookPages(deps: AppDeps) {
                   <dt>Events</dt>
                   <dd>{e.events === '*' ? 'all' : e.events.join(', ')}</dd>
                   <dt>State</dt>
-                  <dd>{state(e)}</dd>
+                  <dd>{state(e, timezone)}</dd>
                   <dt>Last delivery</dt>
-                  <dd>{lastDelivery(latest[i]![0])}</dd>
+                  <dd>{lastDelivery(latest[i]![0], timezone)}</dd>
                   <dt>Waiting</dt>
                   <dd>{e.pending}</dd>
                 </dl>
@@ -200,7 +201,8 @@ export function webhookPages(deps: AppDeps) {
           const endpoint = await getEndpoint(trx, id, org)
           return { url: endpoint.url, ...(await rotateSecret(trx, id, now())) }
         },
-        (r) => `Rotated the secret of webhook endpoint ${r.url}; the old one also signs until ${when(r.previous_secret_expires_at)}`,
+        (r) =>
+          `Rotated the secret of webhook endpoint ${r.url}; the old one also signs until ${localTime(r.previous_secret_expires_at, c.get('member').organization.timezone)} (${c.get('member').organization.timezone})`,
       )
       return render(c, flash, result)
     })
@@ -226,7 +228,8 @@ export function webhookPages(deps: AppDeps) {
       return render(c, ok ? { ok: `Test event ${describeAttempt(result)}` } : { error: `Test event ${describeAttempt(result)}` })
     })
     .get('/settings/webhooks/:id', async (c) => {
-      const endpoint = await getEndpoint(deps.store.db, endpointId(c), c.get('member').organization.id)
+      const { id: organizationId, timezone } = c.get('member').organization
+      const endpoint = await getEndpoint(deps.store.db, endpointId(c), organizationId)
       const deliveries = await listDeliveries(deps.store.db, endpoint.id, { limit: 50 })
       return settingsPage(
         c,
@@ -257,16 +260,16 @@ export function webhookPages(deps: AppDeps) {
                     const a = d.attempt_log.at(-1)
                     return (
                       <tr>
-                        <td>{when(d.created_at)}</td>
+                        <td>{localTime(d.created_at, timezone)}</td>
                         <td>{d.event_type}</td>
                         <td>
                           {d.status}
-                          {d.status === 'pending' && d.next_attempt_at ? ` (next ${when(d.next_attempt_at)})` : ''}
+                          {d.status === 'pending' && d.next_attempt_at ? ` (next ${localTime(d.next_attempt_at, timezone)})` : ''}
                         </td>
                         <td>{d.attempts}</td>
                         <td>
                           {a
-                            ? `${when(a.attempted_at)}: ${a.status_code ? `HTTP ${a.status_code}` : (a.error ?? '')} in ${a.duration_ms} ms`
+                            ? `${localTime(a.attempted_at, timezone)}: ${a.status_code ? `HTTP ${a.status_code}` : (a.error ?? '')} in ${a.duration_ms} ms`
                             : '—'}
                         </td>
                       </tr>
@@ -276,6 +279,7 @@ export function webhookPages(deps: AppDeps) {
               </table>
             </section>
           )}
+          <TimesIn timeZone={timezone} />
         </>,
       )
     })
