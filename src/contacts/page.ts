@@ -247,11 +247,29 @@ export interface CountedPage {
   next_cursor: string | null
 }
 
-export async function countedFirstPage(db: ReadDb, organizationId: string, filter: ContactFilter, limit: number): Promise<CountedPage> {
-  const start = (await rareStart(db, organizationId, filter)) ?? null
-  const page = await contactPage(db, organizationId, filter, undefined, limit, start)
+/**
+ * The count and first page of a list. `start` is what rareStart found for this filter (null:
+ * nothing rare), when the caller already asked (a board asks once for its three groups).
+ *
+ * A username search that is not rare, in the board's due order, is counted no further than its
+ * page: counting it would walk the due index with a table row read per entry (the username is not
+ * in that index) until COUNT_LIMIT matches, seconds for a short prefix such as `q=mar`. It shows
+ * "20+" instead (docs/decisions.md, "Board counts of a broad username search").
+ */
+export async function countedFirstPage(
+  db: ReadDb,
+  organizationId: string,
+  filter: ContactFilter,
+  limit: number,
+  start?: Start | null,
+): Promise<CountedPage> {
+  const from = start === undefined ? ((await rareStart(db, organizationId, filter)) ?? null) : start
+  const page = await contactPage(db, organizationId, filter, undefined, limit, from)
+  const broadSearch = filter.usernamePrefix !== undefined && orderOf(filter) !== 'username' && from === null
   return {
-    ...(await countContacts(db, organizationId, filter, start ?? undefined)),
+    ...(broadSearch
+      ? { count: page.contacts.length, count_exact: page.next === undefined }
+      : await countContacts(db, organizationId, filter, from ?? undefined)),
     items: await contactViews(db, page.contacts),
     next_cursor: nextCursor(filter, page.next),
   }

@@ -1,6 +1,6 @@
 import type { InferOutput } from 'valibot'
 import { dueRange, resolveFilter } from '../contacts/filter.ts'
-import { type CountedPage, contactPage, countedFirstPage, cursorPosition, nextCursor } from '../contacts/page.ts'
+import { type CountedPage, contactPage, countedFirstPage, cursorPosition, nextCursor, rareStart } from '../contacts/page.ts'
 import type { contactListQuery } from '../contacts/schemas.ts'
 import { type ContactView, contactViews } from '../contacts/view.ts'
 import { todayBounds } from '../core/time-zone.ts'
@@ -62,12 +62,14 @@ export async function filteredBoard(
   const org = await getOrganization(db, organizationId)
   const filter = await resolveFilter(db, org, { ...query, follow_up: undefined }, now)
   const only = query.follow_up && query.follow_up !== 'any' ? query.follow_up : undefined
+  // Where the lists start (a rare tag, a few matching usernames) does not depend on the group: asked once.
+  const start = (await rareStart(db, org.id, { ...filter, due: {} })) ?? null
   const sections: BoardSection[] = []
   for (const { key, heading } of BOARD_GROUPS_HEADED) {
     if (only && only !== key) continue
     const groupFilter = { ...filter, due: dueRange(key, org.timezone, now) }
     if (only && query.cursor) {
-      const page = await contactPage(db, org.id, groupFilter, cursorPosition(groupFilter, query.cursor), query.limit)
+      const page = await contactPage(db, org.id, groupFilter, cursorPosition(groupFilter, query.cursor), query.limit, start)
       sections.push({
         key,
         heading,
@@ -78,7 +80,7 @@ export async function filteredBoard(
       })
       continue
     }
-    const page = await countedFirstPage(db, org.id, groupFilter, only ? query.limit : pageSize)
+    const page = await countedFirstPage(db, org.id, groupFilter, only ? query.limit : pageSize, start)
     sections.push({ key, heading, count: page.count, exact: page.count_exact, items: page.items, next: page.next_cursor })
   }
   return { sections, stages: await activeStageNames(db, org.id) }
