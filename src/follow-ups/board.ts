@@ -49,6 +49,14 @@ export interface BoardSections {
 }
 
 /**
+ * Where the web board's section counts stop ("1000+"). Each count walks the due index entry by
+ * entry, and at 200,000 waiting contacts two sections reached the API's COUNT_LIMIT (10,000) on
+ * every render: most of the page's read time. A setter acts on the first cards; past a thousand the
+ * exact number changes nothing (docs/decisions.md, "Board counts"). The API keeps COUNT_LIMIT.
+ */
+export const BOARD_COUNT_LIMIT = 1_000
+
+/**
  * The web app's board: the three groups with GET /contacts' filters (`follow_up` picks one group,
  * continued from `cursor`), each with its count and first `pageSize` cards.
  */
@@ -80,7 +88,10 @@ export async function filteredBoard(
       })
       continue
     }
-    const page = await countedFirstPage(db, org.id, groupFilter, only ? query.limit : pageSize, start)
+    const page = await countedFirstPage(db, org.id, groupFilter, only ? query.limit : pageSize, {
+      start,
+      countLimit: BOARD_COUNT_LIMIT,
+    })
     sections.push({ key, heading, count: page.count, exact: page.count_exact, items: page.items, next: page.next_cursor })
   }
   return { sections, stages: await activeStageNames(db, org.id) }
