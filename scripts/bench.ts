@@ -9,7 +9,7 @@ import { openStore } from '../src/db/open.ts'
 import { addEndpoint } from '../src/webhooks/service.ts'
 import { ENDPOINTS, type Endpoint, requestSource } from './bench/bodies.ts'
 import { drive, type LoadOptions, type LoadResult } from './bench/load.ts'
-import { mixedBench } from './bench/mixed.ts'
+import { addPagesUser, mixedBench } from './bench/mixed.ts'
 import { manychatId, username } from './bench/population.ts'
 import { type Extra, machine, markdown, type Row, save, table } from './bench/report.ts'
 import { type Seed, seed } from './bench/seed.ts'
@@ -34,7 +34,8 @@ const HELP = `Usage: bun scripts/bench.ts [options]   (npm run bench -- [options
   --mixed             issue 21's mixed workload instead: default-reply (flat out and at a fixed rate) alone,
                       while CSV exports of the first organization run back to back, while the board,
                       lists and pipeline are read in a loop, and while its analytics reports (90 days)
-                      and CSV exports run in two loops (uses --contacts, --orgs, --duration, --repeat,
+                      and CSV exports run in two loops, and while a signed-in person loads the web pages
+                      (board, contacts, pipeline, a contact) in a loop (uses --contacts, --orgs, --duration, --repeat,
                       the first --durability; --connections defaults to 2 here)
   --compare PATH      with --mixed: also measure this binary (e.g. one built from main), runs interleaved
   --keep              keep the temporary directory (databases and server logs)
@@ -398,6 +399,7 @@ async function mixed() {
   const durability = options.durabilities[0]!
   const server = (path: string) => async () => {
     const db = freshDb(seedPath, 'run')
+    addPagesUser(path, db, seeded.orgs[0]!.id)
     const port = await freePort()
     return start(launch({ server: 'dmtracker', durability }, db, port, path), port, join(tmp, 'mixed.log'), healthy)
   }

@@ -1,8 +1,8 @@
 // The mixed workload of issue 21 (`npm run bench -- --mixed`): ManyChat's default-reply, flat out
 // and at a fixed rate, alone, then while CSV exports of one big organization run back to back, then
 // while the board, contact lists and pipeline are read in a loop, then (issue 17) while analytics
-// reports of the last 90 days and a CSV export run in two loops side by side. Each server is measured in the
-// same run (`--compare` adds another binary, e.g. one built from an older commit), repetitions
+// reports of the last 90 days and a CSV export run in two loops side by side, then (issue 15) while a
+// signed-in person loads the web app's pages in a loop. Each server is measured in the same run (`--compare` adds another binary, e.g. one built from an older commit), repetitions
 // interleaved, so that drift on a shared machine hits them alike.
 import { requestSource } from './bodies.ts'
 import { drive, type LoadResult } from './load.ts'
@@ -20,15 +20,31 @@ export interface MixedOptions {
   log: (line: string) => void
 }
 
-type Scenario = 'alone' | 'exports' | 'reads' | 'analytics'
-const SCENARIOS: Scenario[] = ['alone', 'exports', 'reads', 'analytics']
+type Scenario = 'alone' | 'exports' | 'reads' | 'analytics' | 'pages'
+const SCENARIOS: Scenario[] = ['alone', 'exports', 'reads', 'analytics', 'pages']
+
+/** The person the 'pages' scenario signs in as: a member of the first organization, made with the CLI. */
+const PAGES_USER = { email: 'pages@bench.test', password: 'bench pages password' }
+
+/**
+ * Adds PAGES_USER to `orgId` on the database `db` with the binary's own CLI (`user add`, then
+ * `user set-password --password-stdin`), before the server starts on it.
+ */
+export function addPagesUser(binary: string, db: string, orgId: string): void {
+  const run = (args: string[], stdin?: string) => {
+    const done = Bun.spawnSync([binary, 'user', ...args, '--db', db], { stdin: stdin === undefined ? 'ignore' : Buffer.from(stdin) })
+    if (!done.success) throw new Error(`dmtracker user ${args[0]}: ${done.stderr.toString()}`)
+  }
+  run(['add', '--email', PAGES_USER.email, '--org', orgId, '--role', 'member'])
+  run(['set-password', '--email', PAGES_USER.email, '--password-stdin'], PAGES_USER.password)
+}
 
 interface Measured {
   flat: LoadResult
   fixed: LoadResult
   /** Seconds of each export that ended during the scenario. */
   exports: number[]
-  /** Reads (board, lists, pipeline; or analytics reports) answered during the scenario. */
+  /** Reads (board, lists, pipeline; analytics reports; or web pages) answered during the scenario. */
   reads: number
 }
 
@@ -50,11 +66,11 @@ const median = (xs: number[]) => (xs.length === 0 ? NaN : [...xs].sort((a, b) =>
  * event loop from the load generator (reading a 70 MB export here delayed the webhooks it sends,
  * and the open-loop measurement rightly counts that as latency). Resolves to its seconds and size.
  */
-async function curl(url: string, token: string): Promise<{ seconds: number; bytes: number }> {
-  const proc = Bun.spawn(
-    ['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code} %{time_total} %{size_download}', '-H', `x-org-auth-token: ${token}`, url],
-    { stdout: 'pipe', stderr: 'inherit' },
-  )
+async function curl(url: string, header: string): Promise<{ seconds: number; bytes: number }> {
+  const proc = Bun.spawn(['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code} %{time_total} %{size_download}', '-H', header, url], {
+    stdout: 'pipe',
+    stderr: 'inherit',
+  })
   const [status, seconds, bytes] = (await new Response(proc.stdout).text()).split(' ')
   await proc.exited
   if (status !== '200') throw new Error(`${url} answered ${status}`)
@@ -69,6 +85,28 @@ const READ_PATHS = [
   '/api/v1/contacts?type=outreach&limit=50',
 ]
 
+/** The web app's pages a setter keeps open: the board, the contact list, the pipeline and one contact. */
+const pagePaths = (contactId: string) => ['/follow-ups', '/contacts', '/pipeline', `/contacts/${contactId}`]
+
+/**
+ * Signs PAGES_USER in as a browser would (a form post from our own page) and returns the session
+ * cookie, and a contact of the organization for the contact page.
+ */
+async function signIn(url: string, token: string): Promise<{ cookie: string; contactId: string }> {
+  const res = await fetch(`${url}/login`, {
+    method: 'POST',
+    body: new URLSearchParams({ email: PAGES_USER.email, password: PAGES_USER.password }),
+    headers: { origin: url },
+    redirect: 'manual',
+  })
+  const cookie = /dmtracker_session=[^;]+/.exec(res.headers.get('set-cookie') ?? '')?.[0]
+  if (res.status !== 303 || !cookie) throw new Error(`signing in answered ${res.status}`)
+  const list = (await (await fetch(`${url}/api/v1/contacts?limit=1`, { headers: { 'x-org-auth-token': token } })).json()) as {
+    data: { id: string }[]
+  }
+  return { cookie: `cookie: ${cookie}`, contactId: list.data[0]!.id }
+}
+
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 
 /** Issue 17's reports for the last 90 days (JSON and CSV), asked in turn. */
@@ -81,6 +119,7 @@ function analyticsPaths(): string[] {
 async function whileRunning(
   url: string,
   token: string,
+  session: { cookie: string; contactId: string },
   scenario: Scenario,
   measure: () => Promise<[LoadResult, LoadResult]>,
 ): Promise<Measured> {
@@ -88,12 +127,13 @@ async function whileRunning(
   let reads = 0
   let stopped = false
   const analytics = analyticsPaths()
+  const auth = `x-org-auth-token: ${token}`
   const exportLoop = async () => {
-    while (!stopped) exports.push((await curl(`${url}/api/v1/contacts/export.csv`, token)).seconds)
+    while (!stopped) exports.push((await curl(`${url}/api/v1/contacts/export.csv`, auth)).seconds)
   }
-  const readLoop = async (paths: string[]) => {
+  const readLoop = async (paths: string[], header = auth) => {
     while (!stopped) {
-      await curl(url + paths[reads % paths.length], token)
+      await curl(url + paths[reads % paths.length], header)
       reads++
     }
   }
@@ -104,7 +144,9 @@ async function whileRunning(
         ? [readLoop(READ_PATHS)]
         : scenario === 'analytics'
           ? [exportLoop(), readLoop(analytics)]
-          : []
+          : scenario === 'pages'
+            ? [readLoop(pagePaths(session.contactId), session.cookie)]
+            : []
   const [flat, fixed] = await measure()
   stopped = true
   await Promise.all(loops) // the export under way finishes: it counts, and the next scenario starts clean
@@ -115,13 +157,14 @@ async function runOnce(name: string, server: Running, seeded: Seed, { connection
   const org = seeded.orgs[0]!
   const next = requestSource('default-reply', seeded)
   const exportUrl = `${server.url}/api/v1/contacts/export.csv`
-  await curl(exportUrl, org.token) // warms the page cache, as a second export would find it
-  const { seconds: exportAlone, bytes } = await curl(exportUrl, org.token)
+  await curl(exportUrl, `x-org-auth-token: ${org.token}`) // warms the page cache, as a second export would find it
+  const { seconds: exportAlone, bytes } = await curl(exportUrl, `x-org-auth-token: ${org.token}`)
+  const session = await signIn(server.url, org.token)
   await drive(server.url, next, { connections, duration: 2 })
   const scenarios = {} as Record<Scenario, Measured>
   let rate = 0
   for (const scenario of SCENARIOS) {
-    scenarios[scenario] = await whileRunning(server.url, org.token, scenario, async () => {
+    scenarios[scenario] = await whileRunning(server.url, org.token, session, scenario, async () => {
       const flat = await drive(server.url, next, { connections, duration })
       if (scenario === 'alone') rate = Math.max(1, Math.round(flat.rps / 2))
       const fixed = await drive(server.url, next, { connections: Math.max(connections, 16), duration, rate })
@@ -160,6 +203,7 @@ const WORKLOADS: Record<Scenario, string> = {
   exports: 'while CSV exports run back to back',
   reads: 'while board, lists, pipeline are read in a loop',
   analytics: 'while analytics reports (90 days) and CSV exports run in a loop',
+  pages: 'while a signed-in person loads board, contacts, pipeline, a contact page in a loop',
 }
 
 /** Medians over the repetitions; ratios are taken within each run first (same server, same minute), then the median. */
@@ -185,6 +229,7 @@ function report(runs: Run[]): string {
         [
           exports.length > 0 ? `${exports.length} exports, median ${median(exports).toFixed(2)} s` : '',
           scenario === 'reads' || scenario === 'analytics' ? `${Math.round(med((r) => at(r).reads))} reads per run` : '',
+          scenario === 'pages' ? `${Math.round(med((r) => at(r).reads))} pages per run` : '',
         ]
           .filter(Boolean)
           .join('; '),

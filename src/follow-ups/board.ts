@@ -1,6 +1,6 @@
 import type { InferOutput } from 'valibot'
 import { dueRange, resolveFilter } from '../contacts/filter.ts'
-import { type CountedPage, contactPage, countedFirstPage, cursorPosition, nextCursor } from '../contacts/page.ts'
+import { type CountedPage, contactPage, countedFirstPage, cursorPosition, nextCursor, rareStart } from '../contacts/page.ts'
 import type { contactListQuery } from '../contacts/schemas.ts'
 import { type ContactView, contactViews } from '../contacts/view.ts'
 import { todayBounds } from '../core/time-zone.ts'
@@ -49,6 +49,14 @@ export interface BoardSections {
 }
 
 /**
+ * Where the web board's section counts stop ("1000+"). Each count walks the due index entry by
+ * entry, and at 200,000 waiting contacts two sections reached the API's COUNT_LIMIT (10,000) on
+ * every render: most of the page's read time. A setter acts on the first cards; past a thousand the
+ * exact number changes nothing (docs/decisions.md, "Board counts"). The API keeps COUNT_LIMIT.
+ */
+export const BOARD_COUNT_LIMIT = 1_000
+
+/**
  * The web app's board: the three groups with GET /contacts' filters (`follow_up` picks one group,
  * continued from `cursor`), each with its count and first `pageSize` cards.
  */
@@ -62,12 +70,14 @@ export async function filteredBoard(
   const org = await getOrganization(db, organizationId)
   const filter = await resolveFilter(db, org, { ...query, follow_up: undefined }, now)
   const only = query.follow_up && query.follow_up !== 'any' ? query.follow_up : undefined
+  // Where the lists start (a rare tag, a few matching usernames) does not depend on the group: asked once.
+  const start = (await rareStart(db, org.id, { ...filter, due: {} })) ?? null
   const sections: BoardSection[] = []
   for (const { key, heading } of BOARD_GROUPS_HEADED) {
     if (only && only !== key) continue
     const groupFilter = { ...filter, due: dueRange(key, org.timezone, now) }
     if (only && query.cursor) {
-      const page = await contactPage(db, org.id, groupFilter, cursorPosition(groupFilter, query.cursor), query.limit)
+      const page = await contactPage(db, org.id, groupFilter, cursorPosition(groupFilter, query.cursor), query.limit, start)
       sections.push({
         key,
         heading,
@@ -78,7 +88,10 @@ export async function filteredBoard(
       })
       continue
     }
-    const page = await countedFirstPage(db, org.id, groupFilter, only ? query.limit : pageSize)
+    const page = await countedFirstPage(db, org.id, groupFilter, only ? query.limit : pageSize, {
+      start,
+      countLimit: BOARD_COUNT_LIMIT,
+    })
     sections.push({ key, heading, count: page.count, exact: page.count_exact, items: page.items, next: page.next_cursor })
   }
   return { sections, stages: await activeStageNames(db, org.id) }
