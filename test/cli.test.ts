@@ -79,6 +79,10 @@ describe('admin CLI', () => {
     assert.equal(member.id, user.id)
     const badRole = await cli('user', 'add', '--email', 'x@example.com', '--org', org.id, '--role', 'boss')
     assert.equal(badRole.code, 1)
+    const admin = await cli('user', 'add', '--email', 'ada@example.com', '--org', org.id, '--role', 'admin')
+    assert.match(admin.out, new RegExp(`is an admin of ${org.id}`))
+    const setter = await cli('user', 'add', '--email', 'sid@example.com', '--org', org.id, '--role', 'member')
+    assert.match(setter.out, new RegExp(`is a member of ${org.id}`))
   })
 
   it('refuses a user email that API requests could not name', async () => {
