@@ -49,7 +49,8 @@ export const userCommand = group(HELP, {
         return user
       }),
     )
-    output(io, values.json, user, () => `User ${user.email} (${user.id})${values.org ? ` is ${role === 'member' ? 'a' : 'an'} ${role} of ${values.org}` : ''}`)
+    const membership = values.org ? ` is ${role === 'member' ? 'a' : 'an'} ${role} of ${values.org}` : ''
+    output(io, values.json, user, () => `User ${user.email} (${user.id})${membership}`)
     return 0
   },
   async invite(args, io) {
