@@ -37,6 +37,8 @@ const HELP = `Usage: bun scripts/bench.ts [options]   (npm run bench -- [options
                       and CSV exports run in two loops, and while a signed-in person loads the web pages
                       (board, contacts, pipeline, a contact) in a loop (uses --contacts, --orgs, --duration, --repeat,
                       the first --durability; --connections defaults to 2 here)
+  --rate-duration S   with --mixed: seconds per fixed-rate run (default 30: several export cycles, so that
+                      its p99 does not hang on whether one export's end falls inside the run)
   --compare PATH      with --mixed: also measure this binary (e.g. one built from main), runs interleaved
   --keep              keep the temporary directory (databases and server logs)
   --database URL      instead: SQLite next to PostgreSQL (postgres://..., a server where this user may
@@ -59,6 +61,7 @@ const { values } = parseArgs({
     binary: { type: 'string' },
     mixed: { type: 'boolean', default: false },
     compare: { type: 'string' },
+    'rate-duration': { type: 'string', default: '30' },
     keep: { type: 'boolean', default: false },
     database: { type: 'string' },
     webhooks: { type: 'boolean', default: false },
@@ -101,6 +104,7 @@ const options = {
   runtimes: list('runtime', values.runtime, ['bun', 'node'] as const),
   connections: count('connections', values.connections ?? (values.mixed ? '2' : '64')),
   duration: count('duration', values.duration),
+  rateDuration: Math.max(1, count('rate-duration', values['rate-duration'])),
   warmup: count('warmup', values.warmup),
   repeat: Math.max(1, count('repeat', values.repeat)),
   rate: !values['no-rate'],
@@ -410,11 +414,12 @@ async function mixed() {
     seeded,
     connections: options.connections,
     duration: options.duration,
+    rateDuration: options.rateDuration,
     repeat: options.repeat,
     log,
   })
   console.log(
-    `${contacts} contacts over ${options.orgs} organizations, durability ${durability}, ${options.connections} connections, ${options.duration} s per run, median of ${options.repeat}\n`,
+    `${contacts} contacts over ${options.orgs} organizations, durability ${durability}, ${options.connections} connections, ${options.duration} s per flat-out run, ${options.rateDuration} s per fixed-rate run, median of ${options.repeat}\n`,
   )
   console.log(table)
   console.log(`\nmachine: ${JSON.stringify(machine())}`)

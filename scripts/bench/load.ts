@@ -6,6 +6,8 @@ export interface LoadResult {
   rps: number
   p50: number
   p99: number
+  /** The slowest answer. */
+  max: number
   /** Answers that were not 2xx, and connection errors or timeouts: a clean run has none. */
   non2xx: number
   errors: number
@@ -36,6 +38,7 @@ async function driveFlatOut(url: string, next: () => BenchRequest, { connections
     rps: answered / result.duration,
     p50: result.latency.p50,
     p99: result.latency.p99,
+    max: result.latency.max,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     statuses,
@@ -96,5 +99,5 @@ async function driveAtRate(
   latencies.sort((a, b) => a - b)
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN
   const non2xx = Object.entries(statuses).reduce((n, [code, count]) => n + (code.startsWith('2') ? 0 : count), 0)
-  return { rps: (latencies.length - errors) / elapsed, p50: at(0.5), p99: at(0.99), non2xx, errors, statuses }
+  return { rps: (latencies.length - errors) / elapsed, p50: at(0.5), p99: at(0.99), max: latencies.at(-1) ?? NaN, non2xx, errors, statuses }
 }
