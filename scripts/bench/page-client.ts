@@ -1,0 +1,28 @@
+// The mixed bench's signed-in person (scenario 'pages', scripts/bench/mixed.ts): one long-lived
+// process that loads the web app's pages in turn over one kept-alive connection, as a browser
+// does, until its stdin closes; then it prints how many pages it loaded. A process of its own, so
+// that reading pages takes nothing from the load generator's event loop; one process for the whole
+// loop (not a `curl` per page), so that the bench's machine does not spend its CPU on spawning
+// processes, which a real deployment's server does not (its browsers run elsewhere).
+//
+// `bun scripts/bench/page-client.ts URL COOKIE PATH...`: COOKIE is the Cookie header's value.
+import { argv, stdin } from 'node:process'
+
+const [url, cookie, ...paths] = argv.slice(2)
+if (!url || !cookie || paths.length === 0) throw new Error('usage: page-client.ts URL COOKIE PATH...')
+
+let stopped = false
+stdin.on('end', () => {
+  stopped = true
+})
+stdin.resume()
+
+let pages = 0
+while (!stopped) {
+  const path = paths[pages % paths.length]!
+  const res = await fetch(url + path, { headers: { cookie }, redirect: 'manual' })
+  await res.arrayBuffer() // the whole page, as a browser reads it
+  if (res.status !== 200) throw new Error(`${path} answered ${res.status}`)
+  pages++
+}
+console.log(pages)
