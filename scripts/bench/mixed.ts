@@ -90,13 +90,27 @@ const READ_PATHS = [
 const pagePaths = (contactId: string) => ['/follow-ups', '/contacts', '/pipeline', `/contacts/${contactId}`]
 
 /**
+ * Pages a second the signed-in person loads: about what the earlier loop of a `curl` per page
+ * reached on a quiet machine (154 pages in 12 s), so that figures stay comparable, and a fixed
+ * rate, so that a server that answers pages faster is not given more of them.
+ */
+const PAGES_PER_SECOND = 12
+
+/**
  * Starts the signed-in person's page loop: one long-lived client process over a kept-alive
  * connection, as a browser (scripts/bench/page-client.ts says why not a `curl` per page). `stop`
  * ends it after the page under way and resolves to how many pages it loaded.
  */
 function pageLoop(url: string, session: { cookie: string; contactId: string }) {
   const client = Bun.spawn(
-    [process.execPath, join(import.meta.dir, 'page-client.ts'), url, session.cookie, ...pagePaths(session.contactId)],
+    [
+      process.execPath,
+      join(import.meta.dir, 'page-client.ts'),
+      url,
+      session.cookie,
+      String(PAGES_PER_SECOND),
+      ...pagePaths(session.contactId),
+    ],
     { stdin: 'pipe', stdout: 'pipe', stderr: 'inherit' },
   )
   return {
