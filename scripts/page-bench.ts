@@ -5,9 +5,11 @@
 // transfer (the page, its stylesheet and its script), and times card moves (POST
 // /pipeline/{id}/move: the write, its automations check and the redirect).
 // Run with Bun: `bun scripts/page-bench.ts --contacts 1000000 [--runs N] [--only REGEX]`. Not part of `npm test`.
+// `--thread [--compare DIR] [--rounds N]` measures instead the request thread's own work per page
+// (scripts/bench/page-thread.ts), against the code checked out in DIR (e.g. main's) in the same process.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { sql } from 'kysely'
@@ -16,10 +18,18 @@ import { loadConfig } from '../src/config.ts'
 import { openStore } from '../src/db/open.ts'
 import { createSession } from '../src/sessions/service.ts'
 import { addUser } from '../src/users/service.ts'
+import { threadBench } from './bench/page-thread.ts'
 import { seed } from './bench/seed.ts'
 
 const { values } = parseArgs({
-  options: { contacts: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '100' }, only: { type: 'string' } },
+  options: {
+    contacts: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '100' },
+    only: { type: 'string' },
+    thread: { type: 'boolean', default: false },
+    compare: { type: 'string' },
+    rounds: { type: 'string', default: '10' },
+  },
 })
 // --only REGEX: time just the pages whose name matches (the card moves always run).
 const only = values.only === undefined ? undefined : new RegExp(values.only, 'i')
@@ -55,8 +65,37 @@ await store.write(async (trx) => {
       strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('-%d minutes', 1000 - i)), 'manychat', strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
     from n`.execute(trx)
 })
-const app = createApp({ store, config: { ...loadConfig({}, {}), dbPath: path, logRequests: false } })
+const config = { ...loadConfig({}, {}), dbPath: path, logRequests: false }
+const app = createApp({ store, config })
 const headers = { cookie: `dmtracker_session=${session}` }
+
+if (values.thread) {
+  // The contact page shows 50 activity entries too: 60 on the long conversation's contact.
+  await store.write(async (trx) => {
+    await sql`with recursive n(i) as (select 1 union all select i + 1 from n where i < 60)
+      insert into activity_log (organization_id, contact_id, number, action, old_value, new_value, via, automation_id, user_id, created_at)
+      select ${org.id}, ${chatty}, 300000000 + i, 'lead_status', 'open', 'won', 'api', null, null,
+        strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('-%d minutes', 60 - i))
+      from n`.execute(trx)
+  })
+  const apps = [{ name: 'this code', app }]
+  if (values.compare) {
+    const other: typeof import('../src/app.ts') = await import(resolve(values.compare, 'src/app.ts'))
+    apps.push({ name: `${values.compare}`, app: other.createApp({ store, config }) })
+  }
+  const pages: [string, string][] = [
+    ['Follow-Up Board (60 cards)', '/follow-ups'],
+    ['Contacts (50 rows)', '/contacts'],
+    ['Pipeline (120 cards)', '/pipeline'],
+    ['Contact page (50 messages, 50 activity)', `/contacts/${chatty}`],
+  ]
+  const rounds = Number(values.rounds)
+  console.log(await threadBench({ apps, pages, headers, rounds, batch: 20, log: (line) => console.error(line) }))
+  for (const a of apps) await a.app.close()
+  await store.close()
+  rmSync(dir, { recursive: true, force: true })
+  process.exit(0)
+}
 
 const PAGES: [string, string][] = [
   ['Follow-Up Board (3 sections: counts + 20 cards each)', '/follow-ups'],

@@ -4,6 +4,7 @@
 // reports of the last 90 days and a CSV export run in two loops side by side, then (issue 15) while a
 // signed-in person loads the web app's pages in a loop. Each server is measured in the same run (`--compare` adds another binary, e.g. one built from an older commit), repetitions
 // interleaved, so that drift on a shared machine hits them alike.
+import { join } from 'node:path'
 import { requestSource } from './bodies.ts'
 import { drive, type LoadResult } from './load.ts'
 import { markdown } from './report.ts'
@@ -94,8 +95,42 @@ const READ_PATHS = [
 const pagePaths = (contactId: string) => ['/follow-ups', '/contacts', '/pipeline', `/contacts/${contactId}`]
 
 /**
+ * Pages a second the signed-in person loads: about what the earlier loop of a `curl` per page
+ * reached on a quiet machine (154 pages in 12 s), so that figures stay comparable, and a fixed
+ * rate, so that a server that answers pages faster is not given more of them.
+ */
+const PAGES_PER_SECOND = 12
+
+/**
+ * Starts the signed-in person's page loop: one long-lived client process over a kept-alive
+ * connection, as a browser (scripts/bench/page-client.ts says why not a `curl` per page). `stop`
+ * ends it after the page under way and resolves to how many pages it loaded.
+ */
+function pageLoop(url: string, session: { cookie: string; contactId: string }) {
+  const client = Bun.spawn(
+    [
+      process.execPath,
+      join(import.meta.dir, 'page-client.ts'),
+      url,
+      session.cookie,
+      String(PAGES_PER_SECOND),
+      ...pagePaths(session.contactId),
+    ],
+    { stdin: 'pipe', stdout: 'pipe', stderr: 'inherit' },
+  )
+  return {
+    async stop(): Promise<number> {
+      client.stdin.end()
+      const printed = await new Response(client.stdout).text()
+      if ((await client.exited) !== 0) throw new Error(`the page client failed (exit code ${client.exitCode})`)
+      return Number(printed)
+    },
+  }
+}
+
+/**
  * Signs PAGES_USER in as a browser would (a form post from our own page) and returns the session
- * cookie, and a contact of the organization for the contact page.
+ * cookie (the Cookie header's value), and a contact of the organization for the contact page.
  */
 async function signIn(url: string, token: string): Promise<{ cookie: string; contactId: string }> {
   const res = await fetch(`${url}/login`, {
@@ -109,7 +144,7 @@ async function signIn(url: string, token: string): Promise<{ cookie: string; con
   const list = (await (await fetch(`${url}/api/v1/contacts?limit=1`, { headers: { 'x-org-auth-token': token } })).json()) as {
     data: { id: string }[]
   }
-  return { cookie: `cookie: ${cookie}`, contactId: list.data[0]!.id }
+  return { cookie, contactId: list.data[0]!.id }
 }
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
@@ -136,9 +171,9 @@ async function whileRunning(
   const exportLoop = async () => {
     while (!stopped) exports.push((await curl(`${url}/api/v1/contacts/export.csv`, auth)).seconds)
   }
-  const readLoop = async (paths: string[], header = auth) => {
+  const readLoop = async (paths: string[]) => {
     while (!stopped) {
-      await curl(url + paths[reads % paths.length], header)
+      await curl(url + paths[reads % paths.length], auth)
       reads++
     }
   }
@@ -149,12 +184,12 @@ async function whileRunning(
         ? [readLoop(READ_PATHS)]
         : scenario === 'analytics'
           ? [exportLoop(), readLoop(analytics)]
-          : scenario === 'pages'
-            ? [readLoop(pagePaths(session.contactId), session.cookie)]
-            : []
+          : []
+  const pages = scenario === 'pages' ? pageLoop(url, session) : undefined
   const [flat, fixed] = await measure()
   stopped = true
   await Promise.all(loops) // the export under way finishes: it counts, and the next scenario starts clean
+  if (pages) reads = await pages.stop()
   return { flat, fixed, exports, reads }
 }
 

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { AppError } from '../core/errors.ts'
+import { compiled } from '../db/compiled.ts'
 import type { Role } from '../db/schema.ts'
 import type { ReadDb, Trx } from '../db/write.ts'
 import { getOrganization } from '../organizations/service.ts'
@@ -69,21 +70,47 @@ export interface SignedIn {
   lastSeenAt: string
 }
 
-/** The live session behind a raw id, or undefined if there is none or it has expired. */
-export async function findSession(db: ReadDb, rawId: string, now: number): Promise<SignedIn | undefined> {
-  const row = await db
+// Every signed-in page looks its session up, so the lookup is one query, compiled once (see
+// compiled()): the session, its user, and one row per organization of the user with their role
+// (one row with none when they have no organization).
+const sessionRows = compiled((db, idHash: string) =>
+  db
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
+    .leftJoin('memberships as m', 'm.user_id', 's.user_id')
+    .leftJoin('organizations as o', 'o.id', 'm.organization_id')
     .select(['s.id_hash', 's.organization_id', 's.last_seen_at', 's.expires_at', 'u.id as user_id', 'u.email', 'u.name'])
-    .where('s.id_hash', '=', hashSecret(rawId))
-    .executeTakeFirst()
+    .select(['o.id as membership_id', 'o.name as membership_name', 'm.role'])
+    .where('s.id_hash', '=', idHash)
+    .orderBy('o.name')
+    .orderBy('o.id'),
+)
+
+/**
+ * The live session behind a raw id and the user's organizations with their role, by name (as
+ * membershipsOf lists them), or undefined if there is no such session or it has expired.
+ */
+export async function findSessionWithMemberships(db: ReadDb, rawId: string, now: number) {
+  const rows = await sessionRows(db, hashSecret(rawId))
+  const row = rows[0]
   if (!row || row.expires_at <= iso(now) || row.last_seen_at <= iso(now - IDLE_LIMIT_MS)) return undefined
-  return {
+  const session: SignedIn = {
     idHash: row.id_hash,
     user: { id: row.user_id, email: row.email, name: row.name },
     organizationId: row.organization_id,
     lastSeenAt: row.last_seen_at,
   }
+  const organizations = rows.flatMap((r) =>
+    r.membership_id === null || r.membership_name === null || r.role === null
+      ? []
+      : [{ id: r.membership_id, name: r.membership_name, role: r.role }],
+  )
+  return { session, organizations }
+}
+
+/** The live session behind a raw id, or undefined if there is none or it has expired. */
+export async function findSession(db: ReadDb, rawId: string, now: number): Promise<SignedIn | undefined> {
+  return (await findSessionWithMemberships(db, rawId, now))?.session
 }
 
 /** Whether the session's idle clock should be written now (see TOUCH_EVERY_MS). */

@@ -8,9 +8,9 @@ import { actOnFollowUp } from '../follow-ups/actions.ts'
 import type { BoardSections } from '../follow-ups/board.ts'
 import { readForm } from '../http/body.ts'
 import type { AppDeps, AppEnv } from '../http/context.ts'
-import { ago, Filters, filterSearch, type ListQuery, parseListQuery } from './filters.tsx'
+import { Filters, filterSearch, type ListQuery, parseListQuery } from './filters.tsx'
 import { Notice, renderPage } from './layout.tsx'
-import { TagList } from './pieces.tsx'
+import { agoTime, TagList } from './pieces.tsx'
 import { sameOrigin } from './security.ts'
 
 /** Cards per section on the board's first load; "Show more" pages on with the same filters. */
@@ -25,12 +25,10 @@ const NOTICES: Record<string, string> = { done: 'Follow-up marked done.', snooze
  * machine the longer render is the one that gets preempted, docs/performance.md). Interpolated
  * values are escaped by `html` as JSX escapes them; the markup is what the JSX version produced.
  */
-function card(contact: ContactView, now: number, back: string, tomorrow: string) {
+export function boardCard(contact: ContactView, now: number, back: string, tomorrow: string) {
   const { id, username } = contact
   const message = contact.last_message_content ?? (contact.outreach_text ? `Outreach: ${contact.outreach_text}` : 'No message yet')
-  const replied = contact.last_response_at
-    ? html`<time datetime="${contact.last_response_at}">${ago(contact.last_response_at, now)}</time>`
-    : 'No reply yet'
+  const replied = contact.last_response_at ? agoTime(contact.last_response_at, now) : 'No reply yet'
   const done = html`<form method="post" action="/follow-ups/${id}/done" data-enhance="true">${backField(back)}<div class="field">\
 <label for="note-${id}">Note (optional)</label><input id="note-${id}" name="note" type="text" maxlength="1000"/></div>\
 <button type="submit" aria-label="Done: follow-up with @${username}">Done</button></form>`
@@ -91,7 +89,7 @@ export function boardPages(deps: AppDeps) {
                   </span>
                 </h2>
                 <ul class="cards" id={`cards-${s.key}`}>
-                  {s.items.map((contact) => card(contact, now, back, tomorrow))}
+                  {s.items.map((contact) => boardCard(contact, now, back, tomorrow))}
                 </ul>
                 {s.items.length === 0 ? <p class="meta">Nothing here.</p> : null}
                 {s.next ? (

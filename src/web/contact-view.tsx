@@ -1,3 +1,4 @@
+import { html } from 'hono/html'
 import type * as v from 'valibot'
 import type { ContactDetail } from '../contacts/detail.ts'
 import type { contactDetailQuery } from '../contacts/schemas.ts'
@@ -11,6 +12,8 @@ import { localTime } from './pieces.tsx'
 // conversation, the notes and the activity log, all times in the organization's time zone.
 
 type Activity = ContactDetail['activity']['items'][number]
+type Message = ContactDetail['messages']['items'][number]
+type Note = ContactDetail['notes'][number]
 
 const ACTIONS: Record<string, string> = {
   lead_status: 'Lead status',
@@ -25,26 +28,34 @@ const ACTIONS: Record<string, string> = {
   contact_created: 'Contact created',
 }
 
-function ActivityLine({ entry, timeZone }: { entry: Activity; timeZone: string }) {
+// The conversation, the notes and the activity are lists of up to 50 entries each: `html`
+// templates like the board's cards (src/web/board.tsx says why), byte for byte the JSX markup.
+
+/** One entry of the activity log. */
+export function activityLine(entry: Activity, timeZone: string) {
   const what = ACTIONS[entry.action] ?? entry.action.replaceAll('_', ' ')
   const change =
     entry.old_value !== null && entry.new_value !== null
       ? `${entry.old_value} → ${entry.new_value}`
       : (entry.new_value ?? entry.old_value ?? '')
   const when = entry.action === 'follow_up_snoozed' && entry.new_value ? `until ${localTime(entry.new_value, timeZone)}` : change
-  return (
-    <li>
-      <time datetime={entry.created_at}>{localTime(entry.created_at, timeZone)}</time> <strong>{what}</strong>
-      {when ? `: ${when}` : ''}{' '}
-      <span class="who">
-        {entry.via === 'automation' ? (
-          <span class="badge">Automation{entry.automation_id === null ? '' : ` #${entry.automation_id}`}</span>
-        ) : (
-          `by ${entry.user_email ?? (entry.via === 'cli' ? 'the command line' : 'the API')}`
-        )}
-      </span>
-    </li>
-  )
+  const who =
+    entry.via === 'automation'
+      ? html`<span class="badge">Automation${entry.automation_id === null ? '' : ` #${entry.automation_id}`}</span>`
+      : `by ${entry.user_email ?? (entry.via === 'cli' ? 'the command line' : 'the API')}`
+  return html`<li><time datetime="${entry.created_at}">${localTime(entry.created_at, timeZone)}</time> <strong>${what}</strong>\
+${when ? `: ${when}` : ''} <span class="who">${who}</span></li>`
+}
+
+/** One message of the conversation; `username` is the contact's. */
+export function messageItem(m: Message, username: string, timeZone: string) {
+  return html`<li class="message ${m.direction}"><span class="who">${m.direction === 'inbound' ? `@${username}` : 'Team'}</span> \
+<time datetime="${m.sent_at}">${localTime(m.sent_at, timeZone)}</time><p>${m.content}</p></li>`
+}
+
+/** One note. */
+export function noteItem(n: Note, timeZone: string) {
+  return html`<li><time datetime="${n.created_at}">${localTime(n.created_at, timeZone)}</time><p>${n.body}</p></li>`
 }
 
 export function ContactBody({
@@ -108,13 +119,7 @@ export function ContactBody({
           <h2 id="h-conversation">Conversation</h2>
           {messages.length === 0 && !c.outreach_text ? <p class="meta">No messages yet.</p> : null}
           <ol class="messages" id="messages">
-            {messages.map((m) => (
-              <li class={`message ${m.direction}`}>
-                <span class="who">{m.direction === 'inbound' ? `@${c.username}` : 'Team'}</span>{' '}
-                <time datetime={m.sent_at}>{localTime(m.sent_at, tz)}</time>
-                <p>{m.content}</p>
-              </li>
-            ))}
+            {messages.map((m) => messageItem(m, c.username, tz))}
             {!c.messages.next_cursor && c.outreach_text ? (
               <li class="message outbound">
                 <span class="who">Team (outreach)</span>
@@ -136,22 +141,11 @@ export function ContactBody({
         <section aria-labelledby="h-notes" class="panel">
           <h2 id="h-notes">Notes</h2>
           {c.notes.length === 0 ? <p class="meta">No notes.</p> : null}
-          <ul class="notes">
-            {c.notes.map((n) => (
-              <li>
-                <time datetime={n.created_at}>{localTime(n.created_at, tz)}</time>
-                <p>{n.body}</p>
-              </li>
-            ))}
-          </ul>
+          <ul class="notes">{c.notes.map((n) => noteItem(n, tz))}</ul>
         </section>
         <section aria-labelledby="h-activity" class="panel">
           <h2 id="h-activity">Activity</h2>
-          <ul class="activity">
-            {c.activity.items.map((entry) => (
-              <ActivityLine entry={entry} timeZone={tz} />
-            ))}
-          </ul>
+          <ul class="activity">{c.activity.items.map((entry) => activityLine(entry, tz))}</ul>
           {c.activity.next_cursor ? (
             <p class="more">
               <a href={`/contacts/${c.id}?activity_cursor=${c.activity.next_cursor}`}>Older activity</a>

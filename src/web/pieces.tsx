@@ -1,20 +1,20 @@
+import { html } from 'hono/html'
 import { AppError } from '../core/errors.ts'
 import { isoTime } from '../core/time.ts'
 import { startOfDate } from '../core/time-zone.ts'
 import type { TagView } from '../tags/repo.ts'
+import { ago } from './filters.tsx'
 
 // Small pieces the pipeline and the contact page share.
 
 /**
  * A colour swatch. An SVG fill, not a style attribute: the Content-Security-Policy allows no
- * inline style, and a presentation attribute is not one.
+ * inline style, and a presentation attribute is not one. An `html` template (the markup hono/jsx
+ * made of it) because cards repeat it per tag; usable as `<Dot color={...} />` all the same.
  */
 export function Dot({ color }: { color: string }) {
-  return (
-    <svg class="dot" width="10" height="10" viewBox="0 0 10 10" aria-hidden="true" focusable="false">
-      <circle cx="5" cy="5" r="5" fill={color} />
-    </svg>
-  )
+  return html`<svg class="dot" width="10" height="10" viewBox="0 0 10 10" aria-hidden="true" focusable="false">\
+<circle cx="5" cy="5" r="5" fill="${color}"></circle></svg>`
 }
 
 /** Says which zone a page's times are in (the organization's, set in Settings > Follow-ups). */
@@ -22,24 +22,34 @@ export function TimesIn({ timeZone }: { timeZone: string }) {
   return <p class="meta">Times in {timeZone}.</p>
 }
 
+/** A card's tags (none: nothing), an `html` template as the cards that show it (src/web/board.tsx says why). */
 export function TagList({ tags }: { tags: TagView[] }) {
   if (tags.length === 0) return null
-  return (
-    <ul class="tags" aria-label="Tags">
-      {tags.map((t) => (
-        <li class="tag">
-          <Dot color={t.color} />
-          {t.name}
-        </li>
-      ))}
-    </ul>
-  )
+  return html`<ul class="tags" aria-label="Tags">${tags.map((t) => html`<li class="tag">${Dot({ color: t.color })}${t.name}</li>`)}</ul>`
+}
+
+/** How long ago `iso` was ("5 min ago"), in a <time> element, as cards and list rows show it. */
+export function agoTime(iso: string, now: number) {
+  return html`<time datetime="${iso}">${ago(iso, now)}</time>`
 }
 
 /** "2 Dec 2026, 14:05" in the organization's time zone (every page's times: board, contact page, Settings); a dash for never. */
 export function localTime(iso: string | null | undefined, timeZone: string): string {
   if (!iso) return '—'
-  return new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso))
+  return localFormat(timeZone).format(new Date(iso))
+}
+
+// Making an Intl.DateTimeFormat costs far more than formatting with one, and a contact page formats
+// a hundred times: one per time zone, kept (at most one per IANA zone, in practice a handful).
+const localFormats = new Map<string, Intl.DateTimeFormat>()
+
+function localFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = localFormats.get(timeZone)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'short' })
+    localFormats.set(timeZone, format)
+  }
+  return format
 }
 
 /** The kinds of error a page shows in place (with the page, fresh from the database); anything else goes to the error page. */

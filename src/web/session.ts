@@ -4,7 +4,7 @@ import type { Store } from '../db/open.ts'
 import type { ReadDb } from '../db/write.ts'
 import type { AppEnv, Member } from '../http/context.ts'
 import { findOrganization } from '../organizations/service.ts'
-import { findSession, membershipsOf, needsTouch, touchSession } from '../sessions/service.ts'
+import { findSessionWithMemberships, needsTouch, touchSession } from '../sessions/service.ts'
 import { clearSessionCookie, readSessionCookie } from './security.ts'
 
 /**
@@ -25,13 +25,13 @@ export function sessionAuth({
     const at = now()
     const found = raw
       ? await (async (db: ReadDb) => {
-          const session = await findSession(db, raw, at)
-          if (!session) return undefined
-          const organizations = await membershipsOf(db, session.user.id)
+          const signedIn = await findSessionWithMemberships(db, raw, at)
+          if (!signedIn) return undefined
+          const { session, organizations } = signedIn
           const current = organizations.find((o) => o.id === session.organizationId) ?? organizations[0]
           const organization = current ? await findOrganization(db, current.id) : undefined
           return { session, organizations, organization, role: current?.role }
-        })(store.db) // a few indexed lookups: on the main connection, not worth a worker
+        })(store.db) // two indexed lookups, compiled once: on the main connection, not worth a worker
       : undefined
     if (!found) {
       if (raw) clearSessionCookie(c)

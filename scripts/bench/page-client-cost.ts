@@ -1,0 +1,103 @@
+// What the mixed bench's page loop costs the machine, the old way (a `curl` process per page) and
+// the new (one kept-alive client process, scripts/bench/page-client.ts): the client side's CPU per
+// page (processes this one started and waited for: /proc's cutime + cstime) and the server's, on a
+// small database, loops alternating. CPU time, not wall time, so a busy machine blurs it less.
+// `bun scripts/bench/page-client-cost.ts --binary PATH [--pages 200] [--rounds 3]`
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { addPagesUser } from './mixed.ts'
+import { markdown } from './report.ts'
+import { seed } from './seed.ts'
+import { freePort, start } from './server.ts'
+
+const { values } = parseArgs({
+  options: { binary: { type: 'string' }, pages: { type: 'string', default: '200' }, rounds: { type: 'string', default: '3' } },
+})
+if (!values.binary) throw new Error('--binary PATH is required')
+const pages = Number(values.pages)
+const dir = mkdtempSync(join(tmpdir(), 'dmtracker-page-client-'))
+const db = join(dir, 'pages.db')
+const seeded = await seed(db, { contacts: 2000, orgCount: 5 })
+const org = seeded.orgs[0]!
+addPagesUser(values.binary, db, org.id)
+const port = await freePort()
+const env = { DMTRACKER_DB: db, DMTRACKER_HOST: '127.0.0.1', DMTRACKER_PORT: String(port), DMTRACKER_RATE_LIMIT: 'off' }
+const server = await start({ command: [values.binary, 'serve'], env }, port, join(dir, 'server.log'), async (url) => {
+  return (await fetch(`${url}/healthz`)).status < 500
+})
+
+const login = await fetch(`${server.url}/login`, {
+  method: 'POST',
+  body: new URLSearchParams({ email: 'pages@bench.test', password: 'bench pages password' }),
+  headers: { origin: server.url },
+  redirect: 'manual',
+})
+const cookie = /dmtracker_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')![0]
+const list = (await (await fetch(`${server.url}/api/v1/contacts?limit=1`, { headers: { 'x-org-auth-token': org.token } })).json()) as {
+  data: { id: string }[]
+}
+const paths = ['/follow-ups', '/contacts', '/pipeline', `/contacts/${list.data[0]!.id}`]
+
+const TICK_MS = 10 // USER_HZ is 100 on Linux
+/** CPU ms of the children this process has waited for. */
+function childrenCpuMs(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[13]) + Number(fields[14])) * TICK_MS
+}
+
+async function curlLoop(): Promise<number> {
+  for (let i = 0; i < pages; i++) {
+    const proc = Bun.spawn(['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '-H', `cookie: ${cookie}`, server.url + paths[i % 4]], {
+      stdout: 'pipe',
+    })
+    const status = await new Response(proc.stdout).text()
+    await proc.exited
+    if (status !== '200') throw new Error(`curl: ${status}`)
+  }
+  return pages
+}
+
+async function clientLoop(): Promise<number> {
+  const client = Bun.spawn([process.execPath, join(import.meta.dir, 'page-client.ts'), server.url, cookie, '0', ...paths], {
+    stdin: 'pipe',
+    stdout: 'pipe',
+  })
+  // Lets it load pages for as long as the curl loop took, then stops it.
+  const started = performance.now()
+  await Bun.sleep(lastCurlMs)
+  client.stdin.end()
+  const loaded = Number(await new Response(client.stdout).text())
+  if ((await client.exited) !== 0) throw new Error('the page client failed')
+  lastClientMs = performance.now() - started
+  return loaded
+}
+
+let lastCurlMs = 0
+let lastClientMs = 0
+const rows: string[][] = []
+for (let round = 0; round < Number(values.rounds); round++) {
+  for (const [name, loop] of [
+    ['a curl process per page', curlLoop],
+    ['one kept-alive client', clientLoop],
+  ] as const) {
+    const client = childrenCpuMs()
+    const serverCpu = server.cpuMs()
+    const started = performance.now()
+    const loaded = await loop()
+    const ms = performance.now() - started
+    if (loop === curlLoop) lastCurlMs = ms
+    rows.push([
+      String(round + 1),
+      name,
+      String(loaded),
+      (loaded / ((loop === curlLoop ? ms : lastClientMs) / 1000)).toFixed(0),
+      ((childrenCpuMs() - client) / loaded).toFixed(2),
+      ((server.cpuMs() - serverCpu) / loaded).toFixed(2),
+    ])
+  }
+}
+await server.stop()
+rmSync(dir, { recursive: true, force: true })
+console.log(markdown(['round', 'page loop', 'pages', 'pages/s', 'client CPU ms per page', 'server CPU ms per page'], rows))
