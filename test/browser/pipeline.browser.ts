@@ -206,6 +206,51 @@ describe('pipeline and contact page in a browser', () => {
     await context.close()
   })
 
+  it('updates an open contact page live (status, stage, tags, a reply, a teammate’s note) and keeps a half-typed note', async () => {
+    await reply('hal_live', 'First message')
+    const { context, page } = await signedIn()
+    await page.goto(`${base}/contacts/${ids.hal_live}`)
+    await page.waitForSelector('html[data-live-ready]')
+    const note = page.getByLabel('Note', { exact: true })
+    await note.fill('Half-written thou')
+    await api('PATCH', '/api/v1/contact/contact-status', {
+      organization_id: org.id,
+      contact_id: ids.hal_live,
+      lead_status: 'lost',
+      pipeline_stage: 'Meeting Booked',
+    })
+    await page.locator('dl.facts dd', { hasText: 'Meeting Booked' }).waitFor({ timeout: 5_000 })
+    assert.equal(await page.getByLabel('Lead status', { exact: true }).inputValue(), 'lost', 'the status form shows the new status')
+    await api('POST', '/api/v1/contact/update-tags-external', {
+      organization_id: org.id,
+      username: 'hal_live',
+      mode: 'add',
+      tag_names: ['from-zapier'],
+    })
+    await page.locator('ul.tags.editable li', { hasText: 'from-zapier' }).waitFor({ timeout: 5_000 })
+    await reply('hal_live', 'Second message, live')
+    await page.locator('#messages').getByText('Second message, live').waitFor({ timeout: 5_000 })
+    // A teammate adds a note and snoozes the follow-up from their own browser.
+    const teammate = await signedIn()
+    await teammate.page.goto(`${base}/contacts/${ids.hal_live}`)
+    await teammate.page.getByLabel('Note', { exact: true }).fill('Called, no answer')
+    await teammate.page.getByRole('button', { name: 'Add note' }).click()
+    await teammate.page.locator('.notice', { hasText: 'Note added.' }).waitFor()
+    await teammate.page.getByRole('button', { name: 'Snooze' }).click()
+    await teammate.page.locator('.notice', { hasText: 'Follow-up snoozed.' }).waitFor()
+    await teammate.context.close()
+    await page.locator('ul.notes').getByText('Called, no answer').waitFor({ timeout: 5_000 })
+    await page.locator('ul.activity li', { hasText: 'Follow-up snoozed' }).waitFor({ timeout: 5_000 })
+    // All the while the note being typed stayed as it was, with the cursor in it.
+    assert.equal(await note.inputValue(), 'Half-written thou')
+    assert.ok(await note.evaluate((el: any) => el === el.ownerDocument.activeElement), 'the note keeps the focus')
+    await page.keyboard.type('ght')
+    await page.getByRole('button', { name: 'Add note' }).click()
+    await page.locator('.notice', { hasText: 'Note added.' }).waitFor()
+    await page.locator('ul.notes').getByText('Half-written thought').waitFor()
+    await context.close()
+  })
+
   it('moves a card with a finger at 375 px wide, and fits the phone screen', async () => {
     const { context, page } = await signedIn({ width: 375, height: 812, touch: true })
     await page.goto(`${base}/pipeline`)
