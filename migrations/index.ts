@@ -11,6 +11,7 @@ import * as contactVersion from './2026_12_02_0526_contact_version.ts'
 import * as stageCounts from './2026_12_02_0610_stage_counts.ts'
 import * as filterCounts from './2026_12_02_0850_filter_counts.ts'
 import * as analyticsSetterIndexes from './2026_12_02_0855_analytics_setter_indexes.ts'
+import * as pipelineTagSearch from './2026_12_02_1145_pipeline_tag_search.ts'
 
 // Registered explicitly (not read from the folder at run time) so the compiled binary carries them.
 // Names sort by date; add new ones at the end.
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_0610_stage_counts': stageCounts,
   '2026_12_02_0850_filter_counts': filterCounts,
   '2026_12_02_0855_analytics_setter_indexes': analyticsSetterIndexes,
+  '2026_12_02_1145_pipeline_tag_search': pipelineTagSearch,
 }

@@ -4,6 +4,7 @@ import { addRule } from '../src/automations/service.ts'
 import { isoTime } from '../src/core/time.ts'
 import { addStage, deactivateStage, removeStage } from '../src/pipeline/service.ts'
 import { setup, type TestEnv } from './helpers.ts'
+import { assertKeptCounts } from './kept-counts.ts'
 import { member, type PageClient, pageClient, signedIn } from './web-helpers.ts'
 
 // The pipeline (/pipeline) and the contact page (/contacts/{id}) over HTTP: what they show, that
@@ -141,6 +142,18 @@ describe('pipeline and contact pages over HTTP', () => {
       ['more_02', 'more_01', 'more_00'],
     )
     assert.doesNotMatch(next.text, /data-more="lane-cards/)
+    // A username search: alphabetical, continued the same way.
+    const named = await setter.request('GET', '/pipeline?q=more_&tag=batch')
+    assert.match(named.text, /In Conversation <span class="count">23<\/span>/)
+    assert.match(named.text, /@more_00<\/a>/, 'alphabetical')
+    const rest = await setter.request(
+      'GET',
+      /<a href="(\/pipeline\?[^"]*column=\d+[^"]*)" data-more="lane-cards-\d+"/.exec(named.text)![1]!.replaceAll('&amp;', '&'),
+    )
+    assert.deepEqual(
+      [...rest.text.matchAll(/@(more_\d\d)<\/a>/g)].map((m) => m[1]),
+      ['more_20', 'more_21', 'more_22'],
+    )
   })
 
   it('moves a card with the Move to form: the contact-status change, automations run, the member in the activity', SLOW, async () => {
@@ -384,12 +397,13 @@ describe('pipeline and contact pages over HTTP', () => {
         await env.store.db.selectFrom('users').select('id').where('email', '=', 'setter@acme.test').executeTakeFirstOrThrow()
       ).id
       const ids: string[] = []
-      for (let i = 0; i < 8; i++) {
+      for (let i = 0; i < 12; i++) {
+        const tags = [...(i % 4 === 0 ? ['fc-hot'] : []), ...(i % 3 === 1 ? ['fc-warm'] : [])]
         ids.push(
           await create(`fc_${i}`, {
             had_outreach: i % 2 === 0,
             ...(i % 3 === 0 ? { email: 'setter@acme.test' } : {}),
-            ...(i % 4 === 0 ? { tags: ['fc-hot'] } : {}),
+            ...(tags.length > 0 ? { tags } : {}),
           }),
         )
       }
@@ -406,6 +420,22 @@ describe('pipeline and contact pages over HTTP', () => {
       // Assignment changes by any path (here straight in the database) are counted too.
       await env.store.write((trx) => trx.updateTable('contacts').set({ assigned_user_id: setterId }).where('id', '=', ids[5]!).execute())
       await env.store.write((trx) => trx.updateTable('contacts').set({ assigned_user_id: null }).where('id', '=', ids[6]!).execute())
+      // Tags added and removed, a tagged contact archived and one deleted (by any path: here in the database).
+      const tag = async (username: string, mode: string, tag_names: string[]) => {
+        const res = await env.call('POST', '/api/v1/contact/update-tags-external', {
+          organization_id: env.org.id,
+          username,
+          mode,
+          tag_names,
+        })
+        assert.equal(res.status, 200, res.text)
+      }
+      await tag('fc_1', 'add', ['fc-hot'])
+      await tag('fc_8', 'remove', ['fc-hot'])
+      await tag('fc_9', 'set', ['fc-warm', 'fc-hot'])
+      await setStatus(ids[9]!, 'won', 'Closed')
+      await setter.request('POST', `/contacts/${ids[7]}/archive`, {})
+      await env.store.write((trx) => trx.deleteFrom('contacts').where('id', '=', ids[10]!).execute())
 
       // What each column should say: the contacts themselves, counted.
       const truth = async (where: (q: any) => any) => {
@@ -427,7 +457,7 @@ describe('pipeline and contact pages over HTTP', () => {
         const counts = [...page.text.matchAll(/<h2 id="lane-\d+">.*?<\/svg>(.*?) <span class="count">(\d+)<\/span>/g)]
         return Object.fromEntries(counts.filter((m) => m[2] !== '0').map((m) => [m[1], Number(m[2])]))
       }
-      const tagged = (q: any) =>
+      const withTag = (name: string) => (q: any) =>
         q.where((eb: any) =>
           eb.exists(
             eb
@@ -435,9 +465,11 @@ describe('pipeline and contact pages over HTTP', () => {
               .innerJoin('tags as t', 't.id', 'ct.tag_id')
               .select('ct.tag_id')
               .whereRef('ct.contact_id', '=', 'c.id')
-              .where('t.name', '=', 'fc-hot'),
+              .where('t.name', '=', name),
           ),
         )
+      const tagged = withTag('fc-hot')
+      const warm = withTag('fc-warm')
       const cases: [string, (q: any) => any][] = [
         ['?type=inbound', (q) => q.where('c.had_outreach', '=', 0)],
         ['?type=outreach', (q) => q.where('c.had_outreach', '=', 1)],
@@ -451,26 +483,56 @@ describe('pipeline and contact pages over HTTP', () => {
           (q) => q.where('c.had_outreach', '=', 1).where('c.lead_status_id', '=', 1).where('c.assigned_user_id', '=', setterId),
         ],
         ['?type=inbound&q=fc_', (q) => q.where('c.had_outreach', '=', 0).where('c.username', '>=', 'fc_').where('c.username', '<', 'fc`')],
+        ['?tag=fc-hot&type=outreach', (q) => tagged(q).where('c.had_outreach', '=', 1)],
+        ['?tag=fc-hot&lead_status=won', (q) => tagged(q).where('c.lead_status_id', '=', 2)],
+        ['?tag=fc-hot&assigned=setter%40acme.test', (q) => tagged(q).where('c.assigned_user_id', '=', setterId)],
+        ['?tag=fc-warm', warm],
+        ['?tag=fc-hot&tag=fc-warm', (q) => warm(tagged(q))],
+        ['?tag=fc-warm&tag=fc-hot&lead_status=open', (q) => warm(tagged(q)).where('c.lead_status_id', '=', 1)],
+        ['?tag=fc-hot&q=fc_', (q) => tagged(q).where('c.username', '>=', 'fc_').where('c.username', '<', 'fc`')],
+        ['?q=fc_1', (q) => q.where('c.username', '>=', 'fc_1').where('c.username', '<', 'fc_2')],
+        [
+          '?q=%40FC_&lead_status=open',
+          (q) => q.where('c.username', '>=', 'fc_').where('c.username', '<', 'fc`').where('c.lead_status_id', '=', 1),
+        ],
       ]
-      for (const [search, where] of cases) assert.deepEqual(await shown(search), await truth(where), search)
+      // And each column's cards: its newest (by username when searching) first, as the contacts say.
+      const cardsShown = async (search: string) => {
+        const html = (await setter.request('GET', `/pipeline${search}`)).text
+        const lanes = html.split('<section class="lane"').slice(1)
+        return Object.fromEntries(
+          lanes
+            .map((lane) => [/data-stage="([^"]*)"/.exec(lane)![1], [...lane.matchAll(/>@([^<]+)<\/a>/g)].map((m) => m[1])] as const)
+            .filter(([, cards]) => cards.length > 0),
+        )
+      }
+      const cardsTruth = async (search: string, where: (q: any) => any) => {
+        const rows = await where(
+          env.store.db
+            .selectFrom('contacts as c')
+            .innerJoin('pipeline_stages as s', 's.id', 'c.pipeline_stage_id')
+            .select(['s.name', 'c.username', 'c.created_at', 'c.id'])
+            .where('c.organization_id', '=', env.org.id)
+            .where('c.archived_at', 'is', null)
+            .where('s.active', '=', 1),
+        ).execute()
+        const newest = (a: any, b: any) => (a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1)
+        const byName = (a: any, b: any) => (a.username < b.username ? -1 : 1)
+        rows.sort(search.includes('q=') ? byName : newest)
+        const cards: Record<string, string[]> = {}
+        for (const r of rows) {
+          const lane = cards[r.name] ?? []
+          if (lane.length < 20) cards[r.name] = [...lane, r.username]
+        }
+        return cards
+      }
+      for (const [search, where] of cases) {
+        assert.deepEqual(await shown(search), await truth(where), search)
+        assert.deepEqual(await cardsShown(search), await cardsTruth(search, where), `${search}: cards`)
+      }
       assert.deepEqual(await shown('?lead_status=abandoned'), { 'Outreach Sent': 1 }, 'a filter that keeps one contact')
-      // The kept groups are exactly what counting every contact again gives.
-      const kept = await env.store.db.selectFrom('stage_filter_counts').selectAll().where('contacts', '<>', 0).execute()
-      const recounted = await env.store.db
-        .selectFrom('contacts')
-        .select([
-          'pipeline_stage_id as stage_id',
-          'lead_status_id',
-          'had_outreach',
-          (eb) => eb.fn.coalesce('assigned_user_id', eb.val('')).as('assigned_user_id'),
-          (eb) => eb.fn.countAll().as('contacts'),
-        ])
-        .where('archived_at', 'is', null)
-        .where('pipeline_stage_id', 'is not', null)
-        .groupBy(['pipeline_stage_id', 'lead_status_id', 'had_outreach', 'assigned_user_id'])
-        .execute()
-      const key = (r: any) => `${r.stage_id}/${r.lead_status_id}/${r.had_outreach}/${r.assigned_user_id}=${Number(r.contacts)}`
-      assert.deepEqual(kept.map(key).sort(), recounted.map(key).sort())
+      // What the triggers keep is exactly what counting every contact and tag again gives.
+      await assertKeptCounts(env.store.db as any)
     },
   )
 })

@@ -301,6 +301,28 @@ describe('GET /api/v1/contacts', () => {
         /^SEARCH start USING (COVERING )?INDEX contacts_org_username \(organization_id=\? AND username>\? AND username<\?\) \| SEARCH contacts USING INDEX sqlite_autoindex_contacts_1 \(id=\?\)/,
         named,
       )
+      // A pipeline column under a tag: a walk of the tag's contacts in that stage, newest first
+      // (tagged_contacts), then each card's row; under a username search: a range of the stage's usernames.
+      const rareId = (await env.store.db.selectFrom('tags').select('id').where('name', '=', 'rare').executeTakeFirstOrThrow()).id
+      const closed = (await resolveFilter(env.store.db, org, { stage: 'Closed' }, env.now())).stageId!
+      for (const after of [undefined, [...position]]) {
+        const column = await plan({ tag: ['rare'], stage: 'Closed' }, after, { taggedIn: { tag: rareId, stage: closed } })
+        assert.match(
+          column,
+          /^SEARCH start USING PRIMARY KEY \(tag_id=\? AND stage_id=\?.*\| SEARCH contacts USING INDEX sqlite_autoindex_contacts_1 \(id=\?\)/,
+          column,
+        )
+        assert.doesNotMatch(column, /TEMP B-TREE/, column)
+      }
+      for (const after of [undefined, ['anna']]) {
+        const column = await plan({ q: 'an', stage: 'Closed' }, after, { namedIn: { usernamePrefix: 'an', stage: closed } })
+        assert.match(
+          column,
+          /^SEARCH start USING COVERING INDEX contacts_org_stage_username \(organization_id=\? AND pipeline_stage_id=\? AND username>\? AND username<\?\) \| SEARCH contacts USING INDEX sqlite_autoindex_contacts_1 \(id=\?\)/,
+          column,
+        )
+        assert.doesNotMatch(column, /TEMP B-TREE/, column)
+      }
     } finally {
       await explain.db.destroy()
     }

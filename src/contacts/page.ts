@@ -1,4 +1,4 @@
-import { type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool, sql } from 'kysely'
+import { type Expression, type ExpressionBuilder, type RawBuilder, type SelectQueryBuilder, type SqlBool, sql } from 'kysely'
 import { type Cursor, encodeCursor, type Position, readCursor } from '../core/cursor.ts'
 import type { Contact, Database } from '../db/schema.ts'
 import type { ReadDb } from '../db/write.ts'
@@ -87,6 +87,19 @@ function matches(organizationId: string, f: ContactFilter) {
   }
 }
 
+/**
+ * The filter's lead status, type and assigned setter as conditions on `table`, a table that keeps
+ * them in contacts' column names ('' for no setter): the counts kept by triggers and tagged_contacts.
+ */
+export function groupConditions(f: ContactFilter, table: string): RawBuilder<SqlBool>[] {
+  const column = (name: string) => sql.ref(`${table}.${name}`)
+  return [
+    ...(f.leadStatusId === undefined ? [] : [sql<SqlBool>`${column('lead_status_id')} = ${f.leadStatusId}`]),
+    ...(f.hadOutreach === undefined ? [] : [sql<SqlBool>`${column('had_outreach')} = ${f.hadOutreach}`]),
+    ...(f.assignedUserId === undefined ? [] : [sql<SqlBool>`${column('assigned_user_id')} = ${f.assignedUserId}`]),
+  ]
+}
+
 /** How many contacts match, counting no further than `limit` so that a count costs at most that many index steps. */
 async function countContacts(
   db: ReadDb,
@@ -121,10 +134,49 @@ export async function countByStage(db: ReadDb, organizationId: string, filter: C
 }
 
 /**
- * Where a list may start instead of walking its order's index: the contacts of a rare tag, or the
- * few usernames that start with `q` when the list is in another order (the board's due time).
+ * The exact number of contacts matching `filter` in each of the stages `stageIds` (the pipeline's
+ * columns under a username search): one grouped count from the contacts themselves, with the
+ * stages named so that a username prefix is an index-only range of contacts_org_stage_username per
+ * stage (the other filters' columns are in that index too; a tag is one probe of contact_tags).
  */
-export type Start = { tag: number } | { usernamePrefix: string }
+export async function countInStages(
+  db: ReadDb,
+  organizationId: string,
+  filter: ContactFilter,
+  stageIds: number[],
+): Promise<Map<number, number>> {
+  if (stageIds.length === 0) return new Map()
+  const rows = await db
+    .selectFrom('contacts')
+    .select(['contacts.pipeline_stage_id as stage', (eb) => eb.fn.countAll<number>().as('n')])
+    .where(matches(organizationId, filter))
+    .where('contacts.pipeline_stage_id', 'in', stageIds)
+    .groupBy('contacts.pipeline_stage_id')
+    .execute()
+  return new Map(rows.flatMap((r) => (r.stage === null ? [] : [[r.stage, Number(r.n)]])))
+}
+
+/**
+ * Where a list may start instead of walking its order's index: the contacts of a rare tag, or the
+ * few usernames that start with `q` when the list is in another order (the board's due time). Or,
+ * for one pipeline column, a walk in the column's own order of what holds the filter: a tag's
+ * contacts in that stage in created order (`taggedIn`, tagged_contacts, kept by triggers), or the
+ * stage's usernames that start with `q` (`namedIn`, the index contacts_org_stage_username, which
+ * holds the other filters' columns too); either way a page reads about one page of rows, however
+ * common the tag or the prefix.
+ */
+export type Start =
+  | { tag: number }
+  | { usernamePrefix: string }
+  | { taggedIn: { tag: number; stage: number } }
+  | { namedIn: { usernamePrefix: string; stage: number } }
+
+/** A start walked in its list's own order: the start's columns that hold the order's keys. */
+function walkedKeys(start: Start | undefined): [string, ...string[]] | undefined {
+  if (start && 'taggedIn' in start) return ['start.created_at', 'start.contact_id']
+  if (start && 'namedIn' in start) return ['start.username']
+  return undefined
+}
 
 /** The smallest rare set the filter names (see RARE_TAG), to start the list from; none when the order's index serves best. */
 export async function rareStart(db: ReadDb, organizationId: string, filter: ContactFilter): Promise<Start | undefined> {
@@ -157,6 +209,23 @@ export async function rareStart(db: ReadDb, organizationId: string, filter: Cont
  */
 function from(db: ReadDb, organizationId: string, start: Start | undefined) {
   if (start === undefined) return db.selectFrom('contacts')
+  if ('taggedIn' in start)
+    return db
+      .selectFrom('tagged_contacts as start')
+      .crossJoin('contacts')
+      .whereRef('contacts.id', '=', 'start.contact_id')
+      .where('start.tag_id', '=', start.taggedIn.tag)
+      .where('start.stage_id', '=', start.taggedIn.stage)
+  if ('namedIn' in start)
+    return db
+      .selectFrom('contacts as start')
+      .crossJoin('contacts')
+      .whereRef('contacts.id', '=', 'start.id')
+      .where('start.organization_id', '=', organizationId)
+      .where('start.archived_at', 'is', null)
+      .where('start.pipeline_stage_id', '=', start.namedIn.stage)
+      .where('start.username', '>=', start.namedIn.usernamePrefix)
+      .where('start.username', '<', start.namedIn.usernamePrefix + AFTER_PREFIX)
   if ('tag' in start)
     return db
       .selectFrom('contact_tags as start')
@@ -190,6 +259,23 @@ export function pageQuery(
 ) {
   const { keys, direction } = ORDERS[orderOf(filter)]
   let query = from(db, organizationId, start).selectAll('contacts').where(matches(organizationId, filter))
+  const walked = walkedKeys(start)
+  if (walked) {
+    // Ordered and continued by the start's own copies of the keys (the same values), so the walk
+    // follows its index without a sort; the lead status, type and setter the start holds too skip
+    // a contact without reading its row.
+    for (const condition of groupConditions(filter, 'start')) query = query.where(condition)
+    const [first, second] = walked.map((key) => sql.ref(key))
+    const comparison = sql.raw(direction === 'asc' ? '>' : '<')
+    if (after)
+      query = query.where(
+        second === undefined
+          ? sql<SqlBool>`${first} ${comparison} ${String(after[0])}`
+          : sql<SqlBool>`(${first}, ${second}) ${comparison} (${String(after[0])}, ${String(after[1])})`,
+      )
+    for (const key of walked) query = query.orderBy(sql`${sql.ref(key)} ${sql.raw(direction)}`)
+    return query.limit(limit + 1)
+  }
   if (after) {
     const comparison = direction === 'asc' ? '>' : '<'
     const [first, second] = keys.map((key) => `contacts.${key}` as const)

@@ -2,7 +2,17 @@ import type { Cursor } from '../core/cursor.ts'
 import type { Organization } from '../db/schema.ts'
 import type { ReadDb } from '../db/write.ts'
 import { type ContactFilter, resolveFilter } from './filter.ts'
-import { type CountedPage, contactPage, countByStage, countedFirstPage, cursorPosition, nextCursor } from './page.ts'
+import {
+  type CountedPage,
+  contactPage,
+  countByStage,
+  countedFirstPage,
+  countInStages,
+  cursorPosition,
+  groupConditions,
+  nextCursor,
+  type Start,
+} from './page.ts'
 import type { ContactFilterInput } from './schemas.ts'
 import { type ContactView, contactViews } from './view.ts'
 
@@ -75,7 +85,11 @@ export async function pipelineLanes(
     .orderBy('position')
     .execute()
   const stages = more ? active.filter((s) => s.number === more.stage) : active
-  const counts = await laneCounts(db, org.id, active, filter)
+  const ids = active.map((s) => s.id)
+  const byTag =
+    filter.due === undefined && filter.updatedSince === undefined && filter.usernamePrefix === undefined && filter.tagIds?.length
+  const tag = byTag ? await rarestTag(db, filter.tagIds!, ids) : undefined
+  const counts = await laneCounts(db, org.id, active, filter, tag)
   const lanes: PipelineLane[] = []
   for (const stage of stages) {
     const laneFilter = { ...filter, stageId: stage.id }
@@ -84,7 +98,14 @@ export async function pipelineLanes(
     const page =
       count === 0
         ? { contacts: [] }
-        : await contactPage(db, org.id, laneFilter, more ? cursorPosition(laneFilter, more.cursor) : undefined, pageSize)
+        : await contactPage(
+            db,
+            org.id,
+            laneFilter,
+            more ? cursorPosition(laneFilter, more.cursor) : undefined,
+            pageSize,
+            laneStart(laneFilter, stage.id, tag),
+          )
     lanes.push({
       number: stage.number,
       name: stage.name,
@@ -98,33 +119,87 @@ export async function pipelineLanes(
 }
 
 /**
- * Each stage's exact number of contacts the filter keeps. Unfiltered: the stages' own counts; by
- * lead status, type and assigned setter (any of them): the sums of stage_filter_counts' groups,
- * both kept by triggers, a few rows whatever the organization's size; with a tag or a username
- * search (which narrow to few contacts): one grouped count over the matching contacts.
+ * Where a column's page starts (see Start): under a tag (newest first), that tag's contacts in the
+ * stage in created order; under a username search (by username), the stage's matching usernames
+ * (rather than a rare tag's contacts, rareStart's choice, which each column would read whole);
+ * otherwise as the lists choose (rareStart).
+ */
+function laneStart(filter: ContactFilter, stageId: number, tag: number | undefined): Start | undefined {
+  if (tag !== undefined) return { taggedIn: { tag, stage: stageId } }
+  if (filter.usernamePrefix !== undefined && filter.due === undefined)
+    return { namedIn: { usernamePrefix: filter.usernamePrefix, stage: stageId } }
+  return undefined
+}
+
+/** Of the filter's tags (all of which a contact must carry), the one on the fewest contacts in these stages. */
+async function rarestTag(db: ReadDb, tagIds: number[], stageIds: number[]): Promise<number> {
+  if (tagIds.length === 1 || stageIds.length === 0) return tagIds[0]!
+  const totals = await db
+    .selectFrom('stage_tag_counts')
+    .select(['tag_id', (eb) => eb.fn.sum<number>('contacts').as('n')])
+    .where('tag_id', 'in', tagIds)
+    .where('stage_id', 'in', stageIds)
+    .groupBy('tag_id')
+    .execute()
+  const total = new Map(totals.map((t) => [t.tag_id, Number(t.n)]))
+  return tagIds.reduce((rarest, id) => ((total.get(id) ?? 0) < (total.get(rarest) ?? 0) ? id : rarest))
+}
+
+/**
+ * Each stage's exact number of contacts the filter keeps, from counts kept by triggers or indexes
+ * that hold what a filter tests, never by reading each matching contact's row:
+ * - unfiltered: the stages' own counts;
+ * - by lead status, type and assigned setter (any of them): the sums of stage_filter_counts' groups;
+ * - by one tag (`tag`, with or without those): the sums of stage_tag_counts' groups; by several
+ *   tags, the rarest one's tagged_contacts rows counted, each probed for the other tags;
+ * - by username search (with any other filter): a range of contacts_org_stage_username per stage;
+ * - by follow-up time or updated_since (not on the pipeline's form, only in a hand-made link): one
+ *   grouped count over the matching contacts.
  */
 async function laneCounts(
   db: ReadDb,
   organizationId: string,
   stages: { id: number; contact_count: number }[],
   filter: ContactFilter,
+  tag: number | undefined,
 ): Promise<Map<number, number>> {
-  const { stageId: _stage, leadStatusId, hadOutreach, assignedUserId, ...others } = filter
+  const { stageId: _stage, leadStatusId, hadOutreach, assignedUserId, tagIds, usernamePrefix, ...others } = filter
   if (Object.values(others).some((value) => value !== undefined)) return countByStage(db, organizationId, filter)
-  if (leadStatusId === undefined && hadOutreach === undefined && assignedUserId === undefined)
+  const ids = stages.map((s) => s.id)
+  if (usernamePrefix !== undefined) return countInStages(db, organizationId, filter, ids)
+  if (tag === undefined && leadStatusId === undefined && hadOutreach === undefined && assignedUserId === undefined)
     return new Map(stages.map((s) => [s.id, s.contact_count]))
-  if (stages.length === 0) return new Map()
+  if (ids.length === 0) return new Map()
+  const group = groupConditions(filter, 't')
+  const counted = (rows: { stage: number; n: number | string }[]) => new Map(rows.map((r) => [r.stage, Number(r.n)]))
+  if (tag === undefined) {
+    let query = db
+      .selectFrom('stage_filter_counts as t')
+      .select(['t.stage_id as stage', (eb) => eb.fn.sum<number>('t.contacts').as('n')])
+      .where('t.stage_id', 'in', ids)
+    for (const condition of group) query = query.where(condition)
+    return counted(await query.groupBy('t.stage_id').execute())
+  }
+  if (tagIds!.length === 1) {
+    let query = db
+      .selectFrom('stage_tag_counts as t')
+      .select(['t.stage_id as stage', (eb) => eb.fn.sum<number>('t.contacts').as('n')])
+      .where('t.tag_id', '=', tag)
+      .where('t.stage_id', 'in', ids)
+    for (const condition of group) query = query.where(condition)
+    return counted(await query.groupBy('t.stage_id').execute())
+  }
   let query = db
-    .selectFrom('stage_filter_counts')
-    .select(['stage_id', (eb) => eb.fn.sum<number>('contacts').as('n')])
-    .where(
-      'stage_id',
-      'in',
-      stages.map((s) => s.id),
+    .selectFrom('tagged_contacts as t')
+    .select(['t.stage_id as stage', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('t.tag_id', '=', tag)
+    .where('t.stage_id', 'in', ids)
+  for (const other of tagIds!.filter((id) => id !== tag))
+    query = query.where((eb) =>
+      eb.exists(
+        eb.selectFrom('contact_tags as o').select('o.tag_id').whereRef('o.contact_id', '=', 't.contact_id').where('o.tag_id', '=', other),
+      ),
     )
-  if (leadStatusId !== undefined) query = query.where('lead_status_id', '=', leadStatusId)
-  if (hadOutreach !== undefined) query = query.where('had_outreach', '=', hadOutreach)
-  if (assignedUserId !== undefined) query = query.where('assigned_user_id', '=', assignedUserId)
-  const rows = await query.groupBy('stage_id').execute()
-  return new Map(rows.map((r) => [r.stage_id, Number(r.n)]))
+  for (const condition of group) query = query.where(condition)
+  return counted(await query.groupBy('t.stage_id').execute())
 }

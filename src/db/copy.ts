@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely'
 import { recountFilterCounts } from '../../migrations/2026_12_02_0850_filter_counts.ts'
+import { recountTagCounts } from '../../migrations/2026_12_02_1145_pipeline_tag_search.ts'
 import { engineOf } from '../../migrations/dialect.ts'
 import type { Store } from './open.ts'
 
@@ -92,7 +93,7 @@ const TABLES: TableCopy[] = [
 /** Made by the migrations themselves, the same on both sides, or short-lived request limits: never copied. */
 const FROM_MIGRATIONS = ['kysely_migration', 'lead_statuses', 'rate_buckets', 'sign_in_failures']
 /** Counts kept by triggers: not copied, counted again from the copied contacts. */
-const RECOUNTED = ['stage_filter_counts']
+const RECOUNTED = ['stage_filter_counts', 'tagged_contacts', 'stage_tag_counts']
 
 /** Rows per read and per insert: well below SQLite's 32,766 bound parameters with the widest table. */
 const BATCH = 500
@@ -158,6 +159,7 @@ export async function copyDatabase(from: Store, to: Store, options: CopyOptions 
       })
       .execute()
     await recountFilterCounts(target)
+    await recountTagCounts(target)
     if (engineOf(target) === 'postgres') await restartIdentities(target)
   })
   const report: TableReport[] = []

@@ -29,6 +29,8 @@ export interface Database {
   manychat_status: ManychatStatusTable
   rate_buckets: RateBucketTable
   stage_filter_counts: StageFilterCountTable
+  tagged_contacts: TaggedContactTable
+  stage_tag_counts: StageTagCountTable
 }
 
 export type Flag = 0 | 1
@@ -344,6 +346,29 @@ export interface ManychatStatusTable {
 
 /** A stage's active contacts of one lead status, type and assigned setter ('' for nobody), kept by triggers (migration filter_counts). */
 export interface StageFilterCountTable {
+  stage_id: number
+  lead_status_id: number
+  had_outreach: Flag
+  assigned_user_id: string
+  contacts: number
+}
+
+/** One tag on an active contact with a stage, kept by triggers (the pipeline filtered by a tag). */
+export interface TaggedContactTable {
+  tag_id: number
+  stage_id: number
+  /** The contact's created_at (the column's order). */
+  created_at: string
+  contact_id: string
+  lead_status_id: number
+  had_outreach: Flag
+  /** '' for nobody. */
+  assigned_user_id: string
+}
+
+/** tagged_contacts counted per tag, stage, lead status, type and setter, kept by triggers. */
+export interface StageTagCountTable {
+  tag_id: number
   stage_id: number
   lead_status_id: number
   had_outreach: Flag

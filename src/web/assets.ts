@@ -113,7 +113,12 @@ h1 a.small { font-size: .9rem; font-weight: normal; }
 // - Forms marked data-enhance are sent with fetch; the page's #live region is swapped in place.
 // - "Show more" links marked data-more append the next page of cards to their list.
 // - A page with data-live listens to /events (Server-Sent Events) and refreshes #live when a
-//   contact of the organization changes; EventSource reconnects by itself and sends Last-Event-ID.
+//   contact of the organization changes (with data-contact: only that contact, the contact page);
+//   EventSource reconnects by itself and sends Last-Event-ID. A refresh keeps every form the
+//   person has started filling in, or is in, as it is (their input, their focus and the version
+//   the form was drawn from, so a stale status form is still refused rather than overwriting),
+//   and the notice of their last action. It waits for an edit under way, and one asked for before
+//   an edit began is dropped (it may show the state before the edit).
 // - "Load more" links marked data-auto load as they scroll into view.
 // - Pipeline cards move by dragging their grip (Pointer Events: mouse, touch and pen alike) onto
 //   another column; the move is the card's own "Move to" form, sent with fetch. A failed move puts
@@ -125,25 +130,76 @@ export const APP_JS = `
   var status = document.getElementById('status');
   function say(text) { if (status) { status.textContent = ''; setTimeout(function () { status.textContent = text; }, 50); } }
   function parse(html) { return new DOMParser().parseFromString(html, 'text/html'); }
-  function swap(doc) {
+  // A form someone is working in: a field changed from how the page drew it.
+  function dirty(form) {
+    return Array.prototype.some.call(form.elements, function (el) {
+      if (el.tagName === 'SELECT') return Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; });
+      if (el.type === 'checkbox' || el.type === 'radio') return el.checked !== el.defaultChecked;
+      return el.type !== 'hidden' && 'defaultValue' in el && el.value !== el.defaultValue;
+    });
+  }
+  // The forms of a region by what they do (action and hidden fields but the version: each tag's
+  // remove form is its own), to find each one in a fresh copy.
+  function forms(root) {
+    var seen = {}, out = {};
+    root.querySelectorAll('form').forEach(function (f) {
+      var key = (f.getAttribute('action') || '') + '?' + Array.prototype.filter.call(f.elements, function (el) {
+        return el.type === 'hidden' && el.name !== 'version';
+      }).map(function (el) { return el.name + '=' + el.value; }).join('&');
+      seen[key] = (seen[key] || 0) + 1;
+      out[key + '#' + seen[key]] = f;
+    });
+    return out;
+  }
+  // A redraw in the background keeps the notice the person's own last action put up (saved, moved,
+  // or why not): the fresh copy is drawn without it and would take it away before it is read.
+  function keepNotice(holder) {
+    var notice = live.querySelector(':scope > .notice');
+    if (!notice || holder.querySelector(':scope > .notice')) return;
+    var before = notice.previousElementSibling;
+    var anchor = before && before.id ? holder.querySelector('#' + CSS.escape(before.id)) : null;
+    if (anchor) anchor.after(notice); else holder.insertBefore(notice, holder.firstChild);
+  }
+  // Puts the fresh page's #live in place, keeping the forms being filled in (all but \`sent\`, the
+  // form whose answer this is; none for a redraw in the \`background\`, which keeps the notice too).
+  function swap(doc, sent, background) {
     var fresh = doc.getElementById('live');
-    if (live && fresh) live.replaceChildren.apply(live, Array.prototype.slice.call(fresh.childNodes));
+    if (!live || !fresh) return;
+    var holder = document.createElement('div');
+    Array.prototype.forEach.call(fresh.childNodes, function (n) { holder.appendChild(document.importNode(n, true)); });
+    if (background) keepNotice(holder);
+    var active = document.activeElement;
+    var range = active && typeof active.selectionStart === 'number' ? [active.selectionStart, active.selectionEnd] : null;
+    var mine = forms(live), theirs = forms(holder);
+    Object.keys(mine).forEach(function (key) {
+      var form = mine[key];
+      if (form !== sent && theirs[key] && (dirty(form) || form.contains(active))) theirs[key].replaceWith(form);
+    });
+    live.replaceChildren.apply(live, Array.prototype.slice.call(holder.childNodes));
+    if (active && active !== document.activeElement && live.contains(active)) {
+      active.focus({ preventScroll: true });
+      try { if (range) active.setSelectionRange(range[0], range[1]); } catch (e) {}
+    }
   }
   var drag = null;
-  function busyTyping() {
-    var el = document.activeElement;
-    return drag || (live && el && live.contains(el) && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA') && el.value);
-  }
   var pending = false;
+  // Edits (a form sent, a card moved) begun, and those still waiting for their answer. A redraw
+  // waits for the edits under way, and one whose request began before an edit is dropped: the
+  // server may have drawn it before that edit's write, so it would put back the state before the
+  // edit (and the versions it was drawn from) over the edit's own answer. The edit's change event
+  // brings a fresh redraw anyway.
+  var edits = 0, sending = 0;
+  function editing() { edits++; sending++; }
+  function edited() { sending--; if (pending && !sending) setTimeout(refresh, 0); }
   function refresh() {
-    if (busyTyping()) { pending = true; return; }
+    if (drag || sending) { pending = true; return; }
     pending = false;
+    var at = edits;
     fetch(location.href, { headers: { 'X-Requested-With': 'fetch' }, credentials: 'same-origin' })
       .then(function (r) { if (r.redirected || !r.ok) { location.reload(); throw new Error('reload'); } return r.text(); })
-      .then(function (html) { swap(parse(html)); })
+      .then(function (html) { if (at === edits) swap(parse(html), null, true); })
       .catch(function () {});
   }
-  document.addEventListener('focusout', function () { if (pending) setTimeout(refresh, 0); });
   document.addEventListener('submit', function (event) {
     var form = event.target;
     if (!form.hasAttribute('data-enhance')) return;
@@ -151,15 +207,17 @@ export const APP_JS = `
     var body = new URLSearchParams(new FormData(form));
     var button = form.querySelector('button');
     if (button) button.disabled = true;
+    editing();
     fetch(form.action, { method: 'POST', body: body, headers: { 'X-Requested-With': 'fetch' }, credentials: 'same-origin' })
       .then(function (r) { return r.text().then(function (html) { return { ok: r.ok, html: html }; }); })
       .then(function (res) {
         var doc = parse(res.html);
-        swap(doc);
+        swap(doc, form);
         var notice = doc.querySelector('.notice');
         say(notice ? notice.textContent : (res.ok ? 'Saved' : 'Something went wrong'));
         var heading = document.querySelector('h1[tabindex]');
         if (heading && !live.contains(document.activeElement)) heading.focus();
+        edited();
       })
       .catch(function () { form.submit(); });
   });
@@ -213,6 +271,7 @@ export const APP_JS = `
     body.set('stage', stage);
     var putBack = function () { d.from.insertBefore(d.card, d.next && d.next.parentNode === d.from ? d.next : null); };
     say('Moving to ' + stage);
+    editing();
     fetch(form.action, { method: 'POST', body: body, headers: { 'X-Requested-With': 'fetch' }, credentials: 'same-origin' })
       .then(function (r) { return r.text().then(function (html) { return { ok: r.ok, html: html }; }); })
       .then(function (res) {
@@ -222,7 +281,8 @@ export const APP_JS = `
         swap(doc);
         say(notice ? notice.textContent : (res.ok ? 'Moved' : 'The card was not moved'));
       })
-      .catch(function () { putBack(); say('The card was not moved: the server could not be reached. Try again.'); });
+      .catch(function () { putBack(); say('The card was not moved: the server could not be reached. Try again.'); })
+      .then(edited);
   }
   document.addEventListener('pointerdown', function (event) {
     var grip = event.target.closest && event.target.closest('[data-grip]');
@@ -259,7 +319,11 @@ export const APP_JS = `
     var timer;
     var source = new EventSource('/events');
     var soon = function () { clearTimeout(timer); timer = setTimeout(refresh, 250); };
-    source.addEventListener('contact', soon);
+    var only = live.getAttribute('data-contact');
+    source.addEventListener('contact', function (event) {
+      try { if (only && JSON.parse(event.data).contact_id !== only) return; } catch (e) {}
+      soon();
+    });
     source.addEventListener('reset', soon);
     source.addEventListener('ready', function () { document.documentElement.setAttribute('data-live-ready', '1'); });
   }

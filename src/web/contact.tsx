@@ -70,7 +70,7 @@ export function contactPage(deps: AppDeps) {
         <p class="meta">
           <a href="/contacts">Contacts</a> / <a href="/pipeline">Pipeline</a>
         </p>
-        <div id="live">
+        <div id="live" data-live data-contact={d.detail.id}>
           <h1 id="contact-heading" tabindex={-1}>
             @{d.detail.username}{' '}
             <a class="small" href={`https://instagram.com/${encodeURIComponent(d.detail.username)}`} rel="noopener noreferrer">

@@ -69,6 +69,8 @@ describe('pipeline and contact page in a browser', () => {
 
   const lane = (page: Page, stage: string) => page.locator(`section.lane[data-stage="${stage}"]`)
   const card = (page: Page, username: string) => page.locator('li.card', { hasText: `@${username}` })
+  // The notice an action puts on the page (not the screen-reader announcement of it, #status).
+  const notice = (page: Page, text: string) => page.locator('#live > .notice', { hasText: text })
   const count = (page: Page, stage: string) => lane(page, stage).locator('h2 .count')
 
   /** Drags a card's grip across to a column with the mouse (columns run the page's height), in small steps as a hand would. */
@@ -155,7 +157,7 @@ describe('pipeline and contact page in a browser', () => {
     await page.keyboard.press('Tab')
     await page.keyboard.press('Enter')
     await lane(page, 'Interested').locator('li.card', { hasText: '@ben_keys' }).waitFor()
-    await page.getByText('Card moved.').waitFor()
+    await notice(page, 'Card moved.').waitFor()
     assert.equal(await count(page, 'Interested').textContent(), '1')
     assert.equal(await stageOf('ben_keys'), 'Interested')
     await context.close()
@@ -206,6 +208,55 @@ describe('pipeline and contact page in a browser', () => {
     await context.close()
   })
 
+  it('updates an open contact page live (status, stage, tags, a reply, a teammate’s note) and keeps a half-typed note', async () => {
+    await reply('hal_live', 'First message')
+    const { context, page } = await signedIn()
+    await page.goto(`${base}/contacts/${ids.hal_live}`)
+    await page.waitForSelector('html[data-live-ready]')
+    const note = page.getByLabel('Note', { exact: true })
+    await note.fill('Half-written thou')
+    await api('PATCH', '/api/v1/contact/contact-status', {
+      organization_id: org.id,
+      contact_id: ids.hal_live,
+      lead_status: 'lost',
+      pipeline_stage: 'Meeting Booked',
+    })
+    await page.locator('dl.facts dd', { hasText: 'Meeting Booked' }).waitFor({ timeout: 5_000 })
+    assert.equal(await page.getByLabel('Lead status', { exact: true }).inputValue(), 'lost', 'the status form shows the new status')
+    await api('POST', '/api/v1/contact/update-tags-external', {
+      organization_id: org.id,
+      username: 'hal_live',
+      mode: 'add',
+      tag_names: ['from-zapier'],
+    })
+    await page.locator('ul.tags.editable li', { hasText: 'from-zapier' }).waitFor({ timeout: 5_000 })
+    await reply('hal_live', 'Second message, live')
+    await page.locator('#messages').getByText('Second message, live').waitFor({ timeout: 5_000 })
+    // A teammate adds a note and snoozes the follow-up from their own browser.
+    const teammate = await signedIn()
+    await teammate.page.goto(`${base}/contacts/${ids.hal_live}`)
+    await teammate.page.getByLabel('Note', { exact: true }).fill('Called, no answer')
+    await teammate.page.getByRole('button', { name: 'Add note' }).click()
+    await teammate.page.locator('.notice', { hasText: 'Note added.' }).waitFor()
+    await teammate.page.getByRole('button', { name: 'Snooze' }).click()
+    await teammate.page.locator('.notice', { hasText: 'Follow-up snoozed.' }).waitFor()
+    await teammate.context.close()
+    await page.locator('ul.notes').getByText('Called, no answer').waitFor({ timeout: 5_000 })
+    await page.locator('ul.activity li', { hasText: 'Follow-up snoozed' }).waitFor({ timeout: 5_000 })
+    // All the while the note being typed stayed as it was, with the cursor in it.
+    assert.equal(await note.inputValue(), 'Half-written thou')
+    assert.ok(await note.evaluate((el: any) => el === el.ownerDocument.activeElement), 'the note keeps the focus')
+    await page.keyboard.type('ght')
+    await page.getByRole('button', { name: 'Add note' }).click()
+    await page.locator('.notice', { hasText: 'Note added.' }).waitFor()
+    await page.locator('ul.notes').getByText('Half-written thought').waitFor()
+    // A redraw for someone else's change keeps the notice of this person's own last action.
+    await reply('hal_live', 'Third message, after the note')
+    await page.locator('#messages').getByText('Third message, after the note').waitFor({ timeout: 5_000 })
+    await notice(page, 'Note added.').waitFor({ timeout: 1_000 })
+    await context.close()
+  })
+
   it('moves a card with a finger at 375 px wide, and fits the phone screen', async () => {
     const { context, page } = await signedIn({ width: 375, height: 812, touch: true })
     await page.goto(`${base}/pipeline`)
@@ -243,27 +294,27 @@ describe('pipeline and contact page in a browser', () => {
     await page.getByLabel('Lead status', { exact: true }).selectOption('lost')
     await page.getByLabel('Stage', { exact: true }).selectOption('Interested')
     await page.getByRole('button', { name: 'Save status and stage' }).click()
-    await page.getByText('Lead status and stage saved.').waitFor()
+    await notice(page, 'Lead status and stage saved.').waitFor()
     await page.locator('ul.activity li', { hasText: 'Lead status' }).getByText('open → lost').waitFor()
     // Tags: add a new one in a palette colour, remove it again.
     await page.getByLabel('Tag', { exact: true }).fill('Hot lead')
     await page.getByLabel('Colour (for a new tag)').selectOption('green')
     await page.getByRole('button', { name: 'Add tag' }).click()
-    await page.getByText('Tag added.').waitFor()
+    await notice(page, 'Tag added.').waitFor()
     assert.equal(await page.locator('ul.tags.editable li', { hasText: 'Hot lead' }).locator('circle').getAttribute('fill'), '#16a34a')
     await page.getByRole('button', { name: 'Remove tag Hot lead' }).click()
-    await page.getByText('Tag removed.').waitFor()
+    await notice(page, 'Tag removed.').waitFor()
     assert.equal(await page.locator('ul.tags.editable li', { hasText: 'Hot lead' }).count(), 0)
     // A note.
     await page.getByLabel('Note', { exact: true }).fill('Prefers voice notes')
     await page.getByRole('button', { name: 'Add note' }).click()
-    await page.getByText('Note added.').waitFor()
+    await notice(page, 'Note added.').waitFor()
     await page.locator('ul.notes').getByText('Prefers voice notes').waitFor()
     // Follow-up: snooze, then turn follow-ups off.
     await page.getByRole('button', { name: 'Snooze' }).click()
-    await page.getByText('Follow-up snoozed.').waitFor()
+    await notice(page, 'Follow-up snoozed.').waitFor()
     await page.getByRole('button', { name: 'Turn follow-ups off' }).click()
-    await page.getByText('Follow-ups setting saved.').waitFor()
+    await notice(page, 'Follow-ups setting saved.').waitFor()
     await page.getByRole('button', { name: 'Turn follow-ups on' }).waitFor()
     const d = (await api('GET', `/api/v1/contacts/${(await page.url()).split('/contacts/')[1]!.split('?')[0]}`)).data
     assert.equal(d.lead_status, 'lost')
@@ -282,7 +333,7 @@ describe('pipeline and contact page in a browser', () => {
     await assertAccessible(page, 'contact page at 375 px')
     await page.getByLabel('Note (optional)').fill('Called, will book')
     await page.getByRole('button', { name: 'Done' }).click()
-    await page.getByText('Follow-up marked done.').waitFor()
+    await notice(page, 'Follow-up marked done.').waitFor()
     await page.getByText('Follow-ups done: 1.').waitFor()
     await page.getByRole('link', { name: 'Archive…' }).click()
     await page.getByRole('heading', { name: 'Archive @gus_page?' }).waitFor()
