@@ -59,13 +59,24 @@ for (const org of orgs as { id: string }[]) {
   await store.write(async (trx: unknown) => {
     await addEndpoint(trx, org.id, { url: `http://127.0.0.1:${receiver.port}/hook`, allowPrivate: true }, now)
     for (let i = 0; i < 750; i++) {
-      const changes = [draft('contact.replied', { reply: { content: 'hi', sent_at: now } }), draft('contact.tags_changed', { tags: { added: ['vip'], removed: [] } })]
+      const changes = [
+        draft('contact.replied', { reply: { content: 'hi', sent_at: now } }),
+        draft('contact.tags_changed', { tags: { added: ['vip'], removed: [] } }),
+      ]
       await events.recordEvents(trx, org.id, changes, now)
     }
   })
 }
 
-const attempts = async () => Number((await store.db.selectFrom('webhook_attempts').select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
+const attempts = async () =>
+  Number(
+    (
+      await store.db
+        .selectFrom('webhook_attempts')
+        .select((eb: any) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  )
 const cpuUs = () => {
   const { user, system } = process.cpuUsage()
   return user + system

@@ -379,8 +379,14 @@ describe('outbound webhooks', () => {
       while ((await deliveries()).some((d) => d.status === 'pending')) await new Promise((resolve) => setTimeout(resolve, 10))
       await worker!.stop()
       const rows = await deliveries()
-      assert.deepEqual(rows.filter((d) => d.endpoint_id === allowed.id).map((d) => d.status), ['delivered', 'delivered', 'delivered'])
-      assert.deepEqual(rows.filter((d) => d.endpoint_id === refused.id).map((d) => d.status), ['failed', 'failed'])
+      assert.deepEqual(
+        rows.filter((d) => d.endpoint_id === allowed.id).map((d) => d.status),
+        ['delivered', 'delivered', 'delivered'],
+      )
+      assert.deepEqual(
+        rows.filter((d) => d.endpoint_id === refused.id).map((d) => d.status),
+        ['failed', 'failed'],
+      )
       assert.equal(receiver.received.length, 3, "nothing of the refused endpoint's reached the receiver")
       assert.equal(new Set(receiver.received.map((r) => r.remotePort)).size, 1, 'the allowed endpoint kept its connection')
       assert.equal(lookups, 5, 'one lookup and check per attempt')
@@ -453,8 +459,14 @@ describe('outbound webhooks', () => {
         while ((await deliveries()).some((d) => d.status === 'pending')) await new Promise((resolve) => setTimeout(resolve, 10))
         await worker!.stop()
         const rows = await deliveries()
-        assert.deepEqual(rows.filter((d) => d.endpoint_id === wrongName.id).map((d) => d.status), ['failed'])
-        assert.deepEqual(rows.filter((d) => d.endpoint_id === good.id).map((d) => d.status), ['delivered', 'delivered'])
+        assert.deepEqual(
+          rows.filter((d) => d.endpoint_id === wrongName.id).map((d) => d.status),
+          ['failed'],
+        )
+        assert.deepEqual(
+          rows.filter((d) => d.endpoint_id === good.id).map((d) => d.status),
+          ['delivered', 'delivered'],
+        )
         assert.equal(secure.received.length, 2, 'nothing reached the receiver under the wrong name')
         assert.equal(new Set(secure.received.map((r) => r.remotePort)).size, 1, 'the good endpoint kept its connection')
       } finally {
