@@ -27,12 +27,13 @@ export interface KeepAlive {
 }
 
 /**
- * Agents that keep connections to receivers open between attempts (a new connection costs the
- * worker more CPU than the request on it). A connection is pooled under the address it was made
- * to, which every attempt resolves and checks again first (postTo connects only to the checked
- * address): a kept connection is reused only for an attempt whose checked address is its own, and
- * a new one is made, as before, only to a checked address. Bounded: at most `maxIdlePerAddress`
- * idle connections per address (the worker's per-endpoint concurrency), none idle past IDLE_MS.
+ * Agents that keep connections to receivers open between attempts (no new TCP and TLS handshake
+ * per attempt; docs/performance.md has what it saves). A connection is pooled under the address
+ * it was made to (and, for https, the name its certificate was checked for), and every attempt
+ * resolves and checks that address again first (postTo connects only to the checked address): a
+ * kept connection is reused only for an attempt whose checked address is its own, and a new one
+ * is made, as before, only to a checked address. Bounded: at most `maxIdlePerAddress` idle
+ * connections per address (the worker's per-endpoint concurrency), none idle past IDLE_MS.
  */
 export function keepAliveAgents(maxIdlePerAddress: number): KeepAlive {
   const options = { keepAlive: true, maxFreeSockets: maxIdlePerAddress, timeout: IDLE_MS, scheduling: 'lifo' as const }
@@ -66,8 +67,8 @@ export async function postTo(
   const started = performance.now()
   const agent = keepAlive ? keepAlive[target.url.protocol === 'https:' ? 'https' : 'http'] : false
   let result = await postOnce(target, headers, body, timeoutMs, extraRoots, agent)
-  // A kept connection the receiver closed just as it was reused fails before any answer: that is
-  // no answer from the receiver, so the attempt is made once more, on a new connection, within its time.
+  // A kept connection the receiver had closed fails at once, before any answer: the attempt is made
+  // once more, on a new connection, within its time (at least once: the receiver may see it twice).
   if (result.staleConnection) {
     const left = timeoutMs - (performance.now() - started)
     if (left > 0) result = await postOnce(target, headers, body, left, extraRoots, false)
