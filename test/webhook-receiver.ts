@@ -10,6 +10,8 @@ export interface Received {
   headers: IncomingHttpHeaders
   body: string
   json: any
+  /** The sender's port: requests with the same one came over the same connection. */
+  remotePort: number | undefined
   /** Whether the receiver accepted it (answered 2xx). */
   ok?: boolean
 }
@@ -45,7 +47,7 @@ export async function startReceiver(status = 204, tls?: TlsPair): Promise<Receiv
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8')
       const status = receiver.status
-      received.push(Object.assign({ headers: req.headers, body, json: JSON.parse(body) }, { ok: status < 300 }))
+      received.push({ headers: req.headers, body, json: JSON.parse(body), remotePort: req.socket.remotePort, ok: status < 300 })
       res.statusCode = status
       res.end(status < 300 ? 'thanks' : 'down for maintenance')
     })

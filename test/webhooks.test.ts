@@ -289,6 +289,15 @@ describe('outbound webhooks', () => {
     assert.deepEqual(await deliveries(), [])
   })
 
+  it('keeps the connection to a receiver open between attempts', async () => {
+    await subscribe(['contact.status_changed'])
+    const contact = await addContact(env, { username: 'johndoe' })
+    for (const status of ['won', 'lost', 'open', 'won']) await setStatus(contact.id, { lead_status: status })
+    startWorker({ maxConcurrent: 1 })
+    const got = await receiver.waitFor(4)
+    assert.equal(new Set(got.map((r) => r.remotePort)).size, 1, 'four attempts, one connection')
+  })
+
   describe('SSRF guard', () => {
     it('refuses loopback, private, link-local, CGNAT, metadata, multicast and IPv6 private forms', () => {
       for (const address of [
@@ -348,6 +357,43 @@ describe('outbound webhooks', () => {
       assert.match(row.attempt_log[0].error, /refused: 127\.0\.0\.1 resolves to 127\.0\.0\.1, a loopback address/)
     })
 
+    it('checks every attempt, also when a kept connection to the same address is open', async () => {
+      // Two endpoints with one URL, whose host resolves to the receiver's 127.0.0.1: the one allowed
+      // private targets gets a kept connection; the other's attempts must still be refused, not sent on it.
+      const port = new URL(receiver.url).port
+      const url = `http://hooks.example.test:${port}/hook`
+      let lookups = 0
+      const toLoopback = async () => {
+        lookups++
+        return [{ address: '127.0.0.1', family: 4 }]
+      }
+      const allowed = await subscribe(['contact.status_changed'], true, url)
+      const contact = await addContact(env, { username: 'johndoe' })
+      await setStatus(contact.id, { lead_status: 'won' })
+      startWorker({ scheduleMs: [], lookup: toLoopback, maxConcurrent: 1 })
+      await receiver.waitFor(1)
+      const refused = await subscribe(['contact.status_changed'], false, url)
+      await setStatus(contact.id, { lead_status: 'lost' })
+      await setStatus(contact.id, { lead_status: 'open' })
+      worker!.wake()
+      while ((await deliveries()).some((d) => d.status === 'pending')) await new Promise((resolve) => setTimeout(resolve, 10))
+      await worker!.stop()
+      const rows = await deliveries()
+      assert.deepEqual(
+        rows.filter((d) => d.endpoint_id === allowed.id).map((d) => d.status),
+        ['delivered', 'delivered', 'delivered'],
+      )
+      assert.deepEqual(
+        rows.filter((d) => d.endpoint_id === refused.id).map((d) => d.status),
+        ['failed', 'failed'],
+      )
+      assert.equal(receiver.received.length, 3, "nothing of the refused endpoint's reached the receiver")
+      assert.equal(new Set(receiver.received.map((r) => r.remotePort)).size, 1, 'the allowed endpoint kept its connection')
+      assert.equal(lookups, 5, 'one lookup and check per attempt')
+      const [row] = JSON.parse((await cli(env.dbPath, 'webhook', 'deliveries', refused.id, '--json')).out)
+      assert.match(row.attempt_log[0].error, /refused: hooks\.example\.test resolves to 127\.0\.0\.1/)
+    })
+
     it('delivers over https, checking the certificate against the URL host, not the address it connects to', async () => {
       // The certificate names localhost and 127.0.0.1. Every host below resolves to 127.0.0.1, and the
       // delivery connects to that checked address: a certificate check made against the address would
@@ -390,6 +436,39 @@ describe('outbound webhooks', () => {
         const after = (await settled()).filter((r) => r.endpoint_id === good.id)
         assert.deepEqual(after.map((r) => r.status).sort(), ['delivered', 'failed'])
         assert.equal(secure.received.length, 2)
+      } finally {
+        await secure.close()
+      }
+    })
+
+    it('reuses a kept https connection only for the host name its certificate was checked for', async () => {
+      const pair = selfSignedPair('webhook receiver')
+      const secure = await startReceiver(204, pair)
+      const port = new URL(secure.url).port
+      const toLoopback = async () => [{ address: '127.0.0.1', family: 4 }]
+      try {
+        const good = await subscribe(['contact.status_changed'], true, `https://localhost:${port}/hook`)
+        const contact = await addContact(env, { username: 'johndoe' })
+        await setStatus(contact.id, { lead_status: 'won' })
+        startWorker({ scheduleMs: [], lookup: toLoopback, extraRoots: [pair.cert], maxConcurrent: 1 })
+        await secure.waitFor(1)
+        // Same address and port as the kept connection, a name the certificate does not have.
+        const wrongName = await subscribe(['contact.status_changed'], true, `https://hooks.example.test:${port}/wrong-name`)
+        await setStatus(contact.id, { lead_status: 'lost' })
+        worker!.wake()
+        while ((await deliveries()).some((d) => d.status === 'pending')) await new Promise((resolve) => setTimeout(resolve, 10))
+        await worker!.stop()
+        const rows = await deliveries()
+        assert.deepEqual(
+          rows.filter((d) => d.endpoint_id === wrongName.id).map((d) => d.status),
+          ['failed'],
+        )
+        assert.deepEqual(
+          rows.filter((d) => d.endpoint_id === good.id).map((d) => d.status),
+          ['delivered', 'delivered'],
+        )
+        assert.equal(secure.received.length, 2, 'nothing reached the receiver under the wrong name')
+        assert.equal(new Set(secure.received.map((r) => r.remotePort)).size, 1, 'the good endpoint kept its connection')
       } finally {
         await secure.close()
       }

@@ -5,7 +5,7 @@ import { compiledWrite } from '../db/compiled.ts'
 import type { Store } from '../db/open.ts'
 import type { WebhookEndpoint } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
-import { type AttemptResult, postTo } from './send.ts'
+import { type AttemptResult, type KeepAlive, keepAliveAgents, postTo } from './send.ts'
 import { signedHeaders } from './signing.ts'
 import { type Lookup, resolveTarget, type Target } from './target.ts'
 
@@ -67,6 +67,7 @@ export function startDeliveryWorker(store: Store, options: WorkerOptions = {}) {
   const now = options.now ?? Date.now
   const inFlight = new Map<string, Promise<unknown>>()
   const recordOutcome = outcomeRecorder(store, o)
+  const keepAlive = keepAliveAgents(o.maxPerEndpoint)
   const perEndpoint = new Map<string, number>()
   let stopped = false
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -99,7 +100,7 @@ export function startDeliveryWorker(store: Store, options: WorkerOptions = {}) {
     for (const delivery of await claim(store, picked, o.timeoutMs, now)) {
       const endpointId = delivery.endpoint.id
       perEndpoint.set(endpointId, (perEndpoint.get(endpointId) ?? 0) + 1)
-      const run = attempt(delivery, o)
+      const run = attempt(delivery, o, keepAlive)
         .then(recordOutcome)
         .finally(() => {
           inFlight.delete(delivery.id)
@@ -148,12 +149,13 @@ export function startDeliveryWorker(store: Store, options: WorkerOptions = {}) {
     get inFlight() {
       return inFlight.size
     },
-    /** Stops claiming and waits for the attempts in flight to be recorded. */
+    /** Stops claiming, waits for the attempts in flight to be recorded and closes the kept connections. */
     async stop() {
       stopped = true
       clearTimeout(timer)
       await ticking
       await Promise.all(inFlight.values())
+      keepAlive.destroy()
     },
   }
 }
@@ -204,7 +206,7 @@ async function claim(store: Store, ids: string[], timeoutMs: number, now: () => 
   })
 }
 
-/** One attempt at one delivery, now, outside the worker (`webhook test`, `webhook retry`). */
+/** One attempt at one delivery, now, outside the worker (`webhook test`, `webhook retry`), on a new connection. */
 export async function deliverNow(store: Store, deliveryId: string, options: DeliveryOptions = {}): Promise<AttemptResult | undefined> {
   const o = { ...DEFAULTS, ...options }
   const [delivery] = await claim(store, [deliveryId], o.timeoutMs, options.now ?? Date.now)
@@ -255,7 +257,7 @@ function outcomeRecorder(store: Store, o: typeof DEFAULTS & DeliveryOptions) {
     })
 }
 
-async function attempt(delivery: Claimed, o: typeof DEFAULTS & DeliveryOptions): Promise<Outcome> {
+async function attempt(delivery: Claimed, o: typeof DEFAULTS & DeliveryOptions, keepAlive?: KeepAlive): Promise<Outcome> {
   const { endpoint } = delivery
   const now = o.now ?? Date.now
   const nowMs = now()
@@ -270,7 +272,8 @@ async function attempt(delivery: Claimed, o: typeof DEFAULTS & DeliveryOptions):
     secrets.push(endpoint.previous_secret)
   }
   const headers = signedHeaders(secrets, delivery.message_id, Math.floor(nowMs / 1000), delivery.payload)
-  const result = await postTo(target, headers, delivery.payload, o.timeoutMs, o.extraRoots)
+  // Resolved and checked on every attempt, kept connection or not (see keepAliveAgents).
+  const result = await postTo(target, headers, delivery.payload, o.timeoutMs, o.extraRoots, keepAlive)
   return { delivery, result, atMs: now() }
 }
 
