@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { readdirSync, readFileSync } from 'node:fs'
 import { afterEach, describe, it } from 'node:test'
 import { runtime } from '#runtime'
 import { ConfigError, loadConfig } from '../src/config.ts'
@@ -179,6 +180,34 @@ describe('long reads in worker threads', () => {
         while (!(await reader.read()).done);
       })
       assert.equal(pool.stats().running, 0)
+    } finally {
+      await pool.close()
+    }
+  })
+
+  // Linux keeps a nice value per thread (/proc/self/task/<id>/stat, field 19): the read worker's
+  // thread runs 10 steps below this one, so an export never takes the CPU the request thread wants.
+  itSqlite('runs reads at a lower CPU priority than the thread that answers requests', { skip: process.platform !== 'linux' }, async () => {
+    env = await setup()
+    await fiveContacts(env)
+    const niceValues = () =>
+      readdirSync('/proc/self/task').map((id) => {
+        try {
+          return Number(readFileSync(`/proc/self/task/${id}/stat`, 'utf8').split(') ')[1]!.split(' ')[16])
+        } catch {
+          return 0 // a thread that ended meanwhile
+        }
+      })
+    const mine = Number(readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]!.split(' ')[16])
+    const lowered = () => niceValues().filter((nice) => nice >= Math.min(19, mine + 10)).length
+    const before = lowered()
+    const entry = new URL('../src/read-worker.ts', import.meta.url)
+    const pool: Reads = createReadPool({ entry, path: env.dbPath, workers: 1 })
+    try {
+      const caller = { organizationId: env.org.id, tokenId: 'test' }
+      const csv = await new Response(await pool.stream('contactsCsv', { caller, query: {}, now: env.now() }, () => {})).text()
+      assert.equal(usernames(csv).length, 5)
+      assert.equal(lowered(), before + 1)
     } finally {
       await pool.close()
     }
