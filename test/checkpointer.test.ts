@@ -6,8 +6,9 @@ import { afterEach, beforeEach, describe, it } from 'node:test'
 import { sql } from 'kysely'
 import { runtime } from '#runtime'
 import { loadConfig } from '../src/config.ts'
-import { BACKSTOP_CHECKPOINT_PAGES, FINISH_FRAMES, STALL_MS, writerCheckpoint } from '../src/db/checkpointer.ts'
+import { BACKSTOP_CHECKPOINT_PAGES, CHECKPOINT_NICENESS, FINISH_FRAMES, STALL_MS, writerCheckpoint } from '../src/db/checkpointer.ts'
 import { openStore, type Store } from '../src/db/open.ts'
+import { threadNiceValues } from './helpers.ts'
 
 const size = (file: string) => statSync(file, { throwIfNoEntry: false })?.size ?? 0
 
@@ -66,6 +67,15 @@ describe('background checkpointer', () => {
     assert.ok(mb < 5, `20 small commits wrote ${mb.toFixed(1)} MB on the request thread`)
     // and the worker does copy it: the WAL starts over once it has caught up
     assert.equal(await eventually(() => size(file) > BACKSTOP_CHECKPOINT_PAGES * 4000), true)
+  })
+
+  // Below the request thread, so that a catch-up after an export takes only CPU a webhook does not want.
+  it('runs its thread a few nice steps below the thread that writes', { skip: process.platform !== 'linux' }, async () => {
+    const below = () => {
+      const { mine, all } = threadNiceValues()
+      return all.includes(Math.min(19, mine + CHECKPOINT_NICENESS))
+    }
+    assert.equal(await eventually(below), true)
   })
 
   it('stops on close, which leaves an empty WAL and the data in the file', async () => {

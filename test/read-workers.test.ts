@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
-import { readdirSync, readFileSync } from 'node:fs'
 import { afterEach, describe, it } from 'node:test'
 import { runtime } from '#runtime'
 import { ConfigError, loadConfig } from '../src/config.ts'
 import { createReadPool } from '../src/db/read-pool.ts'
 import type { Reads } from '../src/read-tasks.ts'
-import { addContact, isErrorShape, itSqlite, setup, type TestEnv } from './helpers.ts'
+import { addContact, isErrorShape, itSqlite, setup, type TestEnv, threadNiceValues } from './helpers.ts'
 
 // Long reads run in worker threads (src/db/read-pool.ts). These tests hold a read in the middle
 // with a gate: the worker blocks its own thread after the export's first chunk, as a slow query
@@ -190,16 +189,10 @@ describe('long reads in worker threads', () => {
   itSqlite('runs reads at a lower CPU priority than the thread that answers requests', { skip: process.platform !== 'linux' }, async () => {
     env = await setup()
     await fiveContacts(env)
-    const niceValues = () =>
-      readdirSync('/proc/self/task').map((id) => {
-        try {
-          return Number(readFileSync(`/proc/self/task/${id}/stat`, 'utf8').split(') ')[1]!.split(' ')[16])
-        } catch {
-          return 0 // a thread that ended meanwhile
-        }
-      })
-    const mine = Number(readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]!.split(' ')[16])
-    const lowered = () => niceValues().filter((nice) => nice >= Math.min(19, mine + 10)).length
+    const lowered = () => {
+      const { mine, all } = threadNiceValues()
+      return all.filter((nice) => nice >= Math.min(19, mine + 10)).length
+    }
     const before = lowered()
     const entry = new URL('../src/read-worker.ts', import.meta.url)
     const pool: Reads = createReadPool({ entry, path: env.dbPath, workers: 1 })

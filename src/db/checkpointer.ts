@@ -18,7 +18,13 @@ const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads')
 const sqlite = require(workerData.module)
 const Database = sqlite.Database ?? sqlite
-const { path, pragmas, busyMs, idleMs, status } = workerData
+const { path, pragmas, busyMs, idleMs, niceness, status } = workerData
+try {
+  const os = require('node:os')
+  os.setPriority(0, Math.min(19, os.getPriority(0) + niceness))
+} catch {
+  // Not allowed or not supported: the worker runs at the request thread's priority.
+}
 const report = new Float64Array(status)
 const db = new Database(path)
 for (const statement of pragmas) db.exec(statement)
@@ -49,6 +55,14 @@ parentPort.on('message', () => {
 })
 `
 
+/**
+ * How many nice steps below the request thread the worker runs (Linux keeps a nice value per
+ * thread). Its rounds are small and mostly wait for the disk, so on 2 cores it still keeps up
+ * whenever the request thread is idle; when both want the CPU, the webhook goes first. Less than
+ * the read workers' 10: a checkpoint that falls far behind grows the WAL every read must search.
+ */
+export const CHECKPOINT_NICENESS = 5
+
 /** How often the worker checkpoints: while the WAL keeps changing, and at most when it does not. */
 export interface CheckpointPace {
   busyMs: number
@@ -76,7 +90,10 @@ export function startCheckpointer(
   const status = new SharedArrayBuffer(3 * Float64Array.BYTES_PER_ELEMENT)
   const report = new Float64Array(status)
   report[0] = Date.now() // started: not stalled before its first round
-  const worker = new Worker(WORKER, { eval: true, workerData: { module: runtime.sqliteModule, path, pragmas, busyMs, idleMs, status } })
+  const worker = new Worker(WORKER, {
+    eval: true,
+    workerData: { module: runtime.sqliteModule, path, pragmas, busyMs, idleMs, niceness: CHECKPOINT_NICENESS, status },
+  })
   worker.unref() // never what keeps the process alive
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
   worker.on('error', () => {}) // a dead checkpointer leaves the writer's backstop checkpoints; it must not crash the server
