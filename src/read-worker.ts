@@ -1,6 +1,7 @@
 // A read worker's program (see src/db/read-pool.ts): its own read-only connection, one read at a
 // time, each read in one transaction so it sees one snapshot of the database. Bundled into the
 // compiled binary as a second entry point (scripts/build.ts).
+import { getPriority, setPriority } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
 import { Kysely, SqliteDialect } from 'kysely'
 import { runtime } from '#runtime'
@@ -8,7 +9,18 @@ import { type FromWorker, type ReadWorkerData, serializeError, type ToWorker } f
 import type { Database } from './db/schema.ts'
 import { runTasks, streamTasks } from './read-tasks.ts'
 
+/** How much lower than the request thread's priority the reads run (see below). */
+const READ_NICENESS = 10
 const port = parentPort!
+// Below the request thread: on Linux a nice value belongs to a thread, so this one (an export, a
+// report, a board) gets the CPU only when the thread that answers requests (every webhook's write)
+// does not want it. On 2 cores an export otherwise takes a core from the writer's neighbours and a
+// webhook waits its turn. 10 steps lower (relative, so a server started with `nice` keeps its order).
+try {
+  setPriority(0, Math.min(19, getPriority(0) + READ_NICENESS))
+} catch {
+  // Not allowed or not supported (another OS): the reads run at the request thread's priority.
+}
 const { path, busyTimeoutMs, foreground, hooks } = workerData as ReadWorkerData
 const requestsInFlight = new Int32Array(foreground)
 const sqlite = runtime.openSqlite(path, { readonly: true })

@@ -6,8 +6,17 @@ import { afterEach, beforeEach, describe, it } from 'node:test'
 import { sql } from 'kysely'
 import { runtime } from '#runtime'
 import { loadConfig } from '../src/config.ts'
-import { BACKSTOP_CHECKPOINT_PAGES, FINISH_FRAMES, STALL_MS, writerCheckpoint } from '../src/db/checkpointer.ts'
-import { openStore, type Store } from '../src/db/open.ts'
+import {
+  BACKSTOP_CHECKPOINT_PAGES,
+  CHECKPOINT_NICENESS,
+  FINISH_FRAMES,
+  STALL_MS,
+  SYNC_FRAMES,
+  startCheckpointer,
+  writerCheckpoint,
+} from '../src/db/checkpointer.ts'
+import { openStore, pragmas, type Store } from '../src/db/open.ts'
+import { threadNiceValues } from './helpers.ts'
 
 const size = (file: string) => statSync(file, { throwIfNoEntry: false })?.size ?? 0
 
@@ -66,6 +75,46 @@ describe('background checkpointer', () => {
     assert.ok(mb < 5, `20 small commits wrote ${mb.toFixed(1)} MB on the request thread`)
     // and the worker does copy it: the WAL starts over once it has caught up
     assert.equal(await eventually(() => size(file) > BACKSTOP_CHECKPOINT_PAGES * 4000), true)
+  })
+
+  // Below the request thread, so that a catch-up after an export takes only CPU a webhook does not want.
+  it('runs its thread a few nice steps below the thread that writes', { skip: process.platform !== 'linux' }, async () => {
+    const below = () => {
+      const { mine, all } = threadNiceValues()
+      return all.includes(Math.min(19, mine + CHECKPOINT_NICENESS))
+    }
+    assert.equal(await eventually(below), true)
+  })
+
+  // With synchronous=NORMAL nothing else writes the WAL to disk while a snapshot holds it back: all
+  // of it would be flushed at once by the round after the snapshot ends, next to the request thread.
+  it('syncs the WAL itself while a long snapshot keeps it from copying, and only then', async () => {
+    const path = join(dir, 'normal.sqlite')
+    const writer = runtime.openSqlite(path)
+    const settings = pragmas({ durability: 'normal' })
+    for (const statement of settings) writer.exec(statement)
+    writer.exec('pragma wal_autocheckpoint = 0; create table notes (body text)')
+    const checkpointer = startCheckpointer(path, settings)
+    const insertPages = (pages: number) => {
+      writer.exec('begin')
+      for (let i = 0; i < pages; i++) writer.exec(`insert into notes (body) values ('${'x'.repeat(4000)}')`)
+      writer.exec('commit')
+    }
+    const reader = runtime.openSqlite(path, { readonly: true })
+    try {
+      for (let i = 0; i < 10; i++) insertPages(SYNC_FRAMES / 4) // copied as it comes: no snapshot holds it
+      assert.equal(await eventually(() => size(path) > 2 * SYNC_FRAMES * 4000), true)
+      assert.equal(checkpointer.walSyncs(), 0)
+      reader.exec('begin')
+      reader.value('select count(*) from notes')
+      insertPages(SYNC_FRAMES * 2)
+      assert.equal(await eventually(() => checkpointer.walSyncs() > 0), true)
+    } finally {
+      reader.exec('rollback')
+      reader.close()
+      await checkpointer.stop()
+      writer.close()
+    }
   })
 
   it('stops on close, which leaves an empty WAL and the data in the file', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
@@ -272,4 +272,21 @@ export async function addContact(
     const org = await trx.selectFrom('organizations').selectAll().where('id', '=', orgId).executeTakeFirstOrThrow()
     return createContact(trx, org, { type: 'inbound', ingestionType: 'custom-api-import', ...input }, new Date(env.now()).toISOString())
   })
+}
+
+/**
+ * The nice value of each thread of this process, and this thread's own (Linux keeps one per thread:
+ * /proc/self/task/<id>/stat, field 19). Threads that end while being read are left out.
+ */
+export function threadNiceValues(): { mine: number; all: number[] } {
+  const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+  const all: number[] = []
+  for (const id of readdirSync('/proc/self/task')) {
+    try {
+      all.push(niceOf(readFileSync(`/proc/self/task/${id}/stat`, 'utf8')))
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return { mine: niceOf(readFileSync('/proc/thread-self/stat', 'utf8')), all }
 }

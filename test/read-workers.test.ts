@@ -4,7 +4,7 @@ import { runtime } from '#runtime'
 import { ConfigError, loadConfig } from '../src/config.ts'
 import { createReadPool } from '../src/db/read-pool.ts'
 import type { Reads } from '../src/read-tasks.ts'
-import { addContact, isErrorShape, itSqlite, setup, type TestEnv } from './helpers.ts'
+import { addContact, isErrorShape, itSqlite, setup, type TestEnv, threadNiceValues } from './helpers.ts'
 
 // Long reads run in worker threads (src/db/read-pool.ts). These tests hold a read in the middle
 // with a gate: the worker blocks its own thread after the export's first chunk, as a slow query
@@ -179,6 +179,29 @@ describe('long reads in worker threads', () => {
         while (!(await reader.read()).done);
       })
       assert.equal(pool.stats().running, 0)
+    } finally {
+      await pool.close()
+    }
+  })
+
+  // Linux keeps a nice value per thread (/proc/self/task/<id>/stat, field 19): the read worker's
+  // thread runs 10 steps below this one, so an export never takes the CPU the request thread wants.
+  itSqlite('runs reads at a lower CPU priority than the thread that answers requests', { skip: process.platform !== 'linux' }, async () => {
+    env = await setup()
+    await fiveContacts(env)
+    const lowered = () => {
+      const { mine, all } = threadNiceValues()
+      return all.filter((nice) => nice >= Math.min(19, mine + 10)).length
+    }
+    const before = lowered()
+    const entry = new URL('../src/read-worker.ts', import.meta.url)
+    const pool: Reads = createReadPool({ entry, path: env.dbPath, workers: 1 })
+    try {
+      const caller = { organizationId: env.org.id, tokenId: 'test' }
+      const csv = await new Response(await pool.stream('contactsCsv', { caller, query: {}, now: env.now() }, () => {})).text()
+      assert.equal(usernames(csv).length, 5)
+      // at least this pool's worker (the setup's own pool may start its workers meanwhile, also lowered)
+      assert.ok(lowered() > before, `${lowered()} lowered threads, ${before} before`)
     } finally {
       await pool.close()
     }

@@ -8,6 +8,8 @@ export interface Checkpointer {
    * `writerCheckpoint` for what it may do there.
    */
   afterCommit(writer: SqliteHandle): void
+  /** How many times the worker has synced the WAL behind a long snapshot (see SYNC_FRAMES). */
+  walSyncs(): number
   /** Stops the worker after its current round and closes its connection. */
   stop(): Promise<void>
 }
@@ -18,11 +20,22 @@ const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads')
 const sqlite = require(workerData.module)
 const Database = sqlite.Database ?? sqlite
-const { path, pragmas, busyMs, idleMs, status } = workerData
+const fs = require('node:fs')
+const { path, pragmas, busyMs, idleMs, syncFrames, niceness, status } = workerData
+try {
+  const os = require('node:os')
+  os.setPriority(0, Math.min(19, os.getPriority(0) + niceness))
+} catch {
+  // Not allowed or not supported: the worker runs at the request thread's priority.
+}
 const report = new Float64Array(status)
 const db = new Database(path)
 for (const statement of pragmas) db.exec(statement)
 const checkpoint = db.prepare('pragma wal_checkpoint(passive)')
+// Kept open until the worker stops: closing any descriptor of a file drops this process's POSIX
+// locks on it, and SQLite's own connections here lock the database's files.
+let wal
+let synced = 0
 let frames = 0
 let delay = busyMs
 let timer
@@ -35,6 +48,13 @@ const round = () => {
     report[1] = result.log
     report[2] = result.checkpointed
     report[0] = Date.now()
+    if (result.log < synced) synced = 0 // the WAL started over
+    if (result.log - result.checkpointed >= syncFrames && result.log - synced >= syncFrames) {
+      wal ??= fs.openSync(path + '-wal', 'r')
+      fs.fdatasyncSync(wal)
+      synced = result.log
+      report[3]++
+    }
   } catch {
     // Busy or an I/O error: the next round tries again, and the writer's backstop stays in place.
   }
@@ -45,9 +65,29 @@ timer = setTimeout(round, delay)
 parentPort.on('message', () => {
   clearTimeout(timer)
   db.close()
+  if (wal !== undefined) fs.closeSync(wal)
   parentPort.postMessage('stopped')
 })
 `
+
+/**
+ * While a long read's snapshot keeps the worker from copying (an export of minutes), the WAL
+ * grows by every commit and, with synchronous=NORMAL, none of it reaches the disk: the kernel
+ * holds it dirty until the snapshot ends, and then the round that copies the backlog syncs all of
+ * it at once, tens of MB, while the request thread appends to the same file and waits on the file
+ * system's journal behind that flush. So past this many uncopied frames (4 MB) the worker syncs
+ * the WAL file itself, every this many new frames: the same bytes reach the disk, spread out, off
+ * the request thread.
+ */
+export const SYNC_FRAMES = 1024
+
+/**
+ * How many nice steps below the request thread the worker runs (Linux keeps a nice value per
+ * thread). Its rounds are small and mostly wait for the disk, so on 2 cores it still keeps up
+ * whenever the request thread is idle; when both want the CPU, the webhook goes first. Less than
+ * the read workers' 10: a checkpoint that falls far behind grows the WAL every read must search.
+ */
+export const CHECKPOINT_NICENESS = 5
 
 /** How often the worker checkpoints: while the WAL keeps changing, and at most when it does not. */
 export interface CheckpointPace {
@@ -72,11 +112,24 @@ export function startCheckpointer(
   pragmas: string[],
   { busyMs, idleMs }: CheckpointPace = { busyMs: 1, idleMs: 64 },
 ): Checkpointer {
-  // What the worker's last round saw: [time (ms since the epoch), WAL frames, frames copied].
-  const status = new SharedArrayBuffer(3 * Float64Array.BYTES_PER_ELEMENT)
+  // What the worker's last round saw: [time (ms since the epoch), WAL frames, frames copied], and
+  // how many WAL syncs it made.
+  const status = new SharedArrayBuffer(4 * Float64Array.BYTES_PER_ELEMENT)
   const report = new Float64Array(status)
   report[0] = Date.now() // started: not stalled before its first round
-  const worker = new Worker(WORKER, { eval: true, workerData: { module: runtime.sqliteModule, path, pragmas, busyMs, idleMs, status } })
+  const worker = new Worker(WORKER, {
+    eval: true,
+    workerData: {
+      module: runtime.sqliteModule,
+      path,
+      pragmas,
+      busyMs,
+      idleMs,
+      syncFrames: SYNC_FRAMES,
+      niceness: CHECKPOINT_NICENESS,
+      status,
+    },
+  })
   worker.unref() // never what keeps the process alive
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
   worker.on('error', () => {}) // a dead checkpointer leaves the writer's backstop checkpoints; it must not crash the server
@@ -94,6 +147,7 @@ export function startCheckpointer(
         writer.exec('pragma wal_checkpoint(passive)')
       }
     },
+    walSyncs: () => report[3]!,
     async stop() {
       const stopped = new Promise<void>((resolve) => worker.once('message', () => resolve()))
       worker.postMessage('stop')
