@@ -1,4 +1,4 @@
-// `bun scripts/webhook-worker-cost.ts [--tree DIR] [--receiver slow|instant|tls|dead]`: what the
+// `bun scripts/webhook-worker-cost.ts [--tree DIR] [--receiver slow|instant|tls|dead] [--busy]`: what the
 // webhook delivery worker costs per attempt, in CPU. The worker of the checkout at --tree (default
 // this one; give another checkout for its code) sends a seeded outbox (3,000 changes of two events
 // each about a 1.2 KB contact, 6,000 deliveries over 4 endpoints, so the worker runs at its default
@@ -8,7 +8,9 @@
 // listens (every attempt fails at once and waits 5 s for its retry). After a warm-up, this
 // process's CPU time over the attempts recorded in a window, less the same window's CPU time
 // before the worker started. Alternate runs of two checkouts: CPU time holds up on a shared
-// machine, one run's absolute figure does not.
+// machine, one run's absolute figure does not. `--busy` tells the worker requests are always in
+// flight (as in a flat-out benchmark), so it keeps to its pace; the CPU per second of the window
+// is then the share of the request thread it takes (a tree whose worker has no pace ignores it).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -22,6 +24,7 @@ const { values } = parseArgs({
     receiver: { type: 'string', default: 'slow' },
     warmup: { type: 'string', default: '2' },
     seconds: { type: 'string', default: '5' },
+    busy: { type: 'boolean', default: false },
   },
 })
 const delays: Record<string, number> = { slow: 200, instant: 0, tls: 0, dead: -1 }
@@ -101,7 +104,11 @@ const window = Number(values.seconds) * 1000
 const idleStart = cpuUs()
 await sleep(window)
 const idle = cpuUs() - idleStart
-const worker = startDeliveryWorker(store, { log: () => {}, ...(tls ? { extraRoots: [tls.cert] } : {}) })
+const worker = startDeliveryWorker(store, {
+  log: () => {},
+  ...(tls ? { extraRoots: [tls.cert] } : {}),
+  ...(values.busy ? { busy: () => true } : {}),
+})
 await sleep(Number(values.warmup) * 1000)
 const [cpu0, n0] = [cpuUs(), await attempts()]
 await sleep(window)
@@ -110,8 +117,9 @@ await worker.stop()
 const made = n1 - n0
 const spent = cpu1 - cpu0 - idle
 console.log(
-  `${tree} ${values.receiver}: ${made} attempts in ${values.seconds} s, ` +
-    `${made > 0 ? (spent / made).toFixed(0) : '-'} µs of process CPU per attempt ` +
+  `${tree} ${values.receiver}${values.busy ? ' busy' : ''}: ${made} attempts in ${values.seconds} s, ` +
+    `${made > 0 ? (spent / made).toFixed(0) : '-'} µs of process CPU per attempt, ` +
+    `${(spent / window).toFixed(0)} ms per second ` +
     `(${(spent / 1000).toFixed(0)} ms in all, after ${(idle / 1000).toFixed(0)} ms without the worker)`,
 )
 await store.close()

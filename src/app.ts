@@ -13,6 +13,7 @@ import { orgAuth } from './http/auth.ts'
 import { clientAddressOf } from './http/client-address.ts'
 import type { AppDeps, AppEnv } from './http/context.ts'
 import { notFoundOrMethodNotAllowed } from './http/fallback.ts'
+import { requestsInFlight } from './http/foreground.ts'
 import { transportSecurity } from './http/https.ts'
 import { idempotency } from './http/idempotency.ts'
 import { errorRenderer } from './http/render-error.ts'
@@ -42,6 +43,8 @@ export interface App {
   endStreams(): void
   /** The read workers (tests look at their stats). */
   readonly reads: Reads
+  /** Whether a request is being answered now: the webhook delivery worker paces its attempts while one is. */
+  busy(): boolean
   /** Flushes what is kept in memory (token last-use times, ManyChat's last call) and stops the read workers; the store stays open. */
   close(): Promise<void>
 }
@@ -50,6 +53,7 @@ export interface App {
 export function createApp({ store, config, log = silentLogger, now = Date.now, readHooks }: AppOptions): App {
   const usage = new TokenUsage(store)
   const manychat = new ManychatStatus(store)
+  const requests = requestsInFlight()
   // The worker's file sits beside this one, as Bun's compiled executables require (scripts/build.ts).
   const entry = new URL('./read-worker.ts', import.meta.url)
   const reads: Reads =
@@ -60,6 +64,7 @@ export function createApp({ store, config, log = silentLogger, now = Date.now, r
           path: config.dbPath,
           workers: config.readWorkers,
           busyTimeoutMs: config.busyTimeoutMs,
+          foreground: requests.shared,
           hooks: readHooks,
         })
   const deps: AppDeps = { store, reads, config, log, now, manychat }
@@ -79,9 +84,9 @@ export function createApp({ store, config, log = silentLogger, now = Date.now, r
   const app = new Hono<AppEnv>({ strict: false })
   app.use(requestLog({ log: config.logRequests ? log : silentLogger }))
   app.use(transportSecurity({ https: config.acme !== undefined }))
-  // Read workers pace their exports while the main thread has requests in flight.
+  // Read workers pace their exports, and the webhook worker its attempts, while requests are in flight.
   app.use(async function foreground(_c, next) {
-    await reads.foreground(next)
+    await requests.run(next)
   })
   // Who may call what is declared in http/access.ts; each route gets its guard before its handler.
   const orgToken = orgAuth({
@@ -111,6 +116,7 @@ export function createApp({ store, config, log = silentLogger, now = Date.now, r
     request: app.request,
     endStreams: web.endStreams,
     reads,
+    busy: requests.busy,
     async close() {
       web.endStreams()
       await reads.close()

@@ -267,6 +267,45 @@ describe('outbound webhooks', () => {
     assert.ok(state.every((e) => e.failing_since !== null))
   })
 
+  it('paces its attempts while a request is in flight, and sends the rest once none is', async () => {
+    await subscribe(['contact.status_changed'])
+    const contact = await addContact(env, { username: 'johndoe' })
+    for (const status of ['won', 'lost', 'open', 'won', 'lost', 'open']) await setStatus(contact.id, { lead_status: status })
+    // A request the app is answering: it waits for its body, which comes only when the test says.
+    let sendBody!: () => void
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        sendBody = () => {
+          controller.enqueue(
+            new TextEncoder().encode(JSON.stringify({ organization_id: env.org.id, contact_id: contact.id, lead_status: 'won' })),
+          )
+          controller.close()
+        }
+      },
+    })
+    const held = env.app.request('/api/v1/contact/contact-status', {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', 'x-org-auth-token': env.org.token },
+      body,
+      duplex: 'half',
+    } as RequestInit)
+    assert.equal(env.app.busy(), true)
+    startWorker({ busy: env.app.busy, pace: { attempts: 2, perMs: 60_000 } })
+    await receiver.waitFor(2)
+    // The worker looks again every 10 ms meanwhile; this wait gives it the chance to send more than
+    // its pace (a slow machine gives it fewer chances, never a wrong failure).
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    assert.equal(receiver.received.length, 2, 'two attempts in the pace window while the request is in flight')
+    assert.equal((await deliveries()).filter((d) => d.attempts === 0).length, 4)
+    sendBody()
+    assert.equal((await held).status, 200)
+    assert.equal(env.app.busy(), false)
+    // At full speed again: the four waiting, and the held request's own change.
+    const got = await receiver.waitFor(7)
+    assert.equal(new Set(got.map((r) => r.headers['webhook-id'])).size, 7, 'each message sent once')
+    assert.ok((await deliveries()).every((d) => d.status === 'delivered' && d.attempts === 1))
+  })
+
   it('signs with both secrets during a rotation', async () => {
     const endpoint = await subscribe()
     const rotated = JSON.parse((await cli(env.dbPath, 'webhook', 'rotate-secret', endpoint.id, '--json')).out)

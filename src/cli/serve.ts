@@ -95,8 +95,9 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   // Only once the port is ours: a server that cannot listen must not create an organization
   // whose token nobody sees.
   const welcome = await store.write((trx) => createFirstOrganization(trx, isoTime()))
-  // Sends what the outbox holds, including what an earlier run committed but never sent.
-  const webhooks = startDeliveryWorker(store, { scheduleMs: [...config.webhookRetriesMs], log })
+  // Sends what the outbox holds, including what an earlier run committed but never sent; paced
+  // while the app answers requests, as they share this thread.
+  const webhooks = startDeliveryWorker(store, { scheduleMs: [...config.webhookRetriesMs], log, busy: app.busy })
   const base = config.acme
     ? `https://${config.acme.domains[0]}${server.port === 443 ? '' : `:${server.port}`}`
     : `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`

@@ -240,7 +240,6 @@ export function createPostgresReads<R extends RunTasks, S extends StreamTasks>(
         },
       })
     },
-    foreground: (work) => work(),
     stats: () => ({ running, queued: 0, workers: 0 }),
     close: async () => {},
   }

@@ -12,7 +12,7 @@ import type { ReadDb } from './write.ts'
 export interface ReadWorkerData {
   path: string
   busyTimeoutMs: number
-  /** Index 0: requests the main thread is answering now (see `foreground`); exports yield to them. */
+  /** Index 0: requests the main thread is answering now (src/http/foreground.ts); exports yield to them. */
   foreground: SharedArrayBuffer
   hooks: ReadHooks
 }
@@ -63,6 +63,8 @@ export interface ReadPoolOptions {
   queueLimit?: number
   /** A read (its snapshot) may last this long; then it is ended, so it cannot hold back WAL checkpoints forever. */
   maxReadMs?: number
+  /** The main thread's requests in flight (src/http/foreground.ts): exports yield to them. None given: they never yield. */
+  foreground?: SharedArrayBuffer
   hooks?: ReadHooks
 }
 
@@ -80,12 +82,6 @@ export interface ReadPool<R extends RunTasks = RunTasks, S extends StreamTasks =
     args: Parameters<S[K]>[1],
     onCutShort?: (error: Error) => void,
   ): Promise<ReadableStream<Uint8Array>>
-  /**
-   * Counts `work` (a request the main thread answers) while it runs. An export gives up the CPU
-   * between pages while any is in flight: on a machine with few cores the worker would
-   * otherwise take the time the webhooks need.
-   */
-  foreground<T>(work: () => Promise<T>): Promise<T>
   /** Reads running and waiting, for tests and logs. */
   stats(): { running: number; queued: number; workers: number }
   close(): Promise<void>
@@ -120,6 +116,7 @@ export function createReadPool<R extends RunTasks, S extends StreamTasks>({
   busyTimeoutMs = 5000,
   queueLimit = 16 * workers,
   maxReadMs = DEFAULT_MAX_READ_MS,
+  foreground = new SharedArrayBuffer(4),
   hooks = {},
 }: ReadPoolOptions): ReadPool<R, S> {
   // Exports leave one worker free (when there are two or more) so lists and boards do not wait
@@ -129,8 +126,7 @@ export function createReadPool<R extends RunTasks, S extends StreamTasks>({
   const queue: Job[] = []
   let nextId = 1
   let closed = false
-  const foreground = new Int32Array(new SharedArrayBuffer(4))
-  const data: ReadWorkerData = { path, busyTimeoutMs, foreground: foreground.buffer as SharedArrayBuffer, hooks }
+  const data: ReadWorkerData = { path, busyTimeoutMs, foreground, hooks }
 
   // Workers start on the first read that needs one and stay: commands that read nothing start none.
   function startWorker(): Slot {
@@ -273,15 +269,6 @@ export function createReadPool<R extends RunTasks, S extends StreamTasks>({
           { type: 'stream', task, args },
         )
       })
-    },
-
-    async foreground(work) {
-      Atomics.add(foreground, 0, 1)
-      try {
-        return await work()
-      } finally {
-        Atomics.sub(foreground, 0, 1)
-      }
     },
 
     stats: () => ({ running: slots.filter((s) => s.job).length, queued: queue.length, workers: slots.length }),
