@@ -9,7 +9,7 @@ import { openStore } from '../src/db/open.ts'
 import { addEndpoint } from '../src/webhooks/service.ts'
 import { ENDPOINTS, type Endpoint, requestSource } from './bench/bodies.ts'
 import { drive, type LoadOptions, type LoadResult } from './bench/load.ts'
-import { addPagesUser, mixedBench } from './bench/mixed.ts'
+import { addPagesUser, mixedBench, SCENARIOS } from './bench/mixed.ts'
 import { manychatId, username } from './bench/population.ts'
 import { type Extra, machine, markdown, type Row, save, table } from './bench/report.ts'
 import { type Seed, seed } from './bench/seed.ts'
@@ -39,6 +39,8 @@ const HELP = `Usage: bun scripts/bench.ts [options]   (npm run bench -- [options
                       the first --durability; --connections defaults to 2 here)
   --rate-duration S   with --mixed: seconds per fixed-rate run (default 30: several export cycles, so that
                       its p99 does not hang on whether one export's end falls inside the run)
+  --scenarios LIST    with --mixed: which of exports,reads,analytics,pages to run (default all; 'alone'
+                      always runs, as every ratio is taken against it)
   --compare PATH      with --mixed: also measure this binary (e.g. one built from main), runs interleaved
   --keep              keep the temporary directory (databases and server logs)
   --database URL      instead: SQLite next to PostgreSQL (postgres://..., a server where this user may
@@ -62,6 +64,7 @@ const { values } = parseArgs({
     mixed: { type: 'boolean', default: false },
     compare: { type: 'string' },
     'rate-duration': { type: 'string', default: '30' },
+    scenarios: { type: 'string', default: SCENARIOS.join(',') },
     keep: { type: 'boolean', default: false },
     database: { type: 'string' },
     webhooks: { type: 'boolean', default: false },
@@ -105,6 +108,7 @@ const options = {
   connections: count('connections', values.connections ?? (values.mixed ? '2' : '64')),
   duration: count('duration', values.duration),
   rateDuration: Math.max(1, count('rate-duration', values['rate-duration'])),
+  scenarios: list('scenarios', values.scenarios, SCENARIOS),
   warmup: count('warmup', values.warmup),
   repeat: Math.max(1, count('repeat', values.repeat)),
   rate: !values['no-rate'],
@@ -416,6 +420,7 @@ async function mixed() {
     duration: options.duration,
     rateDuration: options.rateDuration,
     repeat: options.repeat,
+    scenarios: options.scenarios,
     log,
   })
   console.log(

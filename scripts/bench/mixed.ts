@@ -20,11 +20,13 @@ export interface MixedOptions {
   /** Seconds per fixed-rate run: long enough for several export cycles (see `rateDuration` in bench.ts). */
   rateDuration: number
   repeat: number
+  /** The scenarios to run besides 'alone' (which every ratio needs); all of them by default. */
+  scenarios?: readonly Scenario[]
   log: (line: string) => void
 }
 
-type Scenario = 'alone' | 'exports' | 'reads' | 'analytics' | 'pages'
-const SCENARIOS: Scenario[] = ['alone', 'exports', 'reads', 'analytics', 'pages']
+export type Scenario = 'alone' | 'exports' | 'reads' | 'analytics' | 'pages'
+export const SCENARIOS: readonly Scenario[] = ['alone', 'exports', 'reads', 'analytics', 'pages']
 
 /** Seconds of webhooks at the fixed rate, beside the scenario's reads, before the fixed rate is measured. */
 const SETTLE_S = 5
@@ -198,6 +200,7 @@ async function runOnce(
   server: Running,
   seeded: Seed,
   { connections, duration, rateDuration, log }: MixedOptions,
+  chosen: readonly Scenario[],
 ): Promise<Run> {
   const org = seeded.orgs[0]!
   const next = requestSource('default-reply', seeded)
@@ -210,7 +213,7 @@ async function runOnce(
   const rate = Math.max(1, Math.round(probe.rps / 2))
   const atRate = { connections: Math.max(connections, 16), rate }
   const scenarios = {} as Record<Scenario, Measured>
-  for (const scenario of SCENARIOS) {
+  for (const scenario of chosen) {
     scenarios[scenario] = await whileRunning(server.url, org.token, session, scenario, async () => {
       // The fixed rate is measured first, after SETTLE_S at that rate with the background loops
       // running: a steady state of webhooks at the rate beside the reads. A flat-out run just
@@ -231,12 +234,13 @@ async function runOnce(
 }
 
 export async function mixedBench(options: MixedOptions): Promise<string> {
+  const chosen = SCENARIOS.filter((s) => s === 'alone' || (options.scenarios ?? SCENARIOS).includes(s))
   const runs: Run[] = []
   for (let rep = 0; rep < options.repeat; rep++) {
     for (const { name, start } of options.servers) {
       const server = await start()
       try {
-        const run = await runOnce(name, server, options.seeded, options)
+        const run = await runOnce(name, server, options.seeded, options, chosen)
         options.log(
           `${name}: export alone ${run.exportAlone.toFixed(2)} s (${run.exportMb.toFixed(0)} MB), peak RSS ${run.peakRssMb.toFixed(0)} MB`,
         )
@@ -246,7 +250,7 @@ export async function mixedBench(options: MixedOptions): Promise<string> {
       }
     }
   }
-  return report(runs)
+  return report(runs, chosen)
 }
 
 const WORKLOADS: Record<Scenario, string> = {
@@ -258,12 +262,12 @@ const WORKLOADS: Record<Scenario, string> = {
 }
 
 /** Medians over the repetitions; ratios are taken within each run first (same server, same minute), then the median. */
-function report(runs: Run[]): string {
+function report(runs: Run[], chosen: readonly Scenario[]): string {
   const rows: string[][] = []
   for (const server of [...new Set(runs.map((r) => r.server))]) {
     const mine = runs.filter((r) => r.server === server)
     const med = (f: (r: Run) => number) => median(mine.map(f))
-    for (const scenario of SCENARIOS) {
+    for (const scenario of chosen) {
       const at = (r: Run) => r.scenarios[scenario]
       const ratio = (f: (m: Measured) => number) =>
         scenario === 'alone' ? '' : `${med((r) => f(at(r)) / f(r.scenarios.alone)).toFixed(2)}×`
