@@ -72,10 +72,7 @@ async function stream({ id, task, args }: { id: number; task: string; args: unkn
       first = false
       await more // back-pressure: the next page is read only once the client has taken this one
       if (state.cancelled) return send({ type: 'end', id }) // leaving the loop ends the generator
-      // While the main thread has requests to answer, work at most half the time (the time spent
-      // reading and encoding the page, not waiting for the client): an export may take longer, a
-      // webhook must not wait.
-      if (Atomics.load(requestsInFlight, 0) > 0) await sleep(worked)
+      await untilIdle(worked)
       pageStarted = performance.now()
     }
     send({ type: 'end', id })
@@ -85,6 +82,22 @@ async function stream({ id, task, args }: { id: number; task: string; args: unkn
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** How many times the last page's work an export waits, at most, for the main thread to be idle. */
+const IDLE_WAIT_FACTOR = 3
+
+/**
+ * Waits for a moment when the main thread answers no request, looking every millisecond, and for
+ * at most IDLE_WAIT_FACTOR times `worked` (what the last page took to read and encode, not the
+ * wait for the client). So an export reads its pages between webhooks rather than beside them: on
+ * 2 cores even a reader at the lowest priority slows a request running beside it (docs/performance.md,
+ * "What a webhook waits for beside an export"). Under a load that never pauses it still works a
+ * quarter of the time: an export may take longer, a webhook must not wait.
+ */
+async function untilIdle(worked: number) {
+  const until = performance.now() + IDLE_WAIT_FACTOR * worked
+  while (Atomics.load(requestsInFlight, 0) > 0 && performance.now() < until) await sleep(1)
+}
 
 /** Test hook: blocks this thread, as a long query would, until the test opens the gate. */
 function holdAtGate(gate: Int32Array) {

@@ -119,6 +119,46 @@ describe('long reads in worker threads', () => {
     }
   })
 
+  itSqlite('an export still finishes while the server is never without a request in flight', async () => {
+    env = await setup({ readWorkers: 1 }, { readHooks: { pageSize: 1 } })
+    await fiveContacts(env)
+    // A write whose body never ends: the request stays in flight until the test sends the rest.
+    let finishBody!: () => void
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(
+          new TextEncoder().encode(
+            `{"organization_id":"${env!.org.id}","had_outreach":false,"last_response_at":"2025-01-12T10:00:00.000Z","last_message_content":"Hi",`,
+          ),
+        )
+        finishBody = () => {
+          controller.enqueue(new TextEncoder().encode('"username":"late"}'))
+          controller.close()
+        }
+      },
+    })
+    const inFlight = env.app.request('/api/v1/organization/create-contact', {
+      method: 'POST',
+      headers: { 'x-org-auth-token': env.org.token, 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+    } as RequestInit)
+    await until(() => env!.app.busy())
+
+    // Exports read their pages between requests; with none ever over, they wait only so long.
+    const res = await env.app.request('/api/v1/contacts/export.csv', { headers: { 'x-org-auth-token': env.org.token } })
+    assert.equal(res.status, 200)
+    assert.deepEqual(usernames(await res.text()), ['e', 'd', 'c', 'b', 'a'])
+    assert.equal(env.app.busy(), true, 'the write was still in flight during the whole export')
+
+    finishBody()
+    assert.equal((await inFlight).status, 201)
+    assert.deepEqual(
+      usernames(await (await env.app.request('/api/v1/contacts/export.csv', { headers: { 'x-org-auth-token': env.org.token } })).text()),
+      ['late', 'e', 'd', 'c', 'b', 'a'],
+    )
+  })
+
   itSqlite('stops an export when its client disconnects', async () => {
     const held = gate()
     env = await setup({ readWorkers: 1 }, { readHooks: { gate: held.buffer, pageSize: 1 } })
