@@ -303,6 +303,7 @@ describe('outbound webhooks', () => {
     // At full speed again: the four waiting, and the held request's own change.
     const got = await receiver.waitFor(7)
     assert.equal(new Set(got.map((r) => r.headers['webhook-id'])).size, 7, 'each message sent once')
+    await worker!.stop() // the last outcomes may still be on their way to the database
     assert.ok((await deliveries()).every((d) => d.status === 'delivered' && d.attempts === 1))
   })
 
