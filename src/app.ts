@@ -84,7 +84,7 @@ export function createApp({ store, config, log = silentLogger, now = Date.now, r
   const app = new Hono<AppEnv>({ strict: false })
   app.use(requestLog({ log: config.logRequests ? log : silentLogger }))
   app.use(transportSecurity({ https: config.acme !== undefined }))
-  // Read workers pace their exports, and the webhook worker its attempts, while requests are in flight.
+  // Counts the requests in flight: exports in the read workers and the webhook worker's attempts give way to them.
   app.use(async function foreground(_c, next) {
     await requests.run(next)
   })

@@ -251,6 +251,31 @@ export function holdWriteLock(env: TestEnv): () => Promise<void> {
   }
 }
 
+/**
+ * A write the app keeps in flight: it waits for its JSON body (sent with the organization's token),
+ * which comes only when the test calls `finish`. Its answer is `response`.
+ */
+export function heldRequest(env: TestEnv, method: string, path: string, body: unknown) {
+  let finish!: () => void
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      finish = () => {
+        controller.enqueue(new TextEncoder().encode(JSON.stringify(body)))
+        controller.close()
+      }
+    },
+  })
+  const response = Promise.resolve(
+    env.app.request(path, {
+      method,
+      headers: { 'content-type': 'application/json', 'x-org-auth-token': env.org.token },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit),
+  )
+  return { response, finish }
+}
+
 /** Runs one CLI command in-process against `dbPath`; out and err are the printed lines joined. */
 export async function cli(dbPath: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = []

@@ -4,7 +4,7 @@ import { runtime } from '#runtime'
 import { ConfigError, loadConfig } from '../src/config.ts'
 import { createReadPool } from '../src/db/read-pool.ts'
 import type { Reads } from '../src/read-tasks.ts'
-import { addContact, isErrorShape, itSqlite, setup, type TestEnv, threadNiceValues } from './helpers.ts'
+import { addContact, heldRequest, isErrorShape, itSqlite, setup, type TestEnv, threadNiceValues } from './helpers.ts'
 
 // Long reads run in worker threads (src/db/read-pool.ts). These tests hold a read in the middle
 // with a gate: the worker blocks its own thread after the export's first chunk, as a slow query
@@ -122,27 +122,14 @@ describe('long reads in worker threads', () => {
   itSqlite('an export still finishes while the server is never without a request in flight', async () => {
     env = await setup({ readWorkers: 1 }, { readHooks: { pageSize: 1 } })
     await fiveContacts(env)
-    // A write whose body never ends: the request stays in flight until the test sends the rest.
-    let finishBody!: () => void
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(
-          new TextEncoder().encode(
-            `{"organization_id":"${env!.org.id}","had_outreach":false,"last_response_at":"2025-01-12T10:00:00.000Z","last_message_content":"Hi",`,
-          ),
-        )
-        finishBody = () => {
-          controller.enqueue(new TextEncoder().encode('"username":"late"}'))
-          controller.close()
-        }
-      },
+    // A write whose body never ends: the request stays in flight until the test sends it.
+    const inFlight = heldRequest(env, 'POST', '/api/v1/organization/create-contact', {
+      organization_id: env.org.id,
+      username: 'late',
+      had_outreach: false,
+      last_response_at: '2025-01-12T10:00:00.000Z',
+      last_message_content: 'Hi',
     })
-    const inFlight = env.app.request('/api/v1/organization/create-contact', {
-      method: 'POST',
-      headers: { 'x-org-auth-token': env.org.token, 'content-type': 'application/json' },
-      body,
-      duplex: 'half',
-    } as RequestInit)
     await until(() => env!.app.busy())
 
     // Exports read their pages between requests; with none ever over, they wait only so long.
@@ -151,8 +138,8 @@ describe('long reads in worker threads', () => {
     assert.deepEqual(usernames(await res.text()), ['e', 'd', 'c', 'b', 'a'])
     assert.equal(env.app.busy(), true, 'the write was still in flight during the whole export')
 
-    finishBody()
-    assert.equal((await inFlight).status, 201)
+    inFlight.finish()
+    assert.equal((await inFlight.response).status, 201)
     assert.deepEqual(
       usernames(await (await env.app.request('/api/v1/contacts/export.csv', { headers: { 'x-org-auth-token': env.org.token } })).text()),
       ['late', 'e', 'd', 'c', 'b', 'a'],

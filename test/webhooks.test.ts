@@ -7,7 +7,7 @@ import type { Store } from '../src/db/open.ts'
 import { addEndpoint } from '../src/webhooks/service.ts'
 import { forbiddenReason, resolveTarget } from '../src/webhooks/target.ts'
 import { type DeliveryWorker, startDeliveryWorker, type WorkerOptions } from '../src/webhooks/worker.ts'
-import { addContact, cli, setup, type TestEnv } from './helpers.ts'
+import { addContact, cli, heldRequest, setup, type TestEnv } from './helpers.ts'
 import { selfSignedPair } from './tls-helpers.ts'
 import { type Receiver, startReceiver } from './webhook-receiver.ts'
 
@@ -272,23 +272,11 @@ describe('outbound webhooks', () => {
     const contact = await addContact(env, { username: 'johndoe' })
     for (const status of ['won', 'lost', 'open', 'won', 'lost', 'open']) await setStatus(contact.id, { lead_status: status })
     // A request the app is answering: it waits for its body, which comes only when the test says.
-    let sendBody!: () => void
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        sendBody = () => {
-          controller.enqueue(
-            new TextEncoder().encode(JSON.stringify({ organization_id: env.org.id, contact_id: contact.id, lead_status: 'won' })),
-          )
-          controller.close()
-        }
-      },
+    const held = heldRequest(env, 'PATCH', '/api/v1/contact/contact-status', {
+      organization_id: env.org.id,
+      contact_id: contact.id,
+      lead_status: 'won',
     })
-    const held = env.app.request('/api/v1/contact/contact-status', {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/json', 'x-org-auth-token': env.org.token },
-      body,
-      duplex: 'half',
-    } as RequestInit)
     assert.equal(env.app.busy(), true)
     startWorker({ busy: env.app.busy, pace: { attempts: 2, perMs: 60_000 } })
     await receiver.waitFor(2)
@@ -297,8 +285,8 @@ describe('outbound webhooks', () => {
     await new Promise((resolve) => setTimeout(resolve, 300))
     assert.equal(receiver.received.length, 2, 'two attempts in the pace window while the request is in flight')
     assert.equal((await deliveries()).filter((d) => d.attempts === 0).length, 4)
-    sendBody()
-    assert.equal((await held).status, 200)
+    held.finish()
+    assert.equal((await held.response).status, 200)
     assert.equal(env.app.busy(), false)
     // At full speed again: the four waiting, and the held request's own change.
     const got = await receiver.waitFor(7)
