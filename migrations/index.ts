@@ -12,6 +12,7 @@ import * as stageCounts from './2026_12_02_0610_stage_counts.ts'
 import * as filterCounts from './2026_12_02_0850_filter_counts.ts'
 import * as analyticsSetterIndexes from './2026_12_02_0855_analytics_setter_indexes.ts'
 import * as pipelineTagSearch from './2026_12_02_1145_pipeline_tag_search.ts'
+import * as webhookPendingCounts from './2026_12_03_1800_webhook_pending_counts.ts'
 
 // Registered explicitly (not read from the folder at run time) so the compiled binary carries them.
 // Names sort by date; add new ones at the end.
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_0850_filter_counts': filterCounts,
   '2026_12_02_0855_analytics_setter_indexes': analyticsSetterIndexes,
   '2026_12_02_1145_pipeline_tag_search': pipelineTagSearch,
+  '2026_12_03_1800_webhook_pending_counts': webhookPendingCounts,
 }

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it } from 'node:test'
+import { sql } from 'kysely'
 import { Webhook } from 'standardwebhooks'
 import { updateContactStatus } from '../src/contacts/contact-status.ts'
 import { isoTime } from '../src/core/time.ts'
 import type { Store } from '../src/db/open.ts'
-import { addEndpoint } from '../src/webhooks/service.ts'
+import { MAX_PENDING_PER_ENDPOINT } from '../src/webhooks/events.ts'
+import { addEndpoint, retryDelivery } from '../src/webhooks/service.ts'
 import { forbiddenReason, resolveTarget } from '../src/webhooks/target.ts'
 import { type DeliveryWorker, startDeliveryWorker, type WorkerOptions } from '../src/webhooks/worker.ts'
 import { addContact, cli, heldRequest, setup, type TestEnv } from './helpers.ts'
@@ -228,6 +230,48 @@ describe('outbound webhooks', () => {
     const audit = await env.store.db.selectFrom('audit_log').select(['via', 'detail']).execute()
     assert.deepEqual(audit, [{ via: 'cli', detail: `Enabled webhook endpoint ${endpoint.url}` }])
     assert.equal((await cli(env.dbPath, 'webhook', 'enable', 'no-such-id')).code, 1)
+  })
+
+  it("keeps each endpoint's waiting count exact, and past the outbox bound fails a new delivery at once", async () => {
+    const endpoint = await subscribe(['contact.status_changed'])
+    const contact = await addContact(env, { username: 'johndoe' })
+    const counts = async () => ({
+      kept: Number((await env.store.db.selectFrom('webhook_endpoints').select('pending').executeTakeFirstOrThrow()).pending),
+      waiting: (await deliveries()).filter((d) => d.status === 'pending').length,
+    })
+    // A backlog one short of the bound, as a receiver that has been down for days leaves it.
+    await env.store.write((trx) =>
+      sql`insert into webhook_deliveries (id, endpoint_id, message_id, event_type, payload, status, next_attempt_at, created_at)
+        with recursive n(i) as (select 1 union all select i + 1 from n where i < ${MAX_PENDING_PER_ENDPOINT - 1})
+        select 'backlog-' || i, ${endpoint.id}, 'msg_backlog_' || i, 'contact.status_changed', '{}', 'pending', '2099-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z' from n`.execute(
+        trx,
+      ),
+    )
+    assert.deepEqual(await counts(), { kept: MAX_PENDING_PER_ENDPOINT - 1, waiting: MAX_PENDING_PER_ENDPOINT - 1 })
+    assert.equal((await setStatus(contact.id, { lead_status: 'won' })).status, 200)
+    assert.deepEqual(await counts(), { kept: MAX_PENDING_PER_ENDPOINT, waiting: MAX_PENDING_PER_ENDPOINT })
+    // Full: the change still succeeds; its delivery is recorded as failed, with why, and can be retried later.
+    assert.equal((await setStatus(contact.id, { lead_status: 'lost' })).status, 200)
+    const ours = (await deliveries()).filter((d) => !d.id.startsWith('backlog-'))
+    const toLost = (d: { payload: string }) => JSON.parse(d.payload).data.changes.lead_status.to === 'lost'
+    assert.deepEqual(ours.map((d) => [toLost(d), d.status]).sort(), [
+      [false, 'pending'],
+      [true, 'failed'],
+    ])
+    const overflow = ours.find(toLost)!
+    const attempts = await env.store.db.selectFrom('webhook_attempts').select('error').where('delivery_id', '=', overflow.id).execute()
+    assert.deepEqual(attempts, [{ error: `outbox full: ${MAX_PENDING_PER_ENDPOINT} deliveries already waiting` }])
+    assert.deepEqual(await counts(), { kept: MAX_PENDING_PER_ENDPOINT, waiting: MAX_PENDING_PER_ENDPOINT })
+    // `webhook retry` sends it at once; sent, it stops counting. Put back in the outbox, it counts again.
+    const retried = await cli(env.dbPath, 'webhook', 'retry', overflow.id)
+    assert.match(retried.out, /delivered: HTTP 2\d\d/)
+    assert.deepEqual(await counts(), { kept: MAX_PENDING_PER_ENDPOINT, waiting: MAX_PENDING_PER_ENDPOINT })
+    await env.store.write((trx) => retryDelivery(trx, overflow.id, isoTime(env.now())))
+    assert.deepEqual(await counts(), { kept: MAX_PENDING_PER_ENDPOINT + 1, waiting: MAX_PENDING_PER_ENDPOINT + 1 })
+    await env.store.write((trx) => trx.deleteFrom('webhook_deliveries').where('id', 'like', 'backlog-1%').execute())
+    const left = await counts()
+    assert.equal(left.kept, left.waiting)
+    assert.ok(left.waiting < MAX_PENDING_PER_ENDPOINT - 1000)
   })
 
   it('records the outcomes of attempts that end together in one write, each delivery and endpoint as if one by one', async () => {

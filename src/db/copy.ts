@@ -158,6 +158,13 @@ export async function copyDatabase(from: Store, to: Store, options: CopyOptions 
           where c.organization_id = pipeline_stages.organization_id and c.pipeline_stage_id = pipeline_stages.id and c.archived_at is null)`,
       })
       .execute()
+    // The same for the endpoints' waiting counts, which the outbox's triggers raised for every copied pending delivery.
+    await target
+      .updateTable('webhook_endpoints')
+      .set({
+        pending: sql`(select count(*) from webhook_deliveries d where d.endpoint_id = webhook_endpoints.id and d.status = 'pending')`,
+      })
+      .execute()
     await recountFilterCounts(target)
     await recountTagCounts(target)
     if (engineOf(target) === 'postgres') await restartIdentities(target)

@@ -1,5 +1,6 @@
 import type { ActivityVia } from '../core/actor.ts'
 import { compiled, compiledWrite } from '../db/compiled.ts'
+import type { DeliveryStatus } from '../db/schema.ts'
 import { uuidV7 } from '../db/uuid-v7.ts'
 import type { Trx } from '../db/write.ts'
 
@@ -36,48 +37,31 @@ export function subscribes(events: string, type: EventType): boolean {
  * Writes the events of one change to the outbox, in the change's own transaction (savepoint):
  * one pending delivery per enabled endpoint of the organization that subscribes to it. If the
  * change rolls back, so do its deliveries; once it commits, the worker will send them.
- * Every write request runs this, so its statements are compiled once (see compiled()) and each
- * endpoint's waiting count is raised once for all the events of the change.
+ * Every write request runs this, so its statements are compiled once (see compiled()); each
+ * endpoint's waiting count is kept by the outbox's triggers (migration 2026_12_03_1800).
  */
 export async function recordEvents(trx: Trx, organizationId: string, events: EventDraft[], now: string): Promise<void> {
   if (events.length === 0) return
   const endpoints = await enabledEndpoints(trx, organizationId)
   if (endpoints.length === 0) return
-  const queued = new Map<string, number>()
   for (const event of events) {
     const targets = endpoints.filter((e) => subscribes(e.events, event.type))
     if (targets.length === 0) continue
     const data = { organization_id: organizationId, ...(event.via ? { via: event.via } : {}), ...(await event.data()) }
-    await writeDeliveries(trx, targets, event.type, data, now, queued)
+    await queueDeliveries(trx, targets, event.type, data, now)
   }
-  await raisePending(trx, queued)
 }
 
-/** One message (one webhook-id, one payload) queued for each of `endpoints`. */
+/**
+ * One message (one webhook-id, one payload) queued for each of `endpoints`, serialized once for
+ * all of them; a delivery whose endpoint's outbox is full is failed at once.
+ */
 export async function queueDeliveries(
   trx: Trx,
   endpoints: { id: string; pending: number }[],
   type: EventType,
   data: Record<string, unknown>,
   now: string,
-): Promise<string[]> {
-  const queued = new Map<string, number>()
-  const ids = await writeDeliveries(trx, endpoints, type, data, now, queued)
-  await raisePending(trx, queued)
-  return ids
-}
-
-/**
- * Inserts one delivery per endpoint (the payload serialized once for all of them) and counts, in
- * `queued`, those that wait to be sent; one whose endpoint's outbox is full is failed at once.
- */
-async function writeDeliveries(
-  trx: Trx,
-  endpoints: { id: string; pending: number }[],
-  type: EventType,
-  data: Record<string, unknown>,
-  now: string,
-  queued: Map<string, number>,
 ): Promise<string[]> {
   const nowMs = Date.parse(now)
   const payload = JSON.stringify({ type, timestamp: now, data })
@@ -88,61 +72,47 @@ async function writeDeliveries(
     // The message's id comes from its first delivery's, unique as that is: one random id less per event.
     messageId ??= `msg_${id.replaceAll('-', '')}`
     ids.push(id)
-    if (endpoint.pending < MAX_PENDING_PER_ENDPOINT) {
-      await insertPending(trx, id, endpoint.id, messageId, type, payload, now)
-      queued.set(endpoint.id, (queued.get(endpoint.id) ?? 0) + 1)
-      continue
-    }
-    await trx
-      .insertInto('webhook_deliveries')
-      .values({
-        id,
-        endpoint_id: endpoint.id,
-        message_id: messageId,
-        event_type: type,
-        payload,
-        status: 'failed',
-        next_attempt_at: null,
-        created_at: now,
-      })
-      .execute()
-    await trx
-      .insertInto('webhook_attempts')
-      .values({
-        delivery_id: id,
-        attempted_at: now,
-        status_code: null,
-        duration_ms: 0,
-        error: `outbox full: ${MAX_PENDING_PER_ENDPOINT} deliveries already waiting`,
-        response_body: null,
-      })
-      .execute()
+    const room = endpoint.pending < MAX_PENDING_PER_ENDPOINT
+    await insertDelivery(trx, id, endpoint.id, messageId, type, payload, room ? 'pending' : 'failed', room ? now : null, now)
+    // Compiled too: a dead receiver fills the outbox, and then every event of every write takes this path.
+    if (!room) await insertOutboxFull(trx, id, now)
   }
   return ids
 }
 
-async function raisePending(trx: Trx, queued: Map<string, number>): Promise<void> {
-  for (const [endpointId, count] of queued) await addPending(trx, count, endpointId)
-}
-
-const insertPending = compiledWrite((db, id: string, endpointId: string, messageId: string, type: string, payload: string, now: string) =>
-  db.insertInto('webhook_deliveries').values({
-    id,
-    endpoint_id: endpointId,
-    message_id: messageId,
-    event_type: type,
-    payload,
-    status: 'pending',
-    next_attempt_at: now,
-    created_at: now,
-  }),
+const insertDelivery = compiledWrite(
+  (
+    db,
+    id: string,
+    endpointId: string,
+    messageId: string,
+    type: string,
+    payload: string,
+    status: DeliveryStatus,
+    nextAttemptAt: string | null,
+    now: string,
+  ) =>
+    db.insertInto('webhook_deliveries').values({
+      id,
+      endpoint_id: endpointId,
+      message_id: messageId,
+      event_type: type,
+      payload,
+      status,
+      next_attempt_at: nextAttemptAt,
+      created_at: now,
+    }),
 )
 
-const addPending = compiledWrite((db, count: number, endpointId: string) =>
-  db
-    .updateTable('webhook_endpoints')
-    .set((eb) => ({ pending: eb('pending', '+', count) }))
-    .where('id', '=', endpointId),
+const insertOutboxFull = compiledWrite((db, deliveryId: string, now: string) =>
+  db.insertInto('webhook_attempts').values({
+    delivery_id: deliveryId,
+    attempted_at: now,
+    status_code: null,
+    duration_ms: 0,
+    error: `outbox full: ${MAX_PENDING_PER_ENDPOINT} deliveries already waiting`,
+    response_body: null,
+  }),
 )
 
 const enabledEndpoints = compiled((db, organizationId: string) =>

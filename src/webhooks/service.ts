@@ -197,22 +197,11 @@ export async function listDeliveries(
 
 /** Puts a delivery back in the outbox with a fresh retry schedule; it keeps its webhook-id. */
 export async function retryDelivery(trx: Trx, deliveryId: string, now: string): Promise<void> {
-  const delivery = await trx
-    .selectFrom('webhook_deliveries')
-    .select(['status', 'endpoint_id'])
-    .where('id', '=', deliveryId)
-    .executeTakeFirst()
-  if (!delivery) throw new AppError('not_found', `No webhook delivery with id ${deliveryId}`)
-  await trx
+  // The endpoint's waiting count follows the status (the outbox's triggers).
+  const { numUpdatedRows } = await trx
     .updateTable('webhook_deliveries')
     .set({ status: 'pending', attempts: 0, next_attempt_at: now })
     .where('id', '=', deliveryId)
-    .execute()
-  if (delivery.status !== 'pending') {
-    await trx
-      .updateTable('webhook_endpoints')
-      .set((eb) => ({ pending: eb('pending', '+', 1) }))
-      .where('id', '=', delivery.endpoint_id)
-      .execute()
-  }
+    .executeTakeFirst()
+  if (numUpdatedRows === 0n) throw new AppError('not_found', `No webhook delivery with id ${deliveryId}`)
 }

@@ -320,8 +320,8 @@ const setNextAttempt = compiledWrite((db, next: string, id: string) =>
 
 /**
  * Records attempts, in one write: each delivery is then done, failed for good, or due again per
- * the schedule; each endpoint's waiting count and failure state (failing since, disabled after
- * failing for `disableAfterMs`) follow its outcomes in order. A delivery removed meanwhile is
+ * the schedule; each endpoint's failure state (failing since, disabled after failing for
+ * `disableAfterMs`) follows its outcomes in order, its waiting count the statuses (triggers). A delivery removed meanwhile is
  * skipped; one no longer pending (retried by hand and sent meanwhile) only gets its attempt logged.
  */
 async function record(store: Store, outcomes: Outcome[], o: typeof DEFAULTS & DeliveryOptions) {
@@ -355,12 +355,10 @@ async function record(store: Store, outcomes: Outcome[], o: typeof DEFAULTS & De
       .execute()
     const live = kept.filter((x) => status.get(x.delivery.id) === 'pending')
     const ended: Record<'delivered' | 'failed', string[]> = { delivered: [], failed: [] }
-    const settledPerEndpoint = new Map<string, number>()
     for (const { delivery, result, atMs } of live) {
       const ok = isOk(result)
       if (ok || delivery.attempts > o.scheduleMs.length) {
         ended[ok ? 'delivered' : 'failed'].push(delivery.id)
-        settledPerEndpoint.set(delivery.endpoint.id, (settledPerEndpoint.get(delivery.endpoint.id) ?? 0) + 1)
         if (!ok)
           lines.push({
             level: 'warn',
@@ -377,13 +375,6 @@ async function record(store: Store, outcomes: Outcome[], o: typeof DEFAULTS & De
     for (const final of ['delivered', 'failed'] as const) {
       if (ended[final].length === 0) continue
       await trx.updateTable('webhook_deliveries').set({ status: final, next_attempt_at: null }).where('id', 'in', ended[final]).execute()
-    }
-    for (const [endpointId, count] of settledPerEndpoint) {
-      await trx
-        .updateTable('webhook_endpoints')
-        .set((eb) => ({ pending: eb('pending', '-', count) }))
-        .where('id', '=', endpointId)
-        .execute()
     }
     await followFailures(trx, live, o, lines)
   })
