@@ -3,10 +3,9 @@ import { engineOf } from './dialect.ts'
 
 // Each webhook endpoint's number of waiting deliveries (`pending`, the outbox's bounded and shown
 // size) kept by triggers on the outbox, like the stages' contact counts: every way a delivery starts
-// or stops waiting is an insert, an update of its status or a delete. Before, the request raised the
-// count with a statement of its own after writing its deliveries, about 35 µs of the request thread
-// per write request with an endpoint subscribed (docs/performance.md, "The waiting count kept by the
-// database"); the worker and a manual retry lowered and raised it by hand.
+// or stops waiting is an insert, an update of its status or a delete, so the count cannot drift
+// whichever code path does it. Before, the request raised it with a statement of its own after
+// writing its deliveries, and the worker and a manual retry lowered and raised it by hand.
 
 export async function up(db: Kysely<any>): Promise<void> {
   if (engineOf(db) === 'postgres') await postgresTriggers(db)

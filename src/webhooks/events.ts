@@ -72,9 +72,9 @@ export async function queueDeliveries(
     // The message's id comes from its first delivery's, unique as that is: one random id less per event.
     messageId ??= `msg_${id.replaceAll('-', '')}`
     ids.push(id)
+    // Both paths compiled: a dead receiver fills the outbox, and then every event of every write takes the full one.
     const room = endpoint.pending < MAX_PENDING_PER_ENDPOINT
     await insertDelivery(trx, id, endpoint.id, messageId, type, payload, room ? 'pending' : 'failed', room ? now : null, now)
-    // Compiled too: a dead receiver fills the outbox, and then every event of every write takes this path.
     if (!room) await insertOutboxFull(trx, id, now)
   }
   return ids

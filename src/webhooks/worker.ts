@@ -321,8 +321,9 @@ const setNextAttempt = compiledWrite((db, next: string, id: string) =>
 /**
  * Records attempts, in one write: each delivery is then done, failed for good, or due again per
  * the schedule; each endpoint's failure state (failing since, disabled after failing for
- * `disableAfterMs`) follows its outcomes in order, its waiting count the statuses (triggers). A delivery removed meanwhile is
- * skipped; one no longer pending (retried by hand and sent meanwhile) only gets its attempt logged.
+ * `disableAfterMs`) follows its outcomes in order (its waiting count follows the statuses, by
+ * triggers). A delivery removed meanwhile is skipped; one no longer pending (retried by hand and
+ * sent meanwhile) only gets its attempt logged.
  */
 async function record(store: Store, outcomes: Outcome[], o: typeof DEFAULTS & DeliveryOptions) {
   const log = o.log ?? silentLogger
