@@ -19,6 +19,8 @@ const HELP = `Usage: bun scripts/bench.ts [options]   (npm run bench -- [options
   --endpoint LIST     ${ENDPOINTS.join(',')} (default all)
   --contacts LIST     seeded contacts, e.g. 10000,1000000 (default 100000)
   --orgs N            organizations the contacts are spread over (default 10)
+  --history-days N    days the seeded contacts' moments (outreach, replies, follow-ups) are spread over
+                      (default 90: a 90-day report reads them all; issue 17's dataset is a year, 365)
   --durability LIST   normal,full (default both)
   --runtime LIST      bun (the compiled binary) and/or node (the tsx dev path) (default bun)
   --connections N     concurrent connections (default 64)
@@ -52,6 +54,7 @@ const { values } = parseArgs({
     endpoint: { type: 'string', default: ENDPOINTS.join(',') },
     contacts: { type: 'string', default: '100000' },
     orgs: { type: 'string', default: '10' },
+    'history-days': { type: 'string', default: '90' },
     durability: { type: 'string', default: 'normal,full' },
     runtime: { type: 'string', default: 'bun' },
     connections: { type: 'string' },
@@ -103,6 +106,7 @@ const options = {
   endpoints: list('endpoint', values.endpoint, ENDPOINTS),
   contacts: values.contacts.split(',').map((c) => count('contacts', c)),
   orgs: Math.max(1, count('orgs', values.orgs)),
+  historyDays: Math.max(1, count('history-days', values['history-days'])),
   durabilities: list('durability', values.durability, ['normal', 'full'] as const),
   runtimes: list('runtime', values.runtime, ['bun', 'node'] as const),
   connections: count('connections', values.connections ?? (values.mixed ? '2' : '64')),
@@ -402,8 +406,10 @@ async function mixed() {
   const contacts = options.contacts[0]!
   const seedPath = join(tmp, 'seed-mixed.db')
   const seededAt = performance.now()
-  const seeded = await seed(seedPath, { contacts, orgCount: options.orgs })
-  log(`seeded ${contacts} contacts over ${options.orgs} organizations in ${((performance.now() - seededAt) / 1000).toFixed(1)} s`)
+  const seeded = await seed(seedPath, { contacts, orgCount: options.orgs, historyDays: options.historyDays })
+  log(
+    `seeded ${contacts} contacts over ${options.orgs} organizations and ${options.historyDays} days in ${((performance.now() - seededAt) / 1000).toFixed(1)} s`,
+  )
   const durability = options.durabilities[0]!
   const server = (path: string) => async () => {
     const db = freshDb(seedPath, 'run')
@@ -424,7 +430,7 @@ async function mixed() {
     log,
   })
   console.log(
-    `${contacts} contacts over ${options.orgs} organizations, durability ${durability}, ${options.connections} connections, ${options.duration} s per flat-out run, ${options.rateDuration} s per fixed-rate run, median of ${options.repeat}\n`,
+    `${contacts} contacts over ${options.orgs} organizations and ${options.historyDays} days, durability ${durability}, ${options.connections} connections, ${options.duration} s per flat-out run, ${options.rateDuration} s per fixed-rate run, median of ${options.repeat}\n`,
   )
   console.log(table)
   console.log(`\nmachine: ${JSON.stringify(machine())}`)
@@ -442,8 +448,10 @@ async function main() {
   for (const contacts of options.contacts) {
     const seedPath = join(tmp, `seed-${contacts}.db`)
     const seededAt = performance.now()
-    const seeded = await seed(seedPath, { contacts, orgCount: options.orgs })
-    log(`seeded ${contacts} contacts over ${options.orgs} organizations in ${((performance.now() - seededAt) / 1000).toFixed(1)} s`)
+    const seeded = await seed(seedPath, { contacts, orgCount: options.orgs, historyDays: options.historyDays })
+    log(
+      `seeded ${contacts} contacts over ${options.orgs} organizations and ${options.historyDays} days in ${((performance.now() - seededAt) / 1000).toFixed(1)} s`,
+    )
     for (const endpoint of options.endpoints) rows.push(...(await benchEndpoint(endpoint, seeded, seedPath, dmtracker)))
     const last = contacts === options.contacts.at(-1)
     if (options.extras && last) {

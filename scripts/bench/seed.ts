@@ -23,9 +23,14 @@ const SEED_COLORS = ['#dc2626', '#2563eb', '#16a34a', '#9333ea', '#374151']
  * A migrated database with `orgCount` organizations (made by the app's own code, so pipelines
  * and tokens are real) and `contacts` contacts spread over them, each with one message in its
  * history, its open follow-up, and a third of them tagged; a quarter are outreach (with the
- * analytics columns filled: outreach moment, a third of them replied). Rows are inserted in bulk with prepared statements.
+ * analytics columns filled: outreach moment, a third of them replied). Their moments are spread
+ * evenly over the last `historyDays` days (default 90, so a 90-day report reads every contact;
+ * issue 17's dataset is a year of history: 365). Rows are inserted in bulk with prepared statements.
  */
-export async function seed(path: string, { contacts, orgCount }: { contacts: number; orgCount: number }): Promise<Seed> {
+export async function seed(
+  path: string,
+  { contacts, orgCount, historyDays = 90 }: { contacts: number; orgCount: number; historyDays?: number },
+): Promise<Seed> {
   const store = openStore(path)
   await migrateToLatest(store.db)
   const now = new Date()
@@ -69,7 +74,7 @@ export async function seed(path: string, { contacts, orgCount }: { contacts: num
     for (let i = from; i < to; i++) {
       const o = i % orgs.length
       const outreach = i % 4 === 0 ? OUTREACH[i % OUTREACH.length]! : undefined
-      const at = new Date(now.getTime() - (i % 90) * DAY_MS - (i % 86_400) * 1000).toISOString()
+      const at = new Date(now.getTime() - (i % historyDays) * DAY_MS - (i % 86_400) * 1000).toISOString()
       const message = MESSAGES[i % MESSAGES.length]!
       const id = contactId(i)
       insertContact.run(
