@@ -70,9 +70,10 @@ interface Run {
 const median = (xs: number[]) => (xs.length === 0 ? NaN : [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!)
 
 /**
- * One request by curl, in its own process: the background reads must not take this process's
- * event loop from the load generator (reading a 70 MB export here delayed the webhooks it sends,
- * and the open-loop measurement rightly counts that as latency). Resolves to its seconds and size.
+ * One request by curl, in its own process, its answer streamed to /dev/null (used for exports, one
+ * a minute at most): the background reads must not take this process's event loop from the load
+ * generator (reading a 70 MB export here delayed the webhooks it sends, and the open-loop
+ * measurement rightly counts that as latency). Resolves to its seconds and size.
  */
 async function curl(url: string, header: string): Promise<{ seconds: number; bytes: number }> {
   const proc = Bun.spawn(['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code} %{time_total} %{size_download}', '-H', header, url], {
@@ -104,27 +105,22 @@ const pagePaths = (contactId: string) => ['/follow-ups', '/contacts', '/pipeline
 const PAGES_PER_SECOND = 12
 
 /**
- * Starts the signed-in person's page loop: one long-lived client process over a kept-alive
- * connection, as a browser (scripts/bench/page-client.ts says why not a `curl` per page). `stop`
- * ends it after the page under way and resolves to how many pages it loaded.
+ * Starts a background loop: one long-lived client process that asks for `paths` in turn over a
+ * kept-alive connection with `header`, `perSecond` requests a second (0: back to back).
+ * scripts/bench/loop-client.ts says why not a `curl` per request. `stop` ends it after the request
+ * under way and resolves to how many answers it read.
  */
-function pageLoop(url: string, session: { cookie: string; contactId: string }) {
-  const client = Bun.spawn(
-    [
-      process.execPath,
-      join(import.meta.dir, 'page-client.ts'),
-      url,
-      session.cookie,
-      String(PAGES_PER_SECOND),
-      ...pagePaths(session.contactId),
-    ],
-    { stdin: 'pipe', stdout: 'pipe', stderr: 'inherit' },
-  )
+function loopClient(url: string, header: string, perSecond: number, paths: string[]) {
+  const client = Bun.spawn([process.execPath, join(import.meta.dir, 'loop-client.ts'), url, header, String(perSecond), ...paths], {
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'inherit',
+  })
   return {
     async stop(): Promise<number> {
       client.stdin.end()
       const printed = await new Response(client.stdout).text()
-      if ((await client.exited) !== 0) throw new Error(`the page client failed (exit code ${client.exitCode})`)
+      if ((await client.exited) !== 0) throw new Error(`the loop client failed (exit code ${client.exitCode})`)
       return Number(printed)
     },
   }
@@ -152,7 +148,7 @@ async function signIn(url: string, token: string): Promise<{ cookie: string; con
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 
 /** Issue 17's reports for the last 90 days (JSON and CSV), asked in turn. */
-function analyticsPaths(): string[] {
+export function analyticsPaths(): string[] {
   const range = `from=${day(Date.now() - 89 * 86_400_000)}&to=${day(Date.now())}`
   return ['setters', 'outreach', 'daily', 'setters.csv'].map((report) => `/api/v1/analytics/${report}?${range}`)
 }
@@ -166,32 +162,24 @@ async function whileRunning(
   measure: () => Promise<[LoadResult, LoadResult]>,
 ): Promise<Measured> {
   const exports: number[] = []
-  let reads = 0
   let stopped = false
-  const analytics = analyticsPaths()
   const auth = `x-org-auth-token: ${token}`
   const exportLoop = async () => {
     while (!stopped) exports.push((await curl(`${url}/api/v1/contacts/export.csv`, auth)).seconds)
   }
-  const readLoop = async (paths: string[]) => {
-    while (!stopped) {
-      await curl(url + paths[reads % paths.length], auth)
-      reads++
-    }
-  }
-  const loops =
-    scenario === 'exports'
-      ? [exportLoop()]
-      : scenario === 'reads'
-        ? [readLoop(READ_PATHS)]
-        : scenario === 'analytics'
-          ? [exportLoop(), readLoop(analytics)]
-          : []
-  const pages = scenario === 'pages' ? pageLoop(url, session) : undefined
+  const exporting = scenario === 'exports' || scenario === 'analytics' ? exportLoop() : undefined
+  const reader =
+    scenario === 'reads'
+      ? loopClient(url, auth, 0, READ_PATHS)
+      : scenario === 'analytics'
+        ? loopClient(url, auth, 0, analyticsPaths())
+        : scenario === 'pages'
+          ? loopClient(url, `cookie: ${session.cookie}`, PAGES_PER_SECOND, pagePaths(session.contactId))
+          : undefined
   const [flat, fixed] = await measure()
   stopped = true
-  await Promise.all(loops) // the export under way finishes: it counts, and the next scenario starts clean
-  if (pages) reads = await pages.stop()
+  const reads = (await reader?.stop()) ?? 0
+  await exporting // the export under way finishes: it counts, and the next scenario starts clean
   return { flat, fixed, exports, reads }
 }
 

@@ -1,24 +1,32 @@
-// What the mixed bench's page loop costs the machine, the old way (a `curl` process per page) and
-// the new (one kept-alive client process, scripts/bench/page-client.ts): the client side's CPU per
-// page (processes this one started and waited for: /proc's cutime + cstime) and the server's, on a
-// small database, loops alternating. CPU time, not wall time, so a busy machine blurs it less.
-// `bun scripts/bench/page-client-cost.ts --binary PATH [--pages 200] [--rounds 3]`
+// What the mixed bench's background loops cost the machine, the old way (a `curl` process per
+// request) and the new (one kept-alive client process, scripts/bench/loop-client.ts): the client
+// side's CPU per request (processes this one started and waited for: /proc's cutime + cstime) and
+// the server's, on a small database, loops alternating. CPU time, not wall time, so a busy machine
+// blurs it less. `--loop pages`: the signed-in person's pages; `--loop analytics`: issue 17's
+// reports of the last 90 days, with the org token.
+// `bun scripts/bench/loop-client-cost.ts --binary PATH [--loop pages|analytics] [--requests 200] [--rounds 3]`
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { addPagesUser } from './mixed.ts'
+import { addPagesUser, analyticsPaths } from './mixed.ts'
 import { markdown } from './report.ts'
 import { seed } from './seed.ts'
 import { freePort, start } from './server.ts'
 
 const { values } = parseArgs({
-  options: { binary: { type: 'string' }, pages: { type: 'string', default: '200' }, rounds: { type: 'string', default: '3' } },
+  options: {
+    binary: { type: 'string' },
+    loop: { type: 'string', default: 'pages' },
+    requests: { type: 'string', default: '200' },
+    rounds: { type: 'string', default: '3' },
+  },
 })
 if (!values.binary) throw new Error('--binary PATH is required')
-const pages = Number(values.pages)
-const dir = mkdtempSync(join(tmpdir(), 'dmtracker-page-client-'))
-const db = join(dir, 'pages.db')
+if (values.loop !== 'pages' && values.loop !== 'analytics') throw new Error('--loop is pages or analytics')
+const requests = Number(values.requests)
+const dir = mkdtempSync(join(tmpdir(), 'dmtracker-loop-client-'))
+const db = join(dir, 'loop.db')
 const seeded = await seed(db, { contacts: 2000, orgCount: 5 })
 const org = seeded.orgs[0]!
 addPagesUser(values.binary, db, org.id)
@@ -38,7 +46,10 @@ const cookie = /dmtracker_session=[^;]+/.exec(login.headers.get('set-cookie') ??
 const list = (await (await fetch(`${server.url}/api/v1/contacts?limit=1`, { headers: { 'x-org-auth-token': org.token } })).json()) as {
   data: { id: string }[]
 }
-const paths = ['/follow-ups', '/contacts', '/pipeline', `/contacts/${list.data[0]!.id}`]
+const [header, paths] =
+  values.loop === 'pages'
+    ? [`cookie: ${cookie}`, ['/follow-ups', '/contacts', '/pipeline', `/contacts/${list.data[0]!.id}`]]
+    : [`x-org-auth-token: ${org.token}`, analyticsPaths()]
 
 const TICK_MS = 10 // USER_HZ is 100 on Linux
 /** CPU ms of the children this process has waited for. */
@@ -48,28 +59,28 @@ function childrenCpuMs(): number {
 }
 
 async function curlLoop(): Promise<number> {
-  for (let i = 0; i < pages; i++) {
-    const proc = Bun.spawn(['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '-H', `cookie: ${cookie}`, server.url + paths[i % 4]], {
+  for (let i = 0; i < requests; i++) {
+    const proc = Bun.spawn(['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '-H', header, server.url + paths[i % paths.length]], {
       stdout: 'pipe',
     })
     const status = await new Response(proc.stdout).text()
     await proc.exited
     if (status !== '200') throw new Error(`curl: ${status}`)
   }
-  return pages
+  return requests
 }
 
 async function clientLoop(): Promise<number> {
-  const client = Bun.spawn([process.execPath, join(import.meta.dir, 'page-client.ts'), server.url, cookie, '0', ...paths], {
+  const client = Bun.spawn([process.execPath, join(import.meta.dir, 'loop-client.ts'), server.url, header, '0', ...paths], {
     stdin: 'pipe',
     stdout: 'pipe',
   })
-  // Lets it load pages for as long as the curl loop took, then stops it.
+  // Lets it ask for as long as the curl loop took, then stops it.
   const started = performance.now()
   await Bun.sleep(lastCurlMs)
   client.stdin.end()
   const loaded = Number(await new Response(client.stdout).text())
-  if ((await client.exited) !== 0) throw new Error('the page client failed')
+  if ((await client.exited) !== 0) throw new Error('the loop client failed')
   lastClientMs = performance.now() - started
   return loaded
 }
@@ -79,7 +90,7 @@ let lastClientMs = 0
 const rows: string[][] = []
 for (let round = 0; round < Number(values.rounds); round++) {
   for (const [name, loop] of [
-    ['a curl process per page', curlLoop],
+    ['a curl process per request', curlLoop],
     ['one kept-alive client', clientLoop],
   ] as const) {
     const client = childrenCpuMs()
@@ -100,4 +111,6 @@ for (let round = 0; round < Number(values.rounds); round++) {
 }
 await server.stop()
 rmSync(dir, { recursive: true, force: true })
-console.log(markdown(['round', 'page loop', 'pages', 'pages/s', 'client CPU ms per page', 'server CPU ms per page'], rows))
+console.log(
+  markdown(['round', `${values.loop} loop`, 'requests', 'requests/s', 'client CPU ms per request', 'server CPU ms per request'], rows),
+)
