@@ -22,7 +22,8 @@ try {
   // Not allowed or not supported (another OS): the reads run at the request thread's priority.
 }
 const { path, busyTimeoutMs, foreground, hooks } = workerData as ReadWorkerData
-const requestsInFlight = new Int32Array(foreground)
+/** [requests in flight, requests started] on the main thread (src/http/foreground.ts). */
+const requests = new Int32Array(foreground)
 const sqlite = runtime.openSqlite(path, { readonly: true })
 sqlite.exec(`pragma busy_timeout = ${Math.trunc(busyTimeoutMs)}`)
 sqlite.exec('pragma temp_store = memory')
@@ -43,6 +44,9 @@ port.on('message', (message: ToWorker) => {
 })
 
 async function read(message: ToWorker & { type: 'run' | 'stream' }) {
+  await sleep(restUntil - performance.now())
+  const startedBefore = Atomics.load(requests, 1)
+  const readStarted = performance.now()
   // BEGIN (deferred) starts the snapshot at the first read and keeps it until the rollback: every
   // page of an export comes from the same database state. Nothing is written, so rollback ends it.
   sqlite.exec('begin')
@@ -54,6 +58,11 @@ async function read(message: ToWorker & { type: 'run' | 'stream' }) {
     send({ type: 'error', id: message.id, error: serializeError(error) })
   } finally {
     sqlite.exec('rollback')
+  }
+  // Exports pace themselves page by page (stream below); a report or a list is one statement, so
+  // the pause comes after it, and only if requests came meanwhile.
+  if (message.type === 'run' && Atomics.load(requests, 1) !== startedBefore) {
+    restUntil = performance.now() + Math.min(MAX_REST_MS, REST_FACTOR * (performance.now() - readStarted))
   }
 }
 
@@ -81,7 +90,19 @@ async function stream({ id, task, args }: { id: number; task: string; args: unkn
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const sleep = (ms: number) => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve())
+
+/**
+ * How many times a read's own time a worker rests before its next read when requests came in while
+ * it read: so back-to-back reports (a dashboard polling analytics) take at most a quarter of a CPU
+ * while the server answers webhooks, and a whole CPU when none come (docs/performance.md, "With
+ * analytics (issue 17)"). Each report still runs at full speed; the next one waits.
+ */
+const REST_FACTOR = 3
+/** The longest rest: the next read's client gets no byte meanwhile, and HTTP servers drop idle connections (Bun after 10 s). */
+const MAX_REST_MS = 1000
+/** When the next read may start (performance.now() time). */
+let restUntil = 0
 
 /** How many times the last page's work an export waits, at most, for the main thread to be idle. */
 const IDLE_WAIT_FACTOR = 3
@@ -96,7 +117,7 @@ const IDLE_WAIT_FACTOR = 3
  */
 async function untilIdle(worked: number) {
   const until = performance.now() + IDLE_WAIT_FACTOR * worked
-  while (Atomics.load(requestsInFlight, 0) > 0 && performance.now() < until) await sleep(1)
+  while (Atomics.load(requests, 0) > 0 && performance.now() < until) await sleep(1)
 }
 
 /** Test hook: blocks this thread, as a long query would, until the test opens the gate. */

@@ -146,6 +146,31 @@ describe('long reads in worker threads', () => {
     )
   })
 
+  itSqlite('reads back to back still all answer while requests keep coming in', async () => {
+    env = await setup({ readWorkers: 1 })
+    await fiveContacts(env)
+    const alone = await env.call('GET', '/api/v1/contacts?limit=3')
+    // While requests come in, a worker rests after each read (3x the read's time) before the next
+    // one: reads slow down, they never stop.
+    let reading = true
+    let others = 0
+    const traffic = (async () => {
+      while (reading) {
+        assert.equal((await env!.app.request('/healthz')).status, 200)
+        others++
+        await new Promise((resolve) => setImmediate(resolve)) // lets the worker's answers in
+      }
+    })()
+    for (let i = 0; i < 20; i++) {
+      const list: Awaited<ReturnType<TestEnv['call']>> = await env.call('GET', '/api/v1/contacts?limit=3')
+      assert.equal(list.status, 200)
+      assert.deepEqual(list.body, alone.body)
+    }
+    reading = false
+    await traffic
+    assert.ok(others > 20, `other requests came in meanwhile (${others})`)
+  })
+
   itSqlite('stops an export when its client disconnects', async () => {
     const held = gate()
     env = await setup({ readWorkers: 1 }, { readHooks: { gate: held.buffer, pageSize: 1 } })

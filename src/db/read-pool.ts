@@ -12,7 +12,10 @@ import type { ReadDb } from './write.ts'
 export interface ReadWorkerData {
   path: string
   busyTimeoutMs: number
-  /** Index 0: requests the main thread is answering now (src/http/foreground.ts); exports yield to them. */
+  /**
+   * The main thread's request counters (src/http/foreground.ts): index 0 in flight, which exports
+   * yield to; index 1 started, which tells a worker whether requests came while it read.
+   */
   foreground: SharedArrayBuffer
   hooks: ReadHooks
 }
@@ -116,7 +119,7 @@ export function createReadPool<R extends RunTasks, S extends StreamTasks>({
   busyTimeoutMs = 5000,
   queueLimit = 16 * workers,
   maxReadMs = DEFAULT_MAX_READ_MS,
-  foreground = new SharedArrayBuffer(4),
+  foreground = new SharedArrayBuffer(8), // the two counters of src/http/foreground.ts
   hooks = {},
 }: ReadPoolOptions): ReadPool<R, S> {
   // Exports leave one worker free (when there are two or more) so lists and boards do not wait
