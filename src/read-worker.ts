@@ -62,7 +62,8 @@ async function read(message: ToWorker & { type: 'run' | 'stream' }) {
   // Exports pace themselves page by page (stream below); a report or a list is one statement, so
   // the pause comes after it, and only if requests came meanwhile.
   if (message.type === 'run' && Atomics.load(requests, 1) !== startedBefore) {
-    restUntil = performance.now() + Math.min(MAX_REST_MS, REST_FACTOR * (performance.now() - readStarted))
+    const readEnded = performance.now()
+    restUntil = readEnded + Math.min(MAX_REST_MS, REST_FACTOR * (readEnded - readStarted))
   }
 }
 

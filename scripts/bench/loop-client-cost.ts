@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { addPagesUser, analyticsPaths } from './mixed.ts'
+import { addPagesUser, analyticsPaths, loopClient } from './mixed.ts'
 import { markdown } from './report.ts'
 import { seed } from './seed.ts'
 import { freePort, start } from './server.ts'
@@ -71,16 +71,11 @@ async function curlLoop(): Promise<number> {
 }
 
 async function clientLoop(): Promise<number> {
-  const client = Bun.spawn([process.execPath, join(import.meta.dir, 'loop-client.ts'), server.url, header, '0', ...paths], {
-    stdin: 'pipe',
-    stdout: 'pipe',
-  })
+  const client = loopClient(server.url, header, 0, paths)
   // Lets it ask for as long as the curl loop took, then stops it.
   const started = performance.now()
   await Bun.sleep(lastCurlMs)
-  client.stdin.end()
-  const loaded = Number(await new Response(client.stdout).text())
-  if ((await client.exited) !== 0) throw new Error('the loop client failed')
+  const loaded = await client.stop()
   lastClientMs = performance.now() - started
   return loaded
 }

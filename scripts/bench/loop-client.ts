@@ -8,8 +8,8 @@
 // A process of its own, so that reading answers takes nothing from the load generator's event
 // loop; one process for the whole loop (not a `curl` per request), so that the bench's machine
 // does not spend its CPU on starting processes, which a real deployment's server does not (its
-// browsers and scripts run elsewhere): about 38 ms of CPU per `curl` on the 2-core bench machine,
-// more than a page or a report costs the server (docs/performance.md).
+// browsers and scripts run elsewhere): 16-38 ms of CPU per `curl` (a report, a page) on the 2-core
+// bench machine, more than the server spends on either (docs/performance.md).
 //
 // `bun scripts/bench/loop-client.ts URL HEADER RATE PATH...`
 import { argv, stdin } from 'node:process'

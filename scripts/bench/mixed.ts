@@ -110,7 +110,7 @@ const PAGES_PER_SECOND = 12
  * scripts/bench/loop-client.ts says why not a `curl` per request. `stop` ends it after the request
  * under way and resolves to how many answers it read.
  */
-function loopClient(url: string, header: string, perSecond: number, paths: string[]) {
+export function loopClient(url: string, header: string, perSecond: number, paths: string[]) {
   const client = Bun.spawn([process.execPath, join(import.meta.dir, 'loop-client.ts'), url, header, String(perSecond), ...paths], {
     stdin: 'pipe',
     stdout: 'pipe',
