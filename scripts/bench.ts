@@ -41,8 +41,9 @@ const HELP = `Usage: bun scripts/bench.ts [options]   (npm run bench -- [options
                       the first --durability; --connections defaults to 2 here)
   --rate-duration S   with --mixed: seconds per fixed-rate run (default 30: several export cycles, so that
                       its p99 does not hang on whether one export's end falls inside the run)
-  --scenarios LIST    with --mixed: which of exports,reads,analytics,pages to run (default all; 'alone'
-                      always runs, as every ratio is taken against it)
+  --scenarios LIST    with --mixed: which of exports,reads,analytics,pages,idle-loop to run (default all;
+                      'alone' always runs, as every ratio is taken against it; idle-loop is a yardstick:
+                      the webhooks beside a CPU loop at Linux's lowest priority, no reads)
   --compare PATH      with --mixed: also measure this binary (e.g. one built from main), runs interleaved
   --keep              keep the temporary directory (databases and server logs)
   --database URL      instead: SQLite next to PostgreSQL (postgres://..., a server where this user may

@@ -2,8 +2,10 @@
 // and at a fixed rate, alone, then while CSV exports of one big organization run back to back, then
 // while the board, contact lists and pipeline are read in a loop, then (issue 17) while analytics
 // reports of the last 90 days and a CSV export run in two loops side by side, then (issue 15) while a
-// signed-in person loads the web app's pages in a loop. Each server is measured in the same run (`--compare` adds another binary, e.g. one built from an older commit), repetitions
-// interleaved, so that drift on a shared machine hits them alike.
+// signed-in person loads the web app's pages in a loop, and (a yardstick) beside a CPU loop that
+// Linux runs only when nothing else wants a CPU: what any neighbour costs the webhooks on this
+// machine. Each server is measured in the same run (`--compare` adds another binary, e.g. one built
+// from an older commit), repetitions interleaved, so that drift on a shared machine hits them alike.
 import { join } from 'node:path'
 import { requestSource } from './bodies.ts'
 import { drive, type LoadResult } from './load.ts'
@@ -25,8 +27,8 @@ export interface MixedOptions {
   log: (line: string) => void
 }
 
-export type Scenario = 'alone' | 'exports' | 'reads' | 'analytics' | 'pages'
-export const SCENARIOS: readonly Scenario[] = ['alone', 'exports', 'reads', 'analytics', 'pages']
+export type Scenario = 'alone' | 'exports' | 'reads' | 'analytics' | 'pages' | 'idle-loop'
+export const SCENARIOS: readonly Scenario[] = ['alone', 'exports', 'reads', 'analytics', 'pages', 'idle-loop']
 
 /** Seconds of webhooks at the fixed rate, beside the scenario's reads, before the fixed rate is measured. */
 const SETTLE_S = 5
@@ -176,11 +178,27 @@ async function whileRunning(
         : scenario === 'pages'
           ? loopClient(url, `cookie: ${session.cookie}`, PAGES_PER_SECOND, pagePaths(session.contactId))
           : undefined
-  const [flat, fixed] = await measure()
+  const neighbour = scenario === 'idle-loop' ? idleLoop() : undefined
+  const [flat, fixed] = await measure().finally(() => neighbour?.kill())
   stopped = true
   const reads = (await reader?.stop()) ?? 0
   await exporting // the export under way finishes: it counts, and the next scenario starts clean
   return { flat, fixed, exports, reads }
+}
+
+/**
+ * A shell loop of no I/O and almost no memory in Linux's idle scheduling class, which runs only on a
+ * CPU nothing else wants and is preempted at every wake-up (`nice -n 19` where `chrt` is missing).
+ * The webhooks beside it show the least any neighbour costs them on this machine
+ * (docs/performance.md, "Three more levers, and how much any neighbour costs").
+ */
+function idleLoop() {
+  const loop = ['sh', '-c', 'while :; do :; done']
+  try {
+    return Bun.spawn(['chrt', '--idle', '0', ...loop], { stdout: 'ignore', stderr: 'ignore' })
+  } catch {
+    return Bun.spawn(['nice', '-n', '19', ...loop], { stdout: 'ignore', stderr: 'ignore' })
+  }
 }
 
 async function runOnce(
@@ -247,6 +265,7 @@ const WORKLOADS: Record<Scenario, string> = {
   reads: 'while board, lists, pipeline are read in a loop',
   analytics: 'while analytics reports (90 days) and CSV exports run in a loop',
   pages: 'while a signed-in person loads board, contacts, pipeline, a contact page in a loop',
+  'idle-loop': 'beside a CPU loop at the lowest priority (a yardstick: no reads)',
 }
 
 /** Medians over the repetitions; ratios are taken within each run first (same server, same minute), then the median. */
