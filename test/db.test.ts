@@ -33,6 +33,7 @@ describe(`storage on ${runtime.name}`, () => {
     assert.equal(store.sqlite.value('pragma synchronous'), 2) // FULL
     assert.equal(store.sqlite.value('pragma journal_size_limit'), 67108864)
     assert.equal(store.sqlite.value('pragma temp_store'), 2) // MEMORY
+    assert.equal(store.sqlite.value('pragma cache_size'), -65536) // KiB: 64 MB
   })
 
   it('defaults to synchronous=NORMAL when durability is normal', async () => {
