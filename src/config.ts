@@ -28,6 +28,8 @@ export interface Config {
   readonly acme?: AcmeConfig
   /** Waits between a webhook delivery's attempts, in ms (Standard Webhooks' schedule by default). */
   readonly webhookRetriesMs: readonly number[]
+  /** How long finished webhook deliveries are kept, in ms; Infinity keeps them for ever. */
+  readonly webhookKeepMs: number
 }
 
 /** Automatic HTTPS (issue 19); see docs/operations.md. */
@@ -104,6 +106,7 @@ export function loadConfig(flags: Flags, env: Env = process.env): Config {
     authFailuresPerMinute: limitOrOff('auth-failure-limit', str(flags['auth-failure-limit']) ?? env.DMTRACKER_AUTH_FAILURE_LIMIT ?? '20'),
     trustProxy: trustProxy(str(flags['trust-proxy']) ?? env.DMTRACKER_TRUST_PROXY ?? 'off'),
     webhookRetriesMs: webhookRetriesFrom(flags, env),
+    webhookKeepMs: webhookKeepFrom(str(flags['webhook-keep-days']) ?? env.DMTRACKER_WEBHOOK_KEEP_DAYS ?? String(DEFAULT_WEBHOOK_KEEP_DAYS)),
     readWorkers: integer('read-workers', str(flags['read-workers']) ?? env.DMTRACKER_READ_WORKERS ?? '2', 1, 64),
     checkpoint: oneOf('checkpoint (env DMTRACKER_CHECKPOINT)', env.DMTRACKER_CHECKPOINT ?? 'background', ['background', 'inline'] as const),
   })
@@ -174,6 +177,19 @@ export function webhookRetriesFrom(flags: Flags, env: Env): number[] {
     }
     return Number(match[1]) * DURATION_UNITS[match[2]!]!
   })
+}
+
+/** How long finished webhook deliveries (delivered or failed) and their attempts are kept by default. */
+export const DEFAULT_WEBHOOK_KEEP_DAYS = 30
+
+/** --webhook-keep-days (env DMTRACKER_WEBHOOK_KEEP_DAYS): whole days, or `forever`. */
+function webhookKeepFrom(raw: string): number {
+  if (raw.trim().toLowerCase() === 'forever') return Number.POSITIVE_INFINITY
+  const value = Number(raw)
+  if (!/^\d+$/.test(raw.trim()) || value < 1 || value > 36_500) {
+    throw new ConfigError(`--webhook-keep-days must be a whole number of days from 1 to 36500, or forever, got "${raw}"`)
+  }
+  return value * 24 * 60 * 60 * 1000
 }
 
 function str(value: string | boolean | string[] | undefined): string | undefined {

@@ -315,6 +315,7 @@ describe('settings over HTTP', () => {
       const deliveries = await admin.get(`/settings/webhooks/${local.id}`)
       assert.match(deliveries.text, /webhook\.test/)
       assert.match(deliveries.text, /delivered/)
+      assert.match(deliveries.text, /Delivered and failed deliveries are removed 30 days after their last attempt\./)
       assert.match((await admin.post(`/settings/webhooks/${local.id}/remove`)).text, /Remove the endpoint/)
       assert.match((await admin.post(`/settings/webhooks/${local.id}/remove`, { confirmed: 'yes' })).text, /Removed webhook endpoint/)
       const other = await env.createOrg('Elsewhere')

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import { sql } from 'kysely'
 import { Webhook } from 'standardwebhooks'
+import { loadConfig } from '../src/config.ts'
 import { updateContactStatus } from '../src/contacts/contact-status.ts'
 import { isoTime } from '../src/core/time.ts'
 import type { Store } from '../src/db/open.ts'
 import { MAX_PENDING_PER_ENDPOINT } from '../src/webhooks/events.ts'
+import { idFloor, pruneDeliveries } from '../src/webhooks/retention.ts'
 import { addEndpoint, retryDelivery } from '../src/webhooks/service.ts'
 import { forbiddenReason, resolveTarget } from '../src/webhooks/target.ts'
 import { type DeliveryWorker, startDeliveryWorker, type WorkerOptions } from '../src/webhooks/worker.ts'
@@ -290,7 +292,9 @@ describe('outbound webhooks', () => {
         return env.store.write(work, options)
       },
     }
-    worker = startDeliveryWorker(counting, { pollMs: 10, scheduleMs: [60_000], jitter: 0, maxConcurrent: 8 })
+    // Nothing to remove, so no removal's write among those counted.
+    const keepMs = Number.POSITIVE_INFINITY
+    worker = startDeliveryWorker(counting, { pollMs: 10, scheduleMs: [60_000], jitter: 0, maxConcurrent: 8, keepMs })
     while ((await env.store.db.selectFrom('webhook_attempts').select('id').execute()).length < 8)
       await new Promise((resolve) => setTimeout(resolve, 10))
     await worker.stop()
@@ -551,6 +555,104 @@ describe('outbound webhooks', () => {
         const result = await cli(env.dbPath, 'webhook', 'add', env.org.id, '--url', url)
         assert.equal(result.code, 1, url)
       }
+    })
+  })
+
+  describe('retention', () => {
+    const DAY = 24 * 60 * 60 * 1000
+    const count = async (table: 'webhook_deliveries' | 'webhook_attempts') =>
+      Number(
+        (
+          await env.store.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      )
+    /** `n` status changes of one contact, each sent and delivered, at the app's current time. */
+    const deliveredChanges = async (n: number) => {
+      const contact = await addContact(env, { username: `lead${env.now()}` })
+      for (let i = 0; i < n; i++) await setStatus(contact.id, { lead_status: i % 2 === 0 ? 'won' : 'lost' })
+      const sender = startDeliveryWorker(env.store, { pollMs: 10, now: env.now, keepMs: Number.POSITIVE_INFINITY })
+      while ((await deliveries()).some((d) => d.status !== 'delivered')) await new Promise((resolve) => setTimeout(resolve, 10))
+      await sender.stop()
+    }
+
+    it('removes finished deliveries and their attempts once the kept time has passed; keeps waiting ones', async () => {
+      const endpoint = await subscribe(['contact.status_changed'])
+      await deliveredChanges(4)
+      const [failed, waiting, retried, delivered] = await deliveries()
+      assert.equal(await count('webhook_attempts'), 4)
+      await env.store.db.updateTable('webhook_deliveries').set({ status: 'failed' }).where('id', '=', failed!.id).execute()
+      // Waiting for a disabled endpoint to come back: never removed, however old.
+      await env.store.db
+        .updateTable('webhook_deliveries')
+        .set({ status: 'pending', next_attempt_at: isoTime(env.now() + 365 * DAY) })
+        .where('id', '=', waiting!.id)
+        .execute()
+      // Retried by hand 20 days later: kept 30 days from that attempt.
+      await env.store.db
+        .updateTable('webhook_deliveries')
+        .set({ last_attempt_at: isoTime(env.now() + 20 * DAY) })
+        .where('id', '=', retried!.id)
+        .execute()
+      env.advance(31 * DAY)
+      await setStatus((await addContact(env, { username: 'newer' })).id, { lead_status: 'won' })
+
+      assert.equal(await pruneDeliveries(env.store, env.now() - 30 * DAY), 2)
+      const left = await deliveries()
+      assert.deepEqual(
+        left.map((d) => d.id),
+        [waiting!.id, retried!.id, left[2]!.id],
+      )
+      assert.ok(left[2]!.created_at > delivered!.created_at, 'the new delivery stays')
+      assert.equal(await count('webhook_attempts'), 2, "the removed deliveries' attempts went with them")
+      const [after] = await env.store.db.selectFrom('webhook_endpoints').select('pending').where('id', '=', endpoint.id).execute()
+      assert.equal(after!.pending, 2, 'the waiting count is untouched')
+      assert.equal(await pruneDeliveries(env.store, env.now() - 30 * DAY), 0)
+    })
+
+    it('removes at most one batch at a time, oldest first', async () => {
+      await subscribe(['contact.status_changed'])
+      await deliveredChanges(3)
+      const [oldest, , newest] = await deliveries()
+      env.advance(31 * DAY)
+      assert.equal(await pruneDeliveries(env.store, env.now() - 30 * DAY, 2), 2)
+      assert.deepEqual(
+        (await deliveries()).map((d) => d.id),
+        [newest!.id],
+      )
+      assert.ok(idFloor(Date.parse(oldest!.created_at)) <= oldest!.id && oldest!.id < idFloor(Date.parse(oldest!.created_at) + 1))
+      assert.equal(await pruneDeliveries(env.store, env.now() - 30 * DAY, 2), 1)
+    })
+
+    it('is done by the worker between requests, never while one is in flight', async () => {
+      await subscribe(['contact.status_changed'])
+      await deliveredChanges(3)
+      env.advance(31 * DAY)
+      const contact = await addContact(env, { username: 'johndoe' })
+      const held = heldRequest(env, 'PATCH', '/api/v1/contact/contact-status', {
+        organization_id: env.org.id,
+        contact_id: contact.id,
+        lead_status: 'won',
+      })
+      startWorker({ busy: env.app.busy, now: env.now, pruneEveryMs: 0 })
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      assert.equal(await count('webhook_deliveries'), 3, 'nothing removed while the request is in flight')
+      held.finish()
+      assert.equal((await held.response).status, 200)
+      await receiver.waitFor(4) // the held request's change, sent once it was answered
+      while ((await count('webhook_deliveries')) > 1) await new Promise((resolve) => setTimeout(resolve, 10))
+      const [kept] = await deliveries()
+      assert.equal(kept!.created_at, isoTime(env.now()))
+    })
+
+    it('keeps 30 days by default; serve --webhook-keep-days sets other days or forever, and refuses the rest', () => {
+      assert.equal(loadConfig({}, {}).webhookKeepMs, 30 * DAY)
+      assert.equal(loadConfig({ 'webhook-keep-days': '7' }, {}).webhookKeepMs, 7 * DAY)
+      assert.equal(loadConfig({}, { DMTRACKER_WEBHOOK_KEEP_DAYS: 'forever' }).webhookKeepMs, Number.POSITIVE_INFINITY)
+      for (const bad of ['0', '-1', '1.5', 'week', ''])
+        assert.throws(() => loadConfig({ 'webhook-keep-days': bad }, {}), /--webhook-keep-days must be a whole number of days/)
     })
   })
 

@@ -39,6 +39,9 @@ export const SERVE_HELP = `Usage: dmtracker [serve] [options]
                          (env DMTRACKER_TRUST_PROXY, default off: the TCP peer is the client)
   --webhook-retries LIST waits between a webhook delivery's attempts (env DMTRACKER_WEBHOOK_RETRIES,
                          default 5s,5m,30m,2h,5h,10h,10h, each stretched by up to 20% at random)
+  --webhook-keep-days N  remove delivered and failed webhook deliveries, and their attempts, N days
+                         after their last attempt (env DMTRACKER_WEBHOOK_KEEP_DAYS, default 30;
+                         forever keeps them)
   --read-workers N       threads for long reads (exports, lists, boards): at most N run at once, up to
                          16 per thread wait, more get 503 (env DMTRACKER_READ_WORKERS, default 2)
   --domain NAME          serve HTTPS for NAME with a certificate obtained and renewed over ACME
@@ -65,6 +68,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     'auth-failure-limit': { type: 'string' },
     'trust-proxy': { type: 'string' },
     'webhook-retries': { type: 'string' },
+    'webhook-keep-days': { type: 'string' },
     'read-workers': { type: 'string' },
     domain: { type: 'string', multiple: true },
     'acme-email': { type: 'string' },
@@ -97,7 +101,12 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const welcome = await store.write((trx) => createFirstOrganization(trx, isoTime()))
   // Sends what the outbox holds, including what an earlier run committed but never sent; paced
   // while the app answers requests, as they share this thread.
-  const webhooks = startDeliveryWorker(store, { scheduleMs: [...config.webhookRetriesMs], log, busy: app.busy })
+  const webhooks = startDeliveryWorker(store, {
+    scheduleMs: [...config.webhookRetriesMs],
+    keepMs: config.webhookKeepMs,
+    log,
+    busy: app.busy,
+  })
   const base = config.acme
     ? `https://${config.acme.domains[0]}${server.port === 443 ? '' : `:${server.port}`}`
     : `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`

@@ -1,10 +1,12 @@
 import { sql } from 'kysely'
+import { DEFAULT_WEBHOOK_KEEP_DAYS } from '../config.ts'
 import { type Logger, silentLogger } from '../core/logger.ts'
 import { isoTime } from '../core/time.ts'
 import { compiledWrite } from '../db/compiled.ts'
 import type { Store } from '../db/open.ts'
 import type { WebhookEndpoint } from '../db/schema.ts'
 import type { Trx } from '../db/write.ts'
+import { PRUNE_BATCH, pruneDeliveries } from './retention.ts'
 import { type AttemptResult, type KeepAlive, keepAliveAgents, postTo } from './send.ts'
 import { signedHeaders } from './signing.ts'
 import { type Lookup, resolveTarget, type Target } from './target.ts'
@@ -37,6 +39,10 @@ export interface WorkerOptions extends DeliveryOptions {
   busy?: () => boolean
   /** While `busy`, at most `attempts` attempts start in each `perMs`: the requests come first, deliveries never stop. */
   pace?: { attempts: number; perMs: number }
+  /** How long finished deliveries are kept (see pruneDeliveries); Infinity keeps them for ever. */
+  keepMs?: number
+  /** How often, at most, old deliveries are looked for (more often while a look finds a full batch). */
+  pruneEveryMs?: number
 }
 
 /** How long the worker waits after an attempt ends before it looks for more, gathering many ends into one look. */
@@ -52,6 +58,8 @@ const DEFAULTS = {
   pollMs: 500,
   busy: () => false,
   pace: { attempts: 8, perMs: 1000 },
+  keepMs: DEFAULT_WEBHOOK_KEEP_DAYS * 24 * 60 * 60 * 1000,
+  pruneEveryMs: 10 * 60 * 1000,
 }
 
 interface Claimed {
@@ -72,11 +80,13 @@ interface Claimed {
  * of CPU (the claim, the HTTP client, the outcome): sending flat out beside a flat-out load took
  * some 200-270 µs of it per default-reply request. So while requests are in flight it starts at
  * most `pace.attempts` per `pace.perMs` (claimed together, so their writes are shared too), and
- * sends at full speed again at its first look once they stop.
+ * sends at full speed again at its first look once they stop. Between two requests it also removes
+ * deliveries finished more than `keepMs` ago (see pruneIfDue).
  */
 export function startDeliveryWorker(store: Store, options: WorkerOptions = {}) {
   const o = { ...DEFAULTS, ...options }
   const now = options.now ?? Date.now
+  const log = o.log ?? silentLogger
   const inFlight = new Map<string, Promise<unknown>>()
   const recordOutcome = outcomeRecorder(store, o)
   const keepAlive = keepAliveAgents(o.maxPerEndpoint)
@@ -88,6 +98,7 @@ export function startDeliveryWorker(store: Store, options: WorkerOptions = {}) {
   // The current pace window while busy: when it began, and the attempts started in it.
   let paceStart = Number.NEGATIVE_INFINITY
   let paced = 0
+  let prunedAt = Number.NEGATIVE_INFINITY
 
   /** Attempts the pace leaves in its current window (a new one begins at the first look after the last ended). */
   function paceLeft(): number {
@@ -105,8 +116,25 @@ export function startDeliveryWorker(store: Store, options: WorkerOptions = {}) {
     return Math.max(0, Math.min(o.pollMs, paceStart + o.pace.perMs - performance.now()))
   }
 
+  /**
+   * Removes one batch of expired deliveries, only while no request is in flight (it is a write on
+   * their thread), at most every `pruneEveryMs`.
+   */
+  async function pruneIfDue() {
+    if (o.keepMs === Number.POSITIVE_INFINITY || o.busy() || performance.now() - prunedAt < o.pruneEveryMs) return
+    prunedAt = performance.now()
+    try {
+      // A full batch: more are left, so the next look removes another.
+      if ((await pruneDeliveries(store, now() - o.keepMs, PRUNE_BATCH)) === PRUNE_BATCH) prunedAt = Number.NEGATIVE_INFINITY
+    } catch (error) {
+      // Sending comes first: a failed removal is tried again at the next round, and the look goes on.
+      log({ level: 'error', msg: 'webhook deliveries not pruned', error: String(error) })
+    }
+  }
+
   /** One look at the outbox: one read of what is due, one write to claim what there is room for. */
   async function tick() {
+    await pruneIfDue()
     const pacing = o.busy()
     const open = Math.min(o.maxConcurrent - inFlight.size, pacing ? paceLeft() : Number.POSITIVE_INFINITY)
     if (open <= 0) return
@@ -166,7 +194,7 @@ export function startDeliveryWorker(store: Store, options: WorkerOptions = {}) {
     }
     clearTimeout(timer)
     ticking = tick()
-      .catch((error) => (options.log ?? silentLogger)({ level: 'error', msg: 'webhook worker', error: String(error) }))
+      .catch((error) => log({ level: 'error', msg: 'webhook worker', error: String(error) }))
       .finally(() => {
         ticking = undefined
         if (stopped) return

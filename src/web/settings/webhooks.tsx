@@ -240,6 +240,7 @@ export function webhookPages(deps: AppDeps) {
           <p>
             <a href="/settings/webhooks">Back to the endpoints</a>
           </p>
+          <p>{keptFor(deps.config.webhookKeepMs)}</p>
           {deliveries.length === 0 ? (
             <p>No deliveries yet.</p>
           ) : (
@@ -283,4 +284,11 @@ export function webhookPages(deps: AppDeps) {
         </>,
       )
     })
+}
+
+/** What the deliveries page says about how long its rows stay (serve --webhook-keep-days). */
+function keptFor(keepMs: number): string {
+  if (keepMs === Number.POSITIVE_INFINITY) return 'Delivered and failed deliveries are kept for ever.'
+  const days = Math.round(keepMs / (24 * 60 * 60 * 1000))
+  return `Delivered and failed deliveries are removed ${days} ${days === 1 ? 'day' : 'days'} after their last attempt.`
 }
