@@ -5,10 +5,11 @@ import type { Store } from '../db/open.ts'
 export const PRUNE_BATCH = 500
 
 /**
- * Removes up to `batch` deliveries that finished (delivered or failed) with no attempt and no
- * creation since `before`, oldest first, with their attempts (the foreign key cascades). Pending
- * deliveries are never removed, however old: they are still to be sent (a disabled endpoint's
- * wait for it to be enabled again). Returns how many went; fewer than `batch` means none is left.
+ * Removes up to `batch` finished deliveries (delivered or failed), oldest first, with their
+ * attempts (the foreign key cascades): those created before `beforeMs` and not attempted since
+ * (a delivery retried by hand lately stays as long as a new one would). Pending deliveries are
+ * never removed, however old: they are still to be sent (a disabled endpoint's wait for it to be
+ * enabled again). Returns how many went; fewer than `batch` means none is left to remove.
  *
  * Delivery ids are UUIDv7s made at their creation time, so "created before" is a range of the
  * primary key: the walk reads only the old end of the outbox, with no index of its own.
@@ -21,7 +22,6 @@ export async function pruneDeliveries(store: Store, beforeMs: number, batch = PR
       .select('id')
       .where('id', '<', idFloor(beforeMs))
       .where('status', '<>', 'pending')
-      // A delivery retried by hand lately stays as long as a new one would.
       .where((eb) => eb.or([eb('last_attempt_at', 'is', null), eb('last_attempt_at', '<', before)]))
       .orderBy('id')
       .limit(batch)
