@@ -617,6 +617,9 @@ describe('outbound webhooks', () => {
       await deliveredChanges(3)
       const [oldest, , newest] = await deliveries()
       env.advance(31 * DAY)
+      // A cutoff before 1970 (keep-days longer than the clock's age) removes nothing, whatever the collation.
+      assert.equal(idFloor(-DAY), '00000000-0000-')
+      assert.equal(await pruneDeliveries(env.store, -DAY), 0)
       assert.equal(await pruneDeliveries(env.store, env.now() - 30 * DAY, 2), 2)
       assert.deepEqual(
         (await deliveries()).map((d) => d.id),
@@ -636,7 +639,8 @@ describe('outbound webhooks', () => {
         contact_id: contact.id,
         lead_status: 'won',
       })
-      startWorker({ busy: env.app.busy, now: env.now, pruneEveryMs: 0 })
+      const lines: Record<string, unknown>[] = []
+      startWorker({ busy: env.app.busy, now: env.now, pruneEveryMs: 0, log: (line) => lines.push(line) })
       await new Promise((resolve) => setTimeout(resolve, 200))
       assert.equal(await count('webhook_deliveries'), 3, 'nothing removed while the request is in flight')
       held.finish()
@@ -645,6 +649,27 @@ describe('outbound webhooks', () => {
       while ((await count('webhook_deliveries')) > 1) await new Promise((resolve) => setTimeout(resolve, 10))
       const [kept] = await deliveries()
       assert.equal(kept!.created_at, isoTime(env.now()))
+      assert.deepEqual(
+        lines.filter((l) => l.msg === 'webhook deliveries removed'),
+        [{ level: 'info', msg: 'webhook deliveries removed', count: 3, finished_before: isoTime(env.now() - 30 * DAY) }],
+      )
+    })
+
+    it('still removes a batch now and then on a server that always has a request in flight', async () => {
+      await subscribe(['contact.status_changed'])
+      await deliveredChanges(3)
+      env.advance(31 * DAY)
+      const contact = await addContact(env, { username: 'johndoe' })
+      const held = heldRequest(env, 'PATCH', '/api/v1/contact/contact-status', {
+        organization_id: env.org.id,
+        contact_id: contact.id,
+        lead_status: 'won',
+      })
+      startWorker({ busy: env.app.busy, now: env.now, pruneOverdueMs: 100 })
+      while ((await count('webhook_deliveries')) > 0) await new Promise((resolve) => setTimeout(resolve, 10))
+      assert.equal(env.app.busy(), true, 'removed while the request was still in flight')
+      held.finish()
+      assert.equal((await held.response).status, 200)
     })
 
     it('keeps 30 days by default; serve --webhook-keep-days sets other days or forever, and refuses the rest', () => {

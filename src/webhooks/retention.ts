@@ -30,8 +30,13 @@ export async function pruneDeliveries(store: Store, beforeMs: number, batch = PR
   })
 }
 
-/** The smallest UUIDv7 text of `ms`: every id made earlier sorts below it, every id made then or later not. */
+/**
+ * The smallest UUIDv7 text of `ms`: every id made earlier sorts below it, every id made then or
+ * later not. A time before 1970 (a keep period longer than the clock's age) gives 1970's floor,
+ * below every id: written out, its minus sign would sort above them all under a collation that
+ * ignores punctuation (en_US on PostgreSQL).
+ */
 export function idFloor(ms: number): string {
-  const hex = Math.floor(ms).toString(16).padStart(12, '0')
+  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0')
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-`
 }

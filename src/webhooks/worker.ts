@@ -41,8 +41,10 @@ export interface WorkerOptions extends DeliveryOptions {
   pace?: { attempts: number; perMs: number }
   /** How long finished deliveries are kept (see pruneDeliveries); Infinity keeps them for ever. */
   keepMs?: number
-  /** How often, at most, old deliveries are looked for (more often while a look finds a full batch). */
+  /** How often, at most, old deliveries are looked for between requests (more often while a look finds a full batch). */
   pruneEveryMs?: number
+  /** How long, at most, between two looks for old deliveries even while requests never stop. */
+  pruneOverdueMs?: number
 }
 
 /** How long the worker waits after an attempt ends before it looks for more, gathering many ends into one look. */
@@ -60,6 +62,7 @@ const DEFAULTS = {
   pace: { attempts: 8, perMs: 1000 },
   keepMs: DEFAULT_WEBHOOK_KEEP_DAYS * 24 * 60 * 60 * 1000,
   pruneEveryMs: 10 * 60 * 1000,
+  pruneOverdueMs: 60 * 60 * 1000,
 }
 
 interface Claimed {
@@ -98,7 +101,11 @@ export function startDeliveryWorker(store: Store, options: WorkerOptions = {}) {
   // The current pace window while busy: when it began, and the attempts started in it.
   let paceStart = Number.NEGATIVE_INFINITY
   let paced = 0
-  let prunedAt = Number.NEGATIVE_INFINITY
+  // Removal of expired deliveries: when one last ran (the start counts), when the next may run
+  // between requests, and how many the current round removed.
+  let prunedAt = performance.now()
+  let pruneFrom = Number.NEGATIVE_INFINITY
+  let pruned = 0
 
   /** Attempts the pace leaves in its current window (a new one begins at the first look after the last ended). */
   function paceLeft(): number {
@@ -117,24 +124,42 @@ export function startDeliveryWorker(store: Store, options: WorkerOptions = {}) {
   }
 
   /**
-   * Removes one batch of expired deliveries, only while no request is in flight (it is a write on
-   * their thread), at most every `pruneEveryMs`.
+   * Removes one batch of expired deliveries after a look, at most every `pruneEveryMs` and only
+   * while no request is in flight (it is a write on their thread), one batch after another while
+   * each is full. A server that always has one in flight still removes a batch every
+   * `pruneOverdueMs` (a few ms), so its outbox cannot grow for ever either. Each round that removed
+   * anything ends with one log line.
    */
   async function pruneIfDue() {
-    if (o.keepMs === Number.POSITIVE_INFINITY || o.busy() || performance.now() - prunedAt < o.pruneEveryMs) return
-    prunedAt = performance.now()
+    const at = performance.now()
+    if (o.keepMs === Number.POSITIVE_INFINITY || (o.busy() ? at - prunedAt < o.pruneOverdueMs : at < pruneFrom)) return
+    prunedAt = at
+    pruneFrom = at + o.pruneEveryMs
+    const before = now() - o.keepMs
     try {
-      // A full batch: more are left, so the next look removes another.
-      if ((await pruneDeliveries(store, now() - o.keepMs, PRUNE_BATCH)) === PRUNE_BATCH) prunedAt = Number.NEGATIVE_INFINITY
+      const removed = await pruneDeliveries(store, before, PRUNE_BATCH)
+      pruned += removed
+      if (removed === PRUNE_BATCH) {
+        // More are left: the next look goes on.
+        pruneFrom = Number.NEGATIVE_INFINITY
+      } else if (pruned > 0) {
+        log({ level: 'info', msg: 'webhook deliveries removed', count: pruned, finished_before: isoTime(before) })
+        pruned = 0
+      }
     } catch (error) {
-      // Sending comes first: a failed removal is tried again at the next round, and the look goes on.
+      // Sending comes first: a failed removal is tried again at the next round.
       log({ level: 'error', msg: 'webhook deliveries not pruned', error: String(error) })
     }
   }
 
-  /** One look at the outbox: one read of what is due, one write to claim what there is room for. */
+  /** One look at the outbox, then expired deliveries removed if it is time (after, so claims never wait for it). */
   async function tick() {
+    await send()
     await pruneIfDue()
+  }
+
+  /** Claims and starts what is due: one read of what is due, one write to claim what there is room for. */
+  async function send() {
     const pacing = o.busy()
     const open = Math.min(o.maxConcurrent - inFlight.size, pacing ? paceLeft() : Number.POSITIVE_INFINITY)
     if (open <= 0) return
