@@ -83,8 +83,9 @@ interface Claimed {
  * of CPU (the claim, the HTTP client, the outcome): sending flat out beside a flat-out load took
  * some 200-270 µs of it per default-reply request. So while requests are in flight it starts at
  * most `pace.attempts` per `pace.perMs` (claimed together, so their writes are shared too), and
- * sends at full speed again at its first look once they stop. Between two requests it also removes
- * deliveries finished more than `keepMs` ago (see pruneIfDue).
+ * sends at full speed again at its first look once they stop. Between two requests (or once an
+ * hour on a server that is never without one) it also removes deliveries finished more than
+ * `keepMs` ago (see pruneIfDue).
  */
 export function startDeliveryWorker(store: Store, options: WorkerOptions = {}) {
   const o = { ...DEFAULTS, ...options }
