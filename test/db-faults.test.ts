@@ -10,7 +10,7 @@ import type { Readable, Writable } from 'node:stream'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import { runtime } from '#runtime'
 import { ENDPOINT_NAMES, ENDPOINTS, type EndpointName } from '../scripts/reliability/endpoints.ts'
-import { type CallResult, describeSqlite, isErrorShape, setup, type TestEnv } from './helpers.ts'
+import { type CallResult, describeSqlite, isErrorShape, rowCount, setup, type TestEnv } from './helpers.ts'
 
 const HOLDER = join(import.meta.dirname, '../scripts/reliability/hold-write-lock.ts')
 
@@ -34,11 +34,7 @@ async function lockFromAnotherProcess(dbPath: string, holdMs?: number) {
 async function rowCounts(env: TestEnv) {
   const counts: Record<string, number> = {}
   for (const table of ['contacts', 'messages', 'notes', 'tags', 'contact_tags', 'activity_log', 'organizations'] as const) {
-    const row = await env.store.db
-      .selectFrom(table)
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow()
-    counts[table] = Number(row.n)
+    counts[table] = await rowCount(env, table)
   }
   return counts
 }

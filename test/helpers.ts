@@ -12,7 +12,7 @@ import { isoTime } from '../src/core/time.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import { openStore, type Store } from '../src/db/open.ts'
 import type { ReadHooks } from '../src/db/read-pool.ts'
-import type { Contact } from '../src/db/schema.ts'
+import type { Contact, Database } from '../src/db/schema.ts'
 import { createOrganization } from '../src/organizations/service.ts'
 
 export const T0 = Date.parse('2026-01-15T12:00:00.000Z')
@@ -314,4 +314,13 @@ export function threadNiceValues(): { mine: number; all: number[] } {
     }
   }
   return { mine: niceOf(readFileSync('/proc/thread-self/stat', 'utf8')), all }
+}
+
+/** How many rows `table` holds now. */
+export async function rowCount(env: TestEnv, table: keyof Database): Promise<number> {
+  const row = await env.store.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
 import { isoTime } from '../src/core/time.ts'
 import { addEndpoint } from '../src/webhooks/service.ts'
-import { addContact, setup, type TestEnv } from './helpers.ts'
+import { addContact, rowCount, setup, type TestEnv } from './helpers.ts'
 
 describe('Idempotency-Key on POST and PATCH', () => {
   let env: TestEnv
@@ -24,15 +24,7 @@ describe('Idempotency-Key on POST and PATCH', () => {
       },
       key === undefined ? {} : { headers: { 'Idempotency-Key': key } },
     )
-  const count = async (table: 'contacts' | 'activity_log' | 'webhook_deliveries' | 'idempotency_keys') =>
-    Number(
-      (
-        await env.store.db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    )
+  const count = (table: 'contacts' | 'activity_log' | 'webhook_deliveries' | 'idempotency_keys') => rowCount(env, table)
 
   it('replays the stored answer for a repeat, with Idempotent-Replayed: true, and runs nothing again', async () => {
     env = await setup()

@@ -11,7 +11,7 @@ import { idFloor, pruneDeliveries } from '../src/webhooks/retention.ts'
 import { addEndpoint, retryDelivery } from '../src/webhooks/service.ts'
 import { forbiddenReason, resolveTarget } from '../src/webhooks/target.ts'
 import { type DeliveryWorker, startDeliveryWorker, type WorkerOptions } from '../src/webhooks/worker.ts'
-import { addContact, cli, heldRequest, setup, type TestEnv } from './helpers.ts'
+import { addContact, cli, heldRequest, rowCount, setup, type TestEnv } from './helpers.ts'
 import { selfSignedPair } from './tls-helpers.ts'
 import { type Receiver, startReceiver } from './webhook-receiver.ts'
 
@@ -560,15 +560,7 @@ describe('outbound webhooks', () => {
 
   describe('retention', () => {
     const DAY = 24 * 60 * 60 * 1000
-    const count = async (table: 'webhook_deliveries' | 'webhook_attempts') =>
-      Number(
-        (
-          await env.store.db
-            .selectFrom(table)
-            .select((eb) => eb.fn.countAll().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      )
+    const count = (table: 'webhook_deliveries' | 'webhook_attempts') => rowCount(env, table)
     /** `n` status changes of one contact, each sent and delivered, at the app's current time. */
     const deliveredChanges = async (n: number) => {
       const contact = await addContact(env, { username: `lead${env.now()}` })
@@ -576,6 +568,19 @@ describe('outbound webhooks', () => {
       const sender = startDeliveryWorker(env.store, { pollMs: 10, now: env.now, keepMs: Number.POSITIVE_INFINITY })
       while ((await deliveries()).some((d) => d.status !== 'delivered')) await new Promise((resolve) => setTimeout(resolve, 10))
       await sender.stop()
+    }
+
+    /** Three deliveries finished 31 days ago, then a status change held in flight (its body not yet sent). */
+    const oldDeliveriesThenHeldRequest = async () => {
+      await subscribe(['contact.status_changed'])
+      await deliveredChanges(3)
+      env.advance(31 * DAY)
+      const contact = await addContact(env, { username: 'johndoe' })
+      return heldRequest(env, 'PATCH', '/api/v1/contact/contact-status', {
+        organization_id: env.org.id,
+        contact_id: contact.id,
+        lead_status: 'won',
+      })
     }
 
     it('removes finished deliveries and their attempts once the kept time has passed; keeps waiting ones', async () => {
@@ -630,15 +635,7 @@ describe('outbound webhooks', () => {
     })
 
     it('is done by the worker between requests, never while one is in flight', async () => {
-      await subscribe(['contact.status_changed'])
-      await deliveredChanges(3)
-      env.advance(31 * DAY)
-      const contact = await addContact(env, { username: 'johndoe' })
-      const held = heldRequest(env, 'PATCH', '/api/v1/contact/contact-status', {
-        organization_id: env.org.id,
-        contact_id: contact.id,
-        lead_status: 'won',
-      })
+      const held = await oldDeliveriesThenHeldRequest()
       const lines: Record<string, unknown>[] = []
       startWorker({ busy: env.app.busy, now: env.now, pruneEveryMs: 0, log: (line) => lines.push(line) })
       await new Promise((resolve) => setTimeout(resolve, 200))
@@ -656,15 +653,7 @@ describe('outbound webhooks', () => {
     })
 
     it('still removes a batch now and then on a server that always has a request in flight', async () => {
-      await subscribe(['contact.status_changed'])
-      await deliveredChanges(3)
-      env.advance(31 * DAY)
-      const contact = await addContact(env, { username: 'johndoe' })
-      const held = heldRequest(env, 'PATCH', '/api/v1/contact/contact-status', {
-        organization_id: env.org.id,
-        contact_id: contact.id,
-        lead_status: 'won',
-      })
+      const held = await oldDeliveriesThenHeldRequest()
       startWorker({ busy: env.app.busy, now: env.now, pruneOverdueMs: 100 })
       while ((await count('webhook_deliveries')) > 0) await new Promise((resolve) => setTimeout(resolve, 10))
       assert.equal(env.app.busy(), true, 'removed while the request was still in flight')
